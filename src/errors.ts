@@ -1,0 +1,112 @@
+/**
+ * The error classes of the library, one per Python exception it mirrors.
+ * Every class sets `name` to its own class name, so `err.name === "Empty"` works
+ * across processes, where the class identity is lost.
+ * @module
+ */
+
+/** Base of the library's errors: sets `name` to the concrete class name. */
+abstract class NamedError extends Error {
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Raised by `get()`/`getNowait()` when no item is available in time (Python's `queue.Empty`).
+ * @example Usage
+ * ```ts
+ * import { Empty, Queue } from "@seed/multiprocessing";
+ * const q = new Queue<number>();
+ * try { q.getNowait(); } catch (e) { console.log(e instanceof Empty); } // true
+ * ```
+ */
+export class Empty extends NamedError {}
+
+/**
+ * Raised by `put()`/`putNowait()` when a bounded queue stays full (Python's `queue.Full`).
+ * @example Usage
+ * ```ts
+ * import { Full, Queue } from "@seed/multiprocessing";
+ * const q = new Queue<number>(1);
+ * q.putNowait(1);
+ * try { q.putNowait(2); } catch (e) { console.log(e instanceof Full); } // true
+ * ```
+ */
+export class Full extends NamedError {}
+
+/**
+ * A value or a call is not valid in the current state (Python's `ValueError`).
+ * @example Usage
+ * ```ts
+ * import { ValueError } from "@seed/multiprocessing";
+ * const err = new ValueError("Queue is closed");
+ * console.log(err.name); // "ValueError"
+ * ```
+ */
+export class ValueError extends NamedError {}
+
+/**
+ * A wait ran out of time where Python raises (`AsyncResult.get`, `Barrier.wait`).
+ * @example Usage
+ * ```ts
+ * import { TimeoutError } from "@seed/multiprocessing";
+ * console.log(new TimeoutError("result not ready").name); // "TimeoutError"
+ * ```
+ */
+export class TimeoutError extends NamedError {}
+
+/**
+ * A barrier was broken (aborted, reset, a party timed out or died) while waiting.
+ * @example Usage
+ * ```ts
+ * import { BrokenBarrierError } from "@seed/multiprocessing";
+ * console.log(new BrokenBarrierError().name); // "BrokenBarrierError"
+ * ```
+ */
+export class BrokenBarrierError extends NamedError {}
+
+/**
+ * The other end of a connection is closed and nothing is left to receive.
+ * @example Usage
+ * ```ts
+ * import { EOFError } from "@seed/multiprocessing";
+ * console.log(new EOFError().name); // "EOFError"
+ * ```
+ */
+export class EOFError extends NamedError {}
+
+/** What a child reports about an error that escaped it. */
+export interface ErrorInfo {
+  /** The error's `name` (its class name for most errors). */
+  name: string;
+  /** The error's message. */
+  message: string;
+  /** The stack as the child printed it, if any. */
+  stack?: string;
+}
+
+/**
+ * A failure in a child process surfaced to the parent: a pool task whose worker died, or
+ * an error thrown in a child whose class could not be rebuilt. `name` stays "ProcessError";
+ * `childName`, `message` and `childStack` describe the child's error.
+ * @example Usage
+ * ```ts
+ * import { ProcessError } from "@seed/multiprocessing";
+ * const err = new ProcessError("worker died", { name: "Error", message: "worker died" });
+ * console.log(err.childName); // "Error"
+ * ```
+ */
+export class ProcessError extends NamedError {
+  /** The `name` of the error in the child. */
+  readonly childName: string;
+  /** The stack of the error in the child, when it had one. */
+  readonly childStack?: string;
+
+  constructor(message: string, info?: ErrorInfo, options?: ErrorOptions) {
+    super(message, options);
+    this.childName = info?.name ?? "Error";
+    this.childStack = info?.stack;
+  }
+}

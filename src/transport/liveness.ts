@@ -1,0 +1,103 @@
+/**
+ * The process table: one `SharedArrayBuffer` shared by every process of a program, which
+ * hands out process ids and tells any process whether another one is still alive. Robust
+ * locks store their owner's pid and ask {@link isPidAlive} before waiting on it again.
+ *
+ * Layout (Int32): `[0]` the next pid to hand out, then `SLOTS` pids, then `SLOTS` parent pids.
+ * A pid lives in slot `pid % SLOTS`; the slot holds the pid while the process runs and 0
+ * after its parent saw it end. A process is alive when its slot still holds its pid and its
+ * parent is alive: a worker never outlives its parent, so ending a process ends the whole
+ * subtree at once without anyone visiting it.
+ * @module
+ */
+
+const SLOTS = 4096;
+const NEXT_PID = 0;
+const PID_BASE = 1;
+const PARENT_BASE = PID_BASE + SLOTS;
+const TABLE_INTS = PARENT_BASE + SLOTS;
+const MAX_DEPTH = 64;
+
+/** What a child needs to join its program's process table. */
+export interface ProcessTableState {
+  /** The shared table. */
+  buffer: SharedArrayBuffer;
+  /** The pid of the process that receives this state. */
+  pid: number;
+}
+
+interface TableState {
+  table: Int32Array;
+  pid: number;
+}
+
+// Kept on globalThis so that two copies of this module (bundled binaries) agree.
+const GLOBAL_KEY = Symbol.for("@seed/multiprocessing/process-table");
+type GlobalWithTable = typeof globalThis & { [GLOBAL_KEY]?: TableState };
+
+function state(): TableState {
+  const g = globalThis as GlobalWithTable;
+  return g[GLOBAL_KEY] ??= createMainTable();
+}
+
+/** The main process registers itself under its OS pid; children count up from there. */
+function createMainTable(): TableState {
+  const table = new Int32Array(new SharedArrayBuffer(TABLE_INTS * 4));
+  const pid = mainPid();
+  table[NEXT_PID] = pid + 1;
+  table[PID_BASE + (pid % SLOTS)] = pid;
+  return { table, pid };
+}
+
+function mainPid(): number {
+  const proc = (globalThis as { process?: { pid?: number } }).process;
+  return typeof proc?.pid === "number" && proc.pid > 0 ? proc.pid : 1;
+}
+
+/** Joins the program's process table (the child bootstrap calls this first). */
+export function adoptProcessTable(received: ProcessTableState): void {
+  (globalThis as GlobalWithTable)[GLOBAL_KEY] = {
+    table: new Int32Array(received.buffer),
+    pid: received.pid,
+  };
+}
+
+/** The pid of the calling process. */
+export function currentPid(): number {
+  return state().pid;
+}
+
+/** Registers a new child of the calling process and returns what the child must adopt. */
+export function allocateChildPid(): ProcessTableState {
+  const { table, pid: parent } = state();
+  for (;;) {
+    const pid = Atomics.add(table, NEXT_PID, 1);
+    const slot = pid % SLOTS;
+    const previous = Atomics.load(table, PID_BASE + slot);
+    // A slot is reusable once its process ended; one still alive keeps it (skip the pid).
+    if (previous !== 0 && isPidAlive(previous)) continue;
+    if (Atomics.compareExchange(table, PID_BASE + slot, previous, pid) !== previous) continue;
+    Atomics.store(table, PARENT_BASE + slot, parent);
+    return { buffer: table.buffer as SharedArrayBuffer, pid };
+  }
+}
+
+/** Records that a process ended (called by its parent, or by itself on a clean exit). */
+export function markPidEnded(pid: number): void {
+  const { table } = state();
+  Atomics.compareExchange(table, PID_BASE + (pid % SLOTS), pid, 0);
+}
+
+/** True while the process `pid` (of this program) runs. */
+export function isPidAlive(pid: number): boolean {
+  const { table } = state();
+  let current = pid;
+  for (let depth = 0; depth < MAX_DEPTH; depth++) {
+    const slot = current % SLOTS;
+    if (current <= 0 || Atomics.load(table, PID_BASE + slot) !== current) return false;
+    const parent = Atomics.load(table, PARENT_BASE + slot);
+    if (parent === 0) return true;
+    current = parent;
+  }
+  return true;
+}

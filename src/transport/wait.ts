@@ -1,0 +1,110 @@
+/**
+ * Waiting on a shared `Int32Array` cell: the one place that calls `Atomics.wait` and
+ * `Atomics.waitAsync`. Callers loop ("check the condition, then wait while the cell still
+ * holds what I saw") and re-check after every wake-up, so spurious wake-ups are harmless.
+ * @module
+ */
+
+/** How a wait ended, as `Atomics.wait` reports it. */
+export type WaitOutcome = "ok" | "not-equal" | "timed-out";
+
+/** Longest single sleep: waiters wake at least this often to re-check liveness of owners. */
+export const MAX_WAIT_SLICE_MS = 100;
+
+/** Number of polls before sleeping; a short spin saves a costly sleep/wake on busy queues. */
+const SPIN_POLLS = 1000;
+
+let keepAliveCount = 0;
+let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
+
+/**
+ * A pending `Atomics.waitAsync` does not keep a program alive (Node even ends the process
+ * with code 13), so a ref'd timer is held while any async wait is pending.
+ */
+function holdKeepAlive(): void {
+  if (keepAliveCount++ === 0) keepAliveTimer = setInterval(() => {}, 1 << 30);
+}
+
+function dropKeepAlive(): void {
+  if (--keepAliveCount === 0) {
+    clearInterval(keepAliveTimer);
+    keepAliveTimer = undefined;
+  }
+}
+
+/** Spins briefly while `cell[index] === expected`; true when the value changed. */
+function spinUntilChanged(cell: Int32Array, index: number, expected: number): boolean {
+  for (let i = 0; i < SPIN_POLLS; i++) {
+    if (Atomics.load(cell, index) !== expected) return true;
+  }
+  return false;
+}
+
+/**
+ * Blocks the thread while `cell[index] === expected`, at most `timeoutMs` (and at most
+ * {@link MAX_WAIT_SLICE_MS}). Only for children and `…Sync` calls.
+ */
+export function waitSync(
+  cell: Int32Array,
+  index: number,
+  expected: number,
+  timeoutMs: number,
+): WaitOutcome {
+  if (spinUntilChanged(cell, index, expected)) return "not-equal";
+  return Atomics.wait(cell, index, expected, Math.min(Math.max(timeoutMs, 0), MAX_WAIT_SLICE_MS));
+}
+
+/**
+ * Waits without blocking the event loop while `cell[index] === expected`, at most
+ * `timeoutMs` (and at most {@link MAX_WAIT_SLICE_MS}). Rejects with `signal.reason` when the
+ * signal aborts first.
+ */
+export async function waitAsync(
+  cell: Int32Array,
+  index: number,
+  expected: number,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<WaitOutcome> {
+  signal?.throwIfAborted();
+  if (spinUntilChanged(cell, index, expected)) return "not-equal";
+  const slice = Math.min(Math.max(timeoutMs, 0), MAX_WAIT_SLICE_MS);
+  const waiting = Atomics.waitAsync(cell, index, expected, slice);
+  if (!waiting.async) return waiting.value;
+  holdKeepAlive();
+  try {
+    if (!signal) return await waiting.value;
+    return await raceAbort(waiting.value, signal);
+  } finally {
+    dropKeepAlive();
+  }
+}
+
+/** Resolves as `promise` does, or rejects with the signal's reason if it aborts first. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** Wakes up to `count` waiters on `cell[index]` (all by default). */
+export function wake(cell: Int32Array, index: number, count = Infinity): void {
+  Atomics.notify(cell, index, count);
+}
+
+/**
+ * A point in time after which a blocking call gives up, from Python-style arguments:
+ * `block: false` means "now", a negative timeout acts as 0, no timeout means never.
+ */
+export function deadlineFrom(timeout?: number, block = true): number {
+  if (!block) return performance.now();
+  if (timeout === undefined || timeout === null) return Infinity;
+  return performance.now() + Math.max(timeout, 0);
+}
+
+/** Milliseconds left until `deadline` (0 when passed, Infinity for no deadline). */
+export function remaining(deadline: number): number {
+  return deadline === Infinity ? Infinity : Math.max(deadline - performance.now(), 0);
+}
