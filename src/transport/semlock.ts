@@ -1,0 +1,386 @@
+/**
+ * The one shared mutex/semaphore core (CPython's `SemLock`), on `Atomics`: every lock,
+ * semaphore, condition, event and barrier of the library is composed from it.
+ *
+ * **Robust ownership.** Python documents a process that dies holding a lock as a deadlock;
+ * here the holder's pid is stored in shared memory and a waiter that finds the holder ended
+ * ({@link isPidAlive}) takes the lock over, and sees {@link SemLock.ownerDied} true.
+ *
+ * Kinds and layouts (an `Int32Array` over one `SharedArrayBuffer`):
+ * - `"lock"` / `"rlock"`: `[OWNER]` 0 when free, else the holder's pid; `[DEPTH]` the
+ *   recursion depth (`"rlock"`; always 1 for `"lock"`). The owner is the *process*: two
+ *   async tasks of one process share an RLock's ownership. A `"lock"` may be released by any
+ *   process (Python allows it: a Lock is a semaphore of one).
+ * - `"semaphore"`: `[VALUE]` the free permits, `[SIGNALS]` permits that nobody owns,
+ *   `[HIGH_WATER]` how many holder slots were ever used, then {@link HOLDER_SLOTS} slots of
+ *   `(pid, held)`.
+ *
+ * **The semaphore ownership rule.** Permits are counted per process so that those of a
+ * process that ended can be returned:
+ * - `acquire` takes a permit; if unowned signals are pending it takes one of those and owns
+ *   nothing, otherwise the permit counts as held by the caller.
+ * - `release(n)` first gives back permits the caller holds; the rest are *signals* (Python's
+ *   "release a permit you did not acquire" pattern): new permits nobody owns.
+ * - When a process ends, the permits it still holds are returned (capped at `maxValue`) by
+ *   the next waiter, which sees `ownerDied`.
+ * So a semaphore used as a resource pool (acquire, then release in the same process) or as a
+ * pure signal (`Semaphore(0)`: one side releases, the other acquires) recovers exactly. A
+ * counter whose permits are taken in one process and returned by another (e.g. a bounded
+ * queue's free slots) may get back, on a death, permits that were already handed on.
+ * A process that ends between taking a permit and recording it (a few instructions) leaks
+ * that permit rather than ever letting one permit be used twice.
+ * @module
+ */
+
+import { ValueError } from "../errors.ts";
+import { currentPid, isPidAlive } from "./liveness.ts";
+import { remaining, waitAsync, waitSync, wake } from "./wait.ts";
+
+/** What a {@link SemLock} is: a plain lock, a recursive lock, or a counting semaphore. */
+export type SemLockKind = "lock" | "rlock" | "semaphore";
+
+/** Everything another process needs to rebuild a {@link SemLock} on the same memory. */
+export interface SemLockState {
+  /** The shared words. */
+  buffer: SharedArrayBuffer;
+  /** Which kind of lock the words describe. */
+  kind: SemLockKind;
+  /** The most permits a semaphore may hold (1 for locks). */
+  maxValue: number;
+}
+
+/** Python's `SEM_VALUE_MAX`: the bound of a semaphore that has none. */
+export const SEM_VALUE_MAX = 2 ** 31 - 1;
+
+/** Most processes whose semaphore permits are tracked at once (more are not recoverable). */
+export const HOLDER_SLOTS = 64;
+
+// Mutex words.
+const OWNER = 0;
+const DEPTH = 1;
+const MUTEX_INTS = 2;
+// Semaphore words.
+const VALUE = 0;
+const SIGNALS = 1;
+const HIGH_WATER = 2;
+const TABLE = 4;
+const SLOT_PID = 0;
+const SLOT_HELD = 1;
+const SLOT_INTS = 2;
+const SEMAPHORE_INTS = TABLE + HOLDER_SLOTS * SLOT_INTS;
+/** Marks a holder slot while a waiter returns the permits of its ended process. */
+const RECLAIMING = -1;
+
+/** What one acquisition attempt saw when it did not succeed: wait while this word holds it. */
+interface Busy {
+  index: number;
+  seen: number;
+}
+
+/**
+ * A shared lock or semaphore usable from every process that holds its state.
+ * @example Usage
+ * ```ts
+ * import { SemLock } from "./semlock.ts";
+ * import { deadlineFrom } from "./wait.ts";
+ * const lock = new SemLock("lock", 1, 1);
+ * await lock.acquire(deadlineFrom(1000));
+ * try { console.log(lock.locked()); } finally { lock.release(); } // true
+ * ```
+ */
+export class SemLock {
+  /** Which kind of lock this is. */
+  readonly kind: SemLockKind;
+  /** Most permits (1 for locks, {@link SEM_VALUE_MAX} for an unbounded semaphore). */
+  readonly maxValue: number;
+  readonly #words: Int32Array;
+  #ownerDied = false;
+  /** This process's holder slot in a semaphore's table, once it has one. */
+  #slot = -1;
+
+  /**
+   * Allocates a new lock (`value` 1 = free, 0 = held by the caller) or a semaphore with
+   * `value` free permits out of at most `maxValue`.
+   * @throws {ValueError} when `value` is negative or above `maxValue`.
+   */
+  constructor(kind: SemLockKind, value: number, maxValue: number);
+  /** Rebuilds a lock on existing shared words (see {@link SemLock.fromState}). */
+  constructor(kind: SemLockKind, value: number, maxValue: number, shared: SharedArrayBuffer);
+  constructor(kind: SemLockKind, value: number, maxValue: number, shared?: SharedArrayBuffer) {
+    this.kind = kind;
+    this.maxValue = kind === "semaphore" ? maxValue : 1;
+    if (shared) {
+      this.#words = new Int32Array(shared);
+      return;
+    }
+    checkInitialValue(kind, value, this.maxValue);
+    const ints = kind === "semaphore" ? SEMAPHORE_INTS : MUTEX_INTS;
+    this.#words = new Int32Array(new SharedArrayBuffer(ints * 4));
+    if (kind === "semaphore") this.#words[VALUE] = value;
+    else if (value === 0) this.#words.set([currentPid(), 1]);
+  }
+
+  /** Rebuilds, in any process, a lock on the shared memory described by `state`. */
+  static fromState(state: SemLockState): SemLock {
+    return new SemLock(state.kind, 0, state.maxValue, state.buffer);
+  }
+
+  /** Describes this lock for another process. */
+  toState(): SemLockState {
+    return { buffer: this.#words.buffer as SharedArrayBuffer, kind: this.kind, maxValue: this.maxValue };
+  }
+
+  /**
+   * True when the last successful acquire through this handle took over a lock (or permits)
+   * from a process that had ended; false again after the next acquire.
+   */
+  get ownerDied(): boolean {
+    return this.#ownerDied;
+  }
+
+  /** Takes the lock or a permit now if possible; never waits. */
+  tryAcquire(): boolean {
+    return this.#attempt() === undefined;
+  }
+
+  /**
+   * Blocks the thread until acquired or `deadline` (from `deadlineFrom()`) passes.
+   * @returns true when acquired, false on timeout.
+   */
+  acquireSync(deadline: number): boolean {
+    for (let waited = false;; waited = true) {
+      const busy = this.#attempt();
+      if (!busy) return true;
+      const left = remaining(deadline);
+      if (left === 0) return this.#giveUp(busy, waited);
+      waitSync(this.#words, busy.index, busy.seen, left);
+    }
+  }
+
+  /**
+   * Waits without blocking the event loop until acquired or `deadline` passes.
+   * @returns true when acquired, false on timeout; rejects with `signal.reason` on abort.
+   */
+  async acquire(deadline: number, signal?: AbortSignal): Promise<boolean> {
+    signal?.throwIfAborted();
+    for (let waited = false;; waited = true) {
+      const busy = this.#attempt();
+      if (!busy) return true;
+      const left = remaining(deadline);
+      if (left === 0) return this.#giveUp(busy, waited);
+      try {
+        await waitAsync(this.#words, busy.index, busy.seen, left, signal);
+      } catch (reason) {
+        this.#giveUp(busy, true);
+        throw reason;
+      }
+    }
+  }
+
+  /**
+   * Releases the lock, or returns `n` permits to a semaphore.
+   * @throws {ValueError} when a lock is not held, or a semaphore would exceed `maxValue`.
+   * @throws {Error} when an RLock is held by another process.
+   */
+  release(n = 1): void {
+    if (this.kind === "semaphore") this.#releasePermits(n);
+    else this.#releaseMutex();
+  }
+
+  /** Free permits: 1 or 0 for a lock. */
+  getValue(): number {
+    if (this.kind === "semaphore") return Atomics.load(this.#words, VALUE);
+    return Atomics.load(this.#words, OWNER) === 0 ? 1 : 0;
+  }
+
+  /** True when the calling process holds the lock (or, for a semaphore, owns a permit). */
+  isMine(): boolean {
+    if (this.kind !== "semaphore") return Atomics.load(this.#words, OWNER) === currentPid();
+    return this.#slot >= 0 && Atomics.load(this.#words, this.#slot + SLOT_HELD) > 0;
+  }
+
+  /** True when held (a lock) or out of permits (a semaphore). */
+  locked(): boolean {
+    return this.getValue() === 0;
+  }
+
+  /** How many times the calling process holds the lock (an RLock's depth; 0 when not mine). */
+  count(): number {
+    if (this.kind === "semaphore") return this.isMine() ? Atomics.load(this.#words, this.#slot + SLOT_HELD) : 0;
+    return this.isMine() ? Atomics.load(this.#words, DEPTH) : 0;
+  }
+
+  /** One acquisition attempt: undefined when acquired, else what to wait on. */
+  #attempt(): Busy | undefined {
+    return this.kind === "semaphore" ? this.#attemptPermit() : this.#attemptMutex();
+  }
+
+  /**
+   * A waiter that leaves may have consumed a wake-up meant for the next one: pass it on.
+   * @returns false (the acquisition failed).
+   */
+  #giveUp(busy: Busy, waited: boolean): false {
+    if (waited) wake(this.#words, busy.index, 1);
+    return false;
+  }
+
+  #attemptMutex(): Busy | undefined {
+    const words = this.#words;
+    const me = currentPid();
+    const owner = Atomics.compareExchange(words, OWNER, 0, me);
+    if (owner === 0) return this.#acquiredMutex(false);
+    if (owner === me && this.kind === "rlock") {
+      Atomics.add(words, DEPTH, 1);
+      return undefined;
+    }
+    if (owner !== me && !isPidAlive(owner) && Atomics.compareExchange(words, OWNER, owner, me) === owner) {
+      return this.#acquiredMutex(true);
+    }
+    return { index: OWNER, seen: owner };
+  }
+
+  #acquiredMutex(tookOver: boolean): undefined {
+    Atomics.store(this.#words, DEPTH, 1);
+    this.#ownerDied = tookOver;
+    return undefined;
+  }
+
+  #releaseMutex(): void {
+    const words = this.#words;
+    const owner = Atomics.load(words, OWNER);
+    if (owner === 0) {
+      throw new ValueError(
+        this.kind === "rlock" ? "cannot release un-acquired lock" : "semaphore or lock released too many times",
+      );
+    }
+    if (this.kind === "rlock") {
+      if (owner !== currentPid()) throw new Error("cannot release un-acquired lock");
+      if (Atomics.sub(words, DEPTH, 1) > 1) return;
+    }
+    Atomics.store(words, OWNER, 0);
+    wake(words, OWNER, 1);
+  }
+
+  #attemptPermit(): Busy | undefined {
+    const words = this.#words;
+    let tookOver = false;
+    for (;;) {
+      const value = Atomics.load(words, VALUE);
+      if (value > 0) {
+        if (Atomics.compareExchange(words, VALUE, value, value - 1) !== value) continue;
+        this.#recordTaken();
+        this.#ownerDied = tookOver;
+        return undefined;
+      }
+      // Out of permits: those of ended processes come back before anyone sleeps.
+      if (tookOver || !this.#reclaimEnded()) return { index: VALUE, seen: 0 };
+      tookOver = true;
+    }
+  }
+
+  /** After taking a permit: consume a pending signal, or count the permit as ours. */
+  #recordTaken(): void {
+    const words = this.#words;
+    for (let signals = Atomics.load(words, SIGNALS); signals > 0; signals = Atomics.load(words, SIGNALS)) {
+      if (Atomics.compareExchange(words, SIGNALS, signals, signals - 1) === signals) return;
+    }
+    const slot = this.#ownSlot();
+    if (slot >= 0) Atomics.add(words, slot + SLOT_HELD, 1);
+  }
+
+  #releasePermits(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new ValueError(`release(n) needs a positive integer n, got ${n}`);
+    const words = this.#words;
+    const returned = this.#giveBackHeld(n);
+    for (;;) {
+      const value = Atomics.load(words, VALUE);
+      if (value + n > this.maxValue) {
+        if (returned > 0) Atomics.add(words, this.#slot + SLOT_HELD, returned);
+        throw new ValueError("semaphore or lock released too many times");
+      }
+      if (Atomics.compareExchange(words, VALUE, value, value + n) === value) break;
+    }
+    if (n > returned) Atomics.add(words, SIGNALS, n - returned);
+    wake(words, VALUE, n);
+  }
+
+  /** Lowers the caller's held count by up to `n`; returns by how much. */
+  #giveBackHeld(n: number): number {
+    if (this.#slot < 0) return 0;
+    const words = this.#words;
+    for (;;) {
+      const held = Atomics.load(words, this.#slot + SLOT_HELD);
+      const returned = Math.min(held, n);
+      if (returned === 0) return 0;
+      if (Atomics.compareExchange(words, this.#slot + SLOT_HELD, held, held - returned) === held) return returned;
+    }
+  }
+
+  /** This process's holder slot, claimed on first use; -1 when the table is full. */
+  #ownSlot(): number {
+    if (this.#slot >= 0) return this.#slot;
+    const words = this.#words;
+    const me = currentPid();
+    for (let i = 0; i < HOLDER_SLOTS; i++) {
+      const slot = TABLE + i * SLOT_INTS;
+      const pid = Atomics.load(words, slot + SLOT_PID);
+      if (pid === me) return this.#slot = slot;
+      if (pid !== 0 && (pid === RECLAIMING || isPidAlive(pid))) continue;
+      if (pid !== 0) this.#reclaimSlot(slot, pid);
+      if (Atomics.compareExchange(words, slot + SLOT_PID, 0, me) !== 0) continue;
+      raiseHighWater(words, i + 1);
+      return this.#slot = slot;
+    }
+    return -1;
+  }
+
+  /** Returns the permits of every ended holder; true when any came back. */
+  #reclaimEnded(): boolean {
+    const words = this.#words;
+    const used = Atomics.load(words, HIGH_WATER);
+    let any = false;
+    for (let i = 0; i < used; i++) {
+      const slot = TABLE + i * SLOT_INTS;
+      const pid = Atomics.load(words, slot + SLOT_PID);
+      if (pid > 0 && Atomics.load(words, slot + SLOT_HELD) > 0 && !isPidAlive(pid)) {
+        any = this.#reclaimSlot(slot, pid) > 0 || any;
+      }
+    }
+    return any;
+  }
+
+  /** Frees the slot of the ended process `pid` and returns its permits; how many came back. */
+  #reclaimSlot(slot: number, pid: number): number {
+    const words = this.#words;
+    if (Atomics.compareExchange(words, slot + SLOT_PID, pid, RECLAIMING) !== pid) return 0;
+    const held = Atomics.exchange(words, slot + SLOT_HELD, 0);
+    let back = 0;
+    for (;;) {
+      const value = Atomics.load(words, VALUE);
+      back = Math.min(held, this.maxValue - value);
+      if (Atomics.compareExchange(words, VALUE, value, value + back) === value) break;
+    }
+    Atomics.store(words, slot + SLOT_PID, 0);
+    if (back > 0) wake(words, VALUE, back);
+    return back;
+  }
+}
+
+function raiseHighWater(words: Int32Array, used: number): void {
+  for (let seen = Atomics.load(words, HIGH_WATER); seen < used; seen = Atomics.load(words, HIGH_WATER)) {
+    if (Atomics.compareExchange(words, HIGH_WATER, seen, used) === seen) return;
+  }
+}
+
+function checkInitialValue(kind: SemLockKind, value: number, maxValue: number): void {
+  if (kind === "semaphore") {
+    if (!Number.isInteger(maxValue) || maxValue < 1 || maxValue > SEM_VALUE_MAX) {
+      throw new ValueError(`a semaphore's maxValue must be an integer in 1..${SEM_VALUE_MAX}, got ${maxValue}`);
+    }
+    if (!Number.isInteger(value) || value < 0 || value > maxValue) {
+      throw new ValueError(`semaphore initial value must be an integer in 0..${maxValue}, got ${value}`);
+    }
+  } else if (value !== 0 && value !== 1) {
+    throw new ValueError(`a lock's initial value must be 1 (free) or 0 (held), got ${value}`);
+  }
+}
