@@ -1,0 +1,333 @@
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { checkCloneable, decode, encode } from "../src/transport/codec.ts";
+import { HANDLE } from "../src/handles.ts";
+
+/** Encodes, copies the bytes out (as queues do) and decodes. */
+function roundTrip<T>(value: T): T {
+  return decode<T>(encode(value).slice());
+}
+
+describe("codec round trip", () => {
+  test("primitives come back equal, including NaN, -0, Infinity and BigInt", () => {
+    const values = [
+      undefined, null, true, false, 0, -0, 1, 127, 128, -1, -128, -129, 32767, -32768, 65536,
+      2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 53, -(2 ** 53), 1.5, -1e-300, Number.MAX_VALUE, Number.MIN_VALUE,
+      NaN, Infinity, -Infinity, 0n, 1n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 64n, -(3n ** 200n),
+    ];
+    for (const value of values) assert.equal(roundTrip(value), value, `round trip of ${String(value)}`);
+    assert.ok(Object.is(roundTrip(-0), -0), "-0 keeps its sign");
+  });
+
+  test("strings: empty, ASCII of every length class, non-ASCII, emoji, lone surrogates, long", () => {
+    const strings = [
+      "", "a", "hello", "x".repeat(31), "x".repeat(32), "x".repeat(63), "x".repeat(64), "x".repeat(1000),
+      "héllo", "日本語のテキスト", "emoji 😀 and more 🎉", "\u0000\u007f\u0080\u07ff\u0800\uffff",
+      "lone \ud800 high", "lone \udc00 low", "\udbff", "end \ud83d", "é".repeat(5000), "😀".repeat(3000),
+      "mixed 😀 " + "y".repeat(200) + " \ud800",
+    ];
+    for (const s of strings) assert.equal(roundTrip(s), s, `round trip of ${JSON.stringify(s.slice(0, 40))}`);
+  });
+
+  test("a 1 MiB non-ASCII string", () => {
+    const s = "αβγ😀".repeat(200_000);
+    assert.equal(roundTrip(s), s);
+  });
+
+  test("plain objects and arrays, nested", () => {
+    const value = {
+      i: 1, s: "hello", a: [1, 2, 3], nested: { deeper: { list: [{ x: null }, [], {}] } },
+      "odd key": 1, "": 2, "123": 3, ["__proto__"]: 4, u: undefined,
+    };
+    const copy = roundTrip(value);
+    assert.deepEqual(copy, value);
+    assert.deepEqual(Object.keys(copy), Object.keys(value), "key order is kept");
+    assert.equal(Object.getPrototypeOf(copy), Object.prototype, "__proto__ stays a plain own key");
+    assert.ok(Object.hasOwn(copy, "u"), "an undefined property is kept");
+  });
+
+  test("symbol keys are dropped, as structured clone does", () => {
+    const copy = roundTrip({ a: 1, [Symbol("k")]: 2 });
+    assert.deepEqual(copy, { a: 1 });
+    assert.equal(Object.getOwnPropertySymbols(copy).length, 0);
+  });
+
+  test("null-prototype objects and class instances arrive as plain objects", () => {
+    class Point {
+      constructor(public x: number, public y: number) {}
+      norm(): number {
+        return Math.hypot(this.x, this.y);
+      }
+    }
+    const bare = Object.assign(Object.create(null), { a: 1 });
+    assert.deepEqual(roundTrip(bare), { a: 1 });
+    const point = roundTrip(new Point(3, 4));
+    assert.deepEqual(point, { x: 3, y: 4 });
+    assert.equal(Object.getPrototypeOf(point), Object.prototype);
+  });
+
+  test("arrays with holes keep their length, holes and values", () => {
+    const holey = [1, , 3, , , 6]; // eslint-disable-line no-sparse-arrays
+    const copy = roundTrip(holey);
+    assert.equal(copy.length, 6);
+    assert.deepEqual(copy, holey);
+    assert.ok(!(1 in copy) && !(4 in copy), "holes stay holes");
+    const trailing: unknown[] = [1];
+    trailing.length = 5;
+    assert.equal(roundTrip(trailing).length, 5);
+    const sparse: unknown[] = [];
+    sparse[1_000_000_000] = "far";
+    sparse[5] = "near";
+    const sparseCopy = roundTrip(sparse);
+    assert.equal(sparseCopy.length, 1_000_000_001);
+    assert.equal(sparseCopy[5], "near");
+    assert.equal(sparseCopy[1_000_000_000], "far");
+    assert.deepEqual(roundTrip([undefined, null]), [undefined, null], "undefined items are not holes");
+  });
+
+  test("Map, Set, Date, RegExp and boxed primitives", () => {
+    const value = {
+      map: new Map<unknown, unknown>([["a", 1], [2, { b: [3] }], [{ k: 1 }, new Set([1])]]),
+      set: new Set<unknown>(["x", 1, null, new Date(0)]),
+      date: new Date(1_700_000_000_123),
+      re: /a+b?(c)/giu,
+      boxed: [Object(1.5), Object("str"), Object(true), Object(false), Object(10n)],
+    };
+    const copy = roundTrip(value);
+    assert.deepEqual(copy, value);
+    const invalid = roundTrip(new Date(NaN));
+    assert.ok(invalid instanceof Date && Number.isNaN(invalid.getTime()), "an invalid Date stays invalid");
+    assert.equal(copy.re.source, "a+b?(c)");
+    assert.equal(copy.re.flags, "giu");
+    assert.ok(copy.boxed[1] instanceof String);
+  });
+
+  test("ArrayBuffer, every typed array and DataView keep type, offset, length and contents", () => {
+    const buffer = new ArrayBuffer(64);
+    new Uint8Array(buffer).forEach((_, i, a) => (a[i] = i * 3));
+    const kinds = [
+      Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+      Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+    ];
+    for (const Kind of kinds) {
+      const view = new Kind(buffer, 8, 3);
+      const copy = roundTrip(view);
+      assert.equal(copy.constructor, Kind);
+      assert.equal(copy.byteOffset, 8, `${Kind.name} keeps its byteOffset`);
+      assert.equal(copy.length, 3);
+      assert.equal(copy.buffer.byteLength, 64, `${Kind.name} keeps its whole buffer`);
+      assert.deepEqual(copy, view);
+    }
+    const dataView = roundTrip(new DataView(buffer, 4, 10));
+    assert.ok(dataView instanceof DataView);
+    assert.equal(dataView.byteOffset, 4);
+    assert.equal(dataView.byteLength, 10);
+    assert.equal(dataView.getUint8(0), 12);
+    assert.deepEqual(new Uint8Array(roundTrip(buffer)), new Uint8Array(buffer));
+    assert.deepEqual(roundTrip(new Float32Array([1.5, NaN, -0])), new Float32Array([1.5, NaN, -0]));
+  });
+
+  test("two views of one buffer still share one buffer", () => {
+    const buffer = new ArrayBuffer(16);
+    const [a, b] = roundTrip([new Uint8Array(buffer, 0, 4), new Int32Array(buffer, 4, 2)]);
+    assert.equal(a.buffer, b.buffer);
+    b[0] = -1;
+    assert.equal(new Uint8Array(a.buffer)[4], 255);
+  });
+
+  test("a 16 MiB Uint8Array", () => {
+    const big = new Uint8Array(16 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4093) big[i] = i & 0xff;
+    const copy = roundTrip(big);
+    assert.equal(copy.length, big.length);
+    assert.ok(Buffer.compare(copy, big) === 0, "contents are equal");
+  });
+
+  test("Errors keep class, name, message, stack and cause", () => {
+    const classes = [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError];
+    for (const Class of classes) {
+      const error = new Class("boom", { cause: { code: 42 } });
+      const copy = roundTrip(error);
+      assert.equal(copy.constructor, Class);
+      assert.equal(copy.name, Class.name);
+      assert.equal(copy.message, "boom");
+      assert.equal(copy.stack, error.stack);
+      assert.deepEqual(copy.cause, { code: 42 });
+    }
+    class Custom extends Error {
+      override name = "Custom";
+    }
+    const custom = roundTrip(new Custom("mine"));
+    assert.equal(custom.constructor, Error, "other error classes come back as Error");
+    assert.equal(custom.name, "Custom");
+    assert.equal(custom.message, "mine");
+    assert.ok(!Object.hasOwn(roundTrip(new Error("x")), "cause"), "no cause stays no cause");
+  });
+
+  test("deep nesting", () => {
+    const depth = 2000;
+    let deep: unknown = "leaf";
+    for (let i = 0; i < depth; i++) deep = i % 2 ? [deep] : { d: deep };
+    let copy = roundTrip(deep);
+    for (let i = depth - 1; i >= 0; i--) {
+      copy = i % 2 ? (assert.ok(Array.isArray(copy)), copy[0]) : (copy as { d: unknown }).d;
+    }
+    assert.equal(copy, "leaf");
+  });
+
+  test("decodes bytes copied into a SharedArrayBuffer view", () => {
+    const value = { s: "x".repeat(500), t: "ünïcödé ".repeat(20), n: [1, 2.5], b: new Uint8Array([1, 2, 3]) };
+    const bytes = encode(value);
+    const shared = new Uint8Array(new SharedArrayBuffer(bytes.length + 16), 8, bytes.length);
+    shared.set(bytes);
+    const copy = decode<typeof value>(shared);
+    assert.deepEqual(copy, value);
+    assert.ok(!(copy.b.buffer instanceof SharedArrayBuffer), "decoded buffers are private copies");
+  });
+
+  test("the input may be reused after decode returns", () => {
+    const bytes = encode({ text: "y".repeat(300), data: new Uint8Array([7, 8]) }).slice();
+    const copy = decode<{ text: string; data: Uint8Array }>(bytes);
+    bytes.fill(0);
+    assert.equal(copy.text, "y".repeat(300));
+    assert.deepEqual(copy.data, new Uint8Array([7, 8]));
+  });
+
+  test("the scratch buffer grows and returned bytes are valid until the next encode", () => {
+    const small = encode({ a: 1 }).slice();
+    encode(new Uint8Array(5 * 1024 * 1024));
+    assert.deepEqual(decode(small), { a: 1 });
+    assert.deepEqual(decode(encode({ a: 2 })), { a: 2 });
+  });
+});
+
+describe("codec identity", () => {
+  test("an object appearing twice decodes to one object appearing twice", () => {
+    const shared = { n: 1 };
+    const list = [1, 2];
+    const copy = roundTrip({ a: shared, b: shared, c: [list, list], m: new Map([["k", shared]]) });
+    assert.equal(copy.a, copy.b);
+    assert.equal(copy.c[0], copy.c[1]);
+    assert.equal(copy.m.get("k"), copy.a);
+  });
+
+  test("cycles decode to cycles", () => {
+    type Node = { name: string; self?: Node; list: unknown[]; map: Map<string, unknown>; set: Set<unknown> };
+    const node: Node = { name: "n", list: [], map: new Map(), set: new Set() };
+    node.self = node;
+    node.list.push(node, node.list);
+    node.map.set("me", node);
+    node.set.add(node.set);
+    const copy = roundTrip(node);
+    assert.equal(copy.self, copy);
+    assert.equal(copy.list[0], copy);
+    assert.equal(copy.list[1], copy.list);
+    assert.equal(copy.map.get("me"), copy);
+    assert.ok(copy.set.has(copy.set));
+    const error = new Error("loop") as Error & { cause?: unknown };
+    error.cause = error;
+    const errorCopy = roundTrip(error);
+    assert.equal(errorCopy.cause, errorCopy);
+  });
+
+  test("many shared objects (beyond the linear scan) keep identity", () => {
+    const items = Array.from({ length: 200 }, (_, i) => ({ i }));
+    const copy = roundTrip({ first: items, again: [...items].reverse() });
+    for (let i = 0; i < 200; i++) assert.equal(copy.first[i], copy.again[199 - i]);
+  });
+
+  test("Dates and buffers appearing twice are one object", () => {
+    const date = new Date(5);
+    const buffer = new ArrayBuffer(4);
+    const copy = roundTrip([date, date, buffer, new Uint8Array(buffer)]);
+    assert.equal(copy[0], copy[1]);
+    assert.equal((copy[3] as Uint8Array).buffer, copy[2]);
+  });
+});
+
+describe("codec refusals", () => {
+  function refusal(run: () => unknown): string {
+    try {
+      run();
+    } catch (error) {
+      assert.ok(error instanceof TypeError, `expected a TypeError, got ${error}`);
+      return error.message;
+    }
+    assert.fail("expected a TypeError, but nothing was thrown");
+  }
+
+  test("a function names its path and says what to do", () => {
+    const message = refusal(() => encode({ a: [1, () => 1] }, "item"));
+    assert.match(message, /^item\.a\[1\] is a function and cannot be sent to another process: /);
+    assert.match(message, /look functions up by name in the child/);
+  });
+
+  test("the default path is 'value'", () => {
+    assert.match(refusal(() => encode(() => 1)), /^value is a function/);
+  });
+
+  test("symbols, WeakMap, WeakSet, WeakRef, Promise, generators are refused with their kind", () => {
+    const cases: [unknown, RegExp][] = [
+      [{ s: Symbol("x") }, /^item\.s is a symbol and cannot be sent/],
+      [{ w: new WeakMap() }, /^item\.w is a WeakMap and cannot be sent/],
+      [[new WeakSet()], /^item\[0\] is a WeakSet/],
+      [{ r: new WeakRef({}) }, /^item\.r is a WeakRef/],
+      [{ p: Promise.resolve(1) }, /^item\.p is a Promise and cannot be sent to another process: await it/],
+      [{ g: (function* () {})() }, /^item\.g is a Generator/],
+      [{ it: new Map().keys() }, /^item\.it is a Map Iterator/],
+      [{ "odd key": () => 1 }, /^item\["odd key"\] is a function/],
+      [{ e: new Error("x", { cause: () => 1 }) }, /^item\.e\.cause is a function/],
+    ];
+    for (const [value, expected] of cases) {
+      assert.match(refusal(() => encode(value, "item")), expected);
+      assert.match(refusal(() => checkCloneable(value, "item")), expected, "checkCloneable agrees with encode");
+    }
+  });
+
+  test("Map and Set entries have readable paths", () => {
+    assert.match(refusal(() => encode({ m: new Map([["cb", () => 1]]) }, "item")), /^item\.m\.get\("cb"\) is a function/);
+    assert.match(refusal(() => encode(new Map([[7, Symbol()]]), "item")), /^item\.get\(7\) is a symbol/);
+    assert.match(refusal(() => encode(new Map([[{}, () => 1]]), "item")), /^item\.<Map value #0> is a function/);
+    assert.match(refusal(() => encode(new Map<unknown, number>([[1, 1], [() => 1, 2]]), "item")), /^item\.<Map key #1> is a function/);
+    assert.match(refusal(() => encode(new Set([1, () => 1]), "item")), /^item\.<Set item #1> is a function/);
+  });
+
+  test("the first offending value in encoding order is named, in cyclic values too", () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    cyclic.f = () => 1;
+    cyclic.g = Symbol();
+    assert.match(refusal(() => encode(cyclic, "x")), /^x\.f is a function/);
+  });
+
+  test("encode refuses SharedArrayBuffers and views of them; checkCloneable accepts them", () => {
+    const sab = new SharedArrayBuffer(8);
+    assert.match(
+      refusal(() => encode({ buf: sab }, "item")),
+      /^item\.buf is a SharedArrayBuffer and cannot be copied into a queue or pipe message: pass it in a Process's args instead/,
+    );
+    assert.match(refusal(() => encode([new Int32Array(sab)], "item")), /^item\[0\] is a Int32Array over a SharedArrayBuffer/);
+    checkCloneable({ buf: sab, view: new Int32Array(sab) }, "args");
+  });
+
+  test("checkCloneable accepts this library's handles without walking into them", () => {
+    const handle = { [HANDLE]: () => ({ kind: "Stub", state: 1 }), secret: () => 1 };
+    checkCloneable([1, { q: handle }], "args");
+    assert.match(refusal(() => checkCloneable([handle, () => 1], "args")), /^args\[1\] is a function/);
+    assert.match(refusal(() => encode({ q: handle }, "item")), /^item\.q is a shareable handle/);
+  });
+
+  test("checkCloneable accepts everything encode round-trips", () => {
+    checkCloneable({ a: [1, "s", null, undefined, 1n, new Map([[1, new Set([new Date()])]]), /x/g, new Uint8Array(2)] }, "args");
+    checkCloneable(new (class Foo { x = 1 })(), "args");
+  });
+
+  test("nothing is returned and the next encode works after a refusal", () => {
+    refusal(() => encode({ big: "x".repeat(10_000), bad: () => 1 }));
+    assert.deepEqual(roundTrip({ ok: true }), { ok: true });
+  });
+
+  test("decode refuses bytes that are not in the format", () => {
+    assert.throws(() => decode(new Uint8Array([99, 1])), /cannot decode/);
+  });
+});
