@@ -1,0 +1,525 @@
+/**
+ * Processes: Python's `multiprocessing.Process` on workers, with its lifecycle, naming, exit
+ * codes and daemon rules, plus `currentProcess`, `parentProcess`, `activeChildren`,
+ * `cpuCount`, `exit` and `isMain`.
+ * @module
+ */
+import process from "node:process";
+import { checkCloneable } from "./transport/codec.ts";
+import { packHandles } from "./handles.ts";
+import { availableCpus, type ChildWorker, libraryModuleUrl, runtime } from "./runtime/mod.ts";
+import { allocateChildPid, currentPid, isPidAlive, markPidEnded, type ProcessTableState } from "./transport/liveness.ts";
+import { callerModules, describeTarget, type TargetRef } from "./target.ts";
+import { raceAbort } from "./transport/wait.ts";
+
+/** Options of {@link Process}. */
+export interface ProcessOptions {
+  /** The function the process runs (exported from its module); `run()` calls it with `args`. */
+  // deno-lint-ignore no-explicit-any
+  target?: (...args: any[]) => unknown;
+  /** Arguments for `target`: structured-clonable values and this library's handles. */
+  args?: unknown[];
+  /** The process's name; default `Process-N` (`Process-N:M` for a child's child). */
+  name?: string;
+  /** A daemon process is ended when the program's own work ends. Default: the parent's. */
+  daemon?: boolean;
+  /** URL of the module that exports `target` (or the subclass); default: found from the call site. */
+  module?: string | URL;
+}
+
+/** Options of a blocking wait: milliseconds and cancellation. */
+export interface WaitOptions {
+  /** Give up after this many milliseconds (negative acts as 0). Default: wait forever. */
+  timeout?: number;
+  /** Abort the wait; the promise rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/** What a child receives from its parent to become a process. */
+export interface ChildSpec {
+  table: ProcessTableState;
+  name: string;
+  daemon: boolean;
+  identity: number[];
+  parent: { name: string; pid: number };
+  target: TargetRef;
+  /** `args` (kind "function") or the subclass instance's own fields (kind "class"), packed. */
+  payload: unknown;
+}
+
+/** Messages a child sends to its parent. */
+export type ChildMessage = { type: "exit"; code: number };
+
+const SIGTERM_EXIT = -15;
+const SIGKILL_EXIT = -9;
+
+/** Per-thread state: who this process is and which children it started. */
+interface ProcessContext {
+  current?: Process;
+  parent: Process | null;
+  identity: number[];
+  childCounter: number;
+  children: Set<Process>;
+  /** Set while a child imports its target's module (guards against unguarded top-level starts). */
+  importingModule?: string;
+  exitHandlerInstalled: boolean;
+}
+
+// On globalThis so that two copies of this module (bundled binaries) share one context.
+const CONTEXT_KEY = Symbol.for("@seed/multiprocessing/process-context");
+type GlobalWithContext = typeof globalThis & { [CONTEXT_KEY]?: ProcessContext };
+
+function context(): ProcessContext {
+  return (globalThis as GlobalWithContext)[CONTEXT_KEY] ??= {
+    parent: null,
+    identity: [],
+    childCounter: 0,
+    children: new Set(),
+    exitHandlerInstalled: false,
+  };
+}
+
+type Role = "child" | "current" | "parent";
+type State = "initial" | "started" | "ended" | "closed";
+
+/** Marks a constructor call that rebuilds an existing process (no new name is counted). */
+const REBUILD: unique symbol = Symbol("rebuild");
+/** Who a rebuilt process object is, and (for a child's own object) the code it runs. */
+interface RebuildInfo {
+  name: string;
+  pid: number;
+  daemon: boolean;
+  target?: (...args: unknown[]) => unknown;
+  args?: unknown[];
+}
+interface RebuildOptions {
+  [REBUILD]: RebuildInfo & { role: Role };
+}
+
+/**
+ * A process: code that runs in its own worker, with Python's `multiprocessing.Process`
+ * lifecycle. Give it an exported `target` function, or subclass it and override `run()`.
+ *
+ * @example Usage
+ * ```ts
+ * import { isMain, Process } from "@seed/multiprocessing";
+ *
+ * export function greet(name: string): void {
+ *   console.log(`hello, ${name}`);
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   const p = new Process({ target: greet, args: ["world"] });
+ *   p.start();
+ *   await p.join();
+ *   console.log(p.exitCode); // 0
+ * }
+ * ```
+ */
+export class Process {
+  #target?: (...args: unknown[]) => unknown;
+  #args: unknown[];
+  #name: string;
+  #daemon: boolean;
+  #module?: string | URL;
+  #modules: string[];
+  #identity: number[];
+  #role: Role;
+  #state: State = "initial";
+  #pid: number | null = null;
+  #exitCode: number | null = null;
+  #reportedCode: number | null = null;
+  #endedBy: number | null = null;
+  #worker?: ChildWorker;
+  #joiners = 0;
+  #ended!: Promise<void>;
+  #markEnded!: () => void;
+
+  /**
+   * Creates a process; nothing runs until {@link Process.start}.
+   * @param options target, args, name, daemon and module (all optional).
+   */
+  constructor(options: ProcessOptions = {}) {
+    this.#ended = new Promise((resolve) => (this.#markEnded = resolve));
+    const rebuild = (options as Partial<RebuildOptions>)[REBUILD];
+    if (rebuild) {
+      this.#role = rebuild.role;
+      this.#name = rebuild.name;
+      this.#daemon = rebuild.daemon;
+      this.#pid = rebuild.pid;
+      this.#target = rebuild.target;
+      this.#args = rebuild.args ?? [];
+      this.#identity = [];
+      this.#modules = [];
+      this.#state = "started";
+      return;
+    }
+    const ctx = context();
+    this.#role = "child";
+    this.#identity = [...ctx.identity, ++ctx.childCounter];
+    this.#target = options.target as ((...args: unknown[]) => unknown) | undefined;
+    this.#args = options.args ? [...options.args] : [];
+    this.#name = options.name ?? `Process-${this.#identity.join(":")}`;
+    this.#daemon = options.daemon ?? ctx.current?.daemon ?? false;
+    this.#module = options.module;
+    // Remember where the process was created: the child searches these modules for its code.
+    this.#modules = callerModules();
+  }
+
+  /**
+   * The code of the process. The default calls `target(...args)` and awaits it; subclasses
+   * override it (their own fields are cloned into the child).
+   */
+  run(): unknown {
+    return this.#target?.(...this.#args);
+  }
+
+  /** The process's name (`Process-N` by default); settable. */
+  get name(): string {
+    return this.#name;
+  }
+
+  set name(value: string) {
+    if (typeof value !== "string") throw new TypeError("name must be a string");
+    this.#name = value;
+  }
+
+  /** Whether the process is a daemon; settable until `start()`. */
+  get daemon(): boolean {
+    return this.#daemon;
+  }
+
+  set daemon(value: boolean) {
+    if (this.#state !== "initial") throw new Error("process has already started");
+    this.#daemon = Boolean(value);
+  }
+
+  /** A unique positive integer per process of this program; null before `start()`. */
+  get pid(): number | null {
+    this.#assertNotClosed();
+    return this.#pid;
+  }
+
+  /** Python's `ident`: the same as {@link Process.pid}. */
+  get ident(): number | null {
+    return this.pid;
+  }
+
+  /**
+   * null while running (or not started); 0 after a normal end; 1 after an uncaught error;
+   * `n` after `exit(n)`; -15 after `terminate()`; -9 after `kill()`.
+   */
+  get exitCode(): number | null {
+    this.#assertNotClosed();
+    return this.#exitCode;
+  }
+
+  /**
+   * Starts the process's code in a new worker. Throws if it was started before, if the
+   * target cannot be found by name, if args cannot be sent, or from a daemon process.
+   */
+  start(): void {
+    this.#assertNotClosed();
+    if (this.#state !== "initial" || this.#role !== "child") throw new Error("processes can only be started once");
+    const ctx = context();
+    if (ctx.importingModule !== undefined) throw new Error(unguardedStartMessage(ctx.importingModule));
+    if (ctx.current?.daemon) throw new Error("daemonic processes are not allowed to have children");
+    const spec = this.#prepareSpec(ctx);
+    const worker = runtime.spawn(libraryModuleUrl("child"), { daemon: this.#daemon, name: this.#name });
+    this.#worker = worker;
+    this.#pid = spec.table.pid;
+    this.#state = "started";
+    ctx.children.add(this);
+    worker.onMessage((message) => this.#onMessage(message as ChildMessage));
+    worker.onError((error) => this.#onLoadError(error));
+    worker.onExit((code) => this.#onExit(code));
+    worker.post(spec);
+    // Unref last: adding a listener after unref() re-refs a worker on Node and Bun.
+    if (this.#daemon) {
+      worker.unref();
+      installDaemonReaper(ctx);
+    }
+  }
+
+  /**
+   * Waits until the process ends, or until `timeout` ms passed (no error then, as in
+   * Python: check {@link Process.exitCode}).
+   */
+  join(options: WaitOptions = {}): Promise<void> {
+    this.#assertNotClosed();
+    if (this.#role === "current") throw new Error("can only join a child process");
+    if (this.#state === "initial") throw new Error("can only join a started process");
+    if (this.#state === "ended") return Promise.resolve();
+    if (this.#role === "parent") return this.#joinParent(options);
+    return this.#waitForEnd(options);
+  }
+
+  /** True from `start()` until the process ended. */
+  isAlive(): boolean {
+    this.#assertNotClosed();
+    if (this.#role === "current") return true;
+    if (this.#role === "parent") return isPidAlive(this.#pid!);
+    return this.#state === "started";
+  }
+
+  /** Ends the process now (Python's SIGTERM); `exitCode` becomes -15. */
+  terminate(): void {
+    this.#stop(SIGTERM_EXIT);
+  }
+
+  /** Ends the process now (Python's SIGKILL); `exitCode` becomes -9. */
+  kill(): void {
+    this.#stop(SIGKILL_EXIT);
+  }
+
+  /** Releases the process object; it must have ended. Later use throws `ValueError`-like errors. */
+  close(): void {
+    if (this.#state === "closed") return;
+    if (this.#state === "started") {
+      throw new Error(
+        "Cannot close a process while it is still running. You should first call join() or terminate().",
+      );
+    }
+    this.#state = "closed";
+    this.#worker = undefined;
+  }
+
+  /** A short description, like Python's repr. */
+  toString(): string {
+    const status = this.#state === "started" ? "started" : this.#state === "ended" ? `stopped exitcode=${this.#exitCode}` : this.#state;
+    return `<${this.constructor.name} name='${this.#name}' ${status}${this.#daemon ? " daemon" : ""}>`;
+  }
+
+  #prepareSpec(ctx: ProcessContext): ChildSpec {
+    const overridden = this.run !== Process.prototype.run;
+    const kind = overridden ? "class" : "function";
+    const code = overridden ? this.constructor : this.#target;
+    if (!code) throw new TypeError("a process needs a target function or a subclass that overrides run()");
+    const target = describeTarget(code, kind, this.#module, [...this.#modules, ...callerModules()]);
+    const payload = overridden ? ownFields(this) : this.#args;
+    const root = overridden ? this.constructor.name : "args";
+    checkCloneable(payload, root);
+    const packed = packHandles(payload);
+    const current = currentProcess();
+    return {
+      table: allocateChildPid(),
+      name: this.#name,
+      daemon: this.#daemon,
+      identity: this.#identity,
+      parent: { name: current.name, pid: currentPid() },
+      target,
+      payload: packed,
+    };
+  }
+
+  async #waitForEnd({ timeout, signal }: WaitOptions): Promise<void> {
+    const waits: Promise<void>[] = [this.#ended];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (timeout !== undefined && timeout !== null) {
+      waits.push(new Promise((resolve) => (timer = setTimeout(resolve, Math.max(timeout, 0)))));
+    }
+    // A daemon worker is unref'd; while someone joins it, it must keep the program alive.
+    if (this.#joiners++ === 0) this.#worker?.ref();
+    try {
+      const ended = Promise.race(waits);
+      await (signal ? raceAbort(ended, signal) : ended);
+    } finally {
+      clearTimeout(timer);
+      if (--this.#joiners === 0 && this.#daemon && this.#state === "started") this.#worker?.unref();
+    }
+  }
+
+  async #joinParent({ timeout, signal }: WaitOptions): Promise<void> {
+    const deadline = timeout === undefined ? Infinity : performance.now() + Math.max(timeout, 0);
+    while (isPidAlive(this.#pid!) && performance.now() < deadline) {
+      signal?.throwIfAborted();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, deadline - performance.now())));
+    }
+  }
+
+  #stop(exitCode: number): void {
+    this.#assertNotClosed();
+    if (this.#role !== "child") throw new Error("can only terminate a child process");
+    if (this.#state !== "started") return;
+    this.#endedBy ??= exitCode;
+    this.#worker?.terminate();
+  }
+
+  #onMessage(message: ChildMessage): void {
+    if (message?.type !== "exit") return;
+    this.#reportedCode = message.code;
+    this.#worker?.finish();
+  }
+
+  #onLoadError(error: unknown): void {
+    // The bootstrap reports its own errors; this is a worker that failed before that.
+    console.error(`Process ${this.#name}:`);
+    console.error(error);
+    this.#reportedCode ??= 1;
+  }
+
+  #onExit(threadCode: number | null): void {
+    if (this.#state !== "started") return;
+    this.#exitCode = this.#reportedCode ?? this.#endedBy ?? threadCode ?? 1;
+    this.#state = "ended";
+    markPidEnded(this.#pid!);
+    context().children.delete(this);
+    this.#markEnded();
+  }
+
+  #assertNotClosed(): void {
+    if (this.#state === "closed") throw new Error("process object is closed");
+  }
+
+  /** @internal Rebuilds a process object in its child (or the view of a parent). */
+  static rebuild<T extends Process>(
+    cls: new (...args: never[]) => T,
+    role: Role,
+    info: RebuildInfo,
+  ): T {
+    return Reflect.construct(Process, [{ [REBUILD]: { role, ...info } }], cls) as T;
+  }
+}
+
+/** The subclass instance's own fields, which the child gets (Python pickles `__dict__`). */
+function ownFields(instance: Process): Record<string, unknown> {
+  return { ...instance } as Record<string, unknown>;
+}
+
+function unguardedStartMessage(module: string): string {
+  return (
+    `a process was started while the child process "${currentProcess().name}" was still importing ` +
+    `${module}. A module that starts processes must guard that code with ` +
+    "`if (isMain(import.meta)) { … }` (Python's `if __name__ == \"__main__\":`), because every " +
+    "child imports the module again to find its code."
+  );
+}
+
+/**
+ * Daemon rules in the main program: when its own work is done (only unref'd daemon workers
+ * are left, so the event loop empties), the daemons are terminated and the program exits.
+ */
+function installDaemonReaper(ctx: ProcessContext): void {
+  // A child ends its daemons itself when its work is done (endChildren).
+  if (ctx.exitHandlerInstalled || ctx.parent) return;
+  ctx.exitHandlerInstalled = true;
+  process.on("beforeExit", () => {
+    for (const child of ctx.children) if (child.daemon) child.terminate();
+  });
+}
+
+/** @internal Called by the child bootstrap: this thread is now the process `self`. */
+export function becomeChild(self: Process, spec: ChildSpec): void {
+  const ctx = context();
+  ctx.current = self;
+  ctx.identity = spec.identity;
+  ctx.parent = Process.rebuild(Process, "parent", { ...spec.parent, daemon: false });
+}
+
+/** @internal Called by the child bootstrap around the import of the target's module. */
+export function setImportingModule(module: string | undefined): void {
+  context().importingModule = module;
+}
+
+/**
+ * @internal Python's `_exit_function` for a child whose work is done: terminate its
+ * daemon children, then wait for the others.
+ */
+export async function endChildren(): Promise<void> {
+  const children = [...context().children];
+  for (const child of children) if (child.daemon) child.terminate();
+  await Promise.all(children.map((child) => child.join()));
+}
+
+/**
+ * The process this code runs in: the `Process` object in a child, a process named
+ * "MainProcess" in the main program.
+ * @example Usage
+ * ```ts
+ * import { currentProcess } from "@seed/multiprocessing";
+ * console.log(currentProcess().name); // "MainProcess" in the main program
+ * ```
+ */
+export function currentProcess(): Process {
+  const ctx = context();
+  return ctx.current ??= Process.rebuild(Process, "current", {
+    name: "MainProcess",
+    pid: currentPid(),
+    daemon: false,
+  });
+}
+
+/**
+ * The parent of the current process (with `name`, `pid`, `isAlive()` and `join()`), or null
+ * in the main program.
+ * @example Usage
+ * ```ts
+ * import { parentProcess } from "@seed/multiprocessing";
+ * console.log(parentProcess()); // null in the main program
+ * ```
+ */
+export function parentProcess(): Process | null {
+  return context().parent;
+}
+
+/**
+ * The children of the current process that are still running.
+ * @example Usage
+ * ```ts
+ * import { activeChildren } from "@seed/multiprocessing";
+ * console.log(activeChildren().length); // 0 before any start()
+ * ```
+ */
+export function activeChildren(): Process[] {
+  return [...context().children];
+}
+
+/**
+ * The number of CPUs this program can use (the default size of a Pool).
+ * @example Usage
+ * ```ts
+ * import { cpuCount } from "@seed/multiprocessing";
+ * console.log(cpuCount() >= 1); // true
+ * ```
+ */
+export function cpuCount(): number {
+  return availableCpus();
+}
+
+/**
+ * Ends the current process now with `code` (default 0): in a child, its `exitCode` becomes
+ * `code`; in the main program, the program exits.
+ * @example Usage
+ * ```ts
+ * import { exit } from "@seed/multiprocessing";
+ * export function work(): void {
+ *   exit(3); // the parent sees exitCode === 3
+ * }
+ * ```
+ */
+export function exit(code = 0): never {
+  const channel = context().parent ? runtime.parentChannel() : null;
+  if (!channel) return process.exit(code);
+  markPidEnded(currentPid());
+  channel.post({ type: "exit", code } satisfies ChildMessage);
+  return channel.exit(code);
+}
+
+/**
+ * True when `meta` belongs to the program's entry module run as the main program: never in
+ * a child, which imports the module again to find its code (Python's `__name__ == "__main__"`).
+ * @example Usage
+ * ```ts
+ * import { isMain, Process } from "@seed/multiprocessing";
+ * export function work(): void {}
+ * if (isMain(import.meta)) {
+ *   new Process({ target: work }).start();
+ * }
+ * ```
+ */
+export function isMain(meta: ImportMeta): boolean {
+  if (context().parent) return false;
+  const main = runtime.mainModuleUrl();
+  if (main !== undefined) return meta.url === main;
+  return (meta as ImportMeta & { main?: boolean }).main === true;
+}
