@@ -1,0 +1,64 @@
+"""Shared by the Python baselines: sizes, the small item, and printing rows.
+
+Each baseline script prints one JSON row per line on stdout, the same shape as the
+TypeScript rows (bench/lib.ts `Row`), with impl "python" and runtime "python-<context>".
+Sizes mirror bench/workloads.ts `SIZES`: change both.
+"""
+
+import json
+import statistics
+import sys
+import time
+
+QUICK = "--quick" in sys.argv
+
+SIZES = {
+    "repeats": (3, 1),
+    "spawn_runs": (50, 10),
+    "spawn_warmups": (2, 1),
+    "small_items": (200_000, 20_000),
+    "byte_items": (2_000, 200),
+    "joinable_items": (100_000, 10_000),
+    "round_trips": (20_000, 2_000),
+    "round_trip_warmups": (1_000, 100),
+    "one_way_messages": (200_000, 20_000),
+    "lock_ops": (1_000_000, 100_000),
+    "contended_lock_ops_per_process": (200_000, 20_000),
+    "map_items": (100_000, 10_000),
+    "cpu_tasks": (64, 16),
+    "apply_calls": (5_000, 500),
+}
+
+BYTES_ITEM_SIZE = 64 * 1024
+CPU_TASK_MS = 20
+POOL_WORKERS = 2
+
+
+def size(name):
+    """The size of `name` for this run (full, or quick with --quick)."""
+    full, quick = SIZES[name]
+    return quick if QUICK else full
+
+
+def small_item(i):
+    """The small item every queue and pipe workload moves."""
+    return {"i": i, "s": "hello", "a": [1, 2, 3]}
+
+
+def now_ms():
+    return time.perf_counter() * 1000
+
+
+def median_of_repeats(measure):
+    """Median of size("repeats") calls of `measure()`."""
+    return statistics.median(measure() for _ in range(size("repeats")))
+
+
+def emit(workload, context, value):
+    """Prints one row."""
+    row = {"workload": workload, "impl": "python", "runtime": f"python-{context}", "value": value}
+    print(json.dumps(row), flush=True)
+
+
+def progress(message):
+    print(f"[python] {message}", file=sys.stderr, flush=True)

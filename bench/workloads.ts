@@ -1,0 +1,190 @@
+/**
+ * The workloads of every bench: the rows of its table, in order. A workload is one job done
+ * the same way by the library, by the raw runtime primitives and by Python's
+ * `multiprocessing` (`bench/python/<bench>.py` prints rows with these ids).
+ * @module
+ */
+
+/** One row of a bench table. */
+export interface Workload {
+  /** Stable id, shared with the Python baselines. */
+  id: string;
+  /** What the row measures, as shown in the table. */
+  label: string;
+  /** Unit of the values. */
+  unit: string;
+  /** Whether a bigger value is better (throughput) or worse (latency, time). */
+  higherIsBetter: boolean;
+  /** The issue's bars for the library, as minimum advantages (see {@link Bars}). */
+  bars?: Bars;
+}
+
+/**
+ * Bars, each a minimum: an advantage is baseline ÷ library for times and library ÷ baseline
+ * for throughputs, so 1 means "as good", 5 means "5x better", 0.8 means "at most 25% worse".
+ */
+export interface Bars {
+  /** Minimum advantage over Python's spawn context (fork when spawn was not measured). */
+  vsPython?: number;
+  /** Minimum advantage over the best raw baseline marked `bar` on the same runtime. */
+  vsRaw?: number;
+  /** Minimum of the library's own value. */
+  value?: number;
+}
+
+/** The small item every queue and pipe workload moves (Python: `{"i": i, "s": "hello", "a": [1, 2, 3]}`). */
+export function smallItem(i: number): { i: number; s: string; a: number[] } {
+  return { i, s: "hello", a: [1, 2, 3] };
+}
+
+/** Size of the byte items of the byte-throughput workloads. */
+export const BYTES_ITEM_SIZE = 64 * 1024;
+
+/**
+ * How much work each workload does, full and `--quick` (`bench/python/common.py` has the same
+ * numbers: change both). Throughput workloads report the median of `repeats` runs.
+ */
+export const SIZES = {
+  repeats: { full: 3, quick: 1 },
+  spawnRuns: { full: 50, quick: 10 },
+  spawnWarmups: { full: 2, quick: 1 },
+  smallItems: { full: 200_000, quick: 20_000 },
+  byteItems: { full: 2_000, quick: 200 },
+  joinableItems: { full: 100_000, quick: 10_000 },
+  roundTrips: { full: 20_000, quick: 2_000 },
+  roundTripWarmups: { full: 1_000, quick: 100 },
+  oneWayMessages: { full: 200_000, quick: 20_000 },
+  lockOps: { full: 1_000_000, quick: 100_000 },
+  contendedLockOpsPerProcess: { full: 200_000, quick: 20_000 },
+  mapItems: { full: 100_000, quick: 10_000 },
+  cpuTasks: { full: 64, quick: 16 },
+  applyCalls: { full: 5_000, quick: 500 },
+} as const;
+
+/** Milliseconds of arithmetic one CPU-bound pool task does (iterations calibrated per runtime). */
+export const CPU_TASK_MS = 20;
+
+/** Workers of every pool. */
+export const POOL_WORKERS = 2;
+
+/** `bench/spawn`: issue 2. */
+export const SPAWN = {
+  startJoin: {
+    id: "spawn.start-join",
+    label: "start + join of a trivial process (median of 50)",
+    unit: "ms",
+    higherIsBetter: false,
+    bars: { vsPython: 1, vsRaw: 0.8 },
+  },
+} as const satisfies Record<string, Workload>;
+
+/** `bench/queue`: issue 3. */
+export const QUEUE = {
+  small1to1: {
+    id: "queue.small-1to1",
+    label: "Queue 1 → 1, small objects {i, s, a}",
+    unit: "items/s",
+    higherIsBetter: true,
+    bars: { vsPython: 5, vsRaw: 1 },
+  },
+  small2to2: {
+    id: "queue.small-2to2",
+    label: "Queue 2 → 2, small objects",
+    unit: "items/s",
+    higherIsBetter: true,
+  },
+  bytes1to1: {
+    id: "queue.bytes-1to1",
+    label: "Queue 1 → 1, 64 KiB Uint8Array",
+    unit: "MB/s",
+    higherIsBetter: true,
+  },
+  joinable: {
+    id: "queue.joinable",
+    label: "JoinableQueue put → get + taskDone, then join",
+    unit: "items/s",
+    higherIsBetter: true,
+    bars: { vsPython: 5 },
+  },
+} as const satisfies Record<string, Workload>;
+
+/** `bench/pipe`: issue 4. */
+export const PIPE = {
+  roundTrip: {
+    id: "pipe.round-trip",
+    label: "Pipe round trip, small object (median of 20k)",
+    unit: "µs",
+    higherIsBetter: false,
+    bars: { vsPython: 1, vsRaw: 1 },
+  },
+  oneWay: {
+    id: "pipe.one-way",
+    label: "Pipe one-way, small objects",
+    unit: "msgs/s",
+    higherIsBetter: true,
+  },
+} as const satisfies Record<string, Workload>;
+
+/** `bench/lock`: issue 4. */
+export const LOCK = {
+  uncontended: {
+    id: "lock.uncontended",
+    label: "Lock acquire + release, uncontended",
+    unit: "ops/s",
+    higherIsBetter: true,
+  },
+  contended: {
+    id: "lock.contended-2",
+    label: "Lock acquire + release, 2 processes contending (total)",
+    unit: "ops/s",
+    higherIsBetter: true,
+    bars: { vsPython: 1 },
+  },
+} as const satisfies Record<string, Workload>;
+
+/** `bench/pool`: issue 5. Every pool has 2 workers. */
+export const POOL = {
+  mapTinyDefault: {
+    id: "pool.map-tiny-default",
+    label: "map x*x over 100k, default chunksize",
+    unit: "items/s",
+    higherIsBetter: true,
+    bars: { vsPython: 1 },
+  },
+  mapTinyChunk1: {
+    id: "pool.map-tiny-chunk1",
+    label: "map x*x over 100k, chunksize 1",
+    unit: "items/s",
+    higherIsBetter: true,
+    bars: { vsPython: 5 },
+  },
+  cpuWall: {
+    id: "pool.cpu-wall",
+    label: "map of 64 CPU-bound tasks (~20 ms each), wall time",
+    unit: "ms",
+    higherIsBetter: false,
+  },
+  cpuSpeedup: {
+    id: "pool.cpu-speedup",
+    label: "same, speedup over one thread",
+    unit: "×",
+    higherIsBetter: true,
+    bars: { value: 1.8 },
+  },
+  applyRoundTrip: {
+    id: "pool.apply-round-trip",
+    label: "apply round trip, per task",
+    unit: "µs",
+    higherIsBetter: false,
+    bars: { vsRaw: 1 / 1.5 },
+  },
+} as const satisfies Record<string, Workload>;
+
+/** Every bench's workloads, in table order. */
+export const BENCHES: Readonly<Record<string, readonly Workload[]>> = {
+  spawn: Object.values(SPAWN),
+  queue: Object.values(QUEUE),
+  pipe: Object.values(PIPE),
+  lock: Object.values(LOCK),
+  pool: Object.values(POOL),
+};
