@@ -374,8 +374,8 @@ function raiseHighWater(words: Int32Array, used: number): void {
 
 function checkInitialValue(kind: SemLockKind, value: number, maxValue: number): void {
   if (kind === "semaphore") {
-    if (!Number.isInteger(maxValue) || maxValue < 1 || maxValue > SEM_VALUE_MAX) {
-      throw new ValueError(`a semaphore's maxValue must be an integer in 1..${SEM_VALUE_MAX}, got ${maxValue}`);
+    if (!Number.isInteger(maxValue) || maxValue < 0 || maxValue > SEM_VALUE_MAX) {
+      throw new ValueError(`a semaphore's maxValue must be an integer in 0..${SEM_VALUE_MAX}, got ${maxValue}`);
     }
     if (!Number.isInteger(value) || value < 0 || value > maxValue) {
       throw new ValueError(`semaphore initial value must be an integer in 0..${maxValue}, got ${value}`);

@@ -1,0 +1,778 @@
+/**
+ * Python's `multiprocessing.synchronize`: Lock, RLock, Semaphore, BoundedSemaphore,
+ * Condition, Event and Barrier, usable from every process that holds them (pass them in a
+ * Process's `args`). All are composed from the robust {@link SemLock} core: a lock held by a
+ * process that ended is taken over by the next acquirer, which sees `ownerDied` true.
+ *
+ * Ownership belongs to a *process*: two async tasks of one process share an RLock's
+ * ownership, and a Lock acquired by one task of a process blocks the process's other tasks.
+ * @module
+ */
+
+import { BrokenBarrierError, ValueError } from "./errors.ts";
+import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
+import { type Blocking, runAsync, runSync } from "./transport/blocking.ts";
+import { currentPid, isPidAlive } from "./transport/liveness.ts";
+import { SEM_VALUE_MAX, SemLock, type SemLockKind, type SemLockState } from "./transport/semlock.ts";
+import { deadlineFrom, remaining, wake } from "./transport/wait.ts";
+import { WAITING as WAITING_STATE, WaiterQueue } from "./transport/waiters.ts";
+
+/** Options of a blocking `acquire()`. */
+export interface AcquireOptions {
+  /** `false`: take it only if free right now (the timeout is ignored). Default true. */
+  block?: boolean;
+  /** Most milliseconds to wait; negative acts as 0. Default: no limit. */
+  timeout?: number;
+  /** Aborting it rejects the wait with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/** Options of a blocking `acquireSync()` (children only: it blocks the thread). */
+export type AcquireSyncOptions = Omit<AcquireOptions, "signal">;
+
+/** Options of a blocking `wait()`. */
+export interface WaitOptions {
+  /** Most milliseconds to wait; negative acts as 0. Default: no limit. */
+  timeout?: number;
+  /** Aborting it rejects the wait with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/** Options of a blocking `waitSync()` (children only: it blocks the thread). */
+export type WaitSyncOptions = Omit<WaitOptions, "signal">;
+
+// How a handle is rebuilt in another process: the constructor adopts the state handed
+// over here instead of allocating new shared memory.
+let rebuilding: unknown;
+
+function rebuild<T>(state: unknown, make: () => T): T {
+  rebuilding = state;
+  try {
+    return make();
+  } finally {
+    rebuilding = undefined;
+  }
+}
+
+function takeRebuildState<S>(): S | undefined {
+  const state = rebuilding as S | undefined;
+  rebuilding = undefined;
+  return state;
+}
+
+/**
+ * What Lock, RLock, Semaphore and BoundedSemaphore share (Python's `SemLock` class).
+ * @example Usage
+ * ```ts
+ * import { Lock } from "@seed/multiprocessing";
+ * const lock = new Lock();
+ * console.log(await lock.withLock(() => lock.locked())); // true
+ * ```
+ */
+export abstract class SemLockHandle implements Shareable {
+  /** The shared core (what Condition builds on). */
+  readonly core: SemLock;
+  readonly #handleKind: string;
+
+  /**
+   * @param handleKind the kind this handle is registered under.
+   * @param kind, value, maxValue as {@link SemLock}'s constructor.
+   */
+  protected constructor(handleKind: string, kind: SemLockKind, value: number, maxValue: number) {
+    const state = takeRebuildState<SemLockState>();
+    this.core = state ? SemLock.fromState(state) : new SemLock(kind, value, maxValue);
+    this.#handleKind = handleKind;
+  }
+
+  /**
+   * Acquires (a lock, or one permit), waiting as `options` allow.
+   * @returns true when acquired; false when `block: false` found it taken or the timeout elapsed.
+   */
+  acquire(options: AcquireOptions = {}): Promise<boolean> {
+    return this.core.acquire(deadlineFrom(options.timeout, options.block), options.signal);
+  }
+
+  /** {@link acquire} blocking the thread (for children). */
+  acquireSync(options: AcquireSyncOptions = {}): boolean {
+    return this.core.acquireSync(deadlineFrom(options.timeout, options.block));
+  }
+
+  /** Releases (see each class for who may, and its errors). */
+  release(): void {
+    this.core.release();
+  }
+
+  /** Acquires, runs `fn`, and releases even when `fn` throws; returns what `fn` returned. */
+  async withLock<T>(fn: () => T | Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Releases at the end of an `await using` block (after an `acquire()`), like Python's `with`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.release();
+    return Promise.resolve();
+  }
+
+  /** Describes this handle for another process. */
+  [HANDLE](): HandleDescription {
+    return { kind: this.#handleKind, state: this.core.toState() };
+  }
+}
+
+/**
+ * A lock (Python's `multiprocessing.Lock`): not recursive; any process may release it.
+ * A lock held by a process that ended is taken over by the next acquirer, whose
+ * {@link Lock.ownerDied} is then true.
+ * @example Usage
+ * ```ts
+ * import { Lock } from "@seed/multiprocessing";
+ * const lock = new Lock();
+ * if (await lock.acquire({ timeout: 1000 })) {
+ *   try { console.log(lock.locked()); } finally { lock.release(); } // true
+ * }
+ * ```
+ */
+export class Lock extends SemLockHandle {
+  constructor() {
+    super("Lock", "lock", 1, 1);
+  }
+
+  /**
+   * Releases the lock.
+   * @throws {ValueError} when it is not held.
+   */
+  override release(): void {
+    this.core.release();
+  }
+
+  /** True while some process holds the lock. */
+  locked(): boolean {
+    return this.core.locked();
+  }
+
+  /**
+   * True when this handle's last acquire took the lock over from a process that had ended
+   * (the data it guards may be half-updated); false again after the next acquire.
+   */
+  get ownerDied(): boolean {
+    return this.core.ownerDied;
+  }
+}
+
+/**
+ * A recursive lock (Python's `multiprocessing.RLock`): its owning process may acquire it
+ * again and must release it as many times. Robust like {@link Lock}.
+ * @example Usage
+ * ```ts
+ * import { RLock } from "@seed/multiprocessing";
+ * const rlock = new RLock();
+ * await rlock.acquire();
+ * await rlock.acquire();
+ * rlock.release();
+ * console.log(rlock.locked()); // true: still held once
+ * rlock.release();
+ * ```
+ */
+export class RLock extends SemLockHandle {
+  constructor() {
+    super("RLock", "rlock", 1, 1);
+  }
+
+  /**
+   * Releases one level of the lock.
+   * @throws {ValueError} when it is not held; `Error` when another process holds it.
+   */
+  override release(): void {
+    this.core.release();
+  }
+
+  /** True while some process holds the lock. */
+  locked(): boolean {
+    return this.core.locked();
+  }
+
+  /** As {@link Lock.ownerDied}. */
+  get ownerDied(): boolean {
+    return this.core.ownerDied;
+  }
+}
+
+/**
+ * A counting semaphore (Python's `multiprocessing.Semaphore`). Permits still held by a
+ * process that ended are returned to the others (the ownership rule is documented in
+ * `src/transport/semlock.ts`).
+ * @example Usage
+ * ```ts
+ * import { Semaphore } from "@seed/multiprocessing";
+ * const slots = new Semaphore(2);
+ * await slots.acquire();
+ * console.log(slots.getValue()); // 1
+ * slots.release();
+ * ```
+ */
+export class Semaphore extends SemLockHandle {
+  /** Whether `release()` may not exceed the initial value (a subclass says so). */
+  protected static readonly bounded: boolean = false;
+
+  /**
+   * @param value the initial number of permits.
+   * @throws {ValueError} when `value` is not an integer >= 0.
+   */
+  constructor(value = 1) {
+    const bounded = new.target.bounded;
+    super(bounded ? "BoundedSemaphore" : "Semaphore", "semaphore", value, bounded ? value : SEM_VALUE_MAX);
+  }
+
+  /**
+   * Returns `n` permits, waking up to `n` waiters. Any process may release (signalling).
+   * @throws {ValueError} when `n` is not a positive integer, or a bounded semaphore would
+   * exceed its initial value.
+   */
+  override release(n = 1): void {
+    this.core.release(n);
+  }
+
+  /** The number of free permits. */
+  getValue(): number {
+    return this.core.getValue();
+  }
+}
+
+/**
+ * A semaphore that refuses to hold more permits than it started with (Python's
+ * `multiprocessing.BoundedSemaphore`).
+ * @example Usage
+ * ```ts
+ * import { BoundedSemaphore } from "@seed/multiprocessing";
+ * const sem = new BoundedSemaphore(1);
+ * try { sem.release(); } catch (e) { console.log((e as Error).name); } // "ValueError"
+ * ```
+ */
+export class BoundedSemaphore extends Semaphore {
+  protected static override readonly bounded: boolean = true;
+}
+
+interface ConditionState {
+  lock: HandleDescription;
+  waiters: SharedArrayBuffer;
+}
+
+/**
+ * A condition variable (Python's `multiprocessing.Condition`) over a Lock or RLock.
+ * `wait()` releases the lock completely (every level of an RLock), sleeps until notified,
+ * and re-acquires it as it was. Waiters are woken oldest first.
+ *
+ * The default lock is a new {@link Lock}, where Python uses an RLock: an RLock is owned by a
+ * whole process (JavaScript has no threads to tell its async tasks apart), so with an RLock
+ * two tasks of one process would both "hold" the condition at once.
+ * @example Usage
+ * ```ts
+ * import { Condition } from "@seed/multiprocessing";
+ * const cond = new Condition();
+ * let ready = false;
+ * const waiter = cond.withLock(() => cond.waitFor(() => ready, { timeout: 1000 }));
+ * await cond.withLock(() => { ready = true; cond.notifyAll(); });
+ * console.log(await waiter); // true
+ * ```
+ */
+export class Condition implements Shareable {
+  readonly #lock: Lock | RLock;
+  readonly #waiters: WaiterQueue;
+
+  /** @throws {TypeError} when `lock` is not a Lock or an RLock of this library. */
+  constructor(lock?: Lock | RLock) {
+    const state = takeRebuildState<ConditionState>();
+    if (state) {
+      this.#lock = reviveLock(state.lock);
+      this.#waiters = new WaiterQueue(state.waiters);
+      return;
+    }
+    if (lock !== undefined && !(lock instanceof Lock || lock instanceof RLock)) {
+      throw new TypeError("Condition(lock) takes a Lock or an RLock of this library");
+    }
+    this.#lock = lock ?? new Lock();
+    this.#waiters = new WaiterQueue();
+  }
+
+  /** Acquires the underlying lock. */
+  acquire(options: AcquireOptions = {}): Promise<boolean> {
+    return this.#lock.acquire(options);
+  }
+
+  /** {@link acquire} blocking the thread (for children). */
+  acquireSync(options: AcquireSyncOptions = {}): boolean {
+    return this.#lock.acquireSync(options);
+  }
+
+  /** Releases the underlying lock. */
+  release(): void {
+    this.#lock.release();
+  }
+
+  /** Acquires, runs `fn`, and releases even when `fn` throws; returns what `fn` returned. */
+  withLock<T>(fn: () => T | Promise<T>): Promise<T> {
+    return this.#lock.withLock(fn);
+  }
+
+  /** Releases at the end of an `await using` block (after an `acquire()`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.#lock[Symbol.asyncDispose]();
+  }
+
+  /** As {@link Lock.ownerDied}, for the underlying lock. */
+  get ownerDied(): boolean {
+    return this.#lock.ownerDied;
+  }
+
+  /**
+   * Releases the lock, waits for a notification (or the timeout), and re-acquires the lock.
+   * @returns false when the timeout elapsed first.
+   * @throws {Error} when the calling process does not hold the lock.
+   */
+  wait(options: WaitOptions = {}): Promise<boolean> {
+    return runAsync(this.#waitSteps(deadlineFrom(options.timeout)), options.signal);
+  }
+
+  /** {@link wait} blocking the thread (for children). */
+  waitSync(options: WaitSyncOptions = {}): boolean {
+    return runSync(this.#waitSteps(deadlineFrom(options.timeout)));
+  }
+
+  /**
+   * Waits until `predicate()` is truthy (checked first, then after each wake-up), at most
+   * `timeout` ms in all. The lock must be held.
+   * @returns the predicate's last value.
+   */
+  async waitFor<T>(predicate: () => T, options: WaitOptions = {}): Promise<T> {
+    const deadline = deadlineFrom(options.timeout);
+    let result = predicate();
+    while (!result && remaining(deadline) > 0) {
+      await runAsync(this.#waitSteps(deadline), options.signal);
+      result = predicate();
+    }
+    return result;
+  }
+
+  /** {@link waitFor} blocking the thread (for children). */
+  waitForSync<T>(predicate: () => T, options: WaitSyncOptions = {}): T {
+    const deadline = deadlineFrom(options.timeout);
+    let result = predicate();
+    while (!result && remaining(deadline) > 0) {
+      runSync(this.#waitSteps(deadline));
+      result = predicate();
+    }
+    return result;
+  }
+
+  /**
+   * Wakes up to `n` waiting processes' tasks, oldest first. The lock must be held.
+   * @throws {Error} when the calling process does not hold the lock.
+   */
+  notify(n = 1): void {
+    if (!this.#lock.core.isMine()) throw new Error("cannot notify on un-acquired lock");
+    this.#waiters.notify(n);
+  }
+
+  /** Wakes every waiter. The lock must be held. */
+  notifyAll(): void {
+    this.notify(Infinity);
+  }
+
+  /** Describes this handle for another process. */
+  [HANDLE](): HandleDescription {
+    const state: ConditionState = { lock: this.#lock[HANDLE](), waiters: this.#waiters.buffer };
+    return { kind: "Condition", state };
+  }
+
+  *#waitSteps(deadline: number): Blocking<boolean> {
+    const core = this.#lock.core;
+    if (!core.isMine()) throw new Error("cannot wait on un-acquired lock");
+    const slot = this.#waiters.enqueue();
+    const depth = core.count();
+    for (let i = 0; i < depth; i++) core.release();
+    try {
+      while (this.#waiters.isWaiting(slot) && remaining(deadline) > 0) {
+        yield { kind: "wait", cell: this.#waiters.words, index: slot, expected: WAITING_STATE, deadline };
+      }
+    } catch (error) {
+      // Interrupted: a notification that reached us meanwhile belongs to another waiter.
+      if (this.#waiters.leave(slot)) this.#waiters.notify(1);
+      yield* reacquire(core, depth);
+      throw error;
+    }
+    const notified = this.#waiters.leave(slot);
+    yield* reacquire(core, depth);
+    return notified;
+  }
+}
+
+function* reacquire(core: SemLock, depth: number): Blocking<void> {
+  yield { kind: "acquire", lock: core, deadline: Infinity };
+  for (let i = 1; i < depth; i++) core.tryAcquire();
+}
+
+function reviveLock(description: HandleDescription): Lock | RLock {
+  return rebuild(description.state, () => description.kind === "RLock" ? new RLock() : new Lock());
+}
+
+/**
+ * An event flag (Python's `multiprocessing.Event`): `wait()` returns as soon as it is set.
+ * @example Usage
+ * ```ts
+ * import { Event } from "@seed/multiprocessing";
+ * const ready = new Event();
+ * setTimeout(() => ready.set(), 10);
+ * console.log(await ready.wait({ timeout: 1000 })); // true
+ * ```
+ */
+export class Event implements Shareable {
+  readonly #flag: Int32Array;
+
+  constructor() {
+    this.#flag = new Int32Array(takeRebuildState<SharedArrayBuffer>() ?? new SharedArrayBuffer(4));
+  }
+
+  /** True once set, until cleared. */
+  isSet(): boolean {
+    return Atomics.load(this.#flag, 0) === 1;
+  }
+
+  /** Sets the flag and wakes every waiter. */
+  set(): void {
+    Atomics.store(this.#flag, 0, 1);
+    wake(this.#flag, 0);
+  }
+
+  /** Clears the flag. */
+  clear(): void {
+    Atomics.store(this.#flag, 0, 0);
+  }
+
+  /**
+   * Waits until the flag is set or the timeout elapses.
+   * @returns the flag: false only on timeout.
+   */
+  wait(options: WaitOptions = {}): Promise<boolean> {
+    return runAsync(this.#waitSteps(deadlineFrom(options.timeout)), options.signal);
+  }
+
+  /** {@link wait} blocking the thread (for children). */
+  waitSync(options: WaitSyncOptions = {}): boolean {
+    return runSync(this.#waitSteps(deadlineFrom(options.timeout)));
+  }
+
+  /** Describes this handle for another process. */
+  [HANDLE](): HandleDescription {
+    return { kind: "Event", state: this.#flag.buffer };
+  }
+
+  *#waitSteps(deadline: number): Blocking<boolean> {
+    while (!this.isSet()) {
+      if (remaining(deadline) === 0) return false;
+      yield { kind: "wait", cell: this.#flag, index: 0, expected: 0, deadline };
+    }
+    return true;
+  }
+}
+
+/** Options of a {@link Barrier}. */
+export interface BarrierOptions {
+  /**
+   * Run by one party when all have arrived, before any is released (an exception breaks the
+   * barrier and is thrown to that party). It lives in the creating process: when the last
+   * party to arrive is in another process, the creating process runs it if it is waiting on
+   * the barrier, and otherwise the barrier breaks.
+   */
+  action?: () => unknown;
+  /** Default timeout of `wait()` in ms. Default: no limit. */
+  timeout?: number;
+}
+
+interface BarrierState {
+  parties: number;
+  timeout?: number;
+  words: SharedArrayBuffer;
+  mutex: SemLockState;
+}
+
+// Barrier states (Python's threading.Barrier, plus the two action states).
+const FILLING = 0;
+const DRAINING = 1;
+const ACTION_PENDING = 2; // all arrived; waiting for a process that has the action
+const ACTION_RUNNING = 3;
+const RESETTING = -1;
+const BROKEN = -2;
+// Barrier words.
+const STATE = 0;
+const COUNT = 1;
+const CHANGES = 2; // bumped on every state change: what sleepers wait on
+const HAS_ACTION = 3;
+const CREATOR = 4;
+const PIDS = 5; // `parties` slots: the pid of each counted party, 0 when free
+
+/**
+ * A barrier for a fixed number of parties (Python's `multiprocessing.Barrier`): each
+ * `wait()` blocks until `parties` waits are pending, then all are released together.
+ * A party whose process ends while waiting breaks the barrier (instead of a hang).
+ * @example Usage
+ * ```ts
+ * import { Barrier } from "@seed/multiprocessing";
+ * const barrier = new Barrier(2);
+ * const indices = await Promise.all([barrier.wait(), barrier.wait()]);
+ * console.log(indices.sort()); // [0, 1]
+ * ```
+ */
+export class Barrier implements Shareable {
+  /** How many parties must arrive. */
+  readonly parties: number;
+  readonly #timeout?: number;
+  readonly #action?: () => unknown;
+  readonly #words: Int32Array;
+  readonly #mutex: SemLock;
+
+  /**
+   * @throws {ValueError} when `parties` is not a positive integer.
+   */
+  constructor(parties: number, options: BarrierOptions = {}) {
+    const state = takeRebuildState<BarrierState>();
+    if (state) {
+      this.parties = state.parties;
+      this.#timeout = state.timeout;
+      this.#words = new Int32Array(state.words);
+      this.#mutex = SemLock.fromState(state.mutex);
+      return;
+    }
+    if (!Number.isInteger(parties) || parties < 1) {
+      throw new ValueError(`a Barrier needs a positive integer number of parties, got ${parties}`);
+    }
+    this.parties = parties;
+    this.#timeout = options.timeout;
+    this.#action = options.action;
+    this.#words = new Int32Array(new SharedArrayBuffer((PIDS + parties) * 4));
+    this.#words[HAS_ACTION] = options.action ? 1 : 0;
+    this.#words[CREATOR] = currentPid();
+    this.#mutex = new SemLock("lock", 1, 1);
+  }
+
+  /**
+   * Waits until all parties have arrived.
+   * @returns this party's arrival index, 0 to `parties - 1` (distinct for each party).
+   * @throws {BrokenBarrierError} when the barrier is or gets broken or reset while waiting,
+   * or this wait timed out (which breaks it for all).
+   */
+  wait(options: WaitOptions = {}): Promise<number> {
+    return runAsync(this.#waitSteps(deadlineFrom(options.timeout ?? this.#timeout)), options.signal);
+  }
+
+  /** {@link wait} blocking the thread (for children). */
+  waitSync(options: WaitSyncOptions = {}): number {
+    return runSync(this.#waitSteps(deadlineFrom(options.timeout ?? this.#timeout)));
+  }
+
+  /** Returns the barrier to its empty state; parties waiting now get BrokenBarrierError. */
+  reset(): void {
+    this.#locked(() => {
+      if (this.#count() === 0) this.#setState(FILLING);
+      else if (this.#state() !== DRAINING) this.#setState(RESETTING);
+    });
+  }
+
+  /** Breaks the barrier: current and future waits throw BrokenBarrierError until reset(). */
+  abort(): void {
+    this.#locked(() => this.#setState(BROKEN));
+  }
+
+  /** How many parties are waiting for the others. */
+  get nWaiting(): number {
+    return this.#state() === FILLING ? this.#count() : 0;
+  }
+
+  /** True when the barrier is broken. */
+  get broken(): boolean {
+    return this.#state() === BROKEN;
+  }
+
+  /** Describes this handle for another process. */
+  [HANDLE](): HandleDescription {
+    const state: BarrierState = {
+      parties: this.parties,
+      timeout: this.#timeout,
+      words: this.#words.buffer as SharedArrayBuffer,
+      mutex: this.#mutex.toState(),
+    };
+    return { kind: "Barrier", state };
+  }
+
+  *#waitSteps(deadline: number): Blocking<number> {
+    yield { kind: "acquire", lock: this.#mutex, deadline: Infinity };
+    try {
+      yield* this.#waitForDrain();
+      if (this.#state() === BROKEN) throw new BrokenBarrierError();
+      const index = this.#arrive();
+      try {
+        if (index + 1 === this.parties) yield* this.#releaseAll(deadline);
+        else yield* this.#awaitRelease(deadline);
+        return index;
+      } finally {
+        this.#leave();
+      }
+    } finally {
+      this.#mutex.release();
+    }
+  }
+
+  /** Python's `_enter`: a new round starts once the last one has drained (or reset). */
+  *#waitForDrain(): Blocking<void> {
+    while ([RESETTING, DRAINING, ACTION_PENDING, ACTION_RUNNING].includes(this.#state())) {
+      yield* this.#sleep(Infinity);
+    }
+  }
+
+  /** The last party arrived: run the action (here or where it lives), then release all. */
+  *#releaseAll(deadline: number): Blocking<void> {
+    if (this.#words[HAS_ACTION] === 0) return this.#setState(DRAINING);
+    if (this.#action) return yield* this.#runAction();
+    if (!this.#pids().includes(this.#words[CREATOR])) {
+      this.#setState(BROKEN);
+      throw new BrokenBarrierError(
+        "the barrier's action lives in the process that created it, which is not waiting on the barrier",
+      );
+    }
+    this.#setState(ACTION_PENDING);
+    yield* this.#awaitRelease(deadline);
+  }
+
+  /** Python's `_wait`: sleep until released; a timeout (or an abort) breaks the barrier. */
+  *#awaitRelease(deadline: number): Blocking<void> {
+    for (;;) {
+      const state = this.#state();
+      if (state === DRAINING) return;
+      if (state === ACTION_PENDING && this.#action) return yield* this.#runAction();
+      if (state === BROKEN || state === RESETTING) throw new BrokenBarrierError();
+      if (remaining(deadline) === 0) {
+        this.#setState(BROKEN);
+        throw new BrokenBarrierError("timed out waiting for the other parties");
+      }
+      try {
+        yield* this.#sleep(deadline);
+      } catch (error) {
+        this.#setState(BROKEN);
+        throw error;
+      }
+    }
+  }
+
+  /** Runs the action without holding the mutex (it may take long, or use the barrier). */
+  *#runAction(): Blocking<void> {
+    this.#setState(ACTION_RUNNING);
+    this.#mutex.release();
+    try {
+      yield { kind: "call", fn: this.#action! };
+    } catch (error) {
+      yield { kind: "acquire", lock: this.#mutex, deadline: Infinity };
+      this.#setState(BROKEN);
+      throw error;
+    }
+    yield { kind: "acquire", lock: this.#mutex, deadline: Infinity };
+    if (this.#state() !== ACTION_RUNNING) throw new BrokenBarrierError(); // reset or aborted meanwhile
+    this.#setState(DRAINING);
+  }
+
+  /** Releases the mutex until the state changes (or a slice passes), then re-checks the parties. */
+  *#sleep(deadline: number): Blocking<void> {
+    const seen = Atomics.load(this.#words, CHANGES);
+    this.#mutex.release();
+    try {
+      yield { kind: "wait", cell: this.#words, index: CHANGES, expected: seen, deadline };
+    } finally {
+      yield { kind: "acquire", lock: this.#mutex, deadline: Infinity };
+      this.#dropEndedParties();
+    }
+  }
+
+  /** Counts the caller in; returns its arrival index. */
+  #arrive(): number {
+    const words = this.#words;
+    const free = this.#pids().indexOf(0);
+    if (free >= 0) words[PIDS + free] = currentPid();
+    return words[COUNT]++;
+  }
+
+  /** Python's `_exit`: counts the caller out; the last one out ends draining or resetting. */
+  #leave(): void {
+    const words = this.#words;
+    const mine = this.#pids().indexOf(currentPid());
+    if (mine >= 0) words[PIDS + mine] = 0;
+    words[COUNT]--;
+    this.#finishRoundIfEmpty();
+  }
+
+  /** Parties whose process ended are counted out; while filling, that breaks the barrier. */
+  #dropEndedParties(): void {
+    const words = this.#words;
+    let dropped = false;
+    for (let i = PIDS; i < words.length; i++) {
+      if (words[i] === 0 || isPidAlive(words[i])) continue;
+      words[i] = 0;
+      words[COUNT]--;
+      dropped = true;
+    }
+    if (!dropped) return;
+    if (this.#state() !== DRAINING && this.#state() !== RESETTING) this.#setState(BROKEN);
+    this.#finishRoundIfEmpty();
+  }
+
+  #finishRoundIfEmpty(): void {
+    const state = this.#state();
+    if (this.#count() === 0 && (state === DRAINING || state === RESETTING)) this.#setState(FILLING);
+  }
+
+  #pids(): Int32Array {
+    return this.#words.subarray(PIDS);
+  }
+
+  #state(): number {
+    return Atomics.load(this.#words, STATE);
+  }
+
+  #count(): number {
+    return Atomics.load(this.#words, COUNT);
+  }
+
+  /** Changes the state (under the mutex) and wakes every sleeper to look at it. */
+  #setState(state: number): void {
+    Atomics.store(this.#words, STATE, state);
+    Atomics.add(this.#words, CHANGES, 1);
+    wake(this.#words, CHANGES);
+  }
+
+  /**
+   * Runs `fn` holding the mutex, from synchronous code. If this process already holds it,
+   * the holder is an async wait of this process suspended right after acquiring it (its
+   * critical sections are otherwise synchronous), which re-reads the state when it resumes:
+   * `fn` may act for it rather than block the thread on it forever.
+   */
+  #locked(fn: () => void): void {
+    if (this.#mutex.isMine()) return fn();
+    this.#mutex.acquireSync(Infinity);
+    try {
+      this.#dropEndedParties();
+      fn();
+    } finally {
+      this.#mutex.release();
+    }
+  }
+}
+
+registerHandleKind("Lock", (state) => rebuild(state, () => new Lock()));
+registerHandleKind("RLock", (state) => rebuild(state, () => new RLock()));
+registerHandleKind("Semaphore", (state) => rebuild(state, () => new Semaphore()));
+registerHandleKind("BoundedSemaphore", (state) => rebuild(state, () => new BoundedSemaphore()));
+registerHandleKind("Condition", (state) => rebuild(state, () => new Condition()));
+registerHandleKind("Event", (state) => rebuild(state, () => new Event()));
+registerHandleKind("Barrier", (state) => rebuild(state, () => new Barrier(1)));

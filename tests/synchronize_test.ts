@@ -1,0 +1,414 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { packHandles, unpackHandles } from "../src/handles.ts";
+import {
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Lock,
+  RLock,
+  Semaphore,
+} from "../src/synchronize.ts";
+import { endWorker, nextMessage, startWorker, type TestWorker, until, workerExit } from "./fixtures/workers.ts";
+
+/** Sends `handles` to a fresh worker (as a Process's args travel) running `script`. */
+function runScript(script: string, handles: unknown[]): TestWorker {
+  return startWorker("sync_worker", { script, args: packHandles(handles) });
+}
+
+const travel = <T>(handle: T): T => (unpackHandles(packHandles([handle])) as T[])[0];
+
+// --- Lock / RLock ---------------------------------------------------------------------------
+
+test("Lock: acquire, locked, release; a second acquire with block:false fails", async () => {
+  const lock = new Lock();
+  assert.equal(await lock.acquire(), true);
+  assert.equal(lock.locked(), true);
+  assert.equal(await lock.acquire({ block: false }), false);
+  assert.equal(await lock.acquire({ timeout: 20 }), false);
+  assert.equal(lock.acquireSync({ block: false }), false);
+  lock.release();
+  assert.equal(lock.locked(), false);
+  assert.throws(() => lock.release(), { name: "ValueError" });
+});
+
+test("Lock.withLock releases even when the function throws, and returns its result", async () => {
+  const lock = new Lock();
+  assert.equal(await lock.withLock(() => 42), 42);
+  await assert.rejects(lock.withLock(() => { throw new Error("boom"); }), { message: "boom" });
+  assert.equal(lock.locked(), false);
+});
+
+test("Lock with await using is released at the end of the block", async () => {
+  const lock = new Lock();
+  {
+    await lock.acquire();
+    await using _held = lock;
+    assert.equal(lock.locked(), true);
+  }
+  assert.equal(lock.locked(), false);
+});
+
+test("Lock: waiting tasks get the lock one at a time", async () => {
+  const lock = new Lock();
+  const order: string[] = [];
+  await Promise.all(["a", "b", "c"].map((name) =>
+    lock.withLock(async () => {
+      order.push(`${name}+`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      order.push(`${name}-`);
+    })
+  ));
+  for (let i = 0; i < order.length; i += 2) assert.equal(order[i][0], order[i + 1][0], order.join(" "));
+});
+
+test("RLock: the owner re-acquires; a release by another process is an Error, a release when free a ValueError", async () => {
+  const rlock = new RLock();
+  assert.throws(() => rlock.release(), { name: "ValueError", message: "cannot release un-acquired lock" });
+  assert.equal(await rlock.acquire(), true);
+  assert.equal(await rlock.acquire({ block: false }), true);
+  rlock.release();
+  assert.equal(rlock.locked(), true);
+  rlock.release();
+  assert.equal(rlock.locked(), false);
+
+  const holder = runScript("hold", [rlock]);
+  try {
+    assert.equal(await nextMessage(holder.worker), "held");
+    assert.throws(() => rlock.release(), { name: "Error", message: "cannot release un-acquired lock" });
+  } finally {
+    await endWorker(holder);
+  }
+});
+
+test("a Lock passed to another process is the same lock there", async () => {
+  const lock = new Lock();
+  const holder = runScript("hold", [lock]);
+  try {
+    assert.equal(await nextMessage(holder.worker), "held");
+    assert.equal(lock.locked(), true);
+    assert.equal(await lock.acquire({ timeout: 20 }), false);
+  } finally {
+    await endWorker(holder);
+  }
+});
+
+for (const make of [() => new Lock(), () => new RLock()]) {
+  const name = make().constructor.name;
+  test(`${name} held by a terminated process is recovered, ownerDied true once`, async () => {
+    const lock = make();
+    const holder = runScript("hold", [lock]);
+    try {
+      assert.equal(await nextMessage(holder.worker), "held");
+    } finally {
+      await endWorker(holder);
+    }
+    assert.equal(await lock.acquire({ timeout: 5000 }), true);
+    assert.equal(lock.ownerDied, true);
+    lock.release();
+    assert.equal(await lock.acquire({ timeout: 5000 }), true);
+    assert.equal(lock.ownerDied, false);
+    lock.release();
+  });
+
+  test(`${name} held by a crashed process is recovered by a waiter already waiting`, async () => {
+    const lock = make();
+    const holder = runScript("holdAndCrash", [lock]);
+    const ended = workerExit(holder);
+    assert.equal(await nextMessage(holder.worker), "held");
+    const waiting = lock.acquire({ timeout: 5000 });
+    await ended;
+    assert.equal(await waiting, true);
+    assert.equal(lock.ownerDied, true);
+    lock.release();
+  });
+
+  test(`${name} held by a process that exited is recovered`, async () => {
+    const lock = make();
+    const holder = runScript("holdAndExit", [lock]);
+    const ended = workerExit(holder);
+    assert.equal(await nextMessage(holder.worker), "held");
+    assert.equal(await ended, 0);
+    assert.equal(lock.acquireSync({ timeout: 5000 }), true);
+    assert.equal(lock.ownerDied, true);
+    lock.release();
+  });
+}
+
+// --- Semaphores -----------------------------------------------------------------------------
+
+test("Semaphore counts permits; release(n) adds several; negative values are ValueErrors", async () => {
+  const sem = new Semaphore(2);
+  assert.equal(await sem.acquire(), true);
+  assert.equal(await sem.acquire(), true);
+  assert.equal(await sem.acquire({ timeout: 10 }), false);
+  assert.equal(sem.getValue(), 0);
+  sem.release(3);
+  assert.equal(sem.getValue(), 3, "an unbounded semaphore may grow past its initial value");
+  assert.throws(() => new Semaphore(-1), { name: "ValueError" });
+  assert.equal(new Semaphore().getValue(), 1);
+});
+
+test("BoundedSemaphore refuses a release above its initial value", async () => {
+  const sem = new BoundedSemaphore(2);
+  await sem.acquire();
+  sem.release();
+  assert.throws(() => sem.release(), { name: "ValueError", message: "semaphore or lock released too many times" });
+  assert.equal(sem.getValue(), 2);
+  const twin = travel(sem);
+  assert.ok(twin instanceof BoundedSemaphore);
+  assert.throws(() => twin.release(), { name: "ValueError" });
+});
+
+test("Semaphore permits held by a terminated process are returned, ownerDied on the taker", async () => {
+  const sem = new BoundedSemaphore(1);
+  const holder = runScript("hold", [sem]);
+  try {
+    assert.equal(await nextMessage(holder.worker), "held");
+    assert.equal(sem.getValue(), 0);
+  } finally {
+    await endWorker(holder);
+  }
+  assert.equal(await sem.acquire({ timeout: 5000 }), true);
+  assert.equal(sem.core.ownerDied, true);
+  sem.release();
+  assert.equal(sem.getValue(), 1);
+});
+
+// --- Condition ------------------------------------------------------------------------------
+
+test("Condition.wait without holding the lock is an Error; so is notify", async () => {
+  const cond = new Condition();
+  await assert.rejects(cond.wait({ timeout: 10 }), { message: "cannot wait on un-acquired lock" });
+  assert.throws(() => cond.notify(), { message: "cannot notify on un-acquired lock" });
+});
+
+test("Condition.wait times out with false and holds the lock again", async () => {
+  const cond = new Condition(new Lock());
+  await cond.acquire();
+  assert.equal(await cond.wait({ timeout: 20 }), false);
+  cond.release();
+  assert.throws(() => cond.release(), { name: "ValueError" }, "released exactly once: it was re-held once");
+});
+
+test("Condition.wait releases every level of an RLock and restores them", async () => {
+  const rlock = new RLock();
+  const cond = new Condition(rlock);
+  await cond.acquire();
+  await cond.acquire();
+  const waiting = cond.wait({ timeout: 5000 });
+  assert.equal(rlock.locked(), false, "fully released while waiting");
+  await cond.withLock(() => cond.notify());
+  assert.equal(await waiting, true);
+  rlock.release();
+  assert.equal(rlock.locked(), true, "two levels held again");
+  rlock.release();
+  assert.equal(rlock.locked(), false);
+});
+
+test("Condition.notify(n) wakes exactly n waiters, oldest first; notifyAll the rest", async () => {
+  const cond = new Condition();
+  const woken: number[] = [];
+  let entered = 0;
+  const waiters = [0, 1, 2, 3].map((i) =>
+    cond.withLock(async () => {
+      entered++; // wait() joins the queue and releases the lock before it first yields
+      const notified = await cond.wait({ timeout: 5000 });
+      woken.push(i);
+      return notified;
+    })
+  );
+  await until(() => entered === 4);
+  await cond.withLock(() => cond.notify(2));
+  await until(() => woken.length === 2);
+  assert.deepEqual(woken, [0, 1]);
+  await cond.withLock(() => cond.notifyAll());
+  assert.deepEqual(await Promise.all(waiters), [true, true, true, true]);
+  assert.deepEqual(woken.slice(2).sort(), [2, 3]);
+});
+
+test("Condition.waitFor returns the predicate's value, or its falsy value on timeout", async () => {
+  const cond = new Condition();
+  let items = 0;
+  const consumer = cond.withLock(() => cond.waitFor(() => items >= 2 && items, { timeout: 5000 }));
+  for (let i = 0; i < 2; i++) await cond.withLock(() => (items++, cond.notifyAll()));
+  assert.equal(await consumer, 2);
+  assert.equal(await cond.withLock(() => cond.waitFor(() => items > 5, { timeout: 20 })), false);
+});
+
+test("an aborted Condition.wait rejects with the reason and holds the lock again", async () => {
+  const cond = new Condition();
+  await cond.acquire();
+  const controller = new AbortController();
+  const waiting = cond.wait({ signal: controller.signal });
+  controller.abort(new Error("cancelled"));
+  await assert.rejects(waiting, { message: "cancelled" });
+  cond.release();
+});
+
+test("Condition: a process blocked in waitSync is woken by notify from another process", async () => {
+  const cond = new Condition();
+  const waiter = runScript("conditionWait", [cond]);
+  try {
+    assert.equal(await nextMessage(waiter.worker), "waiting");
+    const result = nextMessage(waiter.worker);
+    // The worker releases the lock inside wait: once we hold it, it is waiting.
+    await cond.withLock(() => cond.notify());
+    assert.equal(await result, true);
+  } finally {
+    await endWorker(waiter);
+  }
+});
+
+test("Condition whose lock is held by a terminated process is recovered", async () => {
+  const cond = new Condition();
+  const holder = runScript("hold", [cond]);
+  try {
+    assert.equal(await nextMessage(holder.worker), "held");
+  } finally {
+    await endWorker(holder);
+  }
+  assert.equal(await cond.acquire({ timeout: 5000 }), true);
+  assert.equal(cond.ownerDied, true);
+  assert.equal(await cond.wait({ timeout: 10 }), false);
+  cond.release();
+});
+
+// --- Event ----------------------------------------------------------------------------------
+
+test("Event: wait returns true once set, false on timeout; clear resets", async () => {
+  const event = new Event();
+  assert.equal(event.isSet(), false);
+  assert.equal(await event.wait({ timeout: 10 }), false);
+  assert.equal(event.waitSync({ timeout: 0 }), false);
+  const waiting = event.wait({ timeout: 5000 });
+  event.set();
+  assert.equal(await waiting, true);
+  assert.equal(event.waitSync(), true);
+  event.clear();
+  assert.equal(event.isSet(), false);
+});
+
+test("Event: an aborted wait rejects with the signal's reason", async () => {
+  const event = new Event();
+  const controller = new AbortController();
+  const waiting = event.wait({ signal: controller.signal });
+  controller.abort(new Error("enough"));
+  await assert.rejects(waiting, { message: "enough" });
+});
+
+test("Event: processes signal each other", async () => {
+  const ping = new Event();
+  const pong = new Event();
+  const other = runScript("eventPingPong", [ping, pong]);
+  try {
+    const reply = nextMessage(other.worker);
+    ping.set();
+    assert.equal(await reply, true);
+    assert.equal(await pong.wait({ timeout: 5000 }), true);
+  } finally {
+    await endWorker(other);
+  }
+});
+
+// --- Barrier --------------------------------------------------------------------------------
+
+test("Barrier releases all parties together with distinct indices, and is reusable", async () => {
+  const barrier = new Barrier(3);
+  assert.equal(barrier.parties, 3);
+  for (let round = 0; round < 2; round++) {
+    const indices = await Promise.all([barrier.wait(), barrier.wait(), barrier.wait()]);
+    assert.deepEqual(indices.sort(), [0, 1, 2]);
+  }
+  assert.equal(barrier.nWaiting, 0);
+  assert.equal(barrier.broken, false);
+});
+
+test("Barrier runs its action once per round, before releasing anyone", async () => {
+  let runs = 0;
+  const barrier = new Barrier(2, { action: () => runs++ });
+  const seen = await Promise.all([barrier.wait().then(() => runs), barrier.wait().then(() => runs)]);
+  assert.deepEqual(seen, [1, 1]);
+});
+
+test("Barrier: an action that throws breaks the barrier; that party gets the error", async () => {
+  const barrier = new Barrier(2, { action: () => { throw new Error("action failed"); } });
+  const results = await Promise.allSettled([barrier.wait(), barrier.wait()]);
+  const reasons = results.map((r) => (r as PromiseRejectedResult).reason.message ?? r.status);
+  assert.ok(reasons.includes("action failed"), reasons.join());
+  assert.ok(results.every((r) => r.status === "rejected"));
+  assert.equal(barrier.broken, true);
+});
+
+test("Barrier: a wait that times out breaks it for everyone", async () => {
+  const barrier = new Barrier(3);
+  const first = barrier.wait({ timeout: 5000 });
+  await assert.rejects(barrier.wait({ timeout: 20 }), { name: "BrokenBarrierError" });
+  await assert.rejects(first, { name: "BrokenBarrierError" });
+  assert.equal(barrier.broken, true);
+  await assert.rejects(barrier.wait({ timeout: 20 }), { name: "BrokenBarrierError" });
+  barrier.reset();
+  assert.equal(barrier.broken, false);
+  assert.deepEqual((await Promise.all([barrier.wait(), barrier.wait(), barrier.wait()])).sort(), [0, 1, 2]);
+});
+
+test("Barrier: the default timeout comes from the constructor", async () => {
+  const barrier = new Barrier(2, { timeout: 20 });
+  await assert.rejects(barrier.wait(), { name: "BrokenBarrierError" });
+});
+
+test("Barrier: abort breaks waiting parties; reset wakes them with BrokenBarrierError", async () => {
+  const barrier = new Barrier(3);
+  const waiting = barrier.wait({ timeout: 5000 });
+  await until(() => barrier.nWaiting === 1);
+  barrier.abort();
+  await assert.rejects(waiting, { name: "BrokenBarrierError" });
+
+  barrier.reset();
+  const again = barrier.wait({ timeout: 5000 });
+  await until(() => barrier.nWaiting === 1);
+  barrier.reset();
+  await assert.rejects(again, { name: "BrokenBarrierError" });
+  assert.equal(barrier.broken, false);
+});
+
+test("Barrier bad parties is a ValueError", () => {
+  assert.throws(() => new Barrier(0), { name: "ValueError", message: /positive integer number of parties, got 0/ });
+});
+
+test("Barrier across processes: the parties in other processes get the other indices", async () => {
+  let actions = 0;
+  const barrier = new Barrier(3, { action: () => actions++ });
+  const others = [runScript("barrierWait", [barrier]), runScript("barrierWait", [barrier])];
+  try {
+    const mine = await barrier.wait({ timeout: 30_000 }); // (Deno's test runner type-checks each worker: slow)
+    const theirs = await Promise.all(others.map(({ worker }) => nextMessage<number>(worker)));
+    assert.deepEqual([mine, ...theirs].sort(), [0, 1, 2]);
+    assert.equal(actions, 1, "the action ran once, in the creating process");
+  } finally {
+    await Promise.all(others.map(endWorker));
+  }
+});
+
+test("Barrier whose waiting party was terminated raises BrokenBarrierError instead of hanging", async () => {
+  const barrier = new Barrier(3);
+  const party = runScript("barrierHang", [barrier]);
+  try {
+    assert.equal(await nextMessage(party.worker), "arriving");
+    await until(() => barrier.nWaiting === 1);
+    const mine = barrier.wait(); // no timeout: only the death can end it
+    await until(() => barrier.nWaiting === 2);
+    await endWorker(party);
+    await assert.rejects(mine, { name: "BrokenBarrierError" });
+    assert.equal(barrier.broken, true);
+  } finally {
+    await endWorker(party);
+  }
+});
+
+test("handles rebuilt from their description keep their class", () => {
+  for (const handle of [new Lock(), new RLock(), new Semaphore(2), new Condition(), new Event(), new Barrier(2)]) {
+    assert.equal(travel(handle).constructor, handle.constructor);
+  }
+});
