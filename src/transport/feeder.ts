@@ -1,0 +1,130 @@
+/**
+ * The local buffer of one queue handle, Python's feeder thread: an accepted item that finds
+ * no room in the ring (or is larger than one record) waits here and is written, in order,
+ * as room appears. So an unbounded `put()` never blocks, and a producer's items keep their
+ * order. Every `put` also pushes what it can at once, so a producer that never yields to
+ * the event loop still keeps the ring fed; the rest is written by a background loop.
+ * @module
+ */
+
+import { onProcessExit } from "../atexit.ts";
+import { type ByteRing, OutgoingItem } from "./ring.ts";
+import { deadlineFrom, MAX_WAIT_SLICE_MS } from "./wait.ts";
+
+/** What one pass of writing achieved. */
+type PumpOutcome = "done" | "no-room" | "lock-busy";
+
+/**
+ * Buffers and writes the items of one handle.
+ * @example Usage
+ * ```ts
+ * import { ByteRing } from "./ring.ts";
+ * import { Feeder } from "./feeder.ts";
+ * const ring = new ByteRing(1024);
+ * const feeder = new Feeder(ring);
+ * ring.tryReserve(Infinity);
+ * feeder.push(new Uint8Array(5000)); // larger than the ring: streams as a consumer reads
+ * console.log(feeder.pending); // 1
+ * ```
+ */
+export class Feeder {
+  readonly #ring: ByteRing;
+  /** Waiting items, oldest at `#first`. */
+  #items: OutgoingItem[] = [];
+  #first = 0;
+  /** True while this handle holds the producer lock (between records of a streamed item). */
+  #lockHeld = false;
+  #draining = false;
+  #flushOnExit = true;
+  #dropExitHook: (() => void) | undefined;
+  #whenFlushed: Array<() => void> = [];
+
+  constructor(ring: ByteRing) {
+    this.#ring = ring;
+  }
+
+  /** Items accepted and not yet fully written into the ring. */
+  get pending(): number {
+    return this.#items.length - this.#first;
+  }
+
+  /**
+   * Writes `bytes` into the ring, now if possible, else later in order. `bytes` may be a
+   * scratch view: it is copied when it has to wait.
+   */
+  push(bytes: Uint8Array): void {
+    if (this.pending === 0 && this.#ring.tryWriteNow(bytes)) return;
+    if (this.pending === 0 && this.#flushOnExit) this.#dropExitHook = onProcessExit(() => this.flushed());
+    this.#items.push(new OutgoingItem(bytes.slice()));
+    if (this.#pump() !== "done") this.#startDraining();
+  }
+
+  /** Resolves once every accepted item is written into the ring. */
+  flushed(): Promise<void> {
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#whenFlushed.push(resolve));
+  }
+
+  /** This process may end without writing what is still buffered (`cancelJoinThread`). */
+  cancelExitFlush(): void {
+    this.#flushOnExit = false;
+    this.#dropExitHook?.();
+    this.#dropExitHook = undefined;
+  }
+
+  #pump(): PumpOutcome {
+    const ring = this.#ring;
+    if (!this.#lockHeld) {
+      if (!ring.tryLockProducer()) return "lock-busy";
+      this.#lockHeld = true;
+    }
+    while (this.pending > 0 && ring.writeSome(this.#items[this.#first])) this.#dropFirst();
+    // Between records of a streamed item the lock stays held: nobody may write in between.
+    if (!this.#items[this.#first]?.streaming) {
+      ring.unlockProducer();
+      this.#lockHeld = false;
+    }
+    if (this.pending > 0) return "no-room";
+    this.#settle();
+    return "done";
+  }
+
+  #dropFirst(): void {
+    this.#first++;
+    if (this.#first === this.#items.length) {
+      this.#items = [];
+      this.#first = 0;
+    } else if (this.#first >= 1024 && this.#first * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#first);
+      this.#first = 0;
+    }
+  }
+
+  #settle(): void {
+    this.#dropExitHook?.();
+    this.#dropExitHook = undefined;
+    const waiting = this.#whenFlushed;
+    this.#whenFlushed = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  #startDraining(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    this.#drain().finally(() => this.#draining = false);
+  }
+
+  /** The background loop: waits for room or for the lock, writes, until nothing is left. */
+  async #drain(): Promise<void> {
+    const ring = this.#ring;
+    while (this.pending > 0) {
+      const mark = ring.roomMark();
+      const outcome = this.#pump();
+      if (outcome === "no-room") await ring.waitForRoom(mark);
+      // A bounded wait: a put() on this thread may take the lock meanwhile (then #pump uses it).
+      else if (outcome === "lock-busy" && await ring.lockProducer(deadlineFrom(MAX_WAIT_SLICE_MS))) {
+        this.#lockHeld = true;
+      }
+    }
+  }
+}

@@ -1,0 +1,466 @@
+/**
+ * A multi-producer, multi-consumer ring of byte records on a `SharedArrayBuffer`: the
+ * transport under the queues. Any process holding its state may write and read.
+ *
+ * **Records.** Each record is a 4-byte header `(payload length << 2) | frame` followed by
+ * the payload, padded to 4 bytes; a payload may wrap around the end of the buffer. An item
+ * up to {@link ByteRing.maxPayload} bytes is one `WHOLE` record; a larger item streams
+ * through the ring as `FIRST` (which starts with the item's total length), `MIDDLE`… and
+ * `LAST` records, so an item of any size crosses a ring of fixed size.
+ *
+ * **Locks.** Producers take the producer lock and consumers the consumer lock (robust
+ * {@link SemLock}s), so one producer and one consumer work at the same time. A producer
+ * streaming an item holds the producer lock until its `LAST` record; a consumer holds the
+ * consumer lock while it waits for an item and while it assembles a streamed one. Between
+ * the two sides, `HEAD` (advanced by the consumer) and `TAIL` (advanced by the producer)
+ * are the only hand-over points, and a record is published by moving `TAIL` past it only
+ * once fully written.
+ *
+ * **Failures.** A producer that ends mid-write published nothing (the next one overwrites
+ * the bytes). A producer that ends mid-stream leaves an unfinished item: its consumer sees
+ * that the streaming process (`STREAMER`) ended, or that a new item follows, and drops the
+ * part it had. A consumer that ends while assembling an item has taken it (it was handed
+ * out): the consumer that takes the lock over skips that item's remaining records, which
+ * are the only `MIDDLE`/`LAST` records a consumer can meet without a `FIRST`.
+ *
+ * **Item count.** `ITEMS` counts items that producers reserved ({@link ByteRing.tryReserve},
+ * before writing) and no consumer has taken yet: a bounded queue's `maxsize` and `qsize()`.
+ * @module
+ */
+
+import { currentPid, isPidAlive } from "./liveness.ts";
+import { SemLock, type SemLockState } from "./semlock.ts";
+import { runAsync, runSync, type Steps } from "./steps.ts";
+import { MAX_WAIT_SLICE_MS, remaining, wake } from "./wait.ts";
+
+/** Everything another process needs to rebuild a {@link ByteRing} on the same memory. */
+export interface RingState {
+  /** The control words (positions, counts, waiter counts). */
+  control: SharedArrayBuffer;
+  /** The records. */
+  data: SharedArrayBuffer;
+  /** The lock producers hold while writing. */
+  producerLock: SemLockState;
+  /** The lock consumers hold while waiting for and reading an item. */
+  consumerLock: SemLockState;
+}
+
+/** Default ring size: room for many small items and a few 64 KiB ones at once. */
+export const DEFAULT_RING_BYTES = 1 << 20;
+const MIN_RING_BYTES = 64;
+const MAX_RING_BYTES = 1 << 28;
+
+// Control words. HEAD and TAIL are byte positions that wrap at 2^32 (stored as int32).
+const HEAD = 0;
+const TAIL = 1;
+const ITEMS = 2;
+/** Pid of the producer streaming an item (set before its FIRST record, 0 after its LAST). */
+const STREAMER = 3;
+/** How many threads sleep on TAIL, HEAD and ITEMS: a side skips `notify` when nobody waits. */
+const DATA_WAITERS = 4;
+const ROOM_WAITERS = 5;
+const ITEM_WAITERS = 6;
+const CONTROL_INTS = 8;
+
+// Frames (the low two bits of a record header).
+const WHOLE = 0;
+const FIRST = 1;
+const MIDDLE = 2;
+const LAST = 3;
+const HEADER_BYTES = 4;
+/** A FIRST record's payload starts with the item's total length. */
+const TOTAL_BYTES = 4;
+
+/**
+ * An item on its way into the ring: the producer writes it record by record with
+ * {@link ByteRing.writeSome}; `offset` is how many bytes are already published.
+ */
+export class OutgoingItem {
+  /** Bytes of the item published so far. */
+  offset = 0;
+  /** True once the whole item is published. */
+  done = false;
+
+  constructor(
+    /** The encoded item. */
+    readonly bytes: Uint8Array,
+  ) {}
+
+  /** True while part of a streamed item is published and the rest is not. */
+  get streaming(): boolean {
+    return this.offset > 0 && !this.done;
+  }
+}
+
+/** A consumer's progress through a streamed item. */
+class Assembly {
+  item: Uint8Array | undefined;
+  filled = 0;
+  /** Set when a blocking reader stopped at an item its own process is still streaming. */
+  blockedByOwnStream = false;
+
+  get active(): boolean {
+    return this.item !== undefined;
+  }
+
+  begin(total: number): void {
+    this.item = new Uint8Array(total);
+    this.filled = 0;
+  }
+
+  abandon(): void {
+    this.item = undefined;
+  }
+}
+
+/**
+ * The shared ring. Producer methods say when they need the producer lock held.
+ * @example Usage
+ * ```ts
+ * import { ByteRing } from "./ring.ts";
+ * const ring = new ByteRing(1024);
+ * ring.tryReserve(Infinity);
+ * ring.tryWriteNow(new Uint8Array([1, 2, 3]));
+ * console.log(ring.readSync(Infinity)); // Uint8Array(3) [1, 2, 3]
+ * ```
+ */
+export class ByteRing {
+  /** Size of the record area in bytes (a power of two). */
+  readonly capacity: number;
+  /** Largest payload of one record; larger items stream in several. */
+  readonly maxPayload: number;
+  readonly #control: Int32Array;
+  readonly #bytes: Uint8Array;
+  readonly #words: Int32Array;
+  readonly #mask: number;
+  readonly #producerLock: SemLock;
+  readonly #consumerLock: SemLock;
+
+  /**
+   * Allocates a ring of `capacity` bytes (a power of two from 64 to 2^28), or rebuilds one
+   * on the shared memory that `state` describes (see {@link ByteRing.fromState}).
+   * @throws {RangeError} for any other capacity.
+   */
+  constructor(capacityOrState: number | RingState = DEFAULT_RING_BYTES) {
+    const state = typeof capacityOrState === "number" ? undefined : capacityOrState;
+    const capacity = state ? state.data.byteLength : capacityOrState as number;
+    if (!isValidCapacity(capacity)) {
+      throw new RangeError(`ring capacity must be a power of two from ${MIN_RING_BYTES} to ${MAX_RING_BYTES}, got ${capacity}`);
+    }
+    this.capacity = capacity;
+    this.maxPayload = capacity / 4;
+    this.#mask = capacity - 1;
+    this.#control = new Int32Array(state?.control ?? new SharedArrayBuffer(CONTROL_INTS * 4));
+    this.#bytes = new Uint8Array(state?.data ?? new SharedArrayBuffer(capacity));
+    this.#words = new Int32Array(this.#bytes.buffer);
+    this.#producerLock = state ? SemLock.fromState(state.producerLock) : new SemLock("lock", 1, 1);
+    this.#consumerLock = state ? SemLock.fromState(state.consumerLock) : new SemLock("lock", 1, 1);
+  }
+
+  /** Rebuilds, in any process, a ring on the shared memory described by `state`. */
+  static fromState(state: RingState): ByteRing {
+    return new ByteRing(state);
+  }
+
+  /** Describes this ring for another process. */
+  toState(): RingState {
+    return {
+      control: this.#control.buffer as SharedArrayBuffer,
+      data: this.#bytes.buffer as SharedArrayBuffer,
+      producerLock: this.#producerLock.toState(),
+      consumerLock: this.#consumerLock.toState(),
+    };
+  }
+
+  // ---- item count --------------------------------------------------------------------
+
+  /** Items reserved by producers and not yet taken by a consumer. */
+  itemCount(): number {
+    return Math.max(Atomics.load(this.#control, ITEMS), 0);
+  }
+
+  /** True when at least one record is published and unread. */
+  hasRecords(): boolean {
+    return Atomics.load(this.#control, HEAD) !== Atomics.load(this.#control, TAIL);
+  }
+
+  /** Counts one more item if fewer than `limit` are counted; every write needs one. */
+  tryReserve(limit: number): boolean {
+    const control = this.#control;
+    if (limit === Infinity) {
+      Atomics.add(control, ITEMS, 1);
+      return true;
+    }
+    for (;;) {
+      const count = Atomics.load(control, ITEMS);
+      if (count >= limit) return false;
+      if (Atomics.compareExchange(control, ITEMS, count, count + 1) === count) return true;
+    }
+  }
+
+  /** As {@link tryReserve}, waiting until `deadline` for a consumer to take an item. */
+  reserve(limit: number, deadline: number, signal?: AbortSignal): Promise<boolean> {
+    return runAsync(this.#reserveSteps(limit, deadline), signal);
+  }
+
+  /** As {@link reserve}, blocking the thread. */
+  reserveSync(limit: number, deadline: number): boolean {
+    return runSync(this.#reserveSteps(limit, deadline));
+  }
+
+  *#reserveSteps(limit: number, deadline: number): Steps<boolean> {
+    for (;;) {
+      const seen = Atomics.load(this.#control, ITEMS);
+      if (this.tryReserve(limit)) return true;
+      const left = remaining(deadline);
+      if (left === 0) return false;
+      yield { cell: this.#control, index: ITEMS, seen, timeoutMs: left, interruptible: true, waiters: ITEM_WAITERS };
+    }
+  }
+
+  // ---- producer side -----------------------------------------------------------------
+
+  /** Writes `bytes` as one record now if the producer lock is free and there is room. */
+  tryWriteNow(bytes: Uint8Array): boolean {
+    if (bytes.length > this.maxPayload || !this.#producerLock.tryAcquire()) return false;
+    try {
+      if (this.#free() < recordSize(bytes.length)) return false;
+      this.#writeRecord(WHOLE, bytes, 0, bytes.length);
+      return true;
+    } finally {
+      this.#producerLock.release();
+    }
+  }
+
+  /** Takes the producer lock now if it is free. */
+  tryLockProducer(): boolean {
+    return this.#producerLock.tryAcquire();
+  }
+
+  /** Waits until `deadline` for the producer lock; true when taken. */
+  lockProducer(deadline: number): Promise<boolean> {
+    return this.#producerLock.acquire(deadline);
+  }
+
+  /** Releases the producer lock. */
+  unlockProducer(): void {
+    this.#producerLock.release();
+  }
+
+  /**
+   * Publishes as many records of `item` as there is room for (producer lock held).
+   * @returns true when the whole item is published.
+   */
+  writeSome(item: OutgoingItem): boolean {
+    const { bytes } = item;
+    if (item.offset === 0 && bytes.length <= this.maxPayload) {
+      if (this.#free() < recordSize(bytes.length)) return false;
+      this.#writeRecord(WHOLE, bytes, 0, bytes.length);
+      item.offset = bytes.length;
+      return item.done = true;
+    }
+    while (item.offset < bytes.length) {
+      const first = item.offset === 0;
+      const room = this.maxPayload - (first ? TOTAL_BYTES : 0);
+      const length = Math.min(room, bytes.length - item.offset);
+      const frame = first ? FIRST : item.offset + length === bytes.length ? LAST : MIDDLE;
+      if (this.#free() < recordSize(length + (first ? TOTAL_BYTES : 0))) return false;
+      this.#writeRecord(frame, bytes, item.offset, length);
+      item.offset += length;
+    }
+    return item.done = true;
+  }
+
+  /** A mark to pass to {@link waitForRoom}: take it before trying to write. */
+  roomMark(): number {
+    return Atomics.load(this.#control, HEAD);
+  }
+
+  /** Waits (one slice at most) until a consumer frees room after `mark` was taken. */
+  async waitForRoom(mark: number): Promise<void> {
+    await runAsync(this.#waitOnce(HEAD, mark, ROOM_WAITERS));
+  }
+
+  *#waitOnce(index: number, seen: number, waiters: number): Steps<void> {
+    yield { cell: this.#control, index, seen, timeoutMs: MAX_WAIT_SLICE_MS, interruptible: false, waiters };
+  }
+
+  #free(): number {
+    const used = (Atomics.load(this.#control, TAIL) - Atomics.load(this.#control, HEAD)) >>> 0;
+    return this.capacity - used;
+  }
+
+  /** Writes one record of `length` bytes of `bytes` from `from`, then publishes it. */
+  #writeRecord(frame: number, bytes: Uint8Array, from: number, length: number): void {
+    const control = this.#control;
+    const tail = Atomics.load(control, TAIL);
+    const at = tail & this.#mask;
+    let start = (at + HEADER_BYTES) & this.#mask;
+    const payload = frame === FIRST ? length + TOTAL_BYTES : length;
+    this.#words[at >> 2] = (payload << 2) | frame;
+    if (frame === FIRST) {
+      this.#words[start >> 2] = bytes.length;
+      start = (start + TOTAL_BYTES) & this.#mask;
+      Atomics.store(control, STREAMER, currentPid());
+    }
+    this.#copyIn(bytes.subarray(from, from + length), start);
+    Atomics.store(control, TAIL, tail + recordSize(payload));
+    if (frame === LAST) Atomics.store(control, STREAMER, 0);
+    if (Atomics.load(control, DATA_WAITERS) > 0) wake(control, TAIL);
+  }
+
+  #copyIn(source: Uint8Array, start: number): void {
+    const first = Math.min(source.length, this.capacity - start);
+    this.#bytes.set(first === source.length ? source : source.subarray(0, first), start);
+    if (first < source.length) this.#bytes.set(source.subarray(first), 0);
+  }
+
+  // ---- consumer side -----------------------------------------------------------------
+
+  /**
+   * Takes the next item now if it is one whole record and the consumer lock is free;
+   * undefined otherwise (the caller then takes the slow path, {@link read}).
+   */
+  tryReadNow(): Uint8Array | undefined {
+    if (!this.hasRecords() || !this.#consumerLock.tryAcquire()) return undefined;
+    try {
+      const head = Atomics.load(this.#control, HEAD);
+      if (head === Atomics.load(this.#control, TAIL)) return undefined;
+      const header = this.#words[(head & this.#mask) >> 2];
+      if ((header & 3) !== WHOLE) return undefined;
+      return this.#pump(new Assembly(), false);
+    } finally {
+      this.#consumerLock.release();
+    }
+  }
+
+  /**
+   * Takes the next item, waiting until `deadline` (undefined when none came in time, or
+   * when `until()` turns true while the ring is empty). Once the first part of a streamed
+   * item is taken, the item is handed out: the read finishes it whatever the deadline or
+   * signal say, unless its producer ends (then the part is dropped and the read goes on).
+   */
+  async read(deadline: number, signal?: AbortSignal, until?: () => boolean): Promise<Uint8Array | undefined> {
+    const lock = this.#consumerLock;
+    if (!lock.tryAcquire() && !(await lock.acquire(deadline, signal))) return undefined;
+    try {
+      return await runAsync(this.#readSteps(deadline, false, until), signal);
+    } finally {
+      lock.release();
+    }
+  }
+
+  /**
+   * As {@link read}, blocking the thread. An item that this very process is streaming is
+   * not readable here (its writer runs on this thread's event loop, which is blocked).
+   */
+  readSync(deadline: number, until?: () => boolean): Uint8Array | undefined {
+    if (!this.#consumerLock.acquireSync(deadline)) return undefined;
+    try {
+      return runSync(this.#readSteps(deadline, true, until));
+    } finally {
+      this.#consumerLock.release();
+    }
+  }
+
+  /** Wakes every sleeping reader so that it re-checks its `until` condition. */
+  wakeReaders(): void {
+    wake(this.#control, TAIL);
+  }
+
+  *#readSteps(deadline: number, blockingThread: boolean, until?: () => boolean): Steps<Uint8Array | undefined> {
+    const control = this.#control;
+    const assembly = new Assembly();
+    for (;;) {
+      // Checked before looking at the ring: what made it true was published before.
+      const finished = until?.() ?? false;
+      const item = this.#pump(assembly, blockingThread);
+      if (item) return item;
+      // STREAMER is read after the last record was seen and before the ring is seen empty:
+      // if it names a live process, more records of the item being assembled will come.
+      const streamer = Atomics.load(control, STREAMER);
+      const tail = Atomics.load(control, TAIL);
+      if (tail !== Atomics.load(control, HEAD) && !assembly.blockedByOwnStream) continue;
+      if (assembly.active && !isPidAlive(streamer)) assembly.abandon();
+      if (!assembly.active && (finished || remaining(deadline) === 0)) return undefined;
+      const timeoutMs = assembly.active ? MAX_WAIT_SLICE_MS : remaining(deadline);
+      yield { cell: control, index: TAIL, seen: tail, timeoutMs, interruptible: !assembly.active, waiters: DATA_WAITERS };
+    }
+  }
+
+  /**
+   * Consumes published records (consumer lock held) until an item is complete or none is
+   * left; returns the item, or undefined.
+   */
+  #pump(assembly: Assembly, blockingThread: boolean): Uint8Array | undefined {
+    const control = this.#control;
+    assembly.blockedByOwnStream = false;
+    for (;;) {
+      const head = Atomics.load(control, HEAD);
+      if (head === Atomics.load(control, TAIL)) return undefined;
+      const at = head & this.#mask;
+      const header = this.#words[at >> 2];
+      const length = header >>> 2;
+      const frame = header & 3;
+      const start = (at + HEADER_BYTES) & this.#mask;
+      let item: Uint8Array | undefined;
+      if (frame === WHOLE) {
+        assembly.abandon();
+        item = this.#copyOut(start, length);
+        this.#taken();
+      } else if (frame === FIRST) {
+        if (blockingThread && Atomics.load(control, STREAMER) === currentPid()) {
+          assembly.blockedByOwnStream = true;
+          return undefined;
+        }
+        assembly.begin(this.#words[start >> 2] >>> 0);
+        this.#appendTo(assembly, (start + TOTAL_BYTES) & this.#mask, length - TOTAL_BYTES);
+        this.#taken();
+      } else if (assembly.active) {
+        this.#appendTo(assembly, start, length);
+        if (frame === LAST) {
+          item = assembly.item;
+          assembly.abandon();
+        }
+      } // else: the rest of an item handed to a consumer that ended; skip it.
+      Atomics.store(control, HEAD, head + recordSize(length));
+      if (Atomics.load(control, ROOM_WAITERS) > 0) wake(control, HEAD);
+      if (item) return item;
+    }
+  }
+
+  /** One item left the ring: a producer waiting for a free item slot may go on. */
+  #taken(): void {
+    Atomics.sub(this.#control, ITEMS, 1);
+    if (Atomics.load(this.#control, ITEM_WAITERS) > 0) wake(this.#control, ITEMS);
+  }
+
+  /** A private copy of a payload: decoding from shared memory is slow on some runtimes. */
+  #copyOut(start: number, length: number): Uint8Array {
+    if (start + length <= this.capacity) return this.#bytes.slice(start, start + length);
+    const copy = new Uint8Array(length);
+    this.#copyInto(copy, 0, start, length);
+    return copy;
+  }
+
+  #appendTo(assembly: Assembly, start: number, length: number): void {
+    this.#copyInto(assembly.item!, assembly.filled, start, length);
+    assembly.filled += length;
+  }
+
+  #copyInto(target: Uint8Array, offset: number, start: number, length: number): void {
+    const first = Math.min(length, this.capacity - start);
+    target.set(this.#bytes.subarray(start, start + first), offset);
+    if (first < length) target.set(this.#bytes.subarray(0, length - first), offset + first);
+  }
+}
+
+function isValidCapacity(capacity: number): boolean {
+  return Number.isInteger(capacity) && capacity >= MIN_RING_BYTES && capacity <= MAX_RING_BYTES &&
+    (capacity & (capacity - 1)) === 0;
+}
+
+/** Bytes a record with a payload of `length` bytes takes: header plus padded payload. */
+function recordSize(length: number): number {
+  return HEADER_BYTES + ((length + 3) & ~3);
+}

@@ -1,0 +1,182 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Feeder } from "../src/transport/feeder.ts";
+import { ByteRing } from "../src/transport/ring.ts";
+import { deadlineFrom } from "../src/transport/wait.ts";
+import { endWorker, nextMessage, startWorker } from "./fixtures/workers.ts";
+
+const soon = (): number => deadlineFrom(5000);
+
+/** Bytes `0, 1, 2, …` (mod 251) shifted by `seed`: a different, checkable pattern per item. */
+function pattern(length: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i++) bytes[i] = (i + seed) % 251;
+  return bytes;
+}
+
+/** Writes one item the way a queue does: count it, then write now or through a feeder. */
+function put(ring: ByteRing, feeder: Feeder, bytes: Uint8Array): void {
+  assert.ok(ring.tryReserve(Infinity));
+  feeder.push(bytes);
+}
+
+/** Polls (without blocking the event loop) until `condition()` holds. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = deadlineFrom(5000);
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** Threads sleeping in read() on the ring (the control word DATA_WAITERS). */
+function sleepingReaders(ring: ByteRing): number {
+  return Atomics.load(new Int32Array(ring.toState().control), 4);
+}
+
+test("records come out whole and in order, across many wrap-arounds of the ring", () => {
+  const ring = new ByteRing(256);
+  const feeder = new Feeder(ring);
+  for (let round = 0; round < 500; round++) {
+    const sizes = [0, 1, 3, 17, 40, 64];
+    for (const [i, size] of sizes.entries()) put(ring, feeder, pattern(size, round + i));
+    for (const [i, size] of sizes.entries()) assert.deepEqual(ring.readSync(soon()), pattern(size, round + i));
+  }
+  assert.equal(ring.itemCount(), 0);
+  assert.equal(ring.hasRecords(), false);
+});
+
+test("a copy comes out: the item does not change when the ring is reused", () => {
+  const ring = new ByteRing(64);
+  const feeder = new Feeder(ring);
+  put(ring, feeder, pattern(16, 1));
+  const item = ring.readSync(soon())!;
+  put(ring, feeder, pattern(16, 2));
+  assert.equal(item.buffer instanceof SharedArrayBuffer, false);
+  assert.deepEqual(item, pattern(16, 1));
+});
+
+test("an item much larger than the ring streams through it intact, between others", async () => {
+  const ring = new ByteRing(1024);
+  const feeder = new Feeder(ring);
+  put(ring, feeder, pattern(10, 1));
+  put(ring, feeder, pattern(1 << 20, 2));
+  put(ring, feeder, pattern(10, 3));
+  assert.equal(feeder.pending, 2, "the large item and the one after it wait in the feeder");
+  assert.deepEqual(await ring.read(soon()), pattern(10, 1));
+  assert.deepEqual(await ring.read(soon()), pattern(1 << 20, 2));
+  assert.deepEqual(await ring.read(soon()), pattern(10, 3));
+  await feeder.flushed();
+  assert.equal(ring.itemCount(), 0);
+});
+
+test("a read gives up at its deadline with undefined, and an aborted read rejects", async () => {
+  const ring = new ByteRing(64);
+  const started = performance.now();
+  assert.equal(await ring.read(deadlineFrom(30)), undefined);
+  assert.ok(performance.now() - started >= 25);
+  assert.equal(ring.readSync(deadlineFrom(0)), undefined);
+  const controller = new AbortController();
+  const reading = ring.read(Infinity, controller.signal);
+  controller.abort(new Error("no more"));
+  await assert.rejects(reading, { message: "no more" });
+  const feeder = new Feeder(ring);
+  put(ring, feeder, pattern(8, 0));
+  assert.deepEqual(ring.readSync(soon()), pattern(8, 0), "the consumer lock was released");
+});
+
+test("a read ends when its until() condition turns true while the ring is empty", async () => {
+  const ring = new ByteRing(64);
+  let finished = false;
+  const reading = ring.read(Infinity, undefined, () => finished);
+  finished = true;
+  ring.wakeReaders();
+  assert.equal(await reading, undefined);
+});
+
+test("a blocking read does not start on an item its own thread is still streaming", async () => {
+  const ring = new ByteRing(256);
+  const feeder = new Feeder(ring);
+  put(ring, feeder, pattern(2000, 5));
+  assert.equal(ring.hasRecords(), true);
+  assert.equal(ring.readSync(deadlineFrom(20)), undefined, "its writer needs this thread's event loop");
+  assert.deepEqual(await ring.read(soon()), pattern(2000, 5));
+});
+
+test("reservations count items up to a limit; a take frees a slot for a waiting producer", async () => {
+  const ring = new ByteRing(64);
+  const feeder = new Feeder(ring);
+  assert.equal(ring.tryReserve(2), true);
+  feeder.push(pattern(4, 1));
+  assert.equal(ring.tryReserve(2), true);
+  feeder.push(pattern(4, 2));
+  assert.equal(ring.tryReserve(2), false);
+  assert.equal(ring.reserveSync(2, deadlineFrom(10)), false);
+  assert.equal(await ring.reserve(2, deadlineFrom(10)), false);
+  assert.equal(ring.itemCount(), 2);
+  const waiting = ring.reserve(2, soon());
+  assert.deepEqual(ring.readSync(soon()), pattern(4, 1));
+  assert.equal(await waiting, true);
+  assert.equal(ring.itemCount(), 2);
+});
+
+test("a capacity that is not a power of two in range is refused", () => {
+  assert.throws(() => new ByteRing(1000), { name: "RangeError", message: /power of two from 64 to 268435456, got 1000/ });
+  assert.throws(() => new ByteRing(32), RangeError);
+});
+
+test("a producer that ends mid-way through a large item: the part is dropped, the ring goes on", async () => {
+  const ring = new ByteRing(1024);
+  const producer = startWorker("ring_worker", { ring: ring.toState(), mode: "stream", size: 100_000 });
+  try {
+    assert.equal(await nextMessage(producer.worker), "streaming");
+  } finally {
+    await endWorker(producer);
+  }
+  assert.equal(await ring.read(deadlineFrom(150)), undefined, "no partial item is handed out");
+  assert.equal(ring.itemCount(), 0);
+  const feeder = new Feeder(ring);
+  put(ring, feeder, pattern(5000, 9)); // takes the producer lock over from the ended producer
+  put(ring, feeder, pattern(100, 10));
+  assert.deepEqual(await ring.read(soon()), pattern(5000, 9));
+  assert.deepEqual(await ring.read(soon()), pattern(100, 10));
+});
+
+test("a consumer that ends while waiting in read: another consumer gets the next item", async () => {
+  const ring = new ByteRing(1024);
+  const consumer = startWorker("ring_worker", { ring: ring.toState(), mode: "read-forever" });
+  try {
+    assert.equal(await nextMessage(consumer.worker), "reading");
+    await until(() => sleepingReaders(ring) === 1, "the worker sleeps in read");
+  } finally {
+    await endWorker(consumer);
+  }
+  const feeder = new Feeder(ring);
+  put(ring, feeder, pattern(50, 1));
+  assert.deepEqual(await ring.read(soon()), pattern(50, 1));
+});
+
+test("a consumer that ends mid-way through a large item: the rest is skipped, what follows is intact", async () => {
+  const ring = new ByteRing(1024);
+  const consumer = startWorker("ring_worker", { ring: ring.toState(), mode: "read" });
+  const large = new Uint8Array(50_000).fill(3);
+  try {
+    assert.equal(await nextMessage(consumer.worker), "reading");
+    assert.ok(ring.tryReserve(Infinity));
+    assert.ok(await ring.lockProducer(soon()));
+    const item = new (await import("../src/transport/ring.ts")).OutgoingItem(large);
+    assert.equal(ring.writeSome(item), false, "the item does not fit: its first records are out");
+    await until(() => !ring.hasRecords(), "the worker took the first records");
+    await endWorker(consumer);
+    // Finish the item with nobody reading it yet, then put another one.
+    const reading = ring.read(soon());
+    while (!ring.writeSome(item)) await ring.waitForRoom(ring.roomMark());
+    ring.unlockProducer();
+    assert.ok(ring.tryReserve(Infinity));
+    assert.ok(ring.tryWriteNow(pattern(77, 4)));
+    assert.deepEqual(await reading, pattern(77, 4), "the rest of the handed-out item was skipped");
+    assert.equal(ring.itemCount(), 0);
+  } finally {
+    await endWorker(consumer);
+  }
+});
