@@ -24,6 +24,8 @@
  * @module
  */
 
+import { SIZES } from "./workloads.ts";
+
 /** A JavaScript runtime the benchmarks run on. */
 export type Runtime = "deno" | "bun" | "node";
 
@@ -101,6 +103,25 @@ export async function sampleMs(runs: number, fn: () => unknown): Promise<number[
 export async function medianMs(runs: number, fn: () => unknown, warmups = 0): Promise<number> {
   for (let i = 0; i < warmups; i++) await fn();
   return median(await sampleMs(runs, fn));
+}
+
+/** A measurement stops repeating once its runs took this long together (at least one run). */
+export const REPEAT_BUDGET_MS = 3_000;
+
+/**
+ * Median of repeated runs of `measure` (each returns its own milliseconds): `SIZES.repeats`
+ * runs, fewer once they took {@link REPEAT_BUDGET_MS} together.
+ */
+export async function medianOfRepeats(ctx: RunContext, measure: () => Promise<number>): Promise<number> {
+  const samples: number[] = [];
+  const runs = sizeFor(ctx, SIZES.repeats);
+  let spent = 0;
+  while (samples.length < runs && (samples.length === 0 || spent < REPEAT_BUDGET_MS)) {
+    const ms = await measure();
+    samples.push(ms);
+    spent += ms;
+  }
+  return median(samples);
 }
 
 /** A workload size: the full one, and the smaller one of `--quick` runs. */

@@ -42,7 +42,7 @@ export const BYTES_ITEM_SIZE = 64 * 1024;
 
 /**
  * How much work each workload does, full and `--quick` (`bench/python/common.py` has the same
- * numbers: change both). Throughput workloads report the median of `repeats` runs.
+ * numbers: change both). Throughput workloads report `medianOfRepeats` (bench/lib.ts).
  */
 export const SIZES = {
   repeats: { full: 3, quick: 1 },

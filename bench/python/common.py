@@ -2,7 +2,7 @@
 
 Each baseline script prints one JSON row per line on stdout, the same shape as the
 TypeScript rows (bench/lib.ts `Row`), with impl "python" and runtime "python-<context>".
-Sizes mirror bench/workloads.ts `SIZES`: change both.
+Sizes mirror bench/workloads.ts `SIZES` (and REPEAT_BUDGET_MS bench/lib.ts): change both.
 """
 
 import json
@@ -11,6 +11,8 @@ import sys
 import time
 
 QUICK = "--quick" in sys.argv
+
+REPEAT_BUDGET_MS = 3_000
 
 SIZES = {
     "repeats": (3, 1),
@@ -50,8 +52,13 @@ def now_ms():
 
 
 def median_of_repeats(measure):
-    """Median of size("repeats") calls of `measure()`."""
-    return statistics.median(measure() for _ in range(size("repeats")))
+    """Median of repeated calls of `measure()` (each returns its milliseconds): size("repeats")
+    runs, fewer once they took REPEAT_BUDGET_MS together (bench/lib.ts medianOfRepeats)."""
+    runs = size("repeats")
+    samples = [measure()]
+    while len(samples) < runs and sum(samples) < REPEAT_BUDGET_MS:
+        samples.append(measure())
+    return statistics.median(samples)
 
 
 def emit(workload, context, value):

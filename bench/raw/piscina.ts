@@ -5,7 +5,7 @@
  */
 
 import type { Piscina } from "piscina";
-import { type BenchCase, median, perSecond, sizeFor, siblingModule, timeMs } from "../lib.ts";
+import { type BenchCase, medianOfRepeats, perSecond, sizeFor, siblingModule, timeMs } from "../lib.ts";
 import { calibrateCpuTask, oneThreadMs } from "../tasks.ts";
 import { CPU_TASK_MS, POOL, POOL_WORKERS, SIZES } from "../workloads.ts";
 
@@ -50,11 +50,8 @@ export const piscinaCases: BenchCase[] = [
     run: (ctx) =>
       withPiscina(async (pool) => {
         const inputs = Array.from({ length: sizeFor(ctx, SIZES.mapItems) }, (_, i) => i);
-        const samples: number[] = [];
-        for (let i = sizeFor(ctx, SIZES.repeats); i > 0; i--) {
-          samples.push(await timeMs(() => mapAll(pool, "square", inputs)));
-        }
-        return { [POOL.mapTinyChunk1.id]: perSecond(inputs.length, median(samples)) };
+        const ms = await medianOfRepeats(ctx, () => timeMs(() => mapAll(pool, "square", inputs)));
+        return { [POOL.mapTinyChunk1.id]: perSecond(inputs.length, ms) };
       }),
   },
   {

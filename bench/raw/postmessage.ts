@@ -8,6 +8,7 @@
 import {
   type BenchCase,
   median,
+  medianOfRepeats,
   megabytesPerSecond,
   perSecond,
   type RunContext,
@@ -48,14 +49,12 @@ function startProducer(flavor: WorkerFlavor): Producer {
   };
 }
 
-/** Median milliseconds of `repeats` requests, after one small untimed request (start-up, JIT). */
+/** Median milliseconds of repeated requests, after one small untimed request (start-up, JIT). */
 async function medianRequestMs(ctx: RunContext, flavor: WorkerFlavor, request: ProduceRequest): Promise<number> {
   const producer = startProducer(flavor);
   try {
     await producer.timeRequest({ kind: request.kind, count: Math.min(request.count, 100) });
-    const samples: number[] = [];
-    for (let i = sizeFor(ctx, SIZES.repeats); i > 0; i--) samples.push(await producer.timeRequest(request));
-    return median(samples);
+    return await medianOfRepeats(ctx, () => producer.timeRequest(request));
   } finally {
     await producer.terminate();
   }
