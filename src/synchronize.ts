@@ -416,7 +416,18 @@ function* reacquire(core: SemLock, depth: number): Blocking<void> {
   for (let i = 1; i < depth; i++) core.tryAcquire();
 }
 
-function reviveLock(description: HandleDescription): Lock | RLock {
+/**
+ * Rebuilds a Lock or RLock from its handle description, for the modules whose handles carry
+ * a lock (Condition here, Value and SharedArray in `sharedctypes.ts`).
+ * @example Usage
+ * ```ts
+ * import { HANDLE } from "./handles.ts";
+ * import { Lock, reviveLock } from "./synchronize.ts";
+ * const lock = new Lock();
+ * console.log(reviveLock(lock[HANDLE]()) instanceof Lock); // true
+ * ```
+ */
+export function reviveLock(description: HandleDescription): Lock | RLock {
   return rebuild(description.state, () => description.kind === "RLock" ? new RLock() : new Lock());
 }
 

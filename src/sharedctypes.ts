@@ -1,0 +1,339 @@
+/**
+ * Python's `multiprocessing.sharedctypes`: numbers and arrays of numbers in shared memory,
+ * usable from every process that holds them (pass them in a Process's `args`).
+ * `Value` and `SharedArray` come with a Lock (`getLock()`) for read-modify-write sequences;
+ * `RawValue` and `RawArray` have none.
+ *
+ * A single read or write of `.value` is one atomic access for the integer typecodes (a
+ * plain one for `f` and `d`) and never takes the lock: `v.value += 1` from several
+ * processes needs `await v.getLock().withLock(() => { v.value += 1; })`, as in Python.
+ * @module
+ */
+
+import { ValueError } from "./errors.ts";
+import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
+import { Lock, reviveLock, RLock } from "./synchronize.ts";
+
+/** The typed array through which each typecode's elements are viewed. */
+export interface TypedArrays {
+  /** signed char */
+  b: Int8Array<SharedArrayBuffer>;
+  /** unsigned char */
+  B: Uint8Array<SharedArrayBuffer>;
+  /** signed short */
+  h: Int16Array<SharedArrayBuffer>;
+  /** unsigned short */
+  H: Uint16Array<SharedArrayBuffer>;
+  /** signed int */
+  i: Int32Array<SharedArrayBuffer>;
+  /** unsigned int */
+  I: Uint32Array<SharedArrayBuffer>;
+  /** signed long (32-bit here) */
+  l: Int32Array<SharedArrayBuffer>;
+  /** unsigned long (32-bit here) */
+  L: Uint32Array<SharedArrayBuffer>;
+  /** signed long long */
+  q: BigInt64Array<SharedArrayBuffer>;
+  /** unsigned long long */
+  Q: BigUint64Array<SharedArrayBuffer>;
+  /** float */
+  f: Float32Array<SharedArrayBuffer>;
+  /** double */
+  d: Float64Array<SharedArrayBuffer>;
+}
+
+/** Python `array` typecodes: `l`/`L` are 32-bit, `q`/`Q` 64-bit (BigInt), `f`/`d` floats. */
+export type Typecode = keyof TypedArrays;
+
+/** The element type of a typecode: `bigint` for `q`/`Q`, else `number`. */
+export type ElementOf<C extends Typecode> = C extends "q" | "Q" ? bigint : number;
+
+/** What a typecode's element may be given as: q/Q also take integer numbers. */
+export type InputOf<C extends Typecode> = C extends "q" | "Q" ? bigint | number : number;
+
+/** The typed array a typecode's elements are viewed through. */
+export type TypedArrayOf<C extends Typecode> = TypedArrays[C];
+
+type ViewConstructors = {
+  [C in Typecode]: { new (buffer: SharedArrayBuffer): TypedArrays[C]; readonly BYTES_PER_ELEMENT: number };
+};
+
+const ARRAY_TYPES: ViewConstructors = {
+  b: Int8Array,
+  B: Uint8Array,
+  h: Int16Array,
+  H: Uint16Array,
+  i: Int32Array,
+  I: Uint32Array,
+  l: Int32Array,
+  L: Uint32Array,
+  q: BigInt64Array,
+  Q: BigUint64Array,
+  f: Float32Array,
+  d: Float64Array,
+};
+
+/** The lock option of {@link Value} and {@link SharedArray}. */
+export interface SynchronizedOptions {
+  /** `true` (default): a new Lock; `false`: no lock; or the Lock/RLock to use. */
+  lock?: boolean | Lock | RLock;
+}
+
+interface SharedState {
+  typecode: Typecode;
+  buffer: SharedArrayBuffer;
+  lock?: HandleDescription;
+}
+
+const ATOMIC_TYPECODES: ReadonlySet<Typecode> = new Set(["b", "B", "h", "H", "i", "I", "l", "L", "q", "Q"]);
+
+// How a handle is rebuilt in another process: the constructor adopts this state.
+let rebuilding: SharedState | undefined;
+
+function rebuild<T>(state: unknown, make: () => T): T {
+  rebuilding = state as SharedState;
+  try {
+    return make();
+  } finally {
+    rebuilding = undefined;
+  }
+}
+
+function takeRebuildState(): SharedState | undefined {
+  const state = rebuilding;
+  rebuilding = undefined;
+  return state;
+}
+
+function checkTypecode(typecode: unknown): Typecode {
+  if (typeof typecode === "string" && Object.hasOwn(ARRAY_TYPES, typecode)) return typecode as Typecode;
+  throw new TypeError(
+    `unknown typecode ${JSON.stringify(typecode)}: use one of ${Object.keys(ARRAY_TYPES).join(" ")}`,
+  );
+}
+
+/** A typecode's element from what the caller gave: BigInt for q/Q, a number otherwise. */
+function toElement(typecode: Typecode, value: unknown): number | bigint {
+  const big = typecode === "q" || typecode === "Q";
+  if (big && typeof value === "bigint") return value;
+  if (big && typeof value === "number" && Number.isInteger(value)) return BigInt(value);
+  if (!big && typeof value === "number") return value;
+  const expected = big ? "a bigint (or an integer number)" : "a number";
+  throw new TypeError(`typecode "${typecode}" holds ${expected}, got ${typeof value} ${String(value)}`);
+}
+
+function newView<C extends Typecode>(typecode: C, length: number): TypedArrayOf<C> {
+  const type = ARRAY_TYPES[typecode];
+  return new type(new SharedArrayBuffer(length * type.BYTES_PER_ELEMENT));
+}
+
+function viewOf<C extends Typecode>(typecode: C, buffer: SharedArrayBuffer): TypedArrayOf<C> {
+  return new ARRAY_TYPES[typecode](buffer);
+}
+
+function lockFrom(option: SynchronizedOptions["lock"]): Lock | RLock | undefined {
+  if (option === undefined || option === true) return new Lock();
+  if (option === false) return undefined;
+  if (option instanceof Lock || option instanceof RLock) return option;
+  throw new TypeError("the lock option takes true, false, a Lock or an RLock");
+}
+
+function missingLock(what: string): Error {
+  return new Error(`this ${what} was created with { lock: false } and has no lock: use the default, or pass a Lock`);
+}
+
+/**
+ * One number in shared memory, without a lock (Python's `RawValue`).
+ * @example Usage
+ * ```ts
+ * import { RawValue } from "@seed/multiprocessing";
+ * const hits = new RawValue("i", 0);
+ * hits.value = 3;
+ * console.log(hits.value); // 3
+ * ```
+ */
+export class RawValue<C extends Typecode = Typecode> implements Shareable {
+  /** The typecode given at creation. */
+  readonly typecode: C;
+  readonly #cell: TypedArrayOf<C>;
+  readonly #atomic: boolean;
+
+  /**
+   * @param typecode one of `b B h H i I l L q Q f d`.
+   * @param init the initial value (default 0).
+   * @throws {TypeError} for an unknown typecode or a value of the wrong type.
+   */
+  constructor(typecode: C, init?: InputOf<C>) {
+    const state = takeRebuildState();
+    this.typecode = checkTypecode(state?.typecode ?? typecode) as C;
+    this.#cell = state ? viewOf(this.typecode, state.buffer) : newView(this.typecode, 1);
+    this.#atomic = ATOMIC_TYPECODES.has(this.typecode);
+    if (!state && init !== undefined) this.value = init as ElementOf<C>;
+  }
+
+  /** The current value. */
+  get value(): ElementOf<C> {
+    const cell = this.#cell as unknown as Int32Array;
+    return (this.#atomic ? Atomics.load(cell, 0) : cell[0]) as ElementOf<C>;
+  }
+
+  /** Replaces the value (wrapping around as the C type does). */
+  set value(value: ElementOf<C>) {
+    const element = toElement(this.typecode, value) as number;
+    const cell = this.#cell as unknown as Int32Array;
+    if (this.#atomic) Atomics.store(cell, 0, element);
+    else cell[0] = element;
+  }
+
+  /** Describes this handle for another process. */
+  [HANDLE](): HandleDescription {
+    return { kind: "RawValue", state: this.sharedState() };
+  }
+
+  /** The shared memory and typecode (what the handles of this module carry). */
+  protected sharedState(): SharedState {
+    return { typecode: this.typecode, buffer: this.#cell.buffer };
+  }
+}
+
+/**
+ * One number in shared memory with a lock (Python's `multiprocessing.Value`).
+ * @example Usage
+ * ```ts
+ * import { Value } from "@seed/multiprocessing";
+ * const counter = new Value("i", 0);
+ * await counter.getLock().withLock(() => { counter.value += 1; });
+ * console.log(counter.value); // 1
+ * ```
+ */
+export class Value<C extends Typecode = Typecode> extends RawValue<C> {
+  readonly #lock?: Lock | RLock;
+
+  /**
+   * @param typecode one of `b B h H i I l L q Q f d`.
+   * @param init the initial value (default 0).
+   * @param options `lock`: true (default, a new Lock), false (none), or the Lock/RLock to use.
+   * @throws {TypeError} for an unknown typecode, a value of the wrong type, or a bad lock.
+   */
+  constructor(typecode: C, init?: InputOf<C>, options: SynchronizedOptions = {}) {
+    const state = rebuilding;
+    super(typecode, init);
+    this.#lock = state ? state.lock && reviveLock(state.lock) : lockFrom(options.lock);
+  }
+
+  /**
+   * The lock that guards read-modify-write sequences on this value.
+   * @throws {Error} when created with `{ lock: false }`.
+   */
+  getLock(): Lock | RLock {
+    if (!this.#lock) throw missingLock("Value");
+    return this.#lock;
+  }
+
+  /** Describes this handle for another process. */
+  override [HANDLE](): HandleDescription {
+    return { kind: "Value", state: { ...this.sharedState(), lock: this.#lock?.[HANDLE]() } };
+  }
+}
+
+/**
+ * An array of numbers in shared memory, without a lock (Python's `RawArray`).
+ * @example Usage
+ * ```ts
+ * import { RawArray } from "@seed/multiprocessing";
+ * const squares = new RawArray("d", [0, 1, 4]);
+ * squares.array[1] = 9;
+ * console.log(squares.length, squares.array[1]); // 3 9
+ * ```
+ */
+export class RawArray<C extends Typecode = Typecode> implements Shareable {
+  /** The typecode given at creation. */
+  readonly typecode: C;
+  /** A typed-array view over the shared memory: read and write elements through it. */
+  readonly array: TypedArrayOf<C>;
+
+  /**
+   * @param typecode one of `b B h H i I l L q Q f d`.
+   * @param sizeOrValues the length (zero-filled), or the initial values.
+   * @throws {TypeError} for an unknown typecode or values of the wrong type.
+   * @throws {ValueError} for a length that is not a non-negative integer.
+   */
+  constructor(typecode: C, sizeOrValues: number | Iterable<InputOf<C>>) {
+    const state = takeRebuildState();
+    this.typecode = checkTypecode(state?.typecode ?? typecode) as C;
+    if (state) {
+      this.array = viewOf(this.typecode, state.buffer);
+      return;
+    }
+    if (typeof sizeOrValues === "number") {
+      if (!Number.isInteger(sizeOrValues) || sizeOrValues < 0) {
+        throw new ValueError(`an array length must be a non-negative integer, got ${sizeOrValues}`);
+      }
+      this.array = newView(this.typecode, sizeOrValues);
+      return;
+    }
+    const values = Array.from(sizeOrValues, (value) => toElement(this.typecode, value));
+    this.array = newView(this.typecode, values.length);
+    (this.array as unknown as { set(values: unknown[]): void }).set(values);
+  }
+
+  /** The number of elements. */
+  get length(): number {
+    return this.array.length;
+  }
+
+  /** Describes this handle for another process. */
+  [HANDLE](): HandleDescription {
+    return { kind: "RawArray", state: this.sharedState() };
+  }
+
+  /** The shared memory and typecode (what the handles of this module carry). */
+  protected sharedState(): SharedState {
+    return { typecode: this.typecode, buffer: this.array.buffer };
+  }
+}
+
+/**
+ * An array of numbers in shared memory with a lock (Python's `multiprocessing.Array`;
+ * named `SharedArray` so as not to hide JavaScript's `Array`).
+ * @example Usage
+ * ```ts
+ * import { SharedArray } from "@seed/multiprocessing";
+ * const totals = new SharedArray("i", 4);
+ * await totals.getLock().withLock(() => { totals.array[0] += 5; });
+ * console.log(Array.from(totals.array)); // [5, 0, 0, 0]
+ * ```
+ */
+export class SharedArray<C extends Typecode = Typecode> extends RawArray<C> {
+  readonly #lock?: Lock | RLock;
+
+  /**
+   * @param typecode one of `b B h H i I l L q Q f d`.
+   * @param sizeOrValues the length (zero-filled), or the initial values.
+   * @param options `lock`: true (default, a new Lock), false (none), or the Lock/RLock to use.
+   */
+  constructor(typecode: C, sizeOrValues: number | Iterable<InputOf<C>>, options: SynchronizedOptions = {}) {
+    const state = rebuilding;
+    super(typecode, sizeOrValues);
+    this.#lock = state ? state.lock && reviveLock(state.lock) : lockFrom(options.lock);
+  }
+
+  /**
+   * The lock that guards read-modify-write sequences on this array.
+   * @throws {Error} when created with `{ lock: false }`.
+   */
+  getLock(): Lock | RLock {
+    if (!this.#lock) throw missingLock("SharedArray");
+    return this.#lock;
+  }
+
+  /** Describes this handle for another process. */
+  override [HANDLE](): HandleDescription {
+    return { kind: "SharedArray", state: { ...this.sharedState(), lock: this.#lock?.[HANDLE]() } };
+  }
+}
+
+registerHandleKind("RawValue", (state) => rebuild(state, () => new RawValue("i")));
+registerHandleKind("Value", (state) => rebuild(state, () => new Value("i")));
+registerHandleKind("RawArray", (state) => rebuild(state, () => new RawArray("i", 0)));
+registerHandleKind("SharedArray", (state) => rebuild(state, () => new SharedArray("i", 0)));

@@ -1,0 +1,104 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { packHandles, unpackHandles } from "../src/handles.ts";
+import { RawArray, RawValue, SharedArray, type Typecode, Value } from "../src/sharedctypes.ts";
+import { Lock, RLock } from "../src/synchronize.ts";
+import { endWorker, nextMessage, startWorker } from "./fixtures/workers.ts";
+
+const travel = <T>(handle: T): T => (unpackHandles(packHandles([handle])) as T[])[0];
+
+test("Value holds a number of its typecode, 0 by default, and wraps like the C type", () => {
+  const v = new Value("i", 7);
+  assert.equal(v.value, 7);
+  v.value = 2 ** 31;
+  assert.equal(v.value, -(2 ** 31), "i is a 32-bit signed int");
+  assert.equal(new Value("d").value, 0);
+  const byte = new RawValue("B", 255);
+  byte.value += 1;
+  assert.equal(byte.value, 0);
+  assert.equal(new Value("l", 2 ** 32 + 5).value, 5, "l is 32-bit");
+});
+
+test("q and Q hold BigInts and accept integer numbers", () => {
+  const big = new Value("q", 2n ** 62n);
+  assert.equal(big.value, 2n ** 62n);
+  big.value = 5 as unknown as bigint; // (the setter converts integer numbers too)
+  assert.equal(big.value, 5n);
+  assert.equal(new RawValue("Q", -1n).value, 2n ** 64n - 1n);
+  assert.throws(() => new Value("q", 1.5 as unknown as bigint), { name: "TypeError", message: /typecode "q" holds a bigint/ });
+  assert.throws(() => new Value("i", 1n as unknown as number), { name: "TypeError", message: /typecode "i" holds a number/ });
+});
+
+test("f and d hold floats", () => {
+  assert.equal(new Value("d", 0.1).value, 0.1);
+  assert.equal(new Value("f", 0.5).value, 0.5);
+  assert.equal(new Value("f", 0.1).value, Math.fround(0.1));
+});
+
+test("an unknown typecode is a TypeError naming it", () => {
+  assert.throws(() => new Value("x" as Typecode, 0), { name: "TypeError", message: /unknown typecode "x": use one of b B h H i I l L q Q f d/ });
+  assert.throws(() => new RawArray("z" as Typecode, 3), { name: "TypeError", message: /"z"/ });
+});
+
+test("Value.getLock() is a Lock by default, the given lock, or an Error with lock:false", async () => {
+  const v = new Value("i", 0);
+  assert.ok(v.getLock() instanceof Lock);
+  await v.getLock().withLock(() => { v.value += 1; });
+  assert.equal(v.value, 1);
+  const rlock = new RLock();
+  assert.equal(new Value("i", 0, { lock: rlock }).getLock(), rlock);
+  assert.throws(() => new Value("i", 0, { lock: false }).getLock(), { message: /created with \{ lock: false \}/ });
+  assert.throws(() => new Value("i", 0, { lock: {} as Lock }), { name: "TypeError" });
+});
+
+test("SharedArray from a length is zero-filled; from values holds them; array is a typed view", () => {
+  const zeros = new SharedArray("h", 3);
+  assert.equal(zeros.length, 3);
+  assert.ok(zeros.array instanceof Int16Array);
+  assert.ok(zeros.array.buffer instanceof SharedArrayBuffer);
+  assert.deepEqual(Array.from(zeros.array), [0, 0, 0]);
+  const values = new SharedArray("d", [1.5, 2.5]);
+  assert.deepEqual(Array.from(values.array), [1.5, 2.5]);
+  const bigs = new RawArray("Q", [1n, 2]);
+  assert.ok(bigs.array instanceof BigUint64Array);
+  assert.deepEqual(Array.from(bigs.array), [1n, 2n]);
+  assert.equal(new RawArray("b", 0).length, 0);
+  assert.ok(values.getLock() instanceof Lock);
+});
+
+test("a bad array length is a ValueError", () => {
+  assert.throws(() => new SharedArray("i", -1), { name: "ValueError", message: /non-negative integer, got -1/ });
+  assert.throws(() => new RawArray("i", 1.5), { name: "ValueError" });
+});
+
+test("handles rebuilt from their description share memory, typecode and lock", async () => {
+  const v = travel(new Value("q", 3n));
+  assert.ok(v instanceof Value);
+  assert.equal(v.typecode, "q");
+  assert.equal(v.value, 3n);
+  const original = new SharedArray("f", [1, 2]);
+  const twin = travel(original);
+  twin.array[0] = 9;
+  assert.equal(original.array[0], 9);
+  await original.getLock().acquire();
+  assert.equal(twin.getLock().locked(), true);
+  original.getLock().release();
+  assert.equal(travel(new RawValue("d", 2)).value, 2);
+  assert.ok(travel(new RawArray("i", 2)) instanceof RawArray);
+  assert.throws(() => travel(new Value("i", 0, { lock: false })).getLock(), Error);
+});
+
+test("two processes adding under the lock lose no update", async () => {
+  const counter = new Value("i", 0);
+  const totals = new SharedArray("d", 1);
+  const rounds = 5000;
+  const workers = [0, 1].map(() => startWorker("shared_worker", { args: packHandles([counter, totals]), rounds }));
+  try {
+    const reports = await Promise.all(workers.map(({ worker }) => nextMessage(worker)));
+    assert.deepEqual(reports[0], { typecode: "i", length: 1 });
+    assert.equal(counter.value, 2 * rounds);
+    assert.equal(totals.array[0], rounds);
+  } finally {
+    await Promise.all(workers.map(endWorker));
+  }
+});
