@@ -1,0 +1,134 @@
+/**
+ * `AsyncResult`: the handle of work submitted to a pool (Python's
+ * `multiprocessing.pool.AsyncResult`), settled once by the pool.
+ * @module
+ */
+import { TimeoutError, ValueError } from "./errors.ts";
+import type { WaitOptions } from "./process.ts";
+import { raceAbort } from "./transport/wait.ts";
+
+/** Callbacks of an `…Async` pool call, run in the main program when the result is ready. */
+export interface ResultCallbacks<T> {
+  /** Called with the value when the work succeeded. */
+  callback?: (value: T) => void;
+  /** Called with the error when the work failed. */
+  errorCallback?: (error: unknown) => void;
+}
+
+/** How the pool settles an {@link AsyncResult}: once, with a value or an error. */
+export interface ResultSettler<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/**
+ * The result of `applyAsync`, `mapAsync` or `starmapAsync`: ready once the work finished,
+ * then holds its value or its error. Waiting never blocks the event loop.
+ *
+ * @example Usage
+ * ```ts
+ * import { isMain, Pool } from "@seed/multiprocessing";
+ *
+ * export function square(x: number): number {
+ *   return x * x;
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   await using pool = new Pool({ processes: 2 });
+ *   const result = pool.applyAsync(square, [7]);
+ *   console.log(await result.get({ timeout: 5000 })); // 49
+ *   console.log(result.ready(), result.successful()); // true true
+ * }
+ * ```
+ */
+export class AsyncResult<T> {
+  #outcome: Outcome<T> | undefined;
+  readonly #settled: Promise<void>;
+
+  /**
+   * Made by the pool, which keeps the settler: `executor` receives it at once.
+   * @param executor receives the functions that settle the result (the first call wins).
+   * @param callbacks run when the result settles, before waiters resume.
+   */
+  constructor(executor: (settler: ResultSettler<T>) => void, callbacks: ResultCallbacks<T> = {}) {
+    let markSettled!: () => void;
+    this.#settled = new Promise((resolve) => (markSettled = resolve));
+    const settle = (outcome: Outcome<T>) => {
+      if (this.#outcome) return;
+      this.#outcome = outcome;
+      runCallback(outcome, callbacks);
+      markSettled();
+    };
+    executor({
+      resolve: (value) => settle({ ok: true, value }),
+      reject: (error) => settle({ ok: false, error }),
+    });
+  }
+
+  /** True once the work finished (successfully or not). */
+  ready(): boolean {
+    return this.#outcome !== undefined;
+  }
+
+  /**
+   * Whether the work finished without error.
+   * @throws {ValueError} when the result is not ready yet.
+   */
+  successful(): boolean {
+    if (!this.#outcome) throw new ValueError("the result is not ready: check ready() or await wait() first");
+    return this.#outcome.ok;
+  }
+
+  /**
+   * Waits until the result is ready or `timeout` ms passed (no error on timeout, as in
+   * Python: check {@link AsyncResult.ready}).
+   */
+  async wait(options: WaitOptions = {}): Promise<void> {
+    await this.#waitReady(options);
+  }
+
+  /**
+   * The value once ready; rethrows the work's error.
+   * @throws {TimeoutError} when not ready within `timeout` ms.
+   */
+  async get(options: WaitOptions = {}): Promise<T> {
+    if (!(await this.#waitReady(options))) {
+      throw new TimeoutError(`the result was not ready within ${options.timeout} ms`);
+    }
+    const outcome = this.#outcome!;
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+
+  /** Waits as the options say; true when the result is ready. */
+  async #waitReady({ timeout, signal }: WaitOptions): Promise<boolean> {
+    if (this.#outcome) return true;
+    signal?.throwIfAborted();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waits: Promise<void>[] = [this.#settled];
+    if (timeout !== undefined && timeout !== null) {
+      waits.push(new Promise((resolve) => (timer = setTimeout(resolve, Math.max(timeout, 0)))));
+    }
+    try {
+      const settledOrTimedOut = Promise.race(waits);
+      await (signal ? raceAbort(settledOrTimedOut, signal) : settledOrTimedOut);
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.#outcome !== undefined;
+  }
+}
+
+/** Runs the matching callback; an error it throws is reported like any uncaught error. */
+function runCallback<T>(outcome: Outcome<T>, { callback, errorCallback }: ResultCallbacks<T>): void {
+  try {
+    if (outcome.ok) callback?.(outcome.value);
+    else errorCallback?.(outcome.error);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}

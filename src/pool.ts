@@ -1,0 +1,758 @@
+/**
+ * `Pool`: Python's `multiprocessing.Pool` on the library's processes. Calls are cut into
+ * chunks (Python's default chunksize rule); each worker gets its chunks through its own
+ * task ring, at most {@link CHUNKS_PER_WORKER} at a time (the one it runs plus a prefetch),
+ * and all workers stream results back through one shared result ring that the pool reads
+ * with async waits. Since a worker runs its chunks in order, the pool always knows which
+ * chunk a worker is running: when a worker dies, that chunk fails with a `ProcessError`,
+ * the ones it had not started go to other workers, and a new worker takes its place.
+ * @module
+ */
+import { AsyncResult, type ResultCallbacks } from "./async_result.ts";
+import { type ErrorInfo, ProcessError, ValueError } from "./errors.ts";
+import {
+  ApplyJob,
+  type Chunk,
+  type Ending,
+  feedOf,
+  IMapJob,
+  isAsyncIterable,
+  type Job,
+  type JobHost,
+  MapJob,
+} from "./pool_jobs.ts";
+import {
+  cancelledTable,
+  DEFINE,
+  FAILED,
+  INITIALIZER,
+  markCancelled,
+  OK,
+  type PoolWorkerConfig,
+  type ResultMessage,
+  RUN,
+  sendMessage,
+  START_FAILED,
+  STOP,
+} from "./pool_protocol.ts";
+import { poolWorkerMain } from "./pool_worker.ts";
+import { cpuCount, Process, type WaitOptions } from "./process.ts";
+import { rebuildError } from "./remote_error.ts";
+import { libraryModuleUrl } from "./runtime/mod.ts";
+import { callerModules, describeTarget, resolveTarget, type TargetRef } from "./target.ts";
+import { checkCloneable, decode, encode } from "./transport/codec.ts";
+import { ByteRing } from "./transport/ring.ts";
+
+/** A task function: exported from its module, since workers look it up by name. */
+// deno-lint-ignore no-explicit-any
+export type TaskFunction = (...args: any[]) => unknown;
+
+/** Options of {@link Pool}. */
+export interface PoolOptions {
+  /** Number of worker processes. Default: {@link cpuCount}. */
+  processes?: number;
+  /** Exported function each worker calls once, with `initargs`, before its first task. */
+  initializer?: TaskFunction;
+  /** Arguments of `initializer` (structured-clonable values and this library's handles). */
+  initargs?: unknown[];
+  /** Chunks a worker runs before it is replaced by a fresh one. Default: no limit. */
+  maxTasksPerChild?: number;
+  /** URL of the module that exports the task functions and the initializer; default: found from the call site. */
+  module?: string | URL;
+}
+
+/** Options of every pool call. */
+export interface CallOptions {
+  /** URL of the module that exports the function; default: the pool's, else found from the call site. */
+  module?: string | URL;
+  /** Aborting cancels the call's queued tasks and ends its running ones; it rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/** Options of the calls that take many inputs. */
+export interface ChunkOptions extends CallOptions {
+  /**
+   * Inputs sent to a worker at a time. Default for `map`/`starmap`: Python's rule (about
+   * four chunks per worker); for `imap`/`imapUnordered`: 1.
+   */
+  chunksize?: number;
+}
+
+/** Options of {@link Pool.applyAsync}. */
+export interface ApplyAsyncOptions<T> extends CallOptions, ResultCallbacks<T> {}
+
+/** Options of {@link Pool.mapAsync} and {@link Pool.starmapAsync}. */
+export interface MapAsyncOptions<T> extends ChunkOptions, ResultCallbacks<T> {}
+
+/** Inputs of a call: an iterable or an async iterable. */
+export type Inputs<T> = Iterable<T> | AsyncIterable<T>;
+
+/**
+ * Chunks a worker holds: the one it runs and one prefetched, and more for short chunks,
+ * so that each worker has about {@link PREFETCH_MS} of work queued while the pool's event
+ * loop comes round to read results.
+ */
+const MIN_CHUNKS_PER_WORKER = 2;
+const MAX_CHUNKS_PER_WORKER = 128;
+const PREFETCH_MS = 2;
+const TASK_RING_BYTES = 1 << 20;
+const RESULT_RING_BYTES = 1 << 20;
+
+type PoolState = "run" | "close" | "terminate";
+
+/**
+ * A function the workers look up by reference: the parent first finds which module
+ * exports it (asynchronously, once), then tells each worker before its first use.
+ */
+interface FunctionEntry {
+  /** Set once found. */
+  ref?: TargetRef;
+  /** The candidate modules, before finding. */
+  unresolved: TargetRef;
+  /** Resolves with the ref (rejects when no module exports the function). */
+  found: Promise<TargetRef>;
+}
+
+function findFunction(fn: TaskFunction, module: string | URL | undefined): FunctionEntry {
+  const unresolved = describeTarget(fn, "function", module, callerModules());
+  const entry: FunctionEntry = { unresolved, found: resolveTarget(fn, unresolved) };
+  entry.found.then((ref) => (entry.ref = ref), () => {});
+  return entry;
+}
+
+/** The pool's view of one worker process. */
+interface WorkerSlot {
+  id: number;
+  process: Process;
+  tasks: ByteRing;
+  /** Chunks sent and not answered, oldest first: the first is the one running. */
+  inFlight: Chunk[];
+  /** Chunks sent in all (for `maxTasksPerChild`). */
+  assigned: number;
+  /** Ids of the functions this worker was told about. */
+  known: Set<number>;
+  /** Messages waiting behind a write still in progress, in order. */
+  backlog?: Uint8Array[];
+  /** Takes no more chunks: it reached `maxTasksPerChild`, or it was told to stop. */
+  retiring: boolean;
+  /** The pool is done with it (it ended, or it was ended). */
+  gone: boolean;
+  /** Why its initializer failed, if it did. */
+  startFailure?: ErrorInfo;
+  /** False until the initializer's definition was written (the first message). */
+  ready: boolean;
+}
+
+/**
+ * A pool of worker processes that run exported functions on many inputs (Python's
+ * `multiprocessing.Pool`). Workers are daemon processes named `SpawnPoolWorker-N`.
+ *
+ * @example Usage
+ * ```ts
+ * import { isMain, Pool } from "@seed/multiprocessing";
+ *
+ * export function square(x: number): number {
+ *   return x * x;
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   await using pool = new Pool({ processes: 4 });
+ *   console.log(await pool.map(square, [1, 2, 3])); // [1, 4, 9]
+ *   for await (const y of pool.imapUnordered(square, [4, 5])) console.log(y);
+ * }
+ * ```
+ */
+export class Pool {
+  readonly #size: number;
+  readonly #module: string | URL | undefined;
+  readonly #initializer: FunctionEntry | undefined;
+  readonly #initargs: unknown[];
+  readonly #maxTasks: number;
+  readonly #results = new ByteRing(RESULT_RING_BYTES);
+  readonly #cancelled = new Int32Array(cancelledTable());
+  readonly #host: JobHost = {
+    jobEnded: (job, ending) => this.#jobEnded(job, ending),
+    chunksReady: () => this.#dispatch(),
+  };
+  #state: PoolState = "run";
+  /** Workers the pool still talks to, by id. */
+  readonly #workers = new Map<number, WorkerSlot>();
+  /** Every worker process started and not joined yet. */
+  readonly #processes = new Set<Process>();
+  /** Jobs not ended, by id. */
+  readonly #jobs = new Map<number, Job>();
+  /** Jobs that may still hand out chunks, oldest first, from `#queueHead`. */
+  #queue: Job[] = [];
+  #queueHead = 0;
+  /** Chunks given back by a worker that ended before starting them: sent first. */
+  #retry: Chunk[] = [];
+  readonly #abortListeners = new Map<Job, () => void>();
+  readonly #functionIds = new WeakMap<TaskFunction, Map<string, number>>();
+  readonly #functions: FunctionEntry[] = [];
+  #inFlight = 0;
+  #collecting = false;
+  #jobCount = 0;
+  #workerCount = 0;
+
+  /**
+   * Starts the worker processes.
+   * @throws {ValueError} when `processes` is below 1 or `maxTasksPerChild` is not a positive integer.
+   */
+  constructor(options: PoolOptions = {}) {
+    const size = options.processes ?? cpuCount();
+    if (!Number.isInteger(size) || size < 1) {
+      throw new ValueError(`Number of processes must be at least 1 (an integer), got ${String(size)}`);
+    }
+    const maxTasks = options.maxTasksPerChild;
+    if (maxTasks !== undefined && maxTasks !== null && (!Number.isInteger(maxTasks) || maxTasks < 1)) {
+      throw new ValueError(`maxTasksPerChild must be a positive integer or undefined, got ${String(maxTasks)}`);
+    }
+    if (options.initializer !== undefined && options.initializer !== null && typeof options.initializer !== "function") {
+      throw new TypeError("initializer must be a function exported from its module");
+    }
+    this.#size = size;
+    this.#module = options.module;
+    this.#maxTasks = maxTasks ?? 0;
+    this.#initargs = options.initargs ? [...options.initargs] : [];
+    checkCloneable(this.#initargs, "initargs");
+    this.#initializer = options.initializer ? findFunction(options.initializer, options.module) : undefined;
+    try {
+      for (let i = 0; i < size; i++) this.#spawn();
+    } catch (error) {
+      for (const process of this.#processes) process.terminate();
+      throw error;
+    }
+  }
+
+  /**
+   * Calls `fn(...args)` in a worker and resolves with what it returns (awaited).
+   * @example Usage
+   * ```ts
+   * const sum = await pool.apply(add, [2, 3]); // 5
+   * ```
+   */
+  async apply<A extends unknown[], R>(fn: (...args: A) => R, args?: A, options: CallOptions = {}): Promise<Awaited<R>> {
+    return await this.applyAsync(fn, args, options).get();
+  }
+
+  /**
+   * Calls `fn(...args)` in a worker; the {@link AsyncResult} gets what it returns, and
+   * `callback`/`errorCallback` run when it is ready.
+   * @throws {ValueError} when the pool was closed or terminated.
+   */
+  applyAsync<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    args?: A,
+    options: ApplyAsyncOptions<Awaited<R>> = {},
+  ): AsyncResult<Awaited<R>> {
+    this.#checkRunning();
+    if (args !== undefined && !Array.isArray(args)) throw new TypeError("apply() takes the function's arguments as an array");
+    const fnId = this.#functionId(fn, options.module);
+    return new AsyncResult<Awaited<R>>((settler) => {
+      this.#submit(new ApplyJob(this.#host, this.#nextJobId(), fnId, args ?? [], settler), options.signal);
+    }, options);
+  }
+
+  /**
+   * Calls `fn` on every input in workers, in chunks; resolves with the results in input
+   * order, or rejects with the first error.
+   * @example Usage
+   * ```ts
+   * const squares = await pool.map(square, [1, 2, 3]); // [1, 4, 9]
+   * ```
+   */
+  async map<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: ChunkOptions = {}): Promise<Awaited<R>[]> {
+    return await this.mapAsync(fn, inputs, options).get();
+  }
+
+  /** As {@link Pool.map}, returning an {@link AsyncResult} at once. */
+  mapAsync<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: MapAsyncOptions<Awaited<R>[]> = {}): AsyncResult<Awaited<R>[]> {
+    return this.#mapAsync(fn, inputs, 0, options);
+  }
+
+  /**
+   * As {@link Pool.map} with argument lists: `fn(...args)` for every `args` of `inputs`.
+   * @example Usage
+   * ```ts
+   * const sums = await pool.starmap(add, [[1, 2], [3, 4]]); // [3, 7]
+   * ```
+   */
+  async starmap<A extends unknown[], R>(fn: (...args: A) => R, inputs: Inputs<A>, options: ChunkOptions = {}): Promise<Awaited<R>[]> {
+    return await this.starmapAsync(fn, inputs, options).get();
+  }
+
+  /** As {@link Pool.starmap}, returning an {@link AsyncResult} at once. */
+  starmapAsync<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    inputs: Inputs<A>,
+    options: MapAsyncOptions<Awaited<R>[]> = {},
+  ): AsyncResult<Awaited<R>[]> {
+    return this.#mapAsync(fn, inputs, 1, options);
+  }
+
+  /**
+   * Calls `fn` on every input in workers and yields the results in input order as they
+   * come (inputs are read as workers need them). Leaving the loop early cancels the inputs
+   * not started yet.
+   * @example Usage
+   * ```ts
+   * for await (const y of pool.imap(square, [1, 2, 3])) console.log(y); // 1, 4, 9
+   * ```
+   */
+  imap<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: ChunkOptions = {}): AsyncIterableIterator<Awaited<R>> {
+    return this.#imap(fn, inputs, options, true);
+  }
+
+  /** As {@link Pool.imap}, yielding the results in the order they are done. */
+  imapUnordered<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: ChunkOptions = {}): AsyncIterableIterator<Awaited<R>> {
+    return this.#imap(fn, inputs, options, false);
+  }
+
+  /** No more work may be submitted; the workers end once the work already submitted is done. */
+  close(): void {
+    if (this.#state !== "run") return;
+    this.#state = "close";
+    this.#stopWorkersIfIdle();
+  }
+
+  /**
+   * Ends the workers now; results not ready yet fail with a `ProcessError`. Resolves once
+   * every worker has ended.
+   */
+  async terminate(): Promise<void> {
+    if (this.#state !== "terminate") {
+      this.#state = "terminate";
+      const error = new ProcessError("the pool was terminated before this task finished");
+      for (const job of [...this.#jobs.values()]) job.abort(error);
+      this.#queue = [];
+      this.#retry = [];
+      for (const slot of this.#workers.values()) slot.gone = true;
+      this.#workers.clear();
+      for (const process of this.#processes) process.terminate();
+      this.#inFlight = 0;
+      this.#results.wakeReaders();
+    }
+    await this.join();
+  }
+
+  /**
+   * Waits until every worker has ended: after {@link Pool.close}, once the submitted work
+   * is done.
+   * @throws {ValueError} while the pool is still running (call `close()` or `terminate()` first).
+   */
+  async join(options: WaitOptions = {}): Promise<void> {
+    if (this.#state === "run") throw new ValueError("Pool is still running: call close() or terminate() first");
+    while (this.#processes.size > 0) {
+      for (const process of [...this.#processes]) {
+        await process.join(options);
+        if (process.isAlive()) return; // timed out
+        this.#processes.delete(process);
+      }
+    }
+  }
+
+  /** Terminates the pool (Python's `with Pool() as pool:`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.terminate();
+  }
+
+  // ---- submitting ------------------------------------------------------------------
+
+  #mapAsync<R>(fn: TaskFunction, inputs: Inputs<unknown>, star: 0 | 1, options: MapAsyncOptions<R[]>): AsyncResult<R[]> {
+    this.#checkRunning();
+    assertInputs(inputs);
+    const chunksize = checkChunksize(options.chunksize);
+    const fnId = this.#functionId(fn, options.module);
+    return new AsyncResult<R[]>((settler) => {
+      const job = new MapJob<R>(this.#host, this.#nextJobId(), fnId, star, settler);
+      this.#submit(job, options.signal);
+      void this.#setInputs(job, inputs, chunksize);
+    }, options);
+  }
+
+  async #setInputs(job: MapJob<unknown>, inputs: Inputs<unknown>, chunksize: number | undefined): Promise<void> {
+    let items: unknown[];
+    try {
+      items = Array.isArray(inputs) ? inputs : isAsyncIterable(inputs) ? await collect(inputs) : [...inputs];
+    } catch (error) {
+      job.fail(error);
+      return;
+    }
+    job.setInputs(items, chunksize, this.#size);
+  }
+
+  #imap<R>(fn: TaskFunction, inputs: Inputs<unknown>, options: ChunkOptions, ordered: boolean): AsyncIterableIterator<R> {
+    this.#checkRunning();
+    assertInputs(inputs);
+    const chunksize = checkChunksize(options.chunksize) ?? 1;
+    const fnId = this.#functionId(fn, options.module);
+    const feed = feedOf(inputs, chunksize, () => this.#dispatch());
+    const job = new IMapJob<R>(this.#host, this.#nextJobId(), fnId, 0, feed, chunksize, ordered);
+    this.#submit(job, options.signal);
+    return job;
+  }
+
+  #submit(job: Job, signal: AbortSignal | undefined): void {
+    if (signal?.aborted) {
+      job.abort(signal.reason);
+      return;
+    }
+    if (signal) {
+      const onAbort = () => job.abort(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#abortListeners.set(job, () => signal.removeEventListener("abort", onAbort));
+    }
+    this.#jobs.set(job.id, job);
+    const fn = this.#functions[job.fnId];
+    if (fn.ref) {
+      this.#queue.push(job);
+      this.#dispatch();
+      return;
+    }
+    fn.found.then(() => {
+      if (job.ended) return;
+      this.#queue.push(job);
+      this.#dispatch();
+    }, (error) => job.fail(error));
+  }
+
+  #checkRunning(): void {
+    if (this.#state !== "run") throw new ValueError("Pool not running: it was closed or terminated");
+  }
+
+  #nextJobId(): number {
+    return ++this.#jobCount;
+  }
+
+  /** The id under which workers know `fn`; found by reference once per function and module. */
+  #functionId(fn: TaskFunction, module = this.#module): number {
+    if (typeof fn !== "function") throw new TypeError(`the task must be a function exported from its module, got ${typeof fn}`);
+    const key = module === undefined ? "" : String(module);
+    let byModule = this.#functionIds.get(fn);
+    if (!byModule) this.#functionIds.set(fn, byModule = new Map());
+    let id = byModule.get(key);
+    if (id === undefined) {
+      id = this.#functions.push(findFunction(fn, module)) - 1;
+      byModule.set(key, id);
+    }
+    return id;
+  }
+
+  // ---- jobs ending -----------------------------------------------------------------
+
+  #jobEnded(job: Job, ending: Ending): void {
+    this.#jobs.delete(job.id);
+    this.#abortListeners.get(job)?.();
+    this.#abortListeners.delete(job);
+    if (ending !== "done") markCancelled(this.#cancelled, job.id);
+    if (ending === "aborted" && this.#state !== "terminate") {
+      for (const slot of [...this.#workers.values()]) {
+        if (slot.inFlight[0]?.job === job) this.#endWorker(slot);
+      }
+    }
+    this.#stopWorkersIfIdle();
+  }
+
+  /** After `close()`, once no job is left: every worker is told to end. */
+  #stopWorkersIfIdle(): void {
+    if (this.#state !== "close" || this.#jobs.size > 0) return;
+    for (const slot of this.#workers.values()) {
+      if (slot.retiring) continue;
+      slot.retiring = true;
+      this.#write(slot, encode([STOP]));
+      this.#forgetIfDone(slot);
+    }
+  }
+
+  // ---- dispatching -----------------------------------------------------------------
+
+  /** Gives the workers chunks, one each in turn, up to their limits; makes sure results are read. */
+  #dispatch(): void {
+    if (this.#state === "terminate") return;
+    if (this.#retry.length > 0 || this.#queue.length > this.#queueHead) this.#replaceMissingWorkers();
+    for (let sent = true; sent;) {
+      sent = false;
+      for (const slot of this.#workers.values()) {
+        const outcome = this.#sendOne(slot);
+        if (outcome === "no-chunk") break;
+        if (outcome === "sent") sent = true;
+      }
+    }
+    if (this.#inFlight > 0 && !this.#collecting) void this.#collect();
+  }
+
+  /** Gives `slot` chunks up to its limit. */
+  #fill(slot: WorkerSlot): void {
+    while (this.#sendOne(slot) === "sent");
+  }
+
+  #sendOne(slot: WorkerSlot): "sent" | "full" | "no-chunk" {
+    if (!slot.ready || slot.retiring || slot.gone) return "full";
+    const chunk = this.#takeChunk();
+    if (!chunk) return "no-chunk";
+    if (slot.inFlight.length >= chunksPerWorker(chunk.job)) {
+      this.#retry.unshift(chunk);
+      return "full";
+    }
+    this.#send(slot, chunk);
+    return "sent";
+  }
+
+  #takeChunk(): Chunk | undefined {
+    while (this.#retry.length > 0) {
+      const chunk = this.#retry.shift()!;
+      if (!chunk.job.ended) return chunk;
+    }
+    const queue = this.#queue;
+    for (let i = this.#queueHead; i < queue.length;) {
+      const job = queue[i];
+      const chunk = job.nextChunk();
+      if (chunk) return chunk;
+      if (job.hasMoreChunks()) {
+        i++;
+      } else if (i === this.#queueHead) {
+        queue[this.#queueHead++] = undefined as never;
+        i++;
+      } else {
+        queue.splice(i, 1);
+      }
+    }
+    if (this.#queueHead > 1024 && this.#queueHead * 2 > queue.length) {
+      this.#queue = queue.slice(this.#queueHead);
+      this.#queueHead = 0;
+    }
+    return undefined;
+  }
+
+  #send(slot: WorkerSlot, chunk: Chunk): void {
+    const job = chunk.job;
+    if (!slot.known.has(job.fnId)) {
+      slot.known.add(job.fnId);
+      this.#write(slot, encode([DEFINE, job.fnId, this.#functions[job.fnId].ref!]));
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = encode([RUN, job.id, chunk.index, job.fnId, job.star, chunk.start, chunk.items]);
+    } catch (error) {
+      job.chunkFailed(chunk, unsendableInput(chunk, error));
+      return;
+    }
+    this.#write(slot, bytes);
+    slot.inFlight.push(chunk);
+    this.#inFlight++;
+    if (++slot.assigned === this.#maxTasks) this.#retire(slot);
+  }
+
+  /** Writes a task message in order behind any write still in progress. */
+  #write(slot: WorkerSlot, bytes: Uint8Array): void {
+    if (slot.backlog) {
+      slot.backlog.push(bytes.slice());
+      return;
+    }
+    const pending = sendMessage(slot.tasks, bytes, () => slot.gone);
+    if (pending) {
+      slot.backlog = [];
+      void this.#flushBacklog(slot, pending);
+    }
+  }
+
+  async #flushBacklog(slot: WorkerSlot, pending: Promise<void>): Promise<void> {
+    try {
+      await pending;
+      while (slot.backlog!.length > 0 && !slot.gone) await sendMessage(slot.tasks, slot.backlog!.shift()!, () => slot.gone);
+    } finally {
+      slot.backlog = undefined;
+    }
+  }
+
+  // ---- workers ---------------------------------------------------------------------
+
+  #spawn(): void {
+    const id = ++this.#workerCount;
+    const tasks = new ByteRing(TASK_RING_BYTES);
+    const config: PoolWorkerConfig = {
+      workerId: id,
+      tasks: tasks.toState(),
+      results: this.#results.toState(),
+      cancelled: this.#cancelled.buffer as SharedArrayBuffer,
+      hasInitializer: this.#initializer !== undefined,
+      initargs: this.#initargs,
+      maxTasks: this.#maxTasks,
+    };
+    const process = new Process({
+      target: poolWorkerMain,
+      args: [config],
+      daemon: true,
+      module: libraryModuleUrl("pool_worker"),
+    });
+    process.name = process.name.replace("Process", "SpawnPoolWorker");
+    process.start();
+    for (const ended of this.#processes) if (!ended.isAlive()) this.#processes.delete(ended);
+    this.#processes.add(process);
+    const slot: WorkerSlot = { id, process, tasks, inFlight: [], assigned: 0, known: new Set(), retiring: false, gone: false, ready: false };
+    this.#workers.set(id, slot);
+    this.#defineInitializer(slot);
+  }
+
+  /** Writes the initializer's definition as the worker's first message, once it is found. */
+  #defineInitializer(slot: WorkerSlot): void {
+    const initializer = this.#initializer;
+    if (!initializer) {
+      slot.ready = true;
+    } else if (initializer.ref) {
+      this.#write(slot, encode([DEFINE, INITIALIZER, initializer.ref]));
+      slot.ready = true;
+    } else {
+      // Not found: the worker then reports that it cannot import it, as its start failure.
+      const define = (ref: TargetRef) => {
+        if (slot.gone) return;
+        this.#write(slot, encode([DEFINE, INITIALIZER, ref]));
+        slot.ready = true;
+        this.#dispatch();
+      };
+      initializer.found.then(define, () => define(initializer.unresolved));
+    }
+  }
+
+  /** Starts workers until the pool has its size of workers taking chunks. */
+  #replaceMissingWorkers(): void {
+    let taking = 0;
+    for (const slot of this.#workers.values()) if (!slot.retiring) taking++;
+    for (; taking < this.#size; taking++) this.#spawn();
+  }
+
+  /** The worker reached `maxTasksPerChild`: it ends by itself after its chunks; a new one takes its place. */
+  #retire(slot: WorkerSlot): void {
+    slot.retiring = true;
+    if (this.#state === "run") this.#spawn();
+  }
+
+  #forgetIfDone(slot: WorkerSlot): void {
+    if (slot.retiring && slot.inFlight.length === 0) this.#workers.delete(slot.id);
+  }
+
+  /** Ends a worker running a chunk of an aborted job; its other chunks go to other workers. */
+  #endWorker(slot: WorkerSlot): void {
+    slot.process.terminate();
+    this.#workerGone(slot, new ProcessError(`the pool worker ${slot.process.name} was ended`));
+  }
+
+  /**
+   * A worker is gone: the chunk it was running fails with `error`, the chunks it had not
+   * started go to other workers, and a new worker takes its place.
+   */
+  #workerGone(slot: WorkerSlot, error: Error): void {
+    if (slot.gone) return;
+    slot.gone = true;
+    this.#workers.delete(slot.id);
+    const [running, ...notStarted] = slot.inFlight;
+    this.#inFlight -= slot.inFlight.length;
+    slot.inFlight = [];
+    this.#retry.unshift(...notStarted);
+    if (running && !running.job.ended) running.job.chunkFailed(running, error);
+    // A worker whose initializer failed is replaced only when there is work for it.
+    if (!slot.retiring && !slot.startFailure && this.#state === "run") this.#spawn();
+    this.#dispatch();
+  }
+
+  #reapEndedWorkers(): void {
+    for (const slot of [...this.#workers.values()]) {
+      if (slot.process.isAlive()) continue;
+      const code = slot.process.exitCode;
+      this.#workerGone(
+        slot,
+        new ProcessError(`the pool worker ${slot.process.name} ended (exit code ${code}) while running this task`),
+      );
+    }
+  }
+
+  // ---- results ---------------------------------------------------------------------
+
+  /** Reads results while chunks are out; notices workers that ended. */
+  async #collect(): Promise<void> {
+    this.#collecting = true;
+    const results = this.#results;
+    try {
+      while (this.#inFlight > 0) {
+        const bytes = results.tryReadNow() ?? await results.read(Infinity, undefined, this.#stopReading);
+        if (bytes) {
+          this.#onResult(decode<ResultMessage>(bytes));
+          continue;
+        }
+        // What an ended worker wrote before it ended is still there: take it first.
+        for (let late; (late = await results.read(performance.now()));) this.#onResult(decode<ResultMessage>(late));
+        this.#reapEndedWorkers();
+      }
+    } finally {
+      this.#collecting = false;
+    }
+  }
+
+  readonly #stopReading = (): boolean => {
+    if (this.#inFlight === 0) return true;
+    for (const slot of this.#workers.values()) if (!slot.process.isAlive()) return true;
+    return false;
+  };
+
+  #onResult([workerId, , , status, payload, ms]: ResultMessage): void {
+    const slot = this.#workers.get(workerId);
+    if (!slot) return; // a worker the pool already gave up on
+    if (status === START_FAILED) {
+      const info = payload as ErrorInfo;
+      slot.startFailure = info;
+      const message = `the pool worker ${slot.process.name} could not start: its initializer threw ${info.name}: ${info.message}`;
+      this.#workerGone(slot, new ProcessError(message, info));
+      return;
+    }
+    const chunk = slot.inFlight.shift()!;
+    this.#inFlight--;
+    const job = chunk.job;
+    if (ms !== undefined) job.chunkMs = job.chunkMs === undefined ? ms : job.chunkMs * 0.8 + ms * 0.2;
+    if (!job.ended) {
+      if (status === OK) job.chunkDone(chunk, payload as unknown[]);
+      else if (status === FAILED) job.chunkFailed(chunk, rebuildError(payload as ErrorInfo));
+    }
+    this.#forgetIfDone(slot);
+    this.#fill(slot);
+  }
+}
+
+/** How many chunks of `job` a worker may hold (see {@link PREFETCH_MS}). */
+function chunksPerWorker(job: Job): number {
+  if (job.chunkMs === undefined) return MIN_CHUNKS_PER_WORKER;
+  const wanted = Math.ceil(PREFETCH_MS / Math.max(job.chunkMs, 0.001));
+  return Math.min(Math.max(wanted, MIN_CHUNKS_PER_WORKER), MAX_CHUNKS_PER_WORKER);
+}
+
+function assertInputs(inputs: unknown): void {
+  const ok = typeof inputs === "string" ||
+    (typeof inputs === "object" && inputs !== null && (Symbol.iterator in inputs || Symbol.asyncIterator in inputs));
+  if (!ok) {
+    throw new TypeError(`the inputs must be an iterable or an async iterable, got ${inputs === null ? "null" : typeof inputs}`);
+  }
+}
+
+/** Every item of an async iterable (Node 20 has no `Array.fromAsync`). */
+async function collect<T>(inputs: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of inputs) items.push(item);
+  return items;
+}
+
+function checkChunksize(chunksize: number | undefined): number | undefined {
+  if (chunksize === undefined || chunksize === null) return undefined;
+  if (!Number.isInteger(chunksize) || chunksize < 1) throw new ValueError(`Chunksize must be 1+, not ${String(chunksize)}`);
+  return chunksize;
+}
+
+/** The codec's error for the first input of `chunk` that cannot be sent, its path naming it. */
+function unsendableInput(chunk: Chunk, error: unknown): unknown {
+  for (let i = 0; i < chunk.items.length; i++) {
+    try {
+      encode(chunk.items[i], chunk.start < 0 ? "args" : `inputs[${chunk.start + i}]`);
+    } catch (itemError) {
+      return itemError;
+    }
+  }
+  return error;
+}

@@ -1,0 +1,119 @@
+/**
+ * What a pool and its workers say to each other. Each worker has its own task ring (the
+ * pool writes, that worker reads) and all workers share one result ring (they write, the
+ * pool reads); messages are arrays encoded with the codec. A worker runs its chunks in the
+ * order they were written, so the pool knows which chunk a worker is running: the oldest
+ * one it has no result for.
+ * @module
+ */
+import type { ErrorInfo } from "./errors.ts";
+import type { TargetRef } from "./target.ts";
+import { type ByteRing, OutgoingItem, type RingState } from "./transport/ring.ts";
+import { deadlineFrom, MAX_WAIT_SLICE_MS } from "./transport/wait.ts";
+
+/** Task message: from now on, function `fnId` is the export that `ref` names. */
+export const DEFINE = 0;
+/** Task message: run a chunk of a job. */
+export const RUN = 1;
+/** Task message: no more work, end. */
+export const STOP = 2;
+
+/** The function id of the initializer: its DEFINE is a new worker's first message, and runs it. */
+export const INITIALIZER = -1;
+
+/** `[DEFINE, fnId, ref]` */
+export type DefineMessage = [typeof DEFINE, number, TargetRef];
+/**
+ * `[RUN, jobId, chunkIndex, fnId, star, start, items]`: call function `fnId` on each item
+ * (spread when `star` is 1); `start` is the input index of the first item (-1 for `apply`),
+ * used to name a result that cannot be sent back.
+ */
+export type RunMessage = [typeof RUN, number, number, number, 0 | 1, number, unknown[]];
+/** `[STOP]` */
+export type StopMessage = [typeof STOP];
+/** A message on a worker's task ring. */
+export type TaskMessage = DefineMessage | RunMessage | StopMessage;
+
+/** Result status: `payload` is the chunk's values, in order. */
+export const OK = 0;
+/** Result status: a call threw; `payload` is its {@link ErrorInfo}. */
+export const FAILED = 1;
+/** Result status: the job was cancelled before the chunk started; no payload. */
+export const SKIPPED = 2;
+/** Result status: the worker's initializer threw (jobId 0); the worker then ends. */
+export const START_FAILED = 3;
+
+/**
+ * `[workerId, jobId, chunkIndex, status, payload, ms]` on the shared result ring; `ms` is
+ * how long the chunk ran (the pool sizes its prefetch by it).
+ */
+export type ResultMessage = [number, number, number, number, unknown, number?];
+
+/** What a pool worker process is started with (its Process args). */
+export interface PoolWorkerConfig {
+  /** The pool's id for this worker (results name it). */
+  workerId: number;
+  /** This worker's task ring. */
+  tasks: RingState;
+  /** The result ring shared by the pool's workers. */
+  results: RingState;
+  /** The pool's cancelled-job flags (see {@link markCancelled}). */
+  cancelled: SharedArrayBuffer;
+  /** Whether the first message defines the initializer (see {@link INITIALIZER}). */
+  hasInitializer: boolean;
+  /** Arguments of the initializer (handles arrive working, hence here and not in a message). */
+  initargs: unknown[];
+  /** Chunks to run before ending (Python's `maxtasksperchild`); 0 for no limit. */
+  maxTasks: number;
+}
+
+/** Size of the cancelled-job table; a job id is flagged in slot `id % CANCELLED_SLOTS`. */
+const CANCELLED_SLOTS = 4096;
+
+/** A new cancelled-job table for a pool. */
+export function cancelledTable(): SharedArrayBuffer {
+  return new SharedArrayBuffer(CANCELLED_SLOTS * 4);
+}
+
+/**
+ * Flags job `jobId` (a positive id) as cancelled, so that workers skip its chunks still in
+ * their rings. The slot holds the id itself, so a later job in the same slot is not taken
+ * for it.
+ */
+export function markCancelled(table: Int32Array, jobId: number): void {
+  Atomics.store(table, jobId % CANCELLED_SLOTS, jobId);
+}
+
+/** Whether job `jobId` was flagged with {@link markCancelled}. */
+export function isCancelled(table: Int32Array, jobId: number): boolean {
+  return Atomics.load(table, jobId % CANCELLED_SLOTS) === jobId;
+}
+
+/**
+ * Writes one encoded message: now when the ring has room (the usual case, returns
+ * undefined), otherwise in the background, waiting for room and streaming the message in
+ * parts when it is larger than a record (returns the promise of that), until `giveUp()`
+ * says the reader is gone. Messages written while such a promise is pending may overtake
+ * it: a caller that needs order waits for it.
+ */
+export function sendMessage(ring: ByteRing, bytes: Uint8Array, giveUp?: () => boolean): Promise<void> | undefined {
+  ring.tryReserve(Infinity);
+  if (ring.tryWriteNow(bytes)) return undefined;
+  // `bytes` may be the codec's scratch buffer: keep a copy for the background write.
+  return streamMessage(ring, new OutgoingItem(bytes.slice()), giveUp);
+}
+
+async function streamMessage(ring: ByteRing, item: OutgoingItem, giveUp?: () => boolean): Promise<void> {
+  while (!ring.tryLockProducer() && !(await ring.lockProducer(deadlineFrom(MAX_WAIT_SLICE_MS)))) {
+    if (giveUp?.()) return;
+  }
+  try {
+    for (;;) {
+      const mark = ring.roomMark();
+      if (ring.writeSome(item) || giveUp?.()) return;
+      await ring.waitForRoom(mark);
+    }
+  } finally {
+    ring.unlockProducer();
+  }
+}
