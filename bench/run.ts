@@ -25,7 +25,7 @@ import { BENCHES } from "./workloads.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** A run that takes longer than this is stuck (e.g. a worker left running): it is killed. */
-const RUN_TIMEOUT_MS = 5 * 60_000;
+const RUN_TIMEOUT_MS = 3 * 60_000;
 
 type RunnerName = "deno" | "bun" | "node" | "python";
 
@@ -197,10 +197,12 @@ async function runBench(bench: string, options: Options): Promise<void> {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  process.on("SIGINT", () => {
-    killRunning();
-    process.exit(130);
-  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      killRunning();
+      process.exit(128 + os.constants.signals[signal]);
+    });
+  }
   if (options.runners.includes("node")) compileForNode();
   for (const bench of options.benches) await runBench(bench, options);
 }
