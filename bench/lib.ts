@@ -9,14 +9,14 @@
  *
  * @example Declaring a case
  * ```ts
- * import { type BenchCase, perSecond, timeMs } from "./lib.ts";
- * import { QUEUE } from "./workloads.ts";
+ * import { type BenchCase, LIBRARY, medianOfRepeats, perSecond, sizeFor, timeMs } from "./lib.ts";
+ * import { QUEUE, SIZES } from "./workloads.ts";
  *
  * export const cases: BenchCase[] = [{
- *   impl: "library",
- *   async run({ quick }) {
- *     const items = quick ? 20_000 : 200_000;
- *     const ms = await timeMs(() => moveItems(items));
+ *   impl: LIBRARY,
+ *   async run(ctx) {
+ *     const items = sizeFor(ctx, SIZES.smallItems);
+ *     const ms = await medianOfRepeats(ctx, () => timeMs(() => moveItems(items)));
  *     return { [QUEUE.small1to1.id]: perSecond(items, ms) };
  *   },
  * }];
