@@ -52,6 +52,20 @@ describe("codec round trip", () => {
     assert.equal(Object.getOwnPropertySymbols(copy).length, 0);
   });
 
+  test("objects of a frequent shape, of many shapes, and with many keys", () => {
+    const sameShape = Array.from({ length: 50 }, (_, i) => ({ i, s: `s${i}`, "key with space": [i], ["__proto__"]: i }));
+    for (let round = 0; round < 3; round++) assert.deepEqual(roundTrip(sameShape), sameShape);
+    const frequent = Array.from({ length: 50 }, (_, i) => ({ id: i, name: "n", ünï: "u", nested: { a: i } }));
+    assert.deepEqual(roundTrip(frequent), frequent);
+    assert.equal(Object.getPrototypeOf(roundTrip(sameShape)[0]), Object.prototype);
+    const manyShapes = Array.from({ length: 3000 }, (_, i) => ({ [`k${i}`]: i, [`j${i % 7}`]: "x", z: i }));
+    assert.deepEqual(roundTrip(manyShapes), manyShapes);
+    const dictionary = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`user${i}`, i]));
+    assert.deepEqual(roundTrip(dictionary), dictionary);
+    const wide = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`f${i}`, i]));
+    assert.deepEqual(roundTrip(Array(20).fill(wide)), Array(20).fill(wide));
+  });
+
   test("null-prototype objects and class instances arrive as plain objects", () => {
     class Point {
       constructor(public x: number, public y: number) {}
