@@ -4,8 +4,55 @@
  * @module
  */
 
-import type { BenchCase } from "./lib.ts";
+import { Pool } from "../src/pool.ts";
+import { type BenchCase, LIBRARY, medianOfRepeats, perSecond, sizeFor, siblingModule, timeMs } from "./lib.ts";
 import { piscinaCases } from "./raw/piscina.ts";
+import { calibrateCpuTask, cpuTask, oneThreadMs, square } from "./tasks.ts";
+import { CPU_TASK_MS, POOL, POOL_WORKERS, SIZES } from "./workloads.ts";
 
-/** The library's cases (impl `LIBRARY`, workloads `POOL.*`, functions from `tasks.ts`) go first. */
-export const cases: BenchCase[] = [...piscinaCases];
+const TASKS = siblingModule(import.meta.url, "./tasks");
+
+/** Runs `use` with a started pool of {@link POOL_WORKERS}, warmed up like the baselines, terminated afterwards. */
+async function withPool<T>(use: (pool: Pool) => Promise<T>): Promise<T> {
+  const pool = new Pool({ processes: POOL_WORKERS, module: TASKS });
+  try {
+    // Python's baseline warms up with map(square, range(1000)); piscina with 100 runs.
+    await pool.map(square, Array.from({ length: 1000 }, (_, i) => i));
+    return await use(pool);
+  } finally {
+    await pool.terminate();
+  }
+}
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+/** The library's cases. */
+const libraryCases: BenchCase[] = [
+  {
+    impl: LIBRARY,
+    run: (ctx) =>
+      withPool(async (pool) => {
+        const inputs = range(sizeFor(ctx, SIZES.mapItems));
+        const defaultMs = await medianOfRepeats(ctx, () => timeMs(() => pool.map(square, inputs)));
+        const chunk1Ms = await medianOfRepeats(ctx, () => timeMs(() => pool.map(square, inputs, { chunksize: 1 })));
+        const iterations = await calibrateCpuTask(CPU_TASK_MS);
+        const cpuInputs = Array<number>(sizeFor(ctx, SIZES.cpuTasks)).fill(iterations);
+        const oneThread = await oneThreadMs(cpuInputs.length, iterations);
+        const wall = await timeMs(() => pool.map(cpuTask, cpuInputs));
+        const calls = sizeFor(ctx, SIZES.applyCalls);
+        const applyMs = await timeMs(async () => {
+          for (let i = 0; i < calls; i++) await pool.apply(square, [i]);
+        });
+        return {
+          [POOL.mapTinyDefault.id]: perSecond(inputs.length, defaultMs),
+          [POOL.mapTinyChunk1.id]: perSecond(inputs.length, chunk1Ms),
+          [POOL.cpuWall.id]: wall,
+          [POOL.cpuSpeedup.id]: oneThread / wall,
+          [POOL.applyRoundTrip.id]: (applyMs * 1000) / calls,
+        };
+      }),
+  },
+];
+
+/** The library's cases first, then the baselines. */
+export const cases: BenchCase[] = [...libraryCases, ...piscinaCases];

@@ -25,7 +25,6 @@ import {
   cancelledTable,
   DEFINE,
   FAILED,
-  INITIALIZER,
   markCancelled,
   OK,
   type PoolWorkerConfig,
@@ -100,24 +99,9 @@ const RESULT_RING_BYTES = 1 << 20;
 
 type PoolState = "run" | "close" | "terminate";
 
-/**
- * A function the workers look up by reference: the parent first finds which module
- * exports it (asynchronously, once), then tells each worker before its first use.
- */
-interface FunctionEntry {
-  /** Set once found. */
-  ref?: TargetRef;
-  /** The candidate modules, before finding. */
-  unresolved: TargetRef;
-  /** Resolves with the ref (rejects when no module exports the function). */
-  found: Promise<TargetRef>;
-}
-
-function findFunction(fn: TaskFunction, module: string | URL | undefined): FunctionEntry {
-  const unresolved = describeTarget(fn, "function", module, callerModules());
-  const entry: FunctionEntry = { unresolved, found: resolveTarget(fn, unresolved) };
-  entry.found.then((ref) => (entry.ref = ref), () => {});
-  return entry;
+/** How workers find `fn`: by name, in the module that exports it (Python's pickling by reference). */
+function findFunction(fn: TaskFunction, module: string | URL | undefined): TargetRef {
+  return resolveTarget(describeTarget(fn, "function", module, callerModules()));
 }
 
 /** The pool's view of one worker process. */
@@ -139,8 +123,6 @@ interface WorkerSlot {
   gone: boolean;
   /** Why its initializer failed, if it did. */
   startFailure?: ErrorInfo;
-  /** False until the initializer's definition was written (the first message). */
-  ready: boolean;
 }
 
 /**
@@ -165,7 +147,7 @@ interface WorkerSlot {
 export class Pool {
   readonly #size: number;
   readonly #module: string | URL | undefined;
-  readonly #initializer: FunctionEntry | undefined;
+  readonly #initializer: TargetRef | undefined;
   readonly #initargs: unknown[];
   readonly #maxTasks: number;
   readonly #results = new ByteRing(RESULT_RING_BYTES);
@@ -188,7 +170,7 @@ export class Pool {
   #retry: Chunk[] = [];
   readonly #abortListeners = new Map<Job, () => void>();
   readonly #functionIds = new WeakMap<TaskFunction, Map<string, number>>();
-  readonly #functions: FunctionEntry[] = [];
+  readonly #functions: TargetRef[] = [];
   #inFlight = 0;
   #collecting = false;
   #jobCount = 0;
@@ -403,17 +385,8 @@ export class Pool {
       this.#abortListeners.set(job, () => signal.removeEventListener("abort", onAbort));
     }
     this.#jobs.set(job.id, job);
-    const fn = this.#functions[job.fnId];
-    if (fn.ref) {
-      this.#queue.push(job);
-      this.#dispatch();
-      return;
-    }
-    fn.found.then(() => {
-      if (job.ended) return;
-      this.#queue.push(job);
-      this.#dispatch();
-    }, (error) => job.fail(error));
+    this.#queue.push(job);
+    this.#dispatch();
   }
 
   #checkRunning(): void {
@@ -487,7 +460,7 @@ export class Pool {
   }
 
   #sendOne(slot: WorkerSlot): "sent" | "full" | "no-chunk" {
-    if (!slot.ready || slot.retiring || slot.gone) return "full";
+    if (slot.retiring || slot.gone) return "full";
     const chunk = this.#takeChunk();
     if (!chunk) return "no-chunk";
     if (slot.inFlight.length >= chunksPerWorker(chunk.job)) {
@@ -528,7 +501,7 @@ export class Pool {
     const job = chunk.job;
     if (!slot.known.has(job.fnId)) {
       slot.known.add(job.fnId);
-      this.#write(slot, encode([DEFINE, job.fnId, this.#functions[job.fnId].ref!]));
+      this.#write(slot, encode([DEFINE, job.fnId, this.#functions[job.fnId]]));
     }
     let bytes: Uint8Array;
     try {
@@ -575,7 +548,7 @@ export class Pool {
       tasks: tasks.toState(),
       results: this.#results.toState(),
       cancelled: this.#cancelled.buffer as SharedArrayBuffer,
-      hasInitializer: this.#initializer !== undefined,
+      initializer: this.#initializer,
       initargs: this.#initargs,
       maxTasks: this.#maxTasks,
     };
@@ -589,29 +562,8 @@ export class Pool {
     process.start();
     for (const ended of this.#processes) if (!ended.isAlive()) this.#processes.delete(ended);
     this.#processes.add(process);
-    const slot: WorkerSlot = { id, process, tasks, inFlight: [], assigned: 0, known: new Set(), retiring: false, gone: false, ready: false };
+    const slot: WorkerSlot = { id, process, tasks, inFlight: [], assigned: 0, known: new Set(), retiring: false, gone: false };
     this.#workers.set(id, slot);
-    this.#defineInitializer(slot);
-  }
-
-  /** Writes the initializer's definition as the worker's first message, once it is found. */
-  #defineInitializer(slot: WorkerSlot): void {
-    const initializer = this.#initializer;
-    if (!initializer) {
-      slot.ready = true;
-    } else if (initializer.ref) {
-      this.#write(slot, encode([DEFINE, INITIALIZER, initializer.ref]));
-      slot.ready = true;
-    } else {
-      // Not found: the worker then reports that it cannot import it, as its start failure.
-      const define = (ref: TargetRef) => {
-        if (slot.gone) return;
-        this.#write(slot, encode([DEFINE, INITIALIZER, ref]));
-        slot.ready = true;
-        this.#dispatch();
-      };
-      initializer.found.then(define, () => define(initializer.unresolved));
-    }
   }
 
   /** Starts workers until the pool has its size of workers taking chunks. */

@@ -18,9 +18,6 @@ export const RUN = 1;
 /** Task message: no more work, end. */
 export const STOP = 2;
 
-/** The function id of the initializer: its DEFINE is a new worker's first message, and runs it. */
-export const INITIALIZER = -1;
-
 /** `[DEFINE, fnId, ref]` */
 export type DefineMessage = [typeof DEFINE, number, TargetRef];
 /**
@@ -59,8 +56,8 @@ export interface PoolWorkerConfig {
   results: RingState;
   /** The pool's cancelled-job flags (see {@link markCancelled}). */
   cancelled: SharedArrayBuffer;
-  /** Whether the first message defines the initializer (see {@link INITIALIZER}). */
-  hasInitializer: boolean;
+  /** The initializer, run once before the first task. */
+  initializer?: TargetRef;
   /** Arguments of the initializer (handles arrive working, hence here and not in a message). */
   initargs: unknown[];
   /** Chunks to run before ending (Python's `maxtasksperchild`); 0 for no limit. */

@@ -7,7 +7,6 @@
 import type { ErrorInfo } from "./errors.ts";
 import {
   DEFINE,
-  type DefineMessage,
   FAILED,
   isCancelled,
   OK,
@@ -42,17 +41,15 @@ export async function poolWorkerMain(config: PoolWorkerConfig): Promise<void> {
   const results = ByteRing.fromState(config.results);
   const cancelled = new Int32Array(config.cancelled);
   const { workerId, maxTasks } = config;
-  // Blocking here is what Python's worker does; the parent's event loop never waits on us.
-  const nextMessage = () => decode<TaskMessage>(tasks.tryReadNow() ?? tasks.readSync(Infinity)!);
-  if (config.hasInitializer) {
-    const [, , ref] = nextMessage() as DefineMessage;
-    const failure = await runInitializer(ref, config.initargs);
+  if (config.initializer) {
+    const failure = await runInitializer(config.initializer, config.initargs);
     if (failure) return send(results, [workerId, 0, 0, START_FAILED, failure]);
   }
   const functions = new Map<number, Resolved>();
   let chunksRun = 0;
   for (;;) {
-    const message = nextMessage();
+    // Blocking here is what Python's worker does; the parent's event loop never waits on us.
+    const message = decode<TaskMessage>(tasks.tryReadNow() ?? tasks.readSync(Infinity)!);
     if (message[0] === STOP) return;
     if (message[0] === DEFINE) {
       functions.set(message[1], await resolveFunction(message[2]));

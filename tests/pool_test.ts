@@ -1,0 +1,361 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { activeChildren } from "../src/process.ts";
+import { AsyncResult } from "../src/async_result.ts";
+import { ProcessError, TimeoutError, ValueError } from "../src/errors.ts";
+import { Pool } from "../src/pool.ts";
+import {
+  add,
+  crashWorker,
+  CustomError,
+  exitWorker,
+  failingInit,
+  failUnlessPositive,
+  failWithCustomError,
+  failWithRangeError,
+  countInit,
+  initializedLabel,
+  notExported,
+  pidAfter,
+  returnFunction,
+  sleepThen,
+  square,
+  squareExcept,
+  squareLater,
+  whoAmI,
+} from "./fixtures/pool_tasks.ts";
+
+/** Runs `use` with a new pool, terminated afterwards whatever happens. */
+async function withPool<T>(options: ConstructorParameters<typeof Pool>[0], use: (pool: Pool) => Promise<T>): Promise<T> {
+  const pool = new Pool(options);
+  try {
+    return await use(pool);
+  } finally {
+    await pool.terminate();
+  }
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+async function* countTo(n: number): AsyncGenerator<number> {
+  for (let i = 1; i <= n; i++) {
+    await Promise.resolve();
+    yield i;
+  }
+}
+
+function* throwingAfter(n: number): Generator<number> {
+  for (let i = 1; i <= n; i++) yield i;
+  throw new SyntaxError("input broke");
+}
+
+/** A pool worker's process, found among the running children by name. */
+function poolWorkers(): ReturnType<typeof activeChildren> {
+  return activeChildren().filter((child) => child.name.startsWith("SpawnPoolWorker-"));
+}
+
+test("Pool validates processes and maxTasksPerChild with ValueError, starting nothing", () => {
+  const before = activeChildren().length;
+  assert.throws(() => new Pool({ processes: 0 }), { name: "ValueError", message: /Number of processes must be at least 1/ });
+  assert.throws(() => new Pool({ processes: -2 }), ValueError);
+  assert.throws(() => new Pool({ processes: 1, maxTasksPerChild: 0 }), { name: "ValueError", message: /maxTasksPerChild/ });
+  assert.throws(() => new Pool({ processes: 1, maxTasksPerChild: 1.5 }), ValueError);
+  assert.equal(activeChildren().length, before);
+});
+
+test("apply, map, starmap, imap and imapUnordered compute in the workers", async () => {
+  await withPool({ processes: 2 }, async (pool) => {
+    assert.equal(await pool.apply(add, [2, 3]), 5);
+    assert.deepEqual(await pool.map(square, [1, 2, 3, 4, 5]), [1, 4, 9, 16, 25]);
+    assert.deepEqual(await pool.starmap(add, [[1, 2], [3, 4]]), [3, 7]);
+    assert.deepEqual(await collect(pool.imap(square, [3, 1, 2])), [9, 1, 4]);
+    const unordered = await collect(pool.imapUnordered(square, [1, 2, 3, 4], { chunksize: 2 }));
+    assert.deepEqual(unordered.sort((a, b) => a - b), [1, 4, 9, 16]);
+    assert.deepEqual(await pool.map(square, []), []);
+  });
+});
+
+test("map keeps input order over many chunks, with the default or a given chunksize", async () => {
+  await withPool({ processes: 2 }, async (pool) => {
+    const inputs = Array.from({ length: 1000 }, (_, i) => i);
+    const expected = inputs.map((x) => x * x);
+    assert.deepEqual(await pool.map(square, inputs), expected);
+    assert.deepEqual(await pool.map(square, inputs, { chunksize: 7 }), expected);
+    assert.deepEqual(await collect(pool.imap(square, inputs, { chunksize: 3 })), expected);
+    await assert.rejects(pool.map(square, inputs, { chunksize: 0 }), { name: "ValueError", message: "Chunksize must be 1+, not 0" });
+  });
+});
+
+test("every call takes iterables and async iterables, and awaits async task functions", async () => {
+  await withPool({ processes: 2 }, async (pool) => {
+    assert.deepEqual(await pool.map(square, new Set([2, 3])), [4, 9]);
+    assert.deepEqual(await pool.map(square, countTo(4)), [1, 4, 9, 16]);
+    assert.deepEqual(await pool.starmap(add, (async function* () {
+      yield [1, 1] as [number, number];
+      yield [2, 2] as [number, number];
+    })()), [2, 4]);
+    assert.deepEqual(await collect(pool.imap(square, countTo(5), { chunksize: 2 })), [1, 4, 9, 16, 25]);
+    assert.deepEqual(await pool.map(squareLater, [5, 6]), [25, 36]);
+  });
+});
+
+test("applyAsync, mapAsync and starmapAsync return AsyncResults and call their callbacks", async () => {
+  await withPool({ processes: 2 }, async (pool) => {
+    const seen: unknown[] = [];
+    const one = pool.applyAsync(add, [1, 2], { callback: (value) => seen.push(["apply", value]) });
+    const many = pool.mapAsync(square, [1, 2], { callback: (value) => seen.push(["map", value]) });
+    const star = pool.starmapAsync(add, [[1, 1]], { callback: (value) => seen.push(["starmap", value]) });
+    const failed = pool.applyAsync(failWithRangeError, ["no"], { errorCallback: (error) => seen.push(["error", (error as Error).message]) });
+    assert.ok(one instanceof AsyncResult);
+    assert.equal(await one.get(), 3);
+    assert.deepEqual(await many.get(), [1, 4]);
+    assert.deepEqual(await star.get(), [2]);
+    await failed.wait();
+    assert.equal(failed.ready(), true);
+    assert.equal(failed.successful(), false);
+    assert.equal(one.successful(), true);
+    assert.deepEqual(seen.sort(), [["apply", 3], ["error", "no"], ["map", [1, 4]], ["starmap", [2]]].sort());
+  });
+});
+
+test("AsyncResult: get with a timeout is a TimeoutError, wait returns, successful is a ValueError until ready", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    const slow = pool.applyAsync(sleepThen, [400, "late"]);
+    assert.equal(slow.ready(), false);
+    assert.throws(() => slow.successful(), ValueError);
+    await assert.rejects(slow.get({ timeout: 20 }), TimeoutError);
+    await slow.wait({ timeout: 20 });
+    assert.equal(slow.ready(), false);
+    const controller = new AbortController();
+    const waiting = slow.get({ signal: controller.signal });
+    controller.abort(new Error("stop waiting"));
+    await assert.rejects(waiting, { message: "stop waiting" });
+    assert.equal(await slow.get({ timeout: 5000 }), "late");
+    assert.equal(slow.successful(), true);
+  });
+});
+
+test("workers are daemon processes named SpawnPoolWorker-N", async () => {
+  await withPool({ processes: 2 }, async (pool) => {
+    const names = poolWorkers().map((worker) => worker.name);
+    assert.equal(names.length, 2);
+    for (const name of names) assert.match(name, /^SpawnPoolWorker-\d+$/);
+    const self = await pool.apply(whoAmI);
+    assert.ok(names.includes(self.name), `${self.name} is one of ${names}`);
+    assert.equal(self.daemon, true);
+  });
+});
+
+test("the initializer runs once in each worker, with initargs, before any task", async () => {
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  await withPool({ processes: 2, initializer: countInit, initargs: [counter, "ready"] }, async (pool) => {
+    assert.deepEqual(await pool.map(initializedLabel, [1, 2, 3, 4], { chunksize: 1 }), ["ready", "ready", "ready", "ready"]);
+    assert.deepEqual(await pool.map(pidAfter, [30, 30, 30, 30], { chunksize: 1 }).then((pids) => new Set(pids).size), 2);
+    assert.equal(Atomics.load(counter, 0), 2);
+  });
+});
+
+test("maxTasksPerChild replaces a worker after that many chunks", async () => {
+  await withPool({ processes: 1, maxTasksPerChild: 2 }, async (pool) => {
+    const pids = await pool.map(pidAfter, [0, 0, 0, 0, 0, 0], { chunksize: 1 });
+    assert.equal(new Set(pids).size, 3, `pids ${pids}`);
+    assert.equal(pids[0], pids[1]);
+    assert.notEqual(pids[1], pids[2]);
+    assert.equal(await pool.apply(add, [1, 1]), 2);
+  });
+});
+
+test("a task that throws fails only its own result, with its class, message and the child's stack", async () => {
+  await withPool({ processes: 2 }, async (pool) => {
+    const bad = pool.applyAsync(failWithRangeError, ["out of range"]);
+    const good = pool.applyAsync(add, [1, 1]);
+    const error = await bad.get().then(() => assert.fail("should have failed"), (e: unknown) => e as Error);
+    assert.ok(error instanceof RangeError);
+    assert.equal(error.message, "out of range");
+    const cause = error.cause as ProcessError;
+    assert.ok(cause instanceof ProcessError);
+    assert.equal(cause.childName, "RangeError");
+    assert.match(cause.childStack ?? "", /failWithRangeError/);
+    assert.match(cause.childStack ?? "", /pool_tasks/);
+    assert.equal(await good.get(), 2);
+
+    const custom = await pool.apply(failWithCustomError, ["mine"]).then(() => assert.fail(), (e: unknown) => e as ProcessError);
+    assert.ok(custom instanceof ProcessError);
+    assert.ok(!(custom instanceof CustomError));
+    assert.equal(custom.childName, "CustomError");
+    assert.equal(custom.message, "mine");
+    assert.match(custom.childStack ?? "", /failWithCustomError/);
+  });
+});
+
+test("map fails with the first error; imap yields what came before it and can go on", async () => {
+  await withPool({ processes: 2 }, async (pool) => {
+    await assert.rejects(pool.starmap(squareExcept, [[1, 3], [2, 3], [3, 3], [4, 3]], { chunksize: 1 }), {
+      name: "RangeError",
+      message: "bad input 3",
+    });
+    await assert.rejects(pool.map(failUnlessPositive, [1, -1, 2]), RangeError);
+    const results = pool.imap(failUnlessPositive, [1, 2, -3, 4]);
+    assert.deepEqual(await results.next(), { done: false, value: 1 });
+    assert.deepEqual(await results.next(), { done: false, value: 2 });
+    await assert.rejects(results.next(), { name: "RangeError", message: "not positive: -3" });
+    assert.deepEqual(await results.next(), { done: false, value: 4 });
+    assert.deepEqual(await results.next(), { done: true, value: undefined });
+  });
+});
+
+test("a worker that exits or crashes mid-task fails that task with ProcessError, and is replaced", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    const before = poolWorkers().map((worker) => worker.pid);
+    await assert.rejects(pool.apply(exitWorker, [3]), (error: unknown) => {
+      assert.ok(error instanceof ProcessError);
+      assert.match(error.message, /SpawnPoolWorker-\d+ ended \(exit code 3\) while running this task/);
+      return true;
+    });
+    await assert.rejects(pool.apply(crashWorker), (error: unknown) => {
+      assert.ok(error instanceof ProcessError);
+      assert.match(error.message, /ended \(exit code 1\)/);
+      return true;
+    });
+    assert.deepEqual(await pool.map(square, [1, 2, 3]), [1, 4, 9]);
+    const after = poolWorkers().map((worker) => worker.pid);
+    assert.equal(after.length, 1);
+    assert.notDeepEqual(after, before);
+  });
+});
+
+test("a worker terminated from outside fails its task; the chunks it had not started run elsewhere", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    const running = pool.applyAsync(sleepThen, [10_000]);
+    const queued = pool.applyAsync(add, [2, 2]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const [worker] = poolWorkers();
+    worker.terminate();
+    await assert.rejects(running.get({ timeout: 5000 }), ProcessError);
+    assert.equal(await queued.get({ timeout: 5000 }), 4);
+  });
+});
+
+test("an input iterable that throws fails the call", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    await assert.rejects(pool.map(square, throwingAfter(3)), { name: "SyntaxError", message: "input broke" });
+    await assert.rejects(pool.map(square, (async function* () {
+      yield 1;
+      throw new SyntaxError("async input broke");
+    })()), { name: "SyntaxError", message: "async input broke" });
+    const results = pool.imap(square, throwingAfter(2));
+    assert.deepEqual(await results.next(), { done: false, value: 1 });
+    assert.deepEqual(await results.next(), { done: false, value: 4 });
+    await assert.rejects(results.next(), { name: "SyntaxError", message: "input broke" });
+    assert.deepEqual(await results.next(), { done: true, value: undefined });
+  });
+});
+
+test("values that cannot cross fail with a TypeError naming them, and the pool goes on", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    await assert.rejects(pool.map(square, [1, 2, () => 3] as never[]), { name: "TypeError", message: /^inputs\[2\] is a function/ });
+    await assert.rejects(pool.apply(add, [1, { cb: () => 1 }] as never), { name: "TypeError", message: /^args\[1\]\.cb is a function/ });
+    await assert.rejects(pool.apply(returnFunction), { name: "TypeError", message: /^result is a function/ });
+    await assert.rejects(pool.map(returnFunction, [1]), { name: "TypeError", message: /^result\[0\] is a function/ });
+    assert.equal(await pool.apply(add, [1, 2]), 3);
+  });
+});
+
+test("functions must be exported and named", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    assert.throws(() => pool.applyAsync((x: number) => x, [1]), { name: "TypeError", message: /no usable name/ });
+    await assert.rejects(pool.apply(notExported), /cannot find the process target "hidden"/);
+  });
+});
+
+test("work after close is a ValueError; join waits for the workers to finish the work and end", async () => {
+  const pool = new Pool({ processes: 2 });
+  try {
+    await assert.rejects(pool.join(), { name: "ValueError", message: /Pool is still running/ });
+    const pending = pool.map(sleepThen, [50, 50, 50]);
+    pool.close();
+    assert.throws(() => pool.applyAsync(add, [1, 2]), { name: "ValueError", message: /Pool not running/ });
+    await assert.rejects(pool.map(square, [1]), ValueError);
+    assert.throws(() => pool.imap(square, [1]), ValueError);
+    await pool.join();
+    assert.deepEqual(await pending, [50, 50, 50]);
+    assert.equal(poolWorkers().length, 0);
+  } finally {
+    await pool.terminate();
+  }
+});
+
+test("terminate ends running tasks promptly; their results fail with ProcessError", async () => {
+  const pool = new Pool({ processes: 2 });
+  const running = pool.map(sleepThen, [10_000, 10_000], { chunksize: 1 });
+  const failure = running.catch((error: unknown) => error);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const started = performance.now();
+  await pool.terminate();
+  assert.ok(await failure instanceof ProcessError);
+  assert.match((await failure as Error).message, /terminated/);
+  assert.ok(performance.now() - started < 3000, "terminate did not wait for the tasks");
+  assert.equal(poolWorkers().length, 0);
+  assert.throws(() => pool.applyAsync(add, [1, 2]), ValueError);
+});
+
+test("await using terminates the pool", async () => {
+  let seen: Pool | undefined;
+  {
+    await using pool = new Pool({ processes: 1 });
+    seen = pool;
+    assert.equal(await pool.apply(add, [1, 1]), 2);
+  }
+  assert.throws(() => seen!.applyAsync(add, [1, 1]), ValueError);
+  assert.equal(poolWorkers().length, 0);
+});
+
+test("a signal cancels queued tasks and ends running ones, rejecting with its reason; the pool goes on", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    const controller = new AbortController();
+    const reason = new Error("changed my mind");
+    const started = performance.now();
+    const running = pool.map(sleepThen, [10_000, 10_000, 10_000], { chunksize: 1, signal: controller.signal });
+    const other = pool.applyAsync(add, [1, 2]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    controller.abort(reason);
+    await assert.rejects(running, (error) => error === reason);
+    assert.equal(await other.get({ timeout: 5000 }), 3);
+    assert.ok(performance.now() - started < 5000, "the running task was ended");
+    assert.deepEqual(await pool.map(square, [2, 3]), [4, 9]);
+
+    const aborted = AbortSignal.abort(new Error("too late"));
+    await assert.rejects(pool.apply(add, [1, 1], { signal: aborted }), { message: "too late" });
+    const results = pool.imap(sleepThen, [10_000], { signal: controller.signal });
+    await assert.rejects(results.next(), (error) => error === reason);
+  });
+});
+
+test("leaving an imap loop early cancels the inputs not started", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    let read = 0;
+    function* inputs(): Generator<number> {
+      for (let i = 0; i < 1000; i++) {
+        read++;
+        yield i;
+      }
+    }
+    for await (const value of pool.imap(square, inputs())) if (value >= 4) break;
+    assert.ok(read < 1000, `read ${read} inputs`);
+    assert.equal(await pool.apply(add, [1, 1]), 2);
+  });
+});
+
+test("a worker whose initializer throws fails the tasks sent to it with ProcessError", async () => {
+  await withPool({ processes: 1, initializer: failingInit }, async (pool) => {
+    await assert.rejects(pool.apply(add, [1, 1]), (error: unknown) => {
+      assert.ok(error instanceof ProcessError);
+      assert.match(error.message, /initializer threw TypeError: initializer broke/);
+      return true;
+    });
+  });
+});
