@@ -97,6 +97,15 @@ export abstract class SemLockHandle implements Shareable {
     return this.core.acquireSync(deadlineFrom(options.timeout, options.block));
   }
 
+  /**
+   * True when this handle's last acquire took the lock (or a semaphore's permits) over from
+   * a process that had ended: the data it guards may be half-updated. False again after
+   * the next acquire.
+   */
+  get ownerDied(): boolean {
+    return this.core.ownerDied;
+  }
+
   /** Releases (see each class for who may, and its errors). */
   release(): void {
     this.core.release();
@@ -127,7 +136,7 @@ export abstract class SemLockHandle implements Shareable {
 /**
  * A lock (Python's `multiprocessing.Lock`): not recursive; any process may release it.
  * A lock held by a process that ended is taken over by the next acquirer, whose
- * {@link Lock.ownerDied} is then true.
+ * {@link SemLockHandle.ownerDied} is then true.
  * @example Usage
  * ```ts
  * import { Lock } from "@seed/multiprocessing";
@@ -153,14 +162,6 @@ export class Lock extends SemLockHandle {
   /** True while some process holds the lock. */
   locked(): boolean {
     return this.core.locked();
-  }
-
-  /**
-   * True when this handle's last acquire took the lock over from a process that had ended
-   * (the data it guards may be half-updated); false again after the next acquire.
-   */
-  get ownerDied(): boolean {
-    return this.core.ownerDied;
   }
 }
 
@@ -194,11 +195,6 @@ export class RLock extends SemLockHandle {
   /** True while some process holds the lock. */
   locked(): boolean {
     return this.core.locked();
-  }
-
-  /** As {@link Lock.ownerDied}. */
-  get ownerDied(): boolean {
-    return this.core.ownerDied;
   }
 }
 
@@ -324,7 +320,7 @@ export class Condition implements Shareable {
     return this.#lock[Symbol.asyncDispose]();
   }
 
-  /** As {@link Lock.ownerDied}, for the underlying lock. */
+  /** As {@link SemLockHandle.ownerDied}, for the underlying lock. */
   get ownerDied(): boolean {
     return this.#lock.ownerDied;
   }

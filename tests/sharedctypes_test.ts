@@ -3,9 +3,11 @@ import assert from "node:assert/strict";
 import { packHandles, unpackHandles } from "../src/handles.ts";
 import { RawArray, RawValue, SharedArray, type Typecode, Value } from "../src/sharedctypes.ts";
 import { Lock, RLock } from "../src/synchronize.ts";
-import { endWorker, nextMessage, startWorker } from "./fixtures/workers.ts";
+import { Process } from "../mod.ts";
+import { addUnderLock } from "./fixtures/sync_targets.ts";
 
-const travel = <T>(handle: T): T => (unpackHandles(packHandles([handle])) as T[])[0];
+/** The handle as another process rebuilds it from its description. */
+const travel = async <T>(handle: T): Promise<T> => ((await unpackHandles(packHandles([handle]))) as T[])[0];
 
 test("Value holds a number of its typecode, 0 by default, and wraps like the C type", () => {
   const v = new Value("i", 7);
@@ -72,33 +74,35 @@ test("a bad array length is a ValueError", () => {
 });
 
 test("handles rebuilt from their description share memory, typecode and lock", async () => {
-  const v = travel(new Value("q", 3n));
+  const v = await travel(new Value("q", 3n));
   assert.ok(v instanceof Value);
   assert.equal(v.typecode, "q");
   assert.equal(v.value, 3n);
   const original = new SharedArray("f", [1, 2]);
-  const twin = travel(original);
+  const twin = await travel(original);
   twin.array[0] = 9;
   assert.equal(original.array[0], 9);
   await original.getLock().acquire();
   assert.equal(twin.getLock().locked(), true);
   original.getLock().release();
-  assert.equal(travel(new RawValue("d", 2)).value, 2);
-  assert.ok(travel(new RawArray("i", 2)) instanceof RawArray);
-  assert.throws(() => travel(new Value("i", 0, { lock: false })).getLock(), Error);
+  assert.equal((await travel(new RawValue("d", 2))).value, 2);
+  assert.ok((await travel(new RawArray("i", 2))) instanceof RawArray);
+  const unlocked = await travel(new Value("i", 0, { lock: false }));
+  assert.throws(() => unlocked.getLock(), { message: /created with \{ lock: false \}/ });
 });
 
 test("two processes adding under the lock lose no update", async () => {
   const counter = new Value("i", 0);
   const totals = new SharedArray("d", 1);
   const rounds = 5000;
-  const workers = [0, 1].map(() => startWorker("shared_worker", { args: packHandles([counter, totals]), rounds }));
+  const children = [0, 1].map(() => new Process({ target: addUnderLock, args: [counter, totals, rounds] }));
   try {
-    const reports = await Promise.all(workers.map(({ worker }) => nextMessage(worker)));
-    assert.deepEqual(reports[0], { typecode: "i", length: 1 });
+    for (const child of children) child.start();
+    for (const child of children) await child.join({ timeout: 60_000 });
+    assert.deepEqual(children.map((child) => child.exitCode), [0, 0]);
     assert.equal(counter.value, 2 * rounds);
     assert.equal(totals.array[0], rounds);
   } finally {
-    await Promise.all(workers.map(endWorker));
+    for (const child of children.filter((child) => child.isAlive())) child.kill();
   }
 });

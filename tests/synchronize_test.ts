@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { Process } from "../mod.ts";
 import { packHandles, unpackHandles } from "../src/handles.ts";
+import { Value } from "../src/sharedctypes.ts";
 import {
   Barrier,
   BoundedSemaphore,
@@ -10,14 +12,35 @@ import {
   RLock,
   Semaphore,
 } from "../src/synchronize.ts";
-import { endWorker, nextMessage, startWorker, type TestWorker, until, workerExit } from "./fixtures/workers.ts";
+import {
+  holdAndCrash,
+  holdAndExit,
+  holdUntilEnded,
+  notifiedInWait,
+  setWhenSet,
+  waitAtBarrier,
+  waitAtBarrierAndReport,
+} from "./fixtures/sync_targets.ts";
+import { until } from "./fixtures/workers.ts";
 
-/** Sends `handles` to a fresh worker (as a Process's args travel) running `script`. */
-function runScript(script: string, handles: unknown[]): TestWorker {
-  return startWorker("sync_worker", { script, args: packHandles(handles) });
+/** Generous bound for anything that involves starting a process (Deno type-checks each). */
+const PROCESS_MS = 60_000;
+
+// deno-lint-ignore no-explicit-any
+function startProcess(target: (...args: any[]) => unknown, args: unknown[]): Process {
+  const p = new Process({ target, args });
+  p.start();
+  return p;
 }
 
-const travel = <T>(handle: T): T => (unpackHandles(packHandles([handle])) as T[])[0];
+/** Ends `p` if a failed assertion left it running, so that the test run can end. */
+async function cleanUp(p: Process): Promise<void> {
+  if (p.isAlive()) p.kill();
+  await p.join({ timeout: PROCESS_MS });
+}
+
+/** The handle as another process rebuilds it from its description. */
+const travel = async <T>(handle: T): Promise<T> => ((await unpackHandles(packHandles([handle]))) as T[])[0];
 
 // --- Lock / RLock ---------------------------------------------------------------------------
 
@@ -73,67 +96,68 @@ test("RLock: the owner re-acquires; a release by another process is an Error, a 
   rlock.release();
   assert.equal(rlock.locked(), false);
 
-  const holder = runScript("hold", [rlock]);
+  const ready = new Event();
+  const holder = startProcess(holdUntilEnded, [rlock, ready]);
   try {
-    assert.equal(await nextMessage(holder.worker), "held");
+    assert.equal(await ready.wait({ timeout: PROCESS_MS }), true);
     assert.throws(() => rlock.release(), { name: "Error", message: "cannot release un-acquired lock" });
   } finally {
-    await endWorker(holder);
+    await cleanUp(holder);
   }
 });
 
 test("a Lock passed to another process is the same lock there", async () => {
   const lock = new Lock();
-  const holder = runScript("hold", [lock]);
+  const ready = new Event();
+  const holder = startProcess(holdUntilEnded, [lock, ready]);
   try {
-    assert.equal(await nextMessage(holder.worker), "held");
+    assert.equal(await ready.wait({ timeout: PROCESS_MS }), true);
     assert.equal(lock.locked(), true);
     assert.equal(await lock.acquire({ timeout: 20 }), false);
   } finally {
-    await endWorker(holder);
+    await cleanUp(holder);
   }
 });
 
-for (const make of [() => new Lock(), () => new RLock()]) {
-  const name = make().constructor.name;
-  test(`${name} held by a terminated process is recovered, ownerDied true once`, async () => {
-    const lock = make();
-    const holder = runScript("hold", [lock]);
-    try {
-      assert.equal(await nextMessage(holder.worker), "held");
-    } finally {
-      await endWorker(holder);
-    }
-    assert.equal(await lock.acquire({ timeout: 5000 }), true);
-    assert.equal(lock.ownerDied, true);
-    lock.release();
-    assert.equal(await lock.acquire({ timeout: 5000 }), true);
-    assert.equal(lock.ownerDied, false);
-    lock.release();
-  });
+/** The ways a holder's process can end, and the exit code each leaves. */
+const ENDINGS = [
+  { how: "terminated", target: holdUntilEnded, end: (p: Process) => p.terminate(), exitCode: -15 },
+  { how: "killed", target: holdUntilEnded, end: (p: Process) => p.kill(), exitCode: -9 },
+  { how: "crashed", target: holdAndCrash, end: () => {}, exitCode: 1 },
+  { how: "exited", target: holdAndExit, end: () => {}, exitCode: 0 },
+];
 
-  test(`${name} held by a crashed process is recovered by a waiter already waiting`, async () => {
-    const lock = make();
-    const holder = runScript("holdAndCrash", [lock]);
-    const ended = workerExit(holder);
-    assert.equal(await nextMessage(holder.worker), "held");
-    const waiting = lock.acquire({ timeout: 5000 });
-    await ended;
-    assert.equal(await waiting, true);
-    assert.equal(lock.ownerDied, true);
-    lock.release();
-  });
+const HELD_KINDS = [
+  { name: "Lock", make: () => new Lock() },
+  { name: "RLock", make: () => new RLock() },
+  { name: "Semaphore", make: () => new Semaphore(1) },
+  { name: "BoundedSemaphore", make: () => new BoundedSemaphore(1) },
+  { name: "Condition", make: () => new Condition() },
+];
 
-  test(`${name} held by a process that exited is recovered`, async () => {
-    const lock = make();
-    const holder = runScript("holdAndExit", [lock]);
-    const ended = workerExit(holder);
-    assert.equal(await nextMessage(holder.worker), "held");
-    assert.equal(await ended, 0);
-    assert.equal(lock.acquireSync({ timeout: 5000 }), true);
-    assert.equal(lock.ownerDied, true);
-    lock.release();
-  });
+for (const { name, make } of HELD_KINDS) {
+  for (const { how, target, end, exitCode } of ENDINGS) {
+    test(`${name} held by a ${how} process is recovered, with ownerDied true once`, async () => {
+      const lock = make();
+      const ready = new Event();
+      const holder = startProcess(target, [lock, ready]);
+      try {
+        assert.equal(await ready.wait({ timeout: PROCESS_MS }), true);
+        const waiting = lock.acquire({ timeout: PROCESS_MS }); // already waiting when the holder ends
+        end(holder);
+        await holder.join({ timeout: PROCESS_MS });
+        assert.equal(holder.exitCode, exitCode);
+        assert.equal(await waiting, true, "acquired instead of a deadlock");
+        assert.equal(lock.ownerDied, true);
+        lock.release();
+        assert.equal(await lock.acquire({ timeout: 1000 }), true);
+        assert.equal(lock.ownerDied, false, "only the acquire that recovered it is told");
+        lock.release();
+      } finally {
+        await cleanUp(holder);
+      }
+    });
+  }
 }
 
 // --- Semaphores -----------------------------------------------------------------------------
@@ -156,24 +180,9 @@ test("BoundedSemaphore refuses a release above its initial value", async () => {
   sem.release();
   assert.throws(() => sem.release(), { name: "ValueError", message: "semaphore or lock released too many times" });
   assert.equal(sem.getValue(), 2);
-  const twin = travel(sem);
+  const twin = await travel(sem);
   assert.ok(twin instanceof BoundedSemaphore);
   assert.throws(() => twin.release(), { name: "ValueError" });
-});
-
-test("Semaphore permits held by a terminated process are returned, ownerDied on the taker", async () => {
-  const sem = new BoundedSemaphore(1);
-  const holder = runScript("hold", [sem]);
-  try {
-    assert.equal(await nextMessage(holder.worker), "held");
-    assert.equal(sem.getValue(), 0);
-  } finally {
-    await endWorker(holder);
-  }
-  assert.equal(await sem.acquire({ timeout: 5000 }), true);
-  assert.equal(sem.core.ownerDied, true);
-  sem.release();
-  assert.equal(sem.getValue(), 1);
 });
 
 // --- Condition ------------------------------------------------------------------------------
@@ -249,30 +258,18 @@ test("an aborted Condition.wait rejects with the reason and holds the lock again
 
 test("Condition: a process blocked in waitSync is woken by notify from another process", async () => {
   const cond = new Condition();
-  const waiter = runScript("conditionWait", [cond]);
+  const waiting = new Event();
+  const notified = new Value("i", -1);
+  const waiter = startProcess(notifiedInWait, [cond, waiting, notified]);
   try {
-    assert.equal(await nextMessage(waiter.worker), "waiting");
-    const result = nextMessage(waiter.worker);
-    // The worker releases the lock inside wait: once we hold it, it is waiting.
+    assert.equal(await waiting.wait({ timeout: PROCESS_MS }), true);
+    // The child releases the lock only inside wait(): once we hold it, the child waits.
     await cond.withLock(() => cond.notify());
-    assert.equal(await result, true);
+    await waiter.join({ timeout: PROCESS_MS });
+    assert.equal(notified.value, 1);
   } finally {
-    await endWorker(waiter);
+    await cleanUp(waiter);
   }
-});
-
-test("Condition whose lock is held by a terminated process is recovered", async () => {
-  const cond = new Condition();
-  const holder = runScript("hold", [cond]);
-  try {
-    assert.equal(await nextMessage(holder.worker), "held");
-  } finally {
-    await endWorker(holder);
-  }
-  assert.equal(await cond.acquire({ timeout: 5000 }), true);
-  assert.equal(cond.ownerDied, true);
-  assert.equal(await cond.wait({ timeout: 10 }), false);
-  cond.release();
 });
 
 // --- Event ----------------------------------------------------------------------------------
@@ -301,14 +298,12 @@ test("Event: an aborted wait rejects with the signal's reason", async () => {
 test("Event: processes signal each other", async () => {
   const ping = new Event();
   const pong = new Event();
-  const other = runScript("eventPingPong", [ping, pong]);
+  const other = startProcess(setWhenSet, [ping, pong]);
   try {
-    const reply = nextMessage(other.worker);
     ping.set();
-    assert.equal(await reply, true);
-    assert.equal(await pong.wait({ timeout: 5000 }), true);
+    assert.equal(await pong.wait({ timeout: PROCESS_MS }), true);
   } finally {
-    await endWorker(other);
+    await cleanUp(other);
   }
 });
 
@@ -377,38 +372,48 @@ test("Barrier bad parties is a ValueError", () => {
   assert.throws(() => new Barrier(0), { name: "ValueError", message: /positive integer number of parties, got 0/ });
 });
 
-test("Barrier across processes: the parties in other processes get the other indices", async () => {
+test("Barrier across processes: each party gets its own index; the action runs once", async () => {
   let actions = 0;
   const barrier = new Barrier(3, { action: () => actions++ });
-  const others = [runScript("barrierWait", [barrier]), runScript("barrierWait", [barrier])];
+  const results = [new Value("i", -1), new Value("i", -1)];
+  const others = results.map((result) => startProcess(waitAtBarrierAndReport, [barrier, result]));
   try {
-    const mine = await barrier.wait({ timeout: 30_000 }); // (Deno's test runner type-checks each worker: slow)
-    const theirs = await Promise.all(others.map(({ worker }) => nextMessage<number>(worker)));
-    assert.deepEqual([mine, ...theirs].sort(), [0, 1, 2]);
+    const mine = await barrier.wait({ timeout: PROCESS_MS });
+    await Promise.all(others.map((p) => p.join({ timeout: PROCESS_MS })));
+    assert.deepEqual([mine, ...results.map((r) => r.value)].sort(), [0, 1, 2]);
     assert.equal(actions, 1, "the action ran once, in the creating process");
   } finally {
-    await Promise.all(others.map(endWorker));
+    await Promise.all(others.map(cleanUp));
   }
 });
 
-test("Barrier whose waiting party was terminated raises BrokenBarrierError instead of hanging", async () => {
-  const barrier = new Barrier(3);
-  const party = runScript("barrierHang", [barrier]);
-  try {
-    assert.equal(await nextMessage(party.worker), "arriving");
-    await until(() => barrier.nWaiting === 1);
-    const mine = barrier.wait(); // no timeout: only the death can end it
-    await until(() => barrier.nWaiting === 2);
-    await endWorker(party);
-    await assert.rejects(mine, { name: "BrokenBarrierError" });
-    assert.equal(barrier.broken, true);
-  } finally {
-    await endWorker(party);
-  }
-});
+for (const how of ["terminated", "killed"] as const) {
+  test(`a Barrier whose waiting party was ${how} raises BrokenBarrierError instead of hanging`, async () => {
+    const barrier = new Barrier(3);
+    const party = startProcess(waitAtBarrier, [barrier]);
+    try {
+      await until(() => barrier.nWaiting === 1, PROCESS_MS);
+      const started = performance.now();
+      const mine = barrier.wait({ timeout: PROCESS_MS });
+      await until(() => barrier.nWaiting === 2);
+      if (how === "terminated") party.terminate();
+      else party.kill();
+      await assert.rejects(mine, (error: Error) => {
+        assert.equal(error.name, "BrokenBarrierError");
+        assert.doesNotMatch(error.message, /timed out/, "broken by the death, not by the timeout");
+        return true;
+      });
+      assert.ok(performance.now() - started < PROCESS_MS / 2);
+      assert.equal(barrier.broken, true);
+      await party.join({ timeout: PROCESS_MS });
+    } finally {
+      await cleanUp(party);
+    }
+  });
+}
 
-test("handles rebuilt from their description keep their class", () => {
+test("handles rebuilt from their description keep their class", async () => {
   for (const handle of [new Lock(), new RLock(), new Semaphore(2), new Condition(), new Event(), new Barrier(2)]) {
-    assert.equal(travel(handle).constructor, handle.constructor);
+    assert.equal((await travel(handle)).constructor, handle.constructor);
   }
 });
