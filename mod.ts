@@ -40,3 +40,41 @@ export {
   type ProcessOptions,
   type WaitOptions,
 } from "./src/process.ts";
+export {
+  type BlockingOptions,
+  type BlockingSyncOptions,
+  JoinableQueue,
+  type JoinOptions,
+  Queue,
+  SimpleQueue,
+} from "./src/queues.ts";
+export {
+  type AcquireOptions,
+  type AcquireSyncOptions,
+  Barrier,
+  type BarrierOptions,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Lock,
+  RLock,
+  Semaphore,
+  type WaitSyncOptions,
+} from "./src/synchronize.ts";
+export {
+  RawArray,
+  RawValue,
+  SharedArray,
+  type SynchronizedOptions,
+  type Typecode,
+  Value,
+} from "./src/sharedctypes.ts";
+export {
+  type ApplyAsyncOptions,
+  type CallOptions,
+  type ChunkOptions,
+  type MapAsyncOptions,
+  Pool,
+  type PoolOptions,
+} from "./src/pool.ts";
+export { AsyncResult, type ResultCallbacks } from "./src/async_result.ts";

@@ -5,8 +5,6 @@
  * Like Python's `multiprocessing.spawn._main` + `BaseProcess._bootstrap`.
  * @module
  */
-import process from "node:process";
-import "../mod.ts"; // registers every kind of shareable handle before args are rebuilt
 import { runExitHooks } from "./atexit.ts";
 import { unpackHandles } from "./handles.ts";
 import {
@@ -54,7 +52,7 @@ async function rebuildSelf(spec: ChildSpec): Promise<Process> {
     setImportingModule(undefined);
   }
   const info = { name: spec.name, pid: spec.table.pid, daemon: spec.daemon };
-  const payload = unpackHandles(spec.payload);
+  const payload = await unpackHandles(spec.payload);
   if (spec.target.kind === "function") {
     const target = code as (...args: unknown[]) => unknown;
     return Process.rebuild(Process, "current", { ...info, target, args: payload as unknown[] });
@@ -64,9 +62,8 @@ async function rebuildSelf(spec: ChildSpec): Promise<Process> {
 }
 
 async function main(parent: ParentChannel): Promise<never> {
-  process.on("uncaughtException", (error) => fail(parent, error));
-  process.on("unhandledRejection", (reason) => fail(parent, reason));
-  const spec = (await parent.receiveOnce()) as ChildSpec;
+  runtime.onUncaughtError((error) => fail(parent, error));
+  const spec = (await parent.receiveOnce({ type: "ready" } satisfies ChildMessage)) as ChildSpec;
   adoptProcessTable(spec.table);
   processName = spec.name;
   // The process object must exist (currentProcess) while its module is imported.

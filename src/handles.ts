@@ -63,13 +63,29 @@ export function packHandles(value: unknown): unknown {
   return value;
 }
 
-/** Rebuilds the handles that {@link packHandles} replaced, in the receiving process. */
-export function unpackHandles(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unpackHandles);
+/**
+ * Rebuilds the handles that {@link packHandles} replaced, in the receiving process. The
+ * library's handle modules are loaded only when a handle is there: a child that gets none
+ * starts faster.
+ */
+export async function unpackHandles(value: unknown): Promise<unknown> {
+  if (!containsHandle(value)) return value;
+  await import("../mod.ts"); // registers every kind of handle
+  return revive(value);
+}
+
+function containsHandle(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(containsHandle);
+  if (!isPlainObject(value)) return false;
+  return MARK in value || Object.values(value).some(containsHandle);
+}
+
+function revive(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(revive);
   if (!isPlainObject(value)) return value;
   if (MARK in value) return reviveHandle(value[MARK] as HandleDescription);
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = unpackHandles(item);
+  for (const [key, item] of Object.entries(value)) out[key] = revive(item);
   return out;
 }
 

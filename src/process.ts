@@ -4,12 +4,11 @@
  * `cpuCount`, `exit` and `isMain`.
  * @module
  */
-import process from "node:process";
 import { checkCloneable } from "./transport/codec.ts";
 import { packHandles } from "./handles.ts";
-import { availableCpus, type ChildWorker, libraryModuleUrl, runtime } from "./runtime/mod.ts";
+import { type ChildWorker, libraryModuleUrl, runtime } from "./runtime/mod.ts";
 import { allocateChildPid, currentPid, isPidAlive, markPidEnded, type ProcessTableState } from "./transport/liveness.ts";
-import { callerModules, describeTarget, type TargetRef } from "./target.ts";
+import { callerModules, describeTarget, resolveTarget, type TargetRef } from "./target.ts";
 import { raceAbort } from "./transport/wait.ts";
 
 /** Options of {@link Process}. */
@@ -48,7 +47,7 @@ export interface ChildSpec {
 }
 
 /** Messages a child sends to its parent. */
-export type ChildMessage = { type: "exit"; code: number };
+export type ChildMessage = { type: "ready" } | { type: "exit"; code: number };
 
 const SIGTERM_EXIT = -15;
 const SIGKILL_EXIT = -9;
@@ -224,16 +223,16 @@ export class Process {
     const ctx = context();
     if (ctx.importingModule !== undefined) throw new Error(unguardedStartMessage(ctx.importingModule));
     if (ctx.current?.daemon) throw new Error("daemonic processes are not allowed to have children");
-    const spec = this.#prepareSpec(ctx);
+    const spec = this.#prepareSpec();
     const worker = runtime.spawn(libraryModuleUrl("child"), { daemon: this.#daemon, name: this.#name });
     this.#worker = worker;
     this.#pid = spec.table.pid;
     this.#state = "started";
     ctx.children.add(this);
-    worker.onMessage((message) => this.#onMessage(message as ChildMessage));
+    // The spec goes out once the child listens: a message that arrives earlier can be lost.
+    worker.onMessage((message) => this.#onMessage(message as ChildMessage, spec));
     worker.onError((error) => this.#onLoadError(error));
     worker.onExit((code) => this.#onExit(code));
-    worker.post(spec);
     // Unref last: adding a listener after unref() re-refs a worker on Node and Bun.
     if (this.#daemon) {
       worker.unref();
@@ -290,25 +289,23 @@ export class Process {
     return `<${this.constructor.name} name='${this.#name}' ${status}${this.#daemon ? " daemon" : ""}>`;
   }
 
-  #prepareSpec(ctx: ProcessContext): ChildSpec {
+  /** Everything the child needs: who it is, where its code is, and its args or fields. */
+  #prepareSpec(): ChildSpec {
     const overridden = this.run !== Process.prototype.run;
     const kind = overridden ? "class" : "function";
     const code = overridden ? this.constructor : this.#target;
     if (!code) throw new TypeError("a process needs a target function or a subclass that overrides run()");
-    const target = describeTarget(code, kind, this.#module, [...this.#modules, ...callerModules()]);
+    const target = resolveTarget(describeTarget(code, kind, this.#module, [...this.#modules, ...callerModules()]));
     const payload = overridden ? ownFields(this) : this.#args;
-    const root = overridden ? this.constructor.name : "args";
-    checkCloneable(payload, root);
-    const packed = packHandles(payload);
-    const current = currentProcess();
+    checkCloneable(payload, overridden ? this.constructor.name : "args");
     return {
       table: allocateChildPid(),
       name: this.#name,
       daemon: this.#daemon,
       identity: this.#identity,
-      parent: { name: current.name, pid: currentPid() },
+      parent: { name: currentProcess().name, pid: currentPid() },
       target,
-      payload: packed,
+      payload: packHandles(payload),
     };
   }
 
@@ -345,10 +342,13 @@ export class Process {
     this.#worker?.terminate();
   }
 
-  #onMessage(message: ChildMessage): void {
-    if (message?.type !== "exit") return;
-    this.#reportedCode = message.code;
-    this.#worker?.finish();
+  #onMessage(message: ChildMessage, spec: ChildSpec): void {
+    if (message.type === "ready") {
+      this.#worker?.post(spec);
+    } else if (message.type === "exit") {
+      this.#reportedCode = message.code;
+      this.#worker?.finish();
+    }
   }
 
   #onLoadError(error: unknown): void {
@@ -403,7 +403,7 @@ function installDaemonReaper(ctx: ProcessContext): void {
   // A child ends its daemons itself when its work is done (endChildren).
   if (ctx.exitHandlerInstalled || ctx.parent) return;
   ctx.exitHandlerInstalled = true;
-  process.on("beforeExit", () => {
+  runtime.onIdle(() => {
     for (const child of ctx.children) if (child.daemon) child.terminate();
   });
 }
@@ -483,7 +483,7 @@ export function activeChildren(): Process[] {
  * ```
  */
 export function cpuCount(): number {
-  return availableCpus();
+  return runtime.cpuCount();
 }
 
 /**
@@ -499,7 +499,7 @@ export function cpuCount(): number {
  */
 export function exit(code = 0): never {
   const channel = context().parent ? runtime.parentChannel() : null;
-  if (!channel) return process.exit(code);
+  if (!channel) return runtime.exitProgram(code);
   markPidEnded(currentPid());
   channel.post({ type: "exit", code } satisfies ChildMessage);
   return channel.exit(code);

@@ -5,8 +5,7 @@
  * them and takes the export by name.
  * @module
  */
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { existsSync, readFileSync } from "node:fs";
+import { runtime } from "./runtime/mod.ts";
 
 /** What a child needs to find its code. */
 export interface TargetRef {
@@ -16,12 +15,15 @@ export interface TargetRef {
   modules: string[];
   /** A target function, or a Process subclass whose `run()` is the code. */
   kind: "function" | "class";
+  /** The user named the module: take its export by name, without comparing identity. */
+  explicit?: boolean;
 }
 
 const LIBRARY_DIR = new URL("./", import.meta.url).href;
 const MAX_MODULES_SEARCHED = 32;
 const STATIC_IMPORT = /\b(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']/g;
-const FRAME_LOCATION = /((?:file:\/\/|\/)[^\s()]*?):\d+:\d+\)?\s*$/;
+const EXPORT_LIST = /\bexport\s*(?:type\s*)?\{([^}]*)\}/g;
+const FRAME_LOCATION = /(?:\(|at )((?:file:\/\/|\/)[^\s()]*?):\d+:\d+\)?\s*$/;
 
 /** Module URLs of the call stack, nearest first, outside this library (all of them if none). */
 export function callerModules(): string[] {
@@ -32,10 +34,10 @@ export function callerModules(): string[] {
   const files = new Set<string>();
   for (const line of stack.split("\n")) {
     const location = FRAME_LOCATION.exec(line)?.[1];
-    if (location) files.add(location.startsWith("file:") ? location : pathToFileURL(location).href);
+    if (location) files.add(new URL(location, "file:///").href);
   }
   const all = [...files];
-  const outside = all.filter((url) => !url.startsWith(LIBRARY_DIR));
+  const outside = all.filter((url) => !isLibraryModule(url));
   // A bundle holds the library and the user's code in one file: search it then.
   return outside.length > 0 ? outside : all;
 }
@@ -62,26 +64,41 @@ export function describeTarget(
   if (module === undefined) return { exportName, modules: fallbackModules, kind };
   const url = new URL(module, fallbackModules[0]).href;
   assertModuleExists(url);
-  return { exportName, modules: [url], kind };
+  return { exportName, modules: [url], kind, explicit: true };
 }
 
 function assertModuleExists(url: string): void {
-  if (!url.startsWith("file:")) return;
-  let path: string;
-  try {
-    path = fileURLToPath(url);
-  } catch {
-    return;
-  }
-  if (!existsSync(path) && !path.startsWith("/$bunfs/")) {
-    throw new Error(`module ${url} does not exist: pass as \`module\` the URL of the module that exports the target`);
-  }
+  // Files embedded in a compiled binary (/$bunfs/) are not on the file system.
+  if (!url.startsWith("file:") || url.startsWith("file:///$bunfs/") || runtime.fileExists(url)) return;
+  throw new Error(`module ${url} does not exist: pass as \`module\` the URL of the module that exports the target`);
 }
 
 /**
- * In the child: imports the candidate modules in order and returns the export. A function
- * defined in a module that a candidate imports (the usual `import { work } from "./work.ts"`
- * in a main script) is found by following that candidate's relative imports.
+ * In the parent: narrows the candidates to the module whose source exports the name, among
+ * the candidates and the modules they import by path (static analysis: importing them here
+ * could wait on a module that is still running its top-level await). The child then imports
+ * just that module, as Python imports a pickled function's module. When no source says so
+ * (bundles, unusual export forms), the child searches the candidates itself.
+ */
+export function resolveTarget(ref: TargetRef): TargetRef {
+  if (ref.explicit) return ref;
+  const queue = [...ref.modules];
+  const searched = new Set<string>();
+  while (queue.length > 0 && searched.size < MAX_MODULES_SEARCHED) {
+    const url = queue.shift()!;
+    if (searched.has(url)) continue;
+    searched.add(url);
+    const source = readSource(url);
+    if (source === undefined) continue;
+    if (exportsName(source, ref.exportName)) return { ...ref, modules: [url] };
+    queue.push(...importsOf(source, url));
+  }
+  return ref;
+}
+
+/**
+ * In the child: imports the target's module and returns the export; with several candidate
+ * modules, imports them in order (and the modules they import by path) until one has it.
  */
 export async function importTarget(ref: TargetRef): Promise<unknown> {
   const queue = [...ref.modules];
@@ -90,33 +107,72 @@ export async function importTarget(ref: TargetRef): Promise<unknown> {
     const url = queue.shift()!;
     if (searched.has(url)) continue;
     searched.add(url);
-    const namespace = (await import(url)) as Record<string, unknown>;
-    const found = namespace[ref.exportName];
+    const namespace = await importCandidate(url, ref.modules.includes(url));
+    const found = namespace?.[ref.exportName];
     if (typeof found === "function") return found;
-    queue.push(...relativeImportsOf(url));
+    const source = readSource(url);
+    if (source !== undefined) queue.push(...importsOf(source, url));
   }
+  throw new Error(notExportedMessage(ref));
+}
+
+/** True when the module source declares `name` as an export. */
+function exportsName(source: string, name: string): boolean {
+  const declared = new RegExp(
+    `\\bexport\\s+(?:declare\\s+)?(?:default\\s+)?(?:abstract\\s+)?` +
+      `(?:async\\s+)?(?:function\\s*\\*?|class|const|let|var)\\s+${name}\\b`,
+  );
+  if (declared.test(source)) return true;
+  for (const [, list] of source.matchAll(EXPORT_LIST)) {
+    for (const item of list.split(",")) {
+      const exported = item.trim().split(/\s+as\s+/).pop()?.trim();
+      if (exported === name) return true;
+    }
+  }
+  return false;
+}
+
+function notExportedMessage(ref: TargetRef): string {
   const where = ref.modules.join(", ") || "(no module found on the call stack)";
   const example = ref.kind === "function"
     ? `export function ${ref.exportName}(…) {…}`
     : `export class ${ref.exportName} extends Process {…}`;
-  throw new Error(
-    `cannot find the process ${ref.kind === "function" ? "target" : "class"} "${ref.exportName}": ` +
-      `it is not exported from ${where}. Export it (${example}), or pass { module } with the URL ` +
-      `of the module that exports it`,
-  );
+  return `cannot find the process ${ref.kind === "function" ? "target" : "class"} "${ref.exportName}": ` +
+    `it is not exported from ${where}. Export it (${example}), or pass { module } with the URL ` +
+    `of the module that exports it`;
 }
 
-/** The modules that the module at `url` imports by relative or absolute path. */
-function relativeImportsOf(url: string): string[] {
-  let source: string;
+/**
+ * Imports a module to search. A failure to import a module the parent named is the child's
+ * error; a module merely found among another's imports is skipped.
+ */
+async function importCandidate(url: string, named: boolean): Promise<Record<string, unknown> | undefined> {
   try {
-    source = readFileSync(fileURLToPath(url), "utf8");
-  } catch {
-    return [];
+    return (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    if (named) throw error;
+    return undefined;
   }
+}
+
+/** The library's own modules (and its entry, mod.ts) never hold user code. */
+function isLibraryModule(url: string): boolean {
+  return url.startsWith(LIBRARY_DIR) || url === new URL("../mod.ts", LIBRARY_DIR).href ||
+    url === new URL("../mod.js", LIBRARY_DIR).href;
+}
+
+/** The source text of a module, if it can be read. */
+function readSource(url: string): string | undefined {
+  return url.startsWith("file:") ? runtime.readTextFile(url) : undefined;
+}
+
+/** The user modules that a module's source imports or re-exports by path. */
+function importsOf(source: string, url: string): string[] {
   const found: string[] = [];
   for (const [, specifier] of source.matchAll(STATIC_IMPORT)) {
-    if (/^(\.{1,2}\/|\/|file:)/.test(specifier)) found.push(new URL(specifier, url).href);
+    if (!/^(\.{1,2}\/|\/|file:)/.test(specifier)) continue;
+    const imported = new URL(specifier, url).href;
+    if (!isLibraryModule(imported)) found.push(imported);
   }
   return found;
 }

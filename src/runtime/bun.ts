@@ -3,7 +3,7 @@
  * they can be unref'd and report their exit code.
  * @module
  */
-import { pathToFileURL } from "node:url";
+import { exitThread, nodeServices } from "./node_process.ts";
 import type { Runtime } from "./types.ts";
 import { inWebWorker, spawnWebWorker, webParentChannel } from "./web_worker.ts";
 import { threadParentChannel } from "./worker_threads.ts";
@@ -14,6 +14,7 @@ declare const Bun: { main: string };
 export const bunRuntime: Runtime = {
   name: "bun",
   spawn: spawnWebWorker,
-  parentChannel: () => (inWebWorker() ? webParentChannel() : threadParentChannel()),
-  mainModuleUrl: () => pathToFileURL(Bun.main).href,
+  parentChannel: () => (inWebWorker() ? webParentChannel(exitThread) : threadParentChannel()),
+  mainModuleUrl: () => new URL(Bun.main, "file:///").href,
+  ...nodeServices,
 };

@@ -40,8 +40,11 @@ export interface SpawnOptions {
 export interface ParentChannel {
   /** Sends a structured-clonable message to the parent. */
   post(message: unknown): void;
-  /** Receives the next message from the parent, then stops listening. */
-  receiveOnce(): Promise<unknown>;
+  /**
+   * Listens for the next message from the parent, posts `ready` to say so, and resolves
+   * with that message, after which it stops listening.
+   */
+  receiveOnce(ready: unknown): Promise<unknown>;
   /** Ends this child's thread with `code`, right away. */
   exit(code: number): never;
 }
@@ -56,4 +59,16 @@ export interface Runtime {
   parentChannel(): ParentChannel | null;
   /** The URL of the program's entry module, for `isMain`. */
   mainModuleUrl(): string | undefined;
+  /** The text of a local module file (`file:` URL), or undefined if it cannot be read. */
+  readTextFile(url: string): string | undefined;
+  /** True if a local file exists (`file:` URL). */
+  fileExists(url: string): boolean;
+  /** Number of logical CPUs available to this program. */
+  cpuCount(): number;
+  /** In a child: calls `handler` for an uncaught error or unhandled rejection. */
+  onUncaughtError(handler: (error: unknown) => void): void;
+  /** In the main program: calls `handler` when its own work is done (the loop would end). */
+  onIdle(handler: () => void): void;
+  /** Ends the whole program with `code`. */
+  exitProgram(code: number): never;
 }

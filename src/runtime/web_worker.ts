@@ -1,26 +1,24 @@
 /**
- * Children on the web `Worker` (Bun; Deno for non-daemon children): the fastest to start
- * on both. Bun reports the exit code in a `close` event and can unref a worker; Deno
- * reports neither, so a Deno child's end is its last message, after which it is terminated.
+ * Children on the web `Worker` (Bun; Deno): the fastest to start on both. Bun reports the
+ * exit code in a `close` event and can unref a worker; Deno reports neither, so a Deno
+ * child's end is its last message, after which it is terminated. No `node:` imports here:
+ * on Deno they cost a child tens of milliseconds to load.
  * @module
  */
-import process from "node:process";
 import type { ChildWorker, ParentChannel, SpawnOptions } from "./types.ts";
 
-interface BunWorker extends Worker {
-  ref(): void;
-  unref(): void;
+interface UnrefableWorker extends Worker {
+  ref?(): void;
+  unref?(): void;
 }
 
 type WorkerScope = typeof globalThis & { postMessage(message: unknown): void };
 
-function isBun(): boolean {
-  return "Bun" in globalThis;
-}
-
 /** Starts a web worker (module type) on the module at `url`. */
 export function spawnWebWorker(url: URL, options: SpawnOptions): ChildWorker {
-  const worker = new Worker(url, { type: "module", name: options.name }) as BunWorker;
+  const worker = new Worker(url, { type: "module", name: options.name }) as UnrefableWorker;
+  // Bun reports the exit code in a `close` event; Deno has no exit event at all.
+  const reportsExit = "Bun" in globalThis;
   let exitHandler: ((code: number | null) => void) | undefined;
   let exited = false;
   const reportExit = (code: number | null) => {
@@ -28,10 +26,10 @@ export function spawnWebWorker(url: URL, options: SpawnOptions): ChildWorker {
     exited = true;
     exitHandler?.(code);
   };
-  if (isBun()) worker.addEventListener("close", (event) => reportExit((event as unknown as { code: number }).code));
+  if (reportsExit) worker.addEventListener("close", (event) => reportExit((event as Event & { code: number }).code));
   const terminate = () => {
     worker.terminate();
-    if (!isBun()) reportExit(null);
+    if (!reportsExit) reportExit(null);
   };
   return {
     post: (message) => worker.postMessage(message),
@@ -40,14 +38,14 @@ export function spawnWebWorker(url: URL, options: SpawnOptions): ChildWorker {
       worker.addEventListener("error", (event) => {
         // Deno ends the whole program on a worker error unless it is marked handled.
         event.preventDefault();
-        handler((event as ErrorEvent).error ?? new Error((event as ErrorEvent).message));
-        if (!isBun()) terminate();
+        handler(event.error ?? new Error(event.message));
+        if (!reportsExit) terminate();
       }),
     onExit: (handler) => {
       exitHandler = handler;
     },
     finish: () => {
-      if (!isBun()) terminate();
+      if (!reportsExit) terminate();
     },
     terminate,
     ref: () => worker.ref?.(),
@@ -55,22 +53,22 @@ export function spawnWebWorker(url: URL, options: SpawnOptions): ChildWorker {
   };
 }
 
-/** True inside a web worker. */
+/** True inside a web worker (false in `node:worker_threads` workers, even on Deno). */
 export function inWebWorker(): boolean {
   const scope = (globalThis as { WorkerGlobalScope?: { new (): unknown } }).WorkerGlobalScope;
   return scope !== undefined && globalThis instanceof scope;
 }
 
-/** The parent channel of a web worker. */
-export function webParentChannel(): ParentChannel {
+/** The channel to the parent through the worker's global `postMessage` and `message` events. */
+export function webParentChannel(exit: (code: number) => never): ParentChannel {
   const scope = globalThis as WorkerScope;
   return {
     post: (message) => scope.postMessage(message),
-    receiveOnce: () =>
+    receiveOnce: (ready) =>
       new Promise((resolve) => {
         scope.addEventListener("message", (event) => resolve((event as MessageEvent).data), { once: true });
+        scope.postMessage(ready);
       }),
-    // In a worker, process.exit ends just that worker (Bun has no self.close()).
-    exit: (code) => process.exit(code),
+    exit,
   };
 }

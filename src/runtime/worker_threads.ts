@@ -1,10 +1,10 @@
 /**
- * Children on `node:worker_threads` (Node; Deno for daemons, since only these workers can
- * be unref'd there). Workers report their exit code through the `exit` event.
+ * Children on `node:worker_threads` (Node; Deno's main thread for daemons, since only these
+ * workers can be unref'd there). Workers report their exit code through the `exit` event.
  * @module
  */
 import { parentPort, Worker } from "node:worker_threads";
-import process from "node:process";
+import { exitThread } from "./node_process.ts";
 import type { ChildWorker, ParentChannel, SpawnOptions } from "./types.ts";
 
 /** Starts a `node:worker_threads` worker on the module at `url`. */
@@ -28,14 +28,15 @@ export function threadParentChannel(): ParentChannel | null {
   if (!port) return null;
   return {
     post: (message) => port.postMessage(message),
-    receiveOnce: () =>
+    receiveOnce: (ready) =>
       new Promise((resolve) => {
         port.once("message", (message: unknown) => {
           // An idle parent port must not keep the child alive once the spec arrived.
           port.unref();
           resolve(message);
         });
+        port.postMessage(ready);
       }),
-    exit: (code) => process.exit(code),
+    exit: exitThread,
   };
 }

@@ -1,0 +1,76 @@
+/**
+ * The demo: every tutorial scenario as a subcommand, `cli.ts <scenario> [flags]`.
+ * Built into the standalone binary `dist/mp-demo` (see README).
+ *
+ * @example Usage
+ * ```sh
+ * deno run -A cli.ts clock --interval 0.5
+ * ```
+ * @module
+ */
+import process from "node:process";
+import { isMain } from "./mod.ts";
+import { parseFlags, type ScenarioFlags } from "./examples/_shared.ts";
+
+/** A tutorial scenario: what it shows, and how to run it. */
+interface Scenario {
+  summary: string;
+  run(flags: ScenarioFlags): Promise<void>;
+}
+
+/** The scenarios, in the tutorial's order (SCENARIOS.md). */
+const SCENARIOS: Record<string, Scenario> = {
+  clock: {
+    summary: "a process from a function: five ticks, then Ending!",
+    run: async (flags) => (await import("./examples/clock.ts")).main(flags),
+  },
+  subclass: {
+    summary: "a process from a Process subclass that overrides run()",
+    run: async (flags) => (await import("./examples/subclass.ts")).main(flags),
+  },
+  "no-daemon": {
+    summary: "the program waits for a non-daemon child to finish",
+    run: async (flags) => (await import("./examples/daemon.ts")).main({ ...flags, daemon: false }),
+  },
+  daemon: {
+    summary: "a daemon child ends with the program",
+    run: async (flags) => (await import("./examples/daemon.ts")).main({ ...flags, daemon: true }),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(SCENARIOS).map((name) => name.length));
+  const lines = Object.entries(SCENARIOS).map(([name, s]) => `  ${name.padEnd(width)}  ${s.summary}`);
+  return [
+    "usage: mp-demo <scenario> [--interval SECONDS] [--lang zh|en]",
+    "",
+    "Scenarios of the tutorial (Python's multiprocessing, in TypeScript):",
+    ...lines,
+    "",
+    "  --interval SECONDS  time between the clock's ticks (default 1, as in the tutorial)",
+    "  --lang zh|en        labels of the producer-consumer scenario (default zh)",
+  ].join("\n");
+}
+
+/** Runs the scenario named by `argv[0]` with the flags that follow. */
+export async function runCli(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(usage());
+    return 0;
+  }
+  const scenario = SCENARIOS[name];
+  if (!scenario) {
+    console.error(`unknown scenario "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    await scenario.run(parseFlags(rest));
+  } catch (error) {
+    console.error(`${name}: ${(error as Error).message}`);
+    return 1;
+  }
+  return 0;
+}
+
+if (isMain(import.meta)) process.exitCode = await runCli(process.argv.slice(2));

@@ -1,0 +1,192 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { activeChildren, cpuCount, currentProcess, parentProcess, Process } from "../mod.ts";
+import { deadline, lines, runScript } from "./_helpers.ts";
+import { filled as mailboxFilled, newMailbox, read } from "./_mailbox.ts";
+import {
+  describeSelf,
+  exitWith,
+  Reporter,
+  runForever,
+  startFromDaemon,
+  startGrandchild,
+} from "./fixtures/targets.ts";
+
+const JOIN_MS = 20_000;
+
+async function runToEnd(p: Process): Promise<Process> {
+  p.start();
+  await deadline(p.join(), JOIN_MS, `join of ${p.name}`);
+  return p;
+}
+
+test("the main program is MainProcess with no parent", () => {
+  assert.equal(currentProcess().name, "MainProcess");
+  assert.equal(currentProcess().daemon, false);
+  assert.ok(Number.isInteger(currentProcess().pid) && currentProcess().pid! > 0);
+  assert.equal(parentProcess(), null);
+  assert.ok(cpuCount() >= 1);
+});
+
+test("start() runs the target with its args in a child that knows its name, pid and parent", async () => {
+  const mailbox = newMailbox();
+  const p = new Process({ target: describeSelf, args: [mailbox, { list: [1, 2], when: new Date(5) }] });
+  assert.match(p.name, /^Process-\d+$/);
+  assert.equal(p.pid, null);
+  assert.equal(p.exitCode, null);
+  assert.equal(p.isAlive(), false);
+  await runToEnd(p);
+  assert.equal(p.exitCode, 0);
+  assert.equal(p.isAlive(), false);
+  const seen = read<Record<string, unknown>>(mailbox)!;
+  assert.equal(seen.name, p.name);
+  assert.equal(seen.pid, p.pid);
+  assert.equal(seen.daemon, false);
+  assert.equal(seen.parentName, "MainProcess");
+  assert.equal(seen.parentPid, currentProcess().pid);
+  assert.equal(seen.parentAlive, true);
+  assert.deepEqual(seen.extra, { list: [1, 2], when: new Date(5).toJSON() });
+});
+
+test("names count up and pids are unique positive integers", async () => {
+  const a = new Process({ target: exitWith, args: [0] });
+  const b = new Process({ target: exitWith, args: [0], name: "custom" });
+  assert.equal(Number(b.name === "custom"), 1);
+  const numberOf = (p: Process) => Number(p.name.split("-")[1]);
+  const c = new Process({ target: exitWith, args: [0] });
+  assert.equal(numberOf(c), numberOf(a) + 2);
+  await Promise.all([runToEnd(a), runToEnd(b), runToEnd(c)]);
+  const pids = new Set([a.pid, b.pid, c.pid, currentProcess().pid]);
+  assert.equal(pids.size, 4);
+});
+
+test("a subclass runs its own run() with its fields cloned into the child", async () => {
+  const mailbox = newMailbox();
+  const p = new Reporter(mailbox, "fields", new Map([["a", 1]]));
+  await runToEnd(p);
+  assert.equal(p.exitCode, 0);
+  assert.deepEqual(read(mailbox), { label: "fields", values: [["a", 1]], isReporter: true, name: p.name });
+});
+
+test("exit(n) in the child sets exitCode n", async () => {
+  assert.equal((await runToEnd(new Process({ target: exitWith, args: [7] }))).exitCode, 7);
+  assert.equal((await runToEnd(new Process({ target: exitWith, args: [0] }))).exitCode, 0);
+});
+
+test("terminate() ends a running child with exitCode -15 and kill() with -9", async () => {
+  for (const [stop, code] of [["terminate", -15], ["kill", -9]] as const) {
+    const mailbox = newMailbox();
+    const p = new Process({ target: runForever, args: [mailbox] });
+    p.start();
+    await deadline(mailboxFilled(mailbox), JOIN_MS, "child start");
+    assert.equal(p.isAlive(), true);
+    assert.equal(p.exitCode, null);
+    p[stop]();
+    await deadline(p.join(), JOIN_MS, "join after stop");
+    assert.equal(p.exitCode, code);
+    assert.equal(p.isAlive(), false);
+    assert.ok(!activeChildren().includes(p));
+  }
+});
+
+test("join({timeout}) returns without error while the child still runs; a signal aborts it", async () => {
+  const mailbox = newMailbox();
+  const p = new Process({ target: runForever, args: [mailbox] });
+  p.start();
+  const started = performance.now();
+  await p.join({ timeout: 100 });
+  assert.ok(performance.now() - started >= 90);
+  assert.equal(p.isAlive(), true);
+  assert.equal(p.exitCode, null);
+  assert.ok(activeChildren().includes(p));
+  const controller = new AbortController();
+  const joining = p.join({ signal: controller.signal });
+  controller.abort(new Error("stop waiting"));
+  await assert.rejects(joining, { message: "stop waiting" });
+  p.terminate();
+  await deadline(p.join(), JOIN_MS, "join after terminate");
+});
+
+test("misuse is refused with Python's errors", async () => {
+  const p = new Process({ target: exitWith, args: [0] });
+  assert.throws(() => p.join(), { message: "can only join a started process" });
+  p.start();
+  assert.throws(() => p.start(), { message: "processes can only be started once" });
+  assert.throws(() => (p.daemon = true), { message: "process has already started" });
+  assert.throws(() => p.close(), /Cannot close a process while it is still running/);
+  await deadline(p.join(), JOIN_MS);
+  p.close();
+  assert.throws(() => p.pid, { message: "process object is closed" });
+  assert.throws(() => currentProcess().join(), { message: "can only join a child process" });
+});
+
+test("args that cannot be cloned are refused by start() with the path, and nothing starts", () => {
+  const before = activeChildren().length;
+  const p = new Process({ target: describeSelf, args: [newMailbox(), { cb: () => 1 }] });
+  assert.throws(() => p.start(), (error: Error) => {
+    assert.equal(error.name, "TypeError");
+    assert.match(error.message, /^args\[1\]\.cb is a function/);
+    return true;
+  });
+  assert.equal(activeChildren().length, before);
+  assert.equal(p.pid, null);
+});
+
+test("targets without a usable name or with a missing module are refused by start()", () => {
+  assert.throws(() => new Process({ target: (() => () => 1)() }).start(), /has no usable name/);
+  assert.throws(
+    () => new Process({ target: exitWith, module: new URL("./no_such_module.ts", import.meta.url) }).start(),
+    /no_such_module\.ts does not exist/,
+  );
+});
+
+test("a child's child is named Process-N:M and sees its parent", async () => {
+  const mailbox = newMailbox();
+  const grandchildMailbox = newMailbox();
+  const p = await runToEnd(new Process({ target: startGrandchild, args: [mailbox, grandchildMailbox] }));
+  assert.equal(p.exitCode, 0);
+  assert.deepEqual(read(mailbox), { grandchildExit: 0, self: p.name });
+  const grandchild = read<Record<string, unknown>>(grandchildMailbox)!;
+  assert.equal(grandchild.name, `${p.name}:1`);
+  assert.equal(grandchild.parentName, p.name);
+  assert.equal(grandchild.parentPid, p.pid);
+});
+
+test("a daemon process may not start children", async () => {
+  const mailbox = newMailbox();
+  const p = new Process({ target: startFromDaemon, args: [mailbox], daemon: true });
+  assert.equal(p.daemon, true);
+  await runToEnd(p);
+  assert.equal(read(mailbox), "daemonic processes are not allowed to have children");
+});
+
+test("an uncaught error in the child prints 'Process <name>:' and its stack, exit code 1", async () => {
+  const result = await runScript("tests/fixtures/crash_main.ts", ["throw"]);
+  assert.equal(result.status, 0);
+  assert.deepEqual(lines(result), ["parent still running; exitCode=1"]);
+  assert.match(result.stderr, /Process Thrower:\n(Uncaught )?RangeError: boom in child/);
+  assert.match(result.stderr, /throwError/);
+});
+
+test("a rejected promise in the child counts as an uncaught error", async () => {
+  const result = await runScript("tests/fixtures/crash_main.ts", ["reject"]);
+  assert.equal(result.status, 0);
+  assert.deepEqual(lines(result), ["parent still running; exitCode=1"]);
+  assert.match(result.stderr, /Process Process-1:\n(Uncaught )?Error: rejected in child/);
+});
+
+test("a target that is not exported is reported with its name and module", async () => {
+  const result = await runScript("tests/fixtures/crash_main.ts", ["not-exported"]);
+  assert.deepEqual(lines(result), ["parent still running; exitCode=1"]);
+  assert.match(result.stderr, /cannot find the process target "hidden": it is not exported from file:\/\/\S*crash_main/);
+  assert.match(result.stderr, /Export it \(export function hidden/);
+});
+
+test("starting processes at a module's top level without the isMain guard fails clearly", async () => {
+  const result = await runScript("tests/fixtures/unguarded_main.ts");
+  assert.equal(result.status, 0);
+  assert.deepEqual(lines(result), ["exitCode=1"]);
+  assert.match(result.stderr, /isMain\(import\.meta\)/);
+  assert.match(result.stderr, /while the child process "Process-1" was still importing/);
+  assert.equal((result.stderr.match(/^Process Process-/gm) ?? []).length, 1, "exactly one child failed");
+});
