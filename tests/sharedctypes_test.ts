@@ -4,7 +4,7 @@ import { packHandles, unpackHandles } from "../src/handles.ts";
 import { RawArray, RawValue, SharedArray, type Typecode, Value } from "../src/sharedctypes.ts";
 import { Lock, RLock } from "../src/synchronize.ts";
 import { Process } from "../mod.ts";
-import { addUnderLock } from "./fixtures/sync_targets.ts";
+import { addUnderLock, TARGETS_MODULE } from "./fixtures/sync_targets.ts";
 
 /** The handle as another process rebuilds it from its description. */
 const travel = async <T>(handle: T): Promise<T> => ((await unpackHandles(packHandles([handle]))) as T[])[0];
@@ -95,7 +95,7 @@ test("two processes adding under the lock lose no update", async () => {
   const counter = new Value("i", 0);
   const totals = new SharedArray("d", 1);
   const rounds = 5000;
-  const children = [0, 1].map(() => new Process({ target: addUnderLock, args: [counter, totals, rounds] }));
+  const children = [0, 1].map(() => new Process({ target: addUnderLock, args: [counter, totals, rounds], module: TARGETS_MODULE }));
   try {
     for (const child of children) child.start();
     for (const child of children) await child.join({ timeout: 60_000 });

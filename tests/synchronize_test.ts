@@ -18,6 +18,7 @@ import {
   holdUntilEnded,
   notifiedInWait,
   setWhenSet,
+  TARGETS_MODULE,
   waitAtBarrier,
   waitAtBarrierAndReport,
 } from "./fixtures/sync_targets.ts";
@@ -28,7 +29,7 @@ const PROCESS_MS = 60_000;
 
 // deno-lint-ignore no-explicit-any
 function startProcess(target: (...args: any[]) => unknown, args: unknown[]): Process {
-  const p = new Process({ target, args });
+  const p = new Process({ target, args, module: TARGETS_MODULE });
   p.start();
   return p;
 }
