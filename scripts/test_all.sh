@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The project's test command (README quick start, CI): the same suite under Deno, Bun and
+# Node 20 (from the JavaScript TypeScript's compiler emits), then the packaging checks.
+# Installs the pinned dev tooling first if it is missing.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=node_modules/.bin
+
+if [ ! -x "$BIN/deno" ] || [ ! -x "$BIN/bun" ] || [ ! -x "$BIN/tsc" ]; then
+  npm ci --no-audit --no-fund || exit 1
+fi
+
+failed=()
+step() {
+  local name=$1
+  shift
+  echo
+  echo "=== $name: $*"
+  "$@" || failed+=("$name")
+}
+
+emit_for_node() {
+  rm -rf build/node && "$BIN/tsc" -p .
+}
+
+step "TypeScript (type-check, emit for Node)" emit_for_node
+step "Deno $("$BIN/deno" --version | head -1 | cut -d' ' -f2)" "$BIN/deno" test -A --no-check tests/
+step "Bun $("$BIN/bun" --version)" "$BIN/bun" test --timeout 120000 tests/
+step "Node $(node --version)" node --test build/node/tests/
+
+echo
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "All test runs passed."
