@@ -79,9 +79,13 @@ export interface SynchronizedOptions {
   lock?: boolean | Lock | RLock;
 }
 
-interface SharedState {
+/** What the handles of this module carry to another process. */
+export interface SharedState {
+  /** The element type. */
   typecode: Typecode;
+  /** The elements. */
   buffer: SharedArrayBuffer;
+  /** The lock's own description (Value and SharedArray only). */
   lock?: HandleDescription;
 }
 
@@ -159,6 +163,7 @@ export class RawValue<C extends Typecode = Typecode> implements Shareable {
   readonly #atomic: boolean;
 
   /**
+   * Allocates one element of `typecode` in shared memory.
    * @param typecode one of `b B h H i I l L q Q f d`.
    * @param init the initial value (default 0).
    * @throws {TypeError} for an unknown typecode or a value of the wrong type.
@@ -210,6 +215,7 @@ export class Value<C extends Typecode = Typecode> extends RawValue<C> {
   readonly #lock?: Lock | RLock;
 
   /**
+   * Allocates one element of `typecode` in shared memory, with a lock.
    * @param typecode one of `b B h H i I l L q Q f d`.
    * @param init the initial value (default 0).
    * @param options `lock`: true (default, a new Lock), false (none), or the Lock/RLock to use.
@@ -253,6 +259,7 @@ export class RawArray<C extends Typecode = Typecode> implements Shareable {
   readonly array: TypedArrayOf<C>;
 
   /**
+   * Allocates an array of `typecode` elements in shared memory.
    * @param typecode one of `b B h H i I l L q Q f d`.
    * @param sizeOrValues the length (zero-filled), or the initial values.
    * @throws {TypeError} for an unknown typecode or values of the wrong type.
@@ -308,6 +315,7 @@ export class SharedArray<C extends Typecode = Typecode> extends RawArray<C> {
   readonly #lock?: Lock | RLock;
 
   /**
+   * Allocates an array of `typecode` elements in shared memory, with a lock.
    * @param typecode one of `b B h H i I l L q Q f d`.
    * @param sizeOrValues the length (zero-filled), or the initial values.
    * @param options `lock`: true (default, a new Lock), false (none), or the Lock/RLock to use.

@@ -75,6 +75,7 @@ export abstract class SemLockHandle implements Shareable {
   readonly #handleKind: string;
 
   /**
+   * Allocates the shared core, or adopts the one a handle description carried here.
    * @param handleKind the kind this handle is registered under.
    * @param kind, value, maxValue as {@link SemLock}'s constructor.
    */
@@ -216,6 +217,7 @@ export class Semaphore extends SemLockHandle {
   protected static readonly bounded: boolean = false;
 
   /**
+   * A semaphore with `value` free permits.
    * @param value the initial number of permits.
    * @throws {ValueError} when `value` is not an integer >= 0.
    */
@@ -250,6 +252,7 @@ export class Semaphore extends SemLockHandle {
  * ```
  */
 export class BoundedSemaphore extends Semaphore {
+  /** Bounded: `release()` may not exceed the initial value. */
   protected static override readonly bounded: boolean = true;
 }
 
@@ -280,7 +283,10 @@ export class Condition implements Shareable {
   readonly #lock: Lock | RLock;
   readonly #waiters: WaiterQueue;
 
-  /** @throws {TypeError} when `lock` is not a Lock or an RLock of this library. */
+  /**
+   * A condition variable over `lock` (default: a new Lock).
+   * @throws {TypeError} when `lock` is not a Lock or an RLock of this library.
+   */
   constructor(lock?: Lock | RLock) {
     const state = takeRebuildState<ConditionState>();
     if (state) {
@@ -543,6 +549,7 @@ export class Barrier implements Shareable {
   readonly #mutex: SemLock;
 
   /**
+   * A barrier for `parties` parties.
    * @throws {ValueError} when `parties` is not a positive integer.
    */
   constructor(parties: number, options: BarrierOptions = {}) {
