@@ -27,8 +27,11 @@ import {
   FAILED,
   markCancelled,
   OK,
+  pollForRecords,
   type PoolWorkerConfig,
   type ResultMessage,
+  RESULT_OUTCOME_FIELDS,
+  RESULT_OUTCOMES_AT,
   RUN,
   sendMessage,
   START_FAILED,
@@ -94,6 +97,12 @@ export type Inputs<T> = Iterable<T> | AsyncIterable<T>;
 const MIN_CHUNKS_PER_WORKER = 2;
 const MAX_CHUNKS_PER_WORKER = 128;
 const PREFETCH_MS = 2;
+/**
+ * The pool polls for a result this long before it sleeps, when chunks lately ran in less
+ * than {@link QUICK_CHUNK_MS}: the reply is then likely a few microseconds away.
+ */
+const RESULT_POLL_MS = Number(globalThis.process?.env?.RESULT_POLL ?? 0.1);
+const QUICK_CHUNK_MS = 0.05;
 const TASK_RING_BYTES = 1 << 20;
 const RESULT_RING_BYTES = 1 << 20;
 
@@ -173,6 +182,8 @@ export class Pool {
   readonly #functions: TargetRef[] = [];
   #inFlight = 0;
   #collecting = false;
+  /** A moving average of how long chunks ran lately, in ms. */
+  #recentChunkMs = Infinity;
   #jobCount = 0;
   #workerCount = 0;
 
@@ -454,21 +465,40 @@ export class Pool {
     if (this.#inFlight > 0 && !this.#collecting) void this.#collect();
   }
 
-  /** Gives `slot` chunks up to its limit. */
+  /** Gives `slot` chunks up to its limit, consecutive chunks of a job in one message. */
   #fill(slot: WorkerSlot): void {
-    while (this.#sendOne(slot) === "sent");
+    let batch: Chunk[] = [];
+    for (let chunk; this.#hasRoom(slot, batch.length) && (chunk = this.#takeChunk());) {
+      if (slot.inFlight.length + batch.length >= chunksPerWorker(chunk.job)) {
+        this.#retry.unshift(chunk);
+        break;
+      }
+      if (batch.length > 0 && batch[0].job !== chunk.job) {
+        this.#send(slot, batch);
+        batch = [];
+      }
+      batch.push(chunk);
+    }
+    if (batch.length > 0) this.#send(slot, batch);
   }
 
+  /** Gives `slot` one chunk if it has room (the turn of a round in {@link dispatch}). */
   #sendOne(slot: WorkerSlot): "sent" | "full" | "no-chunk" {
-    if (slot.retiring || slot.gone) return "full";
+    if (!this.#hasRoom(slot, 0)) return "full";
     const chunk = this.#takeChunk();
     if (!chunk) return "no-chunk";
     if (slot.inFlight.length >= chunksPerWorker(chunk.job)) {
       this.#retry.unshift(chunk);
       return "full";
     }
-    this.#send(slot, chunk);
+    this.#send(slot, [chunk]);
     return "sent";
+  }
+
+  /** Whether `slot` may take one more chunk beyond `planned` ones (its limit per job aside). */
+  #hasRoom(slot: WorkerSlot, planned: number): boolean {
+    if (slot.retiring || slot.gone) return false;
+    return this.#maxTasks === 0 || slot.assigned + planned < this.#maxTasks;
   }
 
   #takeChunk(): Chunk | undefined {
@@ -497,23 +527,30 @@ export class Pool {
     return undefined;
   }
 
-  #send(slot: WorkerSlot, chunk: Chunk): void {
-    const job = chunk.job;
+  /** Sends consecutive chunks of one job to `slot` in one message. */
+  #send(slot: WorkerSlot, chunks: Chunk[]): void {
+    const job = chunks[0].job;
+    if (job.ended) return;
     if (!slot.known.has(job.fnId)) {
       slot.known.add(job.fnId);
       this.#write(slot, encode([DEFINE, job.fnId, this.#functions[job.fnId]]));
     }
+    const message: unknown[] = [RUN, job.id, job.fnId, job.star];
+    for (const chunk of chunks) message.push(chunk.index, chunk.start, chunk.items);
     let bytes: Uint8Array;
     try {
-      bytes = encode([RUN, job.id, chunk.index, job.fnId, job.star, chunk.start, chunk.items]);
+      bytes = encode(message);
     } catch (error) {
-      job.chunkFailed(chunk, unsendableInput(chunk, error));
+      // Find the chunk that cannot be sent: the others go on their own.
+      if (chunks.length > 1) for (const chunk of chunks) this.#send(slot, [chunk]);
+      else job.chunkFailed(chunks[0], unsendableInput(chunks[0], error));
       return;
     }
     this.#write(slot, bytes);
-    slot.inFlight.push(chunk);
-    this.#inFlight++;
-    if (++slot.assigned === this.#maxTasks) this.#retire(slot);
+    slot.inFlight.push(...chunks);
+    this.#inFlight += chunks.length;
+    slot.assigned += chunks.length;
+    if (slot.assigned === this.#maxTasks) this.#retire(slot);
   }
 
   /** Writes a task message in order behind any write still in progress. */
@@ -626,6 +663,7 @@ export class Pool {
     const results = this.#results;
     try {
       while (this.#inFlight > 0) {
+        if (this.#recentChunkMs < QUICK_CHUNK_MS) pollForRecords(results, RESULT_POLL_MS);
         const bytes = results.tryReadNow() ?? await results.read(Infinity, undefined, this.#stopReading);
         if (bytes) {
           this.#onResult(decode<ResultMessage>(bytes));
@@ -646,26 +684,34 @@ export class Pool {
     return false;
   };
 
-  #onResult([workerId, , , status, payload, ms]: ResultMessage): void {
-    const slot = this.#workers.get(workerId);
+  #onResult(message: ResultMessage): void {
+    const slot = this.#workers.get(message[0]);
     if (!slot) return; // a worker the pool already gave up on
-    if (status === START_FAILED) {
-      const info = payload as ErrorInfo;
+    if (message[RESULT_OUTCOMES_AT + 1] === START_FAILED) {
+      const info = message[RESULT_OUTCOMES_AT + 2] as ErrorInfo;
       slot.startFailure = info;
-      const message = `the pool worker ${slot.process.name} could not start: its initializer threw ${info.name}: ${info.message}`;
-      this.#workerGone(slot, new ProcessError(message, info));
+      const text = `the pool worker ${slot.process.name} could not start: its initializer threw ${info.name}: ${info.message}`;
+      this.#workerGone(slot, new ProcessError(text, info));
       return;
     }
-    const chunk = slot.inFlight.shift()!;
-    this.#inFlight--;
-    const job = chunk.job;
-    if (ms !== undefined) job.chunkMs = job.chunkMs === undefined ? ms : job.chunkMs * 0.8 + ms * 0.2;
-    if (!job.ended) {
-      if (status === OK) job.chunkDone(chunk, payload as unknown[]);
-      else if (status === FAILED) job.chunkFailed(chunk, rebuildError(payload as ErrorInfo));
+    const job = slot.inFlight[0].job;
+    const ms = message[2];
+    job.chunkMs = job.chunkMs === undefined ? ms : job.chunkMs * 0.8 + ms * 0.2;
+    this.#recentChunkMs = this.#recentChunkMs === Infinity ? ms : this.#recentChunkMs * 0.8 + ms * 0.2;
+    for (let at = RESULT_OUTCOMES_AT; at < message.length; at += RESULT_OUTCOME_FIELDS) {
+      const chunk = slot.inFlight.shift()!;
+      this.#inFlight--;
+      const status = message[at + 1];
+      if (job.ended) continue;
+      if (status === OK) job.chunkDone(chunk, message[at + 2] as unknown[]);
+      else if (status === FAILED) job.chunkFailed(chunk, rebuildError(message[at + 2] as ErrorInfo));
+      // A callback may have ended this worker or the pool (its chunks are then settled).
+      if (slot.gone) return;
     }
     this.#forgetIfDone(slot);
-    this.#fill(slot);
+    // Refill once half of the worker's chunks are done, in one go: a worker busy with the
+    // other half needs no wake-up for each chunk written.
+    if (slot.inFlight.length <= chunksPerWorker(job) >> 1) this.#fill(slot);
   }
 }
 

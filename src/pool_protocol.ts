@@ -2,8 +2,9 @@
  * What a pool and its workers say to each other. Each worker has its own task ring (the
  * pool writes, that worker reads) and all workers share one result ring (they write, the
  * pool reads); messages are arrays encoded with the codec. A worker runs its chunks in the
- * order they were written, so the pool knows which chunk a worker is running: the oldest
- * one it has no result for.
+ * order they were written and reports them in that order, so the pool knows which chunk a
+ * worker is running: the oldest one it has no result for. Short chunks travel several to a
+ * message both ways, so that a message's cost is shared.
  * @module
  */
 import type { ErrorInfo } from "./errors.ts";
@@ -13,7 +14,7 @@ import { deadlineFrom, MAX_WAIT_SLICE_MS } from "./transport/wait.ts";
 
 /** Task message: from now on, function `fnId` is the export that `ref` names. */
 export const DEFINE = 0;
-/** Task message: run a chunk of a job. */
+/** Task message: run chunks of a job. */
 export const RUN = 1;
 /** Task message: no more work, end. */
 export const STOP = 2;
@@ -21,11 +22,15 @@ export const STOP = 2;
 /** `[DEFINE, fnId, ref]` */
 export type DefineMessage = [typeof DEFINE, number, TargetRef];
 /**
- * `[RUN, jobId, chunkIndex, fnId, star, start, items]`: call function `fnId` on each item
- * (spread when `star` is 1); `start` is the input index of the first item (-1 for `apply`),
- * used to name a result that cannot be sent back.
+ * `[RUN, jobId, fnId, star, index, start, items, index, start, items, …]`: for each chunk
+ * (its index in the job, the input index of its first item, its items), call function
+ * `fnId` on each item (spread when `star` is 1). `start` (-1 for `apply`) names a result
+ * that cannot be sent back.
  */
-export type RunMessage = [typeof RUN, number, number, number, 0 | 1, number, unknown[]];
+export type RunMessage = [typeof RUN, number, number, 0 | 1, ...unknown[]];
+/** Where a RUN message's chunks begin, and how many fields each has. */
+export const RUN_CHUNKS_AT = 4;
+export const RUN_CHUNK_FIELDS = 3;
 /** `[STOP]` */
 export type StopMessage = [typeof STOP];
 /** A message on a worker's task ring. */
@@ -37,14 +42,19 @@ export const OK = 0;
 export const FAILED = 1;
 /** Result status: the job was cancelled before the chunk started; no payload. */
 export const SKIPPED = 2;
-/** Result status: the worker's initializer threw (jobId 0); the worker then ends. */
+/** Result status: the worker's initializer threw; `payload` is its {@link ErrorInfo}; the worker then ends. */
 export const START_FAILED = 3;
 
 /**
- * `[workerId, jobId, chunkIndex, status, payload, ms]` on the shared result ring; `ms` is
- * how long the chunk ran (the pool sizes its prefetch by it).
+ * `[workerId, jobId, ms, index, status, payload, index, status, payload, …]` on the shared
+ * result ring: the outcomes of consecutive chunks of one job, in the order they were sent;
+ * `ms` is how long they ran on average (the pool sizes its prefetch by it). A start failure
+ * is `[workerId, 0, 0, -1, START_FAILED, info]`.
  */
-export type ResultMessage = [number, number, number, number, unknown, number?];
+export type ResultMessage = [number, number, number, ...unknown[]];
+/** Where a result message's outcomes begin, and how many fields each has. */
+export const RESULT_OUTCOMES_AT = 3;
+export const RESULT_OUTCOME_FIELDS = 3;
 
 /** What a pool worker process is started with (its Process args). */
 export interface PoolWorkerConfig {
@@ -84,6 +94,24 @@ export function markCancelled(table: Int32Array, jobId: number): void {
 /** Whether job `jobId` was flagged with {@link markCancelled}. */
 export function isCancelled(table: Int32Array, jobId: number): boolean {
   return Atomics.load(table, jobId % CANCELLED_SLOTS) === jobId;
+}
+
+/** Polls between clock reads in {@link pollForRecords}. */
+const POLLS_PER_CLOCK_READ = 64;
+
+/**
+ * Polls `ring` for up to `budgetMs` (without yielding); true as soon as it has a record.
+ * A reply expected within microseconds is caught this way without the cost of going to
+ * sleep and being woken, which dominates a round trip.
+ */
+export function pollForRecords(ring: ByteRing, budgetMs: number): boolean {
+  if (ring.hasRecords()) return true;
+  if (budgetMs <= 0) return false;
+  const until = performance.now() + budgetMs;
+  do {
+    for (let i = 0; i < POLLS_PER_CLOCK_READ; i++) if (ring.hasRecords()) return true;
+  } while (performance.now() < until);
+  return false;
 }
 
 /**

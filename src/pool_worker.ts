@@ -12,6 +12,10 @@ import {
   OK,
   type PoolWorkerConfig,
   type ResultMessage,
+  RESULT_OUTCOME_FIELDS,
+  RESULT_OUTCOMES_AT,
+  RUN_CHUNK_FIELDS,
+  RUN_CHUNKS_AT,
   SKIPPED,
   sendMessage,
   START_FAILED,
@@ -29,6 +33,9 @@ type TaskFunction = (...args: unknown[]) => unknown;
 /** A task function, or why it could not be found. */
 type Resolved = { fn: TaskFunction; error?: undefined } | { fn?: undefined; error: ErrorInfo };
 
+/** Results of short chunks wait this long at most to travel with the next ones. */
+const RESULT_BATCH_MS = 1;
+
 /**
  * Runs one pool worker; the pool starts it as the target of a daemon {@link Process}.
  * @example Usage (what `Pool` does for each worker)
@@ -43,7 +50,7 @@ export async function poolWorkerMain(config: PoolWorkerConfig): Promise<void> {
   const { workerId, maxTasks } = config;
   if (config.initializer) {
     const failure = await runInitializer(config.initializer, config.initargs);
-    if (failure) return send(results, [workerId, 0, 0, START_FAILED, failure]);
+    if (failure) return sendBytes(results, encode([workerId, 0, 0, -1, START_FAILED, failure]));
   }
   const functions = new Map<number, Resolved>();
   let chunksRun = 0;
@@ -55,21 +62,27 @@ export async function poolWorkerMain(config: PoolWorkerConfig): Promise<void> {
       functions.set(message[1], await resolveFunction(message[2]));
       continue;
     }
-    const [, jobId, chunkIndex, fnId, star, start, items] = message;
-    const header = [workerId, jobId, chunkIndex] as const;
-    if (isCancelled(cancelled, jobId)) {
-      await send(results, [...header, SKIPPED, null]);
-    } else {
-      const resolved = functions.get(fnId)!;
-      const started = performance.now();
-      const outcome = resolved.fn ? await runChunk(resolved.fn, star === 1, items) : resolved;
-      const ms = performance.now() - started;
-      const bytes = outcome.error
-        ? encodeMessage([...header, FAILED, outcome.error, ms])
-        : encodeValues(header, outcome.values, start, ms);
-      await sendBytes(results, bytes);
+    const [, jobId, fnId, star] = message;
+    const resolved = functions.get(fnId)!;
+    const batch = new ResultBatch(workerId, jobId);
+    for (let at = RUN_CHUNKS_AT; at < message.length; at += RUN_CHUNK_FIELDS) {
+      const index = message[at] as number;
+      const start = message[at + 1] as number;
+      if (isCancelled(cancelled, jobId)) {
+        batch.add(index, SKIPPED, null, start, 0);
+      } else {
+        const started = performance.now();
+        let outcome = resolved.fn ? runChunk(resolved.fn, star === 1, message[at + 2] as unknown[]) : resolved;
+        if (outcome instanceof Promise) outcome = await outcome;
+        const ms = performance.now() - started;
+        if (outcome.error) batch.add(index, FAILED, outcome.error, start, ms);
+        else batch.add(index, OK, outcome.values, start, ms);
+      }
+      chunksRun++;
+      if (batch.due()) await batch.send(results);
     }
-    if (maxTasks > 0 && ++chunksRun >= maxTasks) return;
+    await batch.send(results);
+    if (maxTasks > 0 && chunksRun >= maxTasks) return;
   }
 }
 
@@ -96,18 +109,38 @@ async function resolveFunction(ref: TargetRef): Promise<Resolved> {
   }
 }
 
-/** Calls `fn` on every item in order (awaiting a returned promise); stops at the first throw. */
-async function runChunk(
-  fn: TaskFunction,
-  star: boolean,
-  items: unknown[],
-): Promise<{ values: unknown[]; error?: undefined } | { values?: undefined; error: ErrorInfo }> {
+type Outcome = { values: unknown[]; error?: undefined } | { values?: undefined; error: ErrorInfo };
+
+/**
+ * Calls `fn` on every item in order and stops at the first throw. Synchronous while the
+ * calls are; from the first call that returns a promise on, it awaits each.
+ */
+function runChunk(fn: TaskFunction, star: boolean, items: unknown[]): Outcome | Promise<Outcome> {
   const values = new Array<unknown>(items.length);
   try {
     for (let i = 0; i < items.length; i++) {
-      let value = star ? fn(...(items[i] as unknown[])) : fn(items[i]);
-      if (isThenable(value)) value = await value;
+      const value = star ? fn(...(items[i] as unknown[])) : fn(items[i]);
+      if (isThenable(value)) return finishAsync(fn, star, items, values, i, value);
       values[i] = value;
+    }
+  } catch (error) {
+    return { error: describeError(error) };
+  }
+  return { values };
+}
+
+async function finishAsync(
+  fn: TaskFunction,
+  star: boolean,
+  items: unknown[],
+  values: unknown[],
+  from: number,
+  pending: PromiseLike<unknown>,
+): Promise<Outcome> {
+  try {
+    values[from] = await pending;
+    for (let i = from + 1; i < items.length; i++) {
+      values[i] = await (star ? fn(...(items[i] as unknown[])) : fn(items[i]));
     }
   } catch (error) {
     return { error: describeError(error) };
@@ -119,12 +152,58 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
-/** Encodes a chunk's values, or, if one cannot cross, a TypeError that names it. */
-function encodeValues(header: readonly [number, number, number], values: unknown[], start: number, ms: number): Uint8Array {
-  try {
-    return encodeMessage([...header, OK, values, ms]);
-  } catch (error) {
-    return encodeMessage([...header, FAILED, describeError(unsendable(values, start) ?? error), ms]);
+/** Outcomes of consecutive chunks of one job, sent together (see {@link ResultMessage}). */
+class ResultBatch {
+  #message: unknown[] = [];
+  /** Input index of each outcome's first item, to name a value that cannot be sent. */
+  #starts: number[] = [];
+  #ms = 0;
+  #since = performance.now();
+
+  constructor(private readonly workerId: number, private readonly jobId: number) {
+    this.#reset();
+  }
+
+  add(index: number, status: number, payload: unknown, start: number, ms: number): void {
+    this.#message.push(index, status, payload);
+    this.#starts.push(start);
+    this.#ms += ms;
+  }
+
+  /** Whether the oldest outcome waited long enough. */
+  due(): boolean {
+    return performance.now() - this.#since >= RESULT_BATCH_MS;
+  }
+
+  async send(ring: ByteRing): Promise<void> {
+    const count = this.#starts.length;
+    if (count === 0) return;
+    this.#message[2] = this.#ms / count;
+    const bytes = this.#encode();
+    this.#reset();
+    await sendBytes(ring, bytes);
+  }
+
+  #reset(): void {
+    this.#message = [this.workerId, this.jobId, 0];
+    this.#starts = [];
+    this.#ms = 0;
+    this.#since = performance.now();
+  }
+
+  /** Encodes the message; a result that cannot cross becomes a TypeError that names it. */
+  #encode(): Uint8Array {
+    try {
+      return encode(this.#message);
+    } catch {
+      const message = this.#message;
+      this.#starts.forEach((start, i) => {
+        const at = RESULT_OUTCOMES_AT + i * RESULT_OUTCOME_FIELDS;
+        const problem = message[at + 1] === OK ? unsendable(message[at + 2] as unknown[], start) : undefined;
+        if (problem) message.splice(at + 1, 2, FAILED, describeError(problem));
+      });
+      return encode(message);
+    }
   }
 }
 
@@ -138,14 +217,6 @@ function unsendable(values: unknown[], start: number): unknown {
     }
   }
   return undefined;
-}
-
-function encodeMessage(message: ResultMessage): Uint8Array {
-  return encode(message);
-}
-
-function send(ring: ByteRing, message: ResultMessage): Promise<void> {
-  return sendBytes(ring, encodeMessage(message));
 }
 
 async function sendBytes(ring: ByteRing, bytes: Uint8Array): Promise<void> {
