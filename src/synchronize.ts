@@ -169,6 +169,9 @@ export class Lock extends SemLockHandle {
 /**
  * A recursive lock (Python's `multiprocessing.RLock`): its owning process may acquire it
  * again and must release it as many times. Robust like {@link Lock}.
+ *
+ * The owner is a whole process: JavaScript has no threads, so two async tasks of one
+ * process both own it at once. To keep the tasks of one process apart, use a {@link Lock}.
  * @example Usage
  * ```ts
  * import { RLock } from "@seed/multiprocessing";

@@ -238,6 +238,26 @@ test("Condition.notify(n) wakes exactly n waiters, oldest first; notifyAll the r
   assert.deepEqual(woken.slice(2).sort(), [2, 3]);
 });
 
+test("Condition.waitSync and waitForSync time out in-thread with the lock held again", () => {
+  const cond = new Condition();
+  assert.equal(cond.acquireSync(), true);
+  assert.equal(cond.waitSync({ timeout: 10 }), false);
+  assert.equal(cond.waitForSync(() => 0, { timeout: 10 }), 0);
+  assert.equal(cond.waitForSync(() => "ready"), "ready", "a true predicate returns without waiting");
+  cond.release();
+});
+
+test("Semaphore.release(n) wakes n waiting tasks", async () => {
+  const sem = new Semaphore(0);
+  const waiters = [0, 1, 2].map(() => sem.acquire({ timeout: 5000 }));
+  sem.release(2);
+  const first = await Promise.race(waiters);
+  assert.equal(first, true);
+  sem.release();
+  assert.deepEqual(await Promise.all(waiters), [true, true, true]);
+  assert.equal(sem.getValue(), 0);
+});
+
 test("Condition.waitFor returns the predicate's value, or its falsy value on timeout", async () => {
   const cond = new Condition();
   let items = 0;
@@ -369,20 +389,44 @@ test("Barrier: abort breaks waiting parties; reset wakes them with BrokenBarrier
   assert.equal(barrier.broken, false);
 });
 
+test("Barrier.waitSync with one party returns 0 at once, and runs the action", () => {
+  let ran = false;
+  const barrier = new Barrier(1, { action: () => (ran = true) });
+  assert.equal(barrier.waitSync(), 0);
+  assert.equal(ran, true);
+});
+
 test("Barrier bad parties is a ValueError", () => {
   assert.throws(() => new Barrier(0), { name: "ValueError", message: /positive integer number of parties, got 0/ });
 });
 
-test("Barrier across processes: each party gets its own index; the action runs once", async () => {
+test("Barrier across processes: each party gets its own index; the creator runs the action once", async () => {
   let actions = 0;
   const barrier = new Barrier(3, { action: () => actions++ });
+  const mine = barrier.wait({ timeout: PROCESS_MS });
+  await until(() => barrier.nWaiting === 1);
+  // The last party to arrive is a child, which has no action: the creator runs it.
   const results = [new Value("i", -1), new Value("i", -1)];
   const others = results.map((result) => startProcess(waitAtBarrierAndReport, [barrier, result]));
   try {
-    const mine = await barrier.wait({ timeout: PROCESS_MS });
+    const index = await mine;
     await Promise.all(others.map((p) => p.join({ timeout: PROCESS_MS })));
-    assert.deepEqual([mine, ...results.map((r) => r.value)].sort(), [0, 1, 2]);
-    assert.equal(actions, 1, "the action ran once, in the creating process");
+    assert.deepEqual([index, ...results.map((r) => r.value)].sort(), [0, 1, 2]);
+    assert.equal(actions, 1);
+  } finally {
+    await Promise.all(others.map(cleanUp));
+  }
+});
+
+test("Barrier whose action lives in a process that is not waiting breaks with a clear message", async () => {
+  const barrier = new Barrier(2, { action: () => {} });
+  const results = [new Value("i", 0), new Value("i", 0)];
+  const others = results.map((result) => startProcess(waitAtBarrierAndReport, [barrier, result]));
+  try {
+    await Promise.all(others.map((p) => p.join({ timeout: PROCESS_MS })));
+    assert.deepEqual(results.map((r) => r.value), [-2, -2], "both parties got BrokenBarrierError");
+    assert.equal(barrier.broken, true);
+    await assert.rejects(barrier.wait({ timeout: 0 }), { name: "BrokenBarrierError" });
   } finally {
     await Promise.all(others.map(cleanUp));
   }

@@ -3,8 +3,8 @@
  * own state word; `notify(n)` hands a notification to the `n` oldest waiters still waiting,
  * so a waiter that timed out (or whose process ended) never swallows one meant for another.
  *
- * Layout (Int32): `[0]` the next ticket, then {@link WAITER_SLOTS} slots of
- * `(state, pid, ticket)`.
+ * Layout (Int32): `[0]` the next ticket, `[1]` how many slots were ever used (notify scans
+ * only those), then {@link WAITER_SLOTS} slots of `(state, pid, ticket)`.
  * @module
  */
 
@@ -15,7 +15,8 @@ import { wake } from "./wait.ts";
 export const WAITER_SLOTS = 256;
 
 const NEXT_TICKET = 0;
-const SLOTS_BASE = 1;
+const HIGH_WATER = 1;
+const SLOTS_BASE = 2;
 const SLOT_INTS = 3;
 const PID = 1;
 const TICKET = 2;
@@ -58,6 +59,7 @@ export class WaiterQueue {
     const words = this.words;
     for (let slot = SLOTS_BASE; slot < words.length; slot += SLOT_INTS) {
       if (!this.#reserve(slot)) continue;
+      raiseHighWater(words, slot + SLOT_INTS);
       Atomics.store(words, slot + PID, currentPid());
       Atomics.store(words, slot + TICKET, Atomics.add(words, NEXT_TICKET, 1));
       Atomics.store(words, slot, WAITING);
@@ -100,12 +102,20 @@ export class WaiterQueue {
   #liveWaitersOldestFirst(): number[] {
     const words = this.words;
     const waiting: number[] = [];
-    for (let slot = SLOTS_BASE; slot < words.length; slot += SLOT_INTS) {
+    const end = Atomics.load(words, HIGH_WATER);
+    for (let slot = SLOTS_BASE; slot < end; slot += SLOT_INTS) {
       if (Atomics.load(words, slot) !== WAITING) continue;
       if (isPidAlive(Atomics.load(words, slot + PID))) waiting.push(slot);
       else Atomics.compareExchange(words, slot, WAITING, FREE);
     }
     // Tickets wrap around after 2^32 waits: compare them as a difference.
     return waiting.sort((a, b) => (words[a + TICKET] - words[b + TICKET]) | 0);
+  }
+}
+
+/** Records that slots up to (not including) index `end` are in use. */
+function raiseHighWater(words: Int32Array, end: number): void {
+  for (let seen = Atomics.load(words, HIGH_WATER); seen < end; seen = Atomics.load(words, HIGH_WATER)) {
+    if (Atomics.compareExchange(words, HIGH_WATER, seen, end) === seen) return;
   }
 }
