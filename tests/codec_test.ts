@@ -341,7 +341,15 @@ describe("codec refusals", () => {
     assert.deepEqual(roundTrip({ ok: true }), { ok: true });
   });
 
-  test("decode refuses bytes that are not in the format", () => {
+  test("decode refuses bytes that are not in the format, or cut short", () => {
     assert.throws(() => decode(new Uint8Array([99, 1])), /cannot decode/);
+    const bytes = encode({ text: "some text", n: 1.5 }).slice();
+    assert.throws(() => decode(bytes.subarray(0, bytes.length - 3)), /cannot decode: the bytes end early/);
+  });
+
+  test("decode ignores bytes after the value (a reused receive buffer)", () => {
+    const receive = new Uint8Array(256).fill(0xee);
+    receive.set(encode({ a: [1, "two"] }));
+    assert.deepEqual(decode(receive), { a: [1, "two"] });
   });
 });
