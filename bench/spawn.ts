@@ -4,8 +4,24 @@
  * @module
  */
 
-import type { BenchCase } from "./lib.ts";
+import { Process } from "../mod.ts";
+import { type BenchCase, LIBRARY, medianMs, sizeFor } from "./lib.ts";
 import { rawSpawnCases } from "./raw/spawn.ts";
+import { trivial } from "./spawn_target.ts";
+import { SIZES, SPAWN } from "./workloads.ts";
 
-/** The library's case (impl `LIBRARY`, workload `SPAWN.startJoin`) goes first. */
-export const cases: BenchCase[] = [...rawSpawnCases];
+async function startJoin(): Promise<void> {
+  const p = new Process({ target: trivial });
+  p.start();
+  await p.join();
+  if (p.exitCode !== 0) throw new Error(`the trivial process ended with exit code ${p.exitCode}`);
+}
+
+const libraryCase: BenchCase = {
+  impl: LIBRARY,
+  run: async (ctx) => ({
+    [SPAWN.startJoin.id]: await medianMs(sizeFor(ctx, SIZES.spawnRuns), startJoin, sizeFor(ctx, SIZES.spawnWarmups)),
+  }),
+};
+
+export const cases: BenchCase[] = [libraryCase, ...rawSpawnCases];

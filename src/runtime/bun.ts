@@ -1,20 +1,45 @@
 /**
  * Bun: children are web workers (2 ms to start, against 15 ms for `node:worker_threads`);
- * they can be unref'd and report their exit code.
+ * they can be unref'd and report their exit code. Bun's global `process` serves exits and
+ * error events; `node:` modules are loaded only when needed (with `require`, which Bun
+ * allows in ES modules), since each costs a new worker milliseconds to load.
  * @module
  */
-import { exitThread, nodeServices } from "./node_process.ts";
 import type { Runtime } from "./types.ts";
-import { inWebWorker, spawnWebWorker, webParentChannel } from "./web_worker.ts";
-import { threadParentChannel } from "./worker_threads.ts";
+import { spawnWebWorker, webParentChannel } from "./web_worker.ts";
 
-declare const Bun: { main: string };
+interface BunProcess {
+  exit(code: number): never;
+  on(event: string, handler: (...args: never[]) => void): void;
+}
+interface NodeFs {
+  readFileSync(path: URL, encoding: "utf8"): string;
+  existsSync(path: URL): boolean;
+}
+declare const Bun: { main: string; isMainThread: boolean };
+declare const require: (id: "node:fs") => NodeFs;
+
+const bunProcess = (globalThis as unknown as { process: BunProcess }).process;
 
 /** The Bun implementation of the runtime interface. */
 export const bunRuntime: Runtime = {
   name: "bun",
   spawn: spawnWebWorker,
-  parentChannel: () => (inWebWorker() ? webParentChannel(exitThread) : threadParentChannel()),
+  parentChannel: () => (Bun.isMainThread ? null : webParentChannel((code) => bunProcess.exit(code))),
   mainModuleUrl: () => new URL(Bun.main, "file:///").href,
-  ...nodeServices,
+  readTextFile: (url) => {
+    try {
+      return require("node:fs").readFileSync(new URL(url), "utf8");
+    } catch {
+      return undefined;
+    }
+  },
+  fileExists: (url) => require("node:fs").existsSync(new URL(url)),
+  cpuCount: () => navigator.hardwareConcurrency,
+  onUncaughtError: (handler) => {
+    bunProcess.on("uncaughtException", handler);
+    bunProcess.on("unhandledRejection", handler);
+  },
+  onIdle: (handler) => bunProcess.on("beforeExit", handler),
+  exitProgram: (code) => bunProcess.exit(code),
 };

@@ -1,7 +1,9 @@
 /**
  * Children on the web `Worker` (Bun; Deno): the fastest to start on both. Bun reports the
  * exit code in a `close` event and can unref a worker; Deno reports neither, so a Deno
- * child's end is its last message, after which it is terminated. No `node:` imports here:
+ * child's end is its last message, after which it is terminated. A child that ends without
+ * a last message (terminated, or killed by a load error) ends with the `close` event (Bun)
+ * or the `error` event (Deno). No `node:` imports here:
  * on Deno they cost a child tens of milliseconds to load.
  * @module
  */
@@ -44,9 +46,9 @@ export function spawnWebWorker(url: URL, options: SpawnOptions): ChildWorker {
     onExit: (handler) => {
       exitHandler = handler;
     },
-    finish: () => {
-      if (!reportsExit) terminate();
-    },
+    // Deno: the child's last message is its end. Bun: its output is already written (a Bun
+    // worker writes to stdout itself) and it is exiting, so the wait for `close` is skipped.
+    finish: () => (reportsExit ? reportExit(null) : terminate()),
     terminate,
     ref: () => worker.ref?.(),
     unref: () => worker.unref?.(),
