@@ -94,15 +94,32 @@ test("a lock rebuilt from its state shares the same memory", () => {
   assert.equal(twin.kind, "rlock");
 });
 
-test("two workers hammering one lock never overlap", async () => {
-  const lock = new SemLock("lock", 1, 1);
+for (const mode of ["hammer", "hammerAsync"]) {
+  test(`two workers hammering one lock (${mode}) never overlap and never stall`, async () => {
+    const lock = new SemLock("lock", 1, 1);
+    const counter = new SharedArrayBuffer(4);
+    const rounds = 20_000;
+    const workers = [0, 1].map(() => startWorker("lock_worker", { lock: lock.toState(), mode, rounds, counter }));
+    try {
+      await Promise.all(workers.map(({ worker }) => nextMessage(worker)));
+      assert.equal(new Int32Array(counter)[0], 2 * rounds);
+      assert.equal(lock.locked(), false);
+    } finally {
+      await Promise.all(workers.map(endWorker));
+    }
+  });
+}
+
+test("a semaphore's permits pass between two hammering workers with none lost", async () => {
+  const sem = new SemLock("semaphore", 1, 1);
   const counter = new SharedArrayBuffer(4);
-  const rounds = 20_000;
-  const workers = [0, 1].map(() => startWorker("lock_worker", { lock: lock.toState(), mode: "hammer", rounds, counter }));
+  const rounds = 10_000;
+  const modes = ["hammer", "hammerAsync"];
+  const workers = modes.map((mode) => startWorker("lock_worker", { lock: sem.toState(), mode, rounds, counter }));
   try {
     await Promise.all(workers.map(({ worker }) => nextMessage(worker)));
     assert.equal(new Int32Array(counter)[0], 2 * rounds);
-    assert.equal(lock.locked(), false);
+    assert.equal(sem.getValue(), 1);
   } finally {
     await Promise.all(workers.map(endWorker));
   }
