@@ -1,0 +1,111 @@
+/**
+ * Scenario 7, `download`: the tutorial's title, multi-process download. Worker processes take
+ * jobs from a `JoinableQueue`, stream each file to `<name>.part`, verify its size and sha256,
+ * and only then give it its name; failed attempts are retried with backoff, and a cut-off
+ * transfer resumes with HTTP Range. The workers report progress through a `Queue`; the parent
+ * draws a bar per worker plus a total (plain lines when stdout is not a terminal) and prints
+ * a summary table. With no URLs it serves its own files from 127.0.0.1.
+ *
+ * ```sh
+ * deno run -A examples/download.ts --workers 3 --out downloads \
+ *   'http://127.0.0.1:8000/a.bin#size=1024&sha256=<64 hex digits>'
+ * ```
+ * @module
+ */
+import process from "node:process";
+import { Empty, isMain, JoinableQueue, Process, Queue } from "../mod.ts";
+import { parseFlags, type ScenarioFlags } from "./_shared.ts";
+import type { WorkerEvent } from "./download/events.ts";
+import type { Job } from "./download/jobs.ts";
+import { downloadOptions, jobsOf, prepareOutDir } from "./download/options.ts";
+import { createProgressView } from "./download/progress.ts";
+import { startDemoServer } from "./download/server.ts";
+import { formatSummary } from "./download/summary.ts";
+import { Tally } from "./download/tally.ts";
+import { downloadWorker, type WorkerSettings } from "./download/worker.ts";
+
+/** The first retry waits this long; each next one twice as long. */
+const BASE_RETRY_DELAY_MS = 100;
+/** An attempt that receives nothing for this long is abandoned (and retried). */
+const STALL_MS = 30_000;
+/** How often the parent looks whether all workers ended while no event comes. */
+const POLL_MS = 100;
+
+/**
+ * Runs the scenario: downloads the URLs of `rest` and `--list` (or the embedded server's
+ * files), and throws, naming each file, when any download failed.
+ */
+export async function main(flags: Pick<ScenarioFlags, "rest" | "extra">): Promise<void> {
+  const options = downloadOptions(flags);
+  const server = options.urls.length === 0 && options.list === undefined ? await startDemoServer() : undefined;
+  try {
+    const jobs = server?.jobs ?? await jobsOf(options);
+    const outDir = await prepareOutDir(options.out);
+    const workerCount = Math.min(options.workers, jobs.length);
+    const source = server ? ` from the embedded server at ${server.origin}` : "";
+    console.log(`downloading ${jobs.length} files with ${workerCount} worker processes${source} into ${outDir}`);
+    const started = performance.now();
+    const settings = { outDir, policy: { retries: options.retries, baseDelayMs: BASE_RETRY_DELAY_MS }, stallMs: STALL_MS };
+    const tally = await downloadAll(jobs, workerCount, settings);
+    console.log(`\n${formatSummary(tally, performance.now() - started)}`);
+    const failed = tally.failed();
+    if (failed.length > 0) {
+      const what = failed.map((file) => `${file.name} (${file.url}): ${file.reason}`).join("; ");
+      throw new Error(`${failed.length} of ${jobs.length} downloads failed: ${what}`);
+    }
+  } finally {
+    await server?.close();
+  }
+}
+
+/** Starts the workers, hands them the jobs, and follows their events until they all ended. */
+async function downloadAll(jobs: Job[], workerCount: number, settings: WorkerSettings): Promise<Tally> {
+  const queue = new JoinableQueue<Job | null>();
+  const events = new Queue<WorkerEvent>();
+  const workers = Array.from({ length: workerCount }, (_, i) =>
+    new Process({ target: downloadWorker, args: [i + 1, queue, events, settings], name: `downloader-${i + 1}` }));
+  for (const worker of workers) worker.start();
+  for (const job of jobs) await queue.put(job);
+  for (const _ of workers) await queue.put(null); // one "no more jobs" per worker
+  const tally = new Tally(jobs, workerCount);
+  const view = createProgressView(tally);
+  try {
+    await followEvents(events, workers, (event) => {
+      tally.apply(event);
+      view.show(event);
+    });
+  } finally {
+    view.finish();
+  }
+  const crashed = workers.filter((worker) => worker.exitCode !== 0);
+  if (crashed.length === 0) await queue.join(); // every job had its taskDone(): resolves at once
+  else tally.failUnfinished(`worker ${crashed.map((w) => `${w.name} (exit code ${w.exitCode})`).join(", ")} ended early`);
+  queue.close();
+  events.close();
+  return tally;
+}
+
+/** Hands each event to `onEvent` until every worker ended and the queue is drained. */
+async function followEvents(events: Queue<WorkerEvent>, workers: Process[], onEvent: (event: WorkerEvent) => void): Promise<void> {
+  let allEnded = false;
+  const ended = Promise.all(workers.map((worker) => worker.join())).then(() => (allEnded = true));
+  for (;;) {
+    try {
+      onEvent(await events.get({ timeout: POLL_MS }));
+    } catch (error) {
+      if (!(error instanceof Empty)) throw error;
+      // A worker's events are all in the queue once it ended, so empty after the end is drained.
+      if (allEnded) break;
+    }
+  }
+  await ended;
+}
+
+if (isMain(import.meta)) {
+  try {
+    await main(parseFlags());
+  } catch (error) {
+    console.error(`download: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}

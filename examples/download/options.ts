@@ -1,0 +1,67 @@
+// The download scenario's command line: URLs, `--list FILE`, `--workers N`, `--out DIR`,
+// `--retries N`; and the output directory it names.
+import { access, constants, mkdir, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ScenarioFlags } from "../_shared.ts";
+import { type Job, jobFromUrl, nameJobs, readUrlList } from "./jobs.ts";
+
+/** What a run is asked to do. */
+export interface DownloadOptions {
+  /** URLs from the command line (expectations in the fragment, see `jobFromUrl`). */
+  urls: string[];
+  /** A file of URLs, one a line. */
+  list?: string;
+  /** Worker processes (default 3). */
+  workers: number;
+  /** Output directory (default: a new temporary directory). */
+  out?: string;
+  /** Retries per file after a failed attempt (default 3). */
+  retries: number;
+}
+
+const KNOWN_FLAGS = ["workers", "out", "list", "retries"];
+
+/** Reads the scenario's flags; throws on an unknown flag or a bad number. */
+export function downloadOptions({ rest, extra }: Pick<ScenarioFlags, "rest" | "extra">): DownloadOptions {
+  for (const name of Object.keys(extra)) {
+    if (!KNOWN_FLAGS.includes(name)) {
+      throw new Error(`unknown flag --${name} (download knows ${KNOWN_FLAGS.map((flag) => `--${flag}`).join(", ")})`);
+    }
+  }
+  return {
+    urls: rest,
+    list: extra.list,
+    workers: count("workers", extra.workers, 3, 1),
+    out: extra.out,
+    retries: count("retries", extra.retries, 3, 0),
+  };
+}
+
+function count(name: string, value: string | undefined, fallback: number, least: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < least || number > 64) {
+    throw new Error(`--${name} takes a whole number from ${least} to 64, got "${value}"`);
+  }
+  return number;
+}
+
+/** The jobs named by the command line and the list file, checked before anything starts. */
+export async function jobsOf(options: DownloadOptions): Promise<Job[]> {
+  const urls = [...options.urls, ...(options.list === undefined ? [] : await readUrlList(options.list))];
+  if (urls.length === 0) throw new Error(`the --list file ${options.list} has no URLs`);
+  return nameJobs(urls.map(jobFromUrl));
+}
+
+/** Creates the output directory (a new temporary one by default) and checks it is writable. */
+export async function prepareOutDir(out: string | undefined): Promise<string> {
+  if (out === undefined) return await mkdtemp(join(tmpdir(), "mp-download-"));
+  try {
+    await mkdir(out, { recursive: true });
+    await access(out, constants.W_OK);
+  } catch (error) {
+    throw new Error(`cannot write to --out ${out}: ${(error as Error).message}`);
+  }
+  return out;
+}
