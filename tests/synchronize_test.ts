@@ -293,6 +293,24 @@ test("Condition: a process blocked in waitSync is woken by notify from another p
   }
 });
 
+test("Condition.notify skips a waiter whose process ended, so the notification reaches a live one", async () => {
+  const cond = new Condition();
+  const waiting = new Event();
+  const waiter = startProcess(notifiedInWait, [cond, waiting, new Value("i", -1)]);
+  try {
+    assert.equal(await waiting.wait({ timeout: PROCESS_MS }), true);
+    await cond.acquire(); // the child waits (it released the lock inside wait)
+    waiter.terminate();
+    await waiter.join({ timeout: PROCESS_MS });
+    const mine = cond.wait({ timeout: 5000 }); // the younger waiter
+    await cond.withLock(() => cond.notify(1));
+    assert.equal(await mine, true, "notified, not timed out");
+    cond.release();
+  } finally {
+    await cleanUp(waiter);
+  }
+});
+
 // --- Event ----------------------------------------------------------------------------------
 
 test("Event: wait returns true once set, false on timeout; clear resets", async () => {
