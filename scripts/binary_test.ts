@@ -1,0 +1,102 @@
+// The standalone binary: builds `mp-demo` into an empty temporary directory and runs every
+// scenario from it there, with no sources around, checking the outputs SCENARIOS.md gives.
+// Needs Bun to build: `npx bun test ./scripts/binary_test.ts` (part of the test command).
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { buildBinary } from "./build_binary.ts";
+
+const CLOCK = ["Run >>> 1", "Run >>> 2", "Run >>> 3", "Run >>> 4", "Run >>> 5", "Ending!"];
+// The daemon scenarios' order leaves half an interval for the child's start: keep 1 s.
+const DAEMON_INTERVAL = 1;
+const RUN_TIMEOUT_MS = 60_000;
+
+interface Run {
+  status: number | null;
+  stdout: string[];
+  stderr: string;
+  elapsed: number;
+  /** Milliseconds from the start to the first time each stdout line appeared. */
+  at: Map<string, number>;
+}
+
+let dir = "";
+let binary = "";
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "mp-demo-"));
+  binary = await buildBinary(join(dir, "mp-demo"));
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the binary with `args` in the temporary directory, which holds only the binary. */
+function run(args: string[]): Promise<Run> {
+  const started = performance.now();
+  const child = spawn(binary, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  const result: Run = { status: null, stdout: [], stderr: "", elapsed: 0, at: new Map() };
+  let partial = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    const lines = (partial + chunk).split("\n");
+    partial = lines.pop()!;
+    for (const line of lines) {
+      result.stdout.push(line);
+      if (!result.at.has(line)) result.at.set(line, performance.now() - started);
+    }
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (result.stderr += chunk));
+  const killer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (status) => {
+      clearTimeout(killer);
+      if (partial) result.stdout.push(partial);
+      result.status = status;
+      result.elapsed = performance.now() - started;
+      resolve(result);
+    });
+  });
+}
+
+function assertSucceeded(result: Run): void {
+  assert.equal(result.status, 0, `exit status 0; stderr:\n${result.stderr}`);
+}
+
+test("the binary's directory holds nothing but the binary", () => {
+  assert.deepEqual(readdirSync(dir), ["mp-demo"]);
+});
+
+test("--help lists the scenarios", async () => {
+  const result = await run(["--help"]);
+  assertSucceeded(result);
+  for (const name of ["clock", "subclass", "no-daemon", "daemon"]) {
+    assert.ok(result.stdout.some((line) => line.startsWith(`  ${name} `)), `${name} is listed`);
+  }
+});
+
+for (const name of ["clock", "subclass"]) {
+  test(`${name}: Run >>> 1 … 5, then Ending!`, async () => {
+    const result = await run([name, "--interval", "0.2"]);
+    assertSucceeded(result);
+    assert.deepEqual(result.stdout, CLOCK);
+  });
+}
+
+test("no-daemon: the program ends after its child's Ending!", async () => {
+  const result = await run(["no-daemon", "--interval", String(DAEMON_INTERVAL)]);
+  assertSucceeded(result);
+  assert.deepEqual(result.stdout, ["Run >>> 1", "Run >>> 2", "ENDING!", "Run >>> 3", "Run >>> 4", "Run >>> 5", "Ending!"]);
+});
+
+test("daemon: the program ends right after ENDING!, status 0", async () => {
+  const result = await run(["daemon", "--interval", String(DAEMON_INTERVAL)]);
+  assertSucceeded(result);
+  assert.deepEqual(result.stdout, ["Run >>> 1", "Run >>> 2", "ENDING!"]);
+  const afterEnding = result.elapsed - result.at.get("ENDING!")!;
+  // The child needed 3 more intervals to finish.
+  assert.ok(afterEnding < 1.5 * DAEMON_INTERVAL * 1000, `exited ${afterEnding.toFixed(0)} ms after ENDING!`);
+});
