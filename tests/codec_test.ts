@@ -207,6 +207,17 @@ describe("codec round trip", () => {
     assert.deepEqual(copy.data, new Uint8Array([7, 8]));
   });
 
+  test("a getter that encodes while its object is being encoded gets its own buffer", () => {
+    const tricky = {
+      before: "b",
+      get inner(): unknown {
+        return decode(encode({ nested: ["n", 1] }).slice());
+      },
+      after: { x: "a" },
+    };
+    assert.deepEqual(roundTrip(tricky), { before: "b", inner: { nested: ["n", 1] }, after: { x: "a" } });
+  });
+
   test("the scratch buffer grows and returned bytes are valid until the next encode", () => {
     const small = encode({ a: 1 }).slice();
     encode(new Uint8Array(5 * 1024 * 1024));

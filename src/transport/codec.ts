@@ -9,13 +9,20 @@
  * `.get("key")` for primitive keys and `.<Map key #2>` / `.<Map value #2>` otherwise, Set
  * items `.<Set item #2>`, an Error's cause `.cause`, a view's buffer `.buffer`.
  *
- * Format (version byte {@link FORMAT_BINARY}, then one value): a tag byte per value.
- * Integers 0..127 are their own tag; short ASCII strings carry their length in the tag;
- * every object gets an index in the order it is first met, and a later occurrence of the
- * same object is written as a reference to it, so shared references and cycles survive.
- * Numbers and typed-array contents are in the platform's byte order (little-endian on every
- * platform the supported runtimes run on), since both ends run on the same machine.
- * @module
+ * Format: a format byte ({@link FORMAT_BINARY}), then one value as a tag byte and its
+ * payload. Integers 0..127 are their own tag; short ASCII strings carry their length in the
+ * tag. A plain object is its key count, its keys, then its values: the decoder recognises a
+ * key sequence it has met before (its "shape") from the bytes alone and builds the object in
+ * one step. Every object gets an index in the order it is first met, and a later occurrence
+ * of the same object is written as a reference to that index, so shared references and
+ * cycles survive. Numbers and typed-array contents are in the platform's byte order
+ * (little-endian wherever these runtimes run), since both ends run on the same machine.
+ *
+ * Semantics kept from structured clone: class instances arrive as plain objects (own
+ * enumerable string keys), symbol keys are dropped, holes stay holes, Errors keep their
+ * built-in class (others arrive as `Error` with their `name`), stack and cause. Not kept:
+ * extra non-index properties of arrays, resizable buffers' maximum length.
+  * @module
  */
 
 import { Buffer } from "node:buffer";
@@ -163,7 +170,7 @@ const INITIAL_SCRATCH = 64 * 1024;
 /** A scratch buffer grown beyond this is dropped before the next message. */
 const MAX_RETAINED_SCRATCH = 4 * 1024 * 1024;
 /** Objects met are found by a linear scan up to this many, then through a Map. */
-const LINEAR_SEEN_LIMIT = 16;
+const LINEAR_SEEN_LIMIT = 32;
 /** Strings shorter than this are written char by char; longer ones by TextEncoder. */
 const SHORT_STRING = 64;
 
@@ -175,8 +182,8 @@ const bigint64Bytes = new Uint8Array(bigint64.buffer);
 
 /**
  * The objects met so far in the message being encoded, by index in order of meeting, with
- * where their tag was written. Found by a linear scan while few (tree-shaped data costs
- * almost nothing), then through a Map.
+ * where their tag was written. Found by a linear scan while few (small messages pay almost
+ * nothing for tracking), then through a Map.
  */
 class SeenObjects {
   private list: (object | undefined)[] = [];
@@ -220,7 +227,7 @@ let encoding = false;
 let seen = new SeenObjects();
 
 /** Thrown inside the encoder when a value cannot cross; encode() then finds its path. */
-const UNCLONEABLE = { reason: "" };
+const UNCLONEABLE = Symbol("uncloneable");
 
 /**
  * Encodes `value` into bytes that {@link decode} turns back into a copy of it, with
@@ -675,20 +682,23 @@ const CHAR_BY_CHAR_MAX = 8;
  * missing, TextDecoder is used.
  */
 type SliceToString = (this: Uint8Array, start: number, end: number) => string;
-const latin1Slice = bufferMethod("latin1Slice", "\x7f");
-const utf8Slice = bufferMethod("utf8Slice", "\u00e9");
+const latin1Slice = bufferMethod("latin1Slice", "ascii~\x7f");
+const utf8Slice = bufferMethod("utf8Slice", "utf-8 \u00e9\u65e5\u{1f600}");
 
+/** Buffer.prototype[name] if it decodes `sample` from a range of a shared Uint8Array. */
 function bufferMethod(name: string, sample: string): SliceToString | undefined {
   const method = (Buffer.prototype as unknown as Record<string, unknown>)[name];
   if (typeof method !== "function") return undefined;
+  const encoded = textEncoder.encode(sample);
+  const bytes = new Uint8Array(new SharedArrayBuffer(encoded.length + 4));
+  bytes.set(encoded, 2);
   try {
-    const bytes = new Uint8Array(new SharedArrayBuffer(8));
-    bytes.set(textEncoder.encode(`a${sample}`), 2);
-    return method.call(bytes, 2, 2 + textEncoder.encode(`a${sample}`).length) === `a${sample}` ? method as SliceToString : undefined;
+    return method.call(bytes, 2, 2 + encoded.length) === sample ? method as SliceToString : undefined;
   } catch {
     return undefined;
   }
 }
+
 const KEY_CACHE_SIZE = 4096;
 const KEY_CACHE_MAX_LENGTH = 24;
 /** Recently decoded object keys by a hash of their bytes: repeated keys reuse one string. */
