@@ -12,6 +12,7 @@
 
 import { ValueError } from "./errors.ts";
 import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
+import { peekRebuildState, rebuildWith, takeRebuildState } from "./rebuild.ts";
 import { Lock, reviveLock, RLock } from "./synchronize.ts";
 
 /** The typed array through which each typecode's elements are viewed. */
@@ -91,24 +92,6 @@ export interface SharedState {
 
 const ATOMIC_TYPECODES: ReadonlySet<Typecode> = new Set(["b", "B", "h", "H", "i", "I", "l", "L", "q", "Q"]);
 
-// How a handle is rebuilt in another process: the constructor adopts this state.
-let rebuilding: SharedState | undefined;
-
-function rebuild<T>(state: unknown, make: () => T): T {
-  rebuilding = state as SharedState;
-  try {
-    return make();
-  } finally {
-    rebuilding = undefined;
-  }
-}
-
-function takeRebuildState(): SharedState | undefined {
-  const state = rebuilding;
-  rebuilding = undefined;
-  return state;
-}
-
 function checkTypecode(typecode: unknown): Typecode {
   if (typeof typecode === "string" && Object.hasOwn(ARRAY_TYPES, typecode)) return typecode as Typecode;
   throw new TypeError(
@@ -169,7 +152,7 @@ export class RawValue<C extends Typecode = Typecode> implements Shareable {
    * @throws {TypeError} for an unknown typecode or a value of the wrong type.
    */
   constructor(typecode: C, init?: InputOf<C>) {
-    const state = takeRebuildState();
+    const state = takeRebuildState<SharedState>();
     this.typecode = checkTypecode(state?.typecode ?? typecode) as C;
     this.#cell = state ? viewOf(this.typecode, state.buffer) : newView(this.typecode, 1);
     this.#atomic = ATOMIC_TYPECODES.has(this.typecode);
@@ -222,7 +205,7 @@ export class Value<C extends Typecode = Typecode> extends RawValue<C> {
    * @throws {TypeError} for an unknown typecode, a value of the wrong type, or a bad lock.
    */
   constructor(typecode: C, init?: InputOf<C>, options: SynchronizedOptions = {}) {
-    const state = rebuilding;
+    const state = peekRebuildState<SharedState>();
     super(typecode, init);
     this.#lock = state ? state.lock && reviveLock(state.lock) : lockFrom(options.lock);
   }
@@ -266,7 +249,7 @@ export class RawArray<C extends Typecode = Typecode> implements Shareable {
    * @throws {ValueError} for a length that is not a non-negative integer.
    */
   constructor(typecode: C, sizeOrValues: number | Iterable<InputOf<C>>) {
-    const state = takeRebuildState();
+    const state = takeRebuildState<SharedState>();
     this.typecode = checkTypecode(state?.typecode ?? typecode) as C;
     if (state) {
       this.array = viewOf(this.typecode, state.buffer);
@@ -321,7 +304,7 @@ export class SharedArray<C extends Typecode = Typecode> extends RawArray<C> {
    * @param options `lock`: true (default, a new Lock), false (none), or the Lock/RLock to use.
    */
   constructor(typecode: C, sizeOrValues: number | Iterable<InputOf<C>>, options: SynchronizedOptions = {}) {
-    const state = rebuilding;
+    const state = peekRebuildState<SharedState>();
     super(typecode, sizeOrValues);
     this.#lock = state ? state.lock && reviveLock(state.lock) : lockFrom(options.lock);
   }
@@ -341,7 +324,7 @@ export class SharedArray<C extends Typecode = Typecode> extends RawArray<C> {
   }
 }
 
-registerHandleKind("RawValue", (state) => rebuild(state, () => new RawValue("i")));
-registerHandleKind("Value", (state) => rebuild(state, () => new Value("i")));
-registerHandleKind("RawArray", (state) => rebuild(state, () => new RawArray("i", 0)));
-registerHandleKind("SharedArray", (state) => rebuild(state, () => new SharedArray("i", 0)));
+registerHandleKind("RawValue", (state) => rebuildWith(state, () => new RawValue("i")));
+registerHandleKind("Value", (state) => rebuildWith(state, () => new Value("i")));
+registerHandleKind("RawArray", (state) => rebuildWith(state, () => new RawArray("i", 0)));
+registerHandleKind("SharedArray", (state) => rebuildWith(state, () => new SharedArray("i", 0)));

@@ -11,6 +11,7 @@
 
 import { BrokenBarrierError, ValueError } from "./errors.ts";
 import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
+import { rebuildWith, takeRebuildState } from "./rebuild.ts";
 import { type Blocking, runAsync, runSync } from "./transport/blocking.ts";
 import { currentPid, isPidAlive } from "./transport/liveness.ts";
 import { SEM_VALUE_MAX, SemLock, type SemLockKind, type SemLockState } from "./transport/semlock.ts";
@@ -40,25 +41,6 @@ export interface WaitOptions {
 
 /** Options of a blocking `waitSync()` (children only: it blocks the thread). */
 export type WaitSyncOptions = Omit<WaitOptions, "signal">;
-
-// How a handle is rebuilt in another process: the constructor adopts the state handed
-// over here instead of allocating new shared memory.
-let rebuilding: unknown;
-
-function rebuild<T>(state: unknown, make: () => T): T {
-  rebuilding = state;
-  try {
-    return make();
-  } finally {
-    rebuilding = undefined;
-  }
-}
-
-function takeRebuildState<S>(): S | undefined {
-  const state = rebuilding as S | undefined;
-  rebuilding = undefined;
-  return state;
-}
 
 /**
  * What Lock, RLock, Semaphore and BoundedSemaphore share (Python's `SemLock` class).
@@ -433,7 +415,7 @@ function* reacquire(core: SemLock, depth: number): Blocking<void> {
  * ```
  */
 export function reviveLock(description: HandleDescription): Lock | RLock {
-  return rebuild(description.state, () => description.kind === "RLock" ? new RLock() : new Lock());
+  return rebuildWith(description.state, () => description.kind === "RLock" ? new RLock() : new Lock());
 }
 
 /**
@@ -786,10 +768,10 @@ export class Barrier implements Shareable {
   }
 }
 
-registerHandleKind("Lock", (state) => rebuild(state, () => new Lock()));
-registerHandleKind("RLock", (state) => rebuild(state, () => new RLock()));
-registerHandleKind("Semaphore", (state) => rebuild(state, () => new Semaphore()));
-registerHandleKind("BoundedSemaphore", (state) => rebuild(state, () => new BoundedSemaphore()));
-registerHandleKind("Condition", (state) => rebuild(state, () => new Condition()));
-registerHandleKind("Event", (state) => rebuild(state, () => new Event()));
-registerHandleKind("Barrier", (state) => rebuild(state, () => new Barrier(1)));
+registerHandleKind("Lock", (state) => rebuildWith(state, () => new Lock()));
+registerHandleKind("RLock", (state) => rebuildWith(state, () => new RLock()));
+registerHandleKind("Semaphore", (state) => rebuildWith(state, () => new Semaphore()));
+registerHandleKind("BoundedSemaphore", (state) => rebuildWith(state, () => new BoundedSemaphore()));
+registerHandleKind("Condition", (state) => rebuildWith(state, () => new Condition()));
+registerHandleKind("Event", (state) => rebuildWith(state, () => new Event()));
+registerHandleKind("Barrier", (state) => rebuildWith(state, () => new Barrier(1)));
