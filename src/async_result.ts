@@ -105,6 +105,10 @@ export class AsyncResult<T> {
   /** Waits as the options say; true when the result is ready. */
   async #waitReady({ timeout, signal }: WaitOptions): Promise<boolean> {
     if (this.#outcome) return true;
+    if (timeout === undefined && !signal) {
+      await this.#settled;
+      return true;
+    }
     signal?.throwIfAborted();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const waits: Promise<void>[] = [this.#settled];

@@ -27,7 +27,7 @@ import {
   FAILED,
   markCancelled,
   OK,
-  pollForRecords,
+  BriefPoll,
   type PoolWorkerConfig,
   type ResultMessage,
   RESULT_OUTCOME_FIELDS,
@@ -184,6 +184,7 @@ export class Pool {
   #collecting = false;
   /** A moving average of how long chunks ran lately, in ms. */
   #recentChunkMs = Infinity;
+  readonly #resultPoll = new BriefPoll(RESULT_POLL_MS);
   #jobCount = 0;
   #workerCount = 0;
 
@@ -663,8 +664,9 @@ export class Pool {
     const results = this.#results;
     try {
       while (this.#inFlight > 0) {
-        if (this.#recentChunkMs < QUICK_CHUNK_MS) pollForRecords(results, RESULT_POLL_MS);
+        const began = this.#recentChunkMs < QUICK_CHUNK_MS ? this.#resultPoll.begin(results) : 0;
         const bytes = results.tryReadNow() ?? await results.read(Infinity, undefined, this.#stopReading);
+        if (began) this.#resultPoll.end(began);
         if (bytes) {
           this.#onResult(decode<ResultMessage>(bytes));
           continue;

@@ -96,22 +96,39 @@ export function isCancelled(table: Int32Array, jobId: number): boolean {
   return Atomics.load(table, jobId % CANCELLED_SLOTS) === jobId;
 }
 
-/** Polls between clock reads in {@link pollForRecords}. */
+/** Polls between clock reads in {@link BriefPoll}. */
 const POLLS_PER_CLOCK_READ = 64;
 
 /**
- * Polls `ring` for up to `budgetMs` (without yielding); true as soon as it has a record.
- * A reply expected within microseconds is caught this way without the cost of going to
- * sleep and being woken, which dominates a round trip.
+ * Polls a ring for a short while before its reader goes to sleep, as long as that pays.
+ * A message that comes within microseconds (the next `apply` of a loop, its reply) is then
+ * caught without going to sleep and being woken, which dominates a round trip. When the
+ * last wait was longer than the budget (idle, or a busy machine where polling only steals
+ * the CPU from the thread we wait for), the next wait sleeps at once.
  */
-export function pollForRecords(ring: ByteRing, budgetMs: number): boolean {
-  if (ring.hasRecords()) return true;
-  if (budgetMs <= 0) return false;
-  const until = performance.now() + budgetMs;
-  do {
-    for (let i = 0; i < POLLS_PER_CLOCK_READ; i++) if (ring.hasRecords()) return true;
-  } while (performance.now() < until);
-  return false;
+export class BriefPoll {
+  #worthIt = true;
+
+  constructor(
+    /** Longest poll, in ms. */
+    readonly budgetMs: number,
+  ) {}
+
+  /** Polls `ring` (if the last wait was short) until it has a record or the budget is spent; returns when the wait began. */
+  begin(ring: ByteRing): number {
+    const began = performance.now();
+    if (!this.#worthIt || ring.hasRecords()) return began;
+    const until = began + this.budgetMs;
+    do {
+      for (let i = 0; i < POLLS_PER_CLOCK_READ; i++) if (ring.hasRecords()) return began;
+    } while (performance.now() < until);
+    return began;
+  }
+
+  /** The wait that began at `began` is over. */
+  end(began: number): void {
+    this.#worthIt = performance.now() - began <= this.budgetMs;
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   FAILED,
   isCancelled,
   OK,
+  BriefPoll,
   type PoolWorkerConfig,
   type ResultMessage,
   RESULT_OUTCOME_FIELDS,
@@ -33,6 +34,8 @@ type TaskFunction = (...args: unknown[]) => unknown;
 /** A task function, or why it could not be found. */
 type Resolved = { fn: TaskFunction; error?: undefined } | { fn?: undefined; error: ErrorInfo };
 
+const IDLE_POLL_MS = Number(globalThis.process?.env?.IDLE_POLL ?? 0.05);
+
 /** Results of short chunks wait this long at most to travel with the next ones. */
 const RESULT_BATCH_MS = 1;
 
@@ -53,10 +56,13 @@ export async function poolWorkerMain(config: PoolWorkerConfig): Promise<void> {
     if (failure) return sendBytes(results, encode([workerId, 0, 0, -1, START_FAILED, failure]));
   }
   const functions = new Map<number, Resolved>();
+  const idlePoll = new BriefPoll(IDLE_POLL_MS);
   let chunksRun = 0;
   for (;;) {
     // Blocking here is what Python's worker does; the parent's event loop never waits on us.
+    const began = idlePoll.begin(tasks);
     const message = decode<TaskMessage>(tasks.tryReadNow() ?? tasks.readSync(Infinity)!);
+    idlePoll.end(began);
     if (message[0] === STOP) return;
     if (message[0] === DEFINE) {
       functions.set(message[1], await resolveFunction(message[2]));

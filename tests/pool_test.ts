@@ -268,7 +268,8 @@ test("values that cannot cross fail with a TypeError naming them, and the pool g
 test("functions must be exported and named", async () => {
   await withPool({ processes: 1 }, async (pool) => {
     assert.throws(() => pool.applyAsync((x: number) => x, [1]), { name: "TypeError", message: /no usable name/ });
-    await assert.rejects(pool.apply(notExported), /cannot find the process target "hidden"/);
+    const module = new URL(`./fixtures/pool_tasks${import.meta.url.slice(import.meta.url.lastIndexOf("."))}`, import.meta.url);
+    await assert.rejects(pool.apply(notExported, [], { module }), /cannot find the process target "hidden"/);
   });
 });
 
