@@ -1,0 +1,424 @@
+/**
+ * Python's `multiprocessing.Pipe` and `Connection`: two ends that exchange whole messages,
+ * each end usable from every process that holds it (pass it in a Process's `args`).
+ *
+ * How Python's parts map here: each direction of a pipe is a shared-memory {@link ByteRing}
+ * (one message = one ring item, so messages are never merged or split); what an end sends is
+ * written at once, or by a per-handle {@link Feeder} when the ring is full, so `send()` never
+ * blocks; the file descriptors' reference count is a {@link HolderRegistry} per end, which
+ * tells a reader when every handle of the other end is closed or gone (end-of-file).
+ * @module
+ */
+
+import { EOFError, TimeoutError, ValueError } from "./errors.ts";
+import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
+import { decode, encode } from "./transport/codec.ts";
+import { Feeder } from "./transport/feeder.ts";
+import { HolderRegistry } from "./transport/holders.ts";
+import { currentPid } from "./transport/liveness.ts";
+import { ByteRing, type RingState } from "./transport/ring.ts";
+import { runAsync, runSync, type Steps } from "./transport/steps.ts";
+import { deadlineFrom, remaining, wake } from "./transport/wait.ts";
+
+/** Options of a blocking `recv()`. */
+export interface RecvOptions {
+  /** Give up after this many milliseconds with a `TimeoutError` (negative acts as 0). Default: wait forever. */
+  timeout?: number;
+  /** Abort the wait; the promise rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/** Options of a blocking `recvBytes()`. */
+export interface RecvBytesOptions extends RecvOptions {
+  /** Longest message accepted, in bytes; a longer one is discarded with an `Error`. Default: any. */
+  maxLength?: number;
+}
+
+/** Options of `recvSync()` (children: it blocks the thread). */
+export type RecvSyncOptions = Omit<RecvOptions, "signal">;
+
+/** Options of `recvBytesSync()` (children: it blocks the thread). */
+export type RecvBytesSyncOptions = Omit<RecvBytesOptions, "signal">;
+
+/** Bytes of each direction's ring: larger messages stream through it. */
+const PIPE_RING_BYTES = 1 << 18;
+
+/**
+ * A doorbell for one direction, rung after each message written and when the writing end
+ * closes: `poll()` sleeps on it, since looking at a ring must not take its message.
+ * Layout (Int32): `[RINGS]` a counter, `[WAITERS]` sleepers (the ringer skips `notify` at 0).
+ */
+const RINGS = 0;
+const WAITERS = 1;
+
+/** One direction of a pipe as it travels: its ring and its doorbell. */
+interface ChannelState {
+  ring: RingState;
+  bell: SharedArrayBuffer;
+}
+
+/** One direction of a pipe in this process. */
+class Channel {
+  readonly ring: ByteRing;
+  readonly bell: Int32Array;
+
+  constructor(state?: ChannelState) {
+    this.ring = state ? ByteRing.fromState(state.ring) : new ByteRing(PIPE_RING_BYTES);
+    this.bell = new Int32Array(state?.bell ?? new SharedArrayBuffer(2 * 4));
+  }
+
+  toState(): ChannelState {
+    return { ring: this.ring.toState(), bell: this.bell.buffer as SharedArrayBuffer };
+  }
+
+  /** Wakes whoever waits on this direction (readers and pollers) to re-check. */
+  ringBell(): void {
+    Atomics.add(this.bell, RINGS, 1);
+    if (Atomics.load(this.bell, WAITERS) > 0) wake(this.bell, RINGS);
+  }
+}
+
+/** Everything another process needs to rebuild a {@link Connection}. */
+interface ConnectionState {
+  /** The direction this end reads (absent on a send-only end). */
+  inbound?: ChannelState;
+  /** The direction this end writes (absent on a receive-only end). */
+  outbound?: ChannelState;
+  /** The holders of this end and of the other end. */
+  own: SharedArrayBuffer;
+  peer: SharedArrayBuffer;
+  /** The holder slot registered for the travelling handle, and the pid that holds it. */
+  slot: number;
+  sender: number;
+}
+
+/** Lets {@link Pipe} and the reviver build connections; nobody else can. */
+const BUILD = Symbol("Connection.build");
+
+/**
+ * One end of a {@link Pipe} (Python's `multiprocessing.connection.Connection`). Sends and
+ * receives whole messages: values (`send`/`recv`, structured-clone semantics) or raw bytes
+ * (`sendBytes`/`recvBytes`). Closing a handle closes it in this process only; the other end
+ * sees end-of-file (`EOFError`) once every handle of this end is closed, or belongs to a
+ * process that ended, and every message sent is received.
+ * @example Usage
+ * ```ts
+ * import { isMain, Pipe, Process, type Connection } from "@seed/multiprocessing";
+ *
+ * export function shout(conn: Connection<string>): void {
+ *   conn.send(conn.recvSync().toUpperCase());
+ *   conn.close();
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   const [here, there] = Pipe<string>();
+ *   const p = new Process({ target: shout, args: [there] });
+ *   p.start();
+ *   there.close(); // the child holds its own handle
+ *   here.send("hello");
+ *   console.log(await here.recv()); // "HELLO"
+ *   await p.join();
+ * }
+ * ```
+ */
+export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisposable {
+  readonly #inbound: Channel | undefined;
+  readonly #outbound: Channel | undefined;
+  readonly #feeder: Feeder | undefined;
+  readonly #own: HolderRegistry;
+  readonly #peer: HolderRegistry;
+  readonly #slot: number;
+  #closed = false;
+  #bellAfterFlush = false;
+  /** A blocked receive gives up when this turns true (see `#nothingReceived`). */
+  readonly #stopWaiting = (): boolean => this.#closed || !this.#peer.anyOpen();
+
+  /** Connections are made by {@link Pipe} (and rebuilt when passed to a process). */
+  constructor(build: symbol, description: unknown) {
+    if (build !== BUILD) throw new TypeError("connections are made by Pipe(), not by new Connection()");
+    const state = description as ConnectionState;
+    this.#inbound = state.inbound && new Channel(state.inbound);
+    this.#outbound = state.outbound && new Channel(state.outbound);
+    this.#feeder = this.#outbound && new Feeder(this.#outbound.ring);
+    this.#own = new HolderRegistry(state.own);
+    this.#peer = new HolderRegistry(state.peer);
+    this.#slot = this.#own.takeOver(state.slot, state.sender);
+  }
+
+  /** True once {@link close} was called on this handle. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** True when this end can receive (false for the sending end of `Pipe(false)`). */
+  get readable(): boolean {
+    return this.#inbound !== undefined;
+  }
+
+  /** True when this end can send (false for the receiving end of `Pipe(false)`). */
+  get writable(): boolean {
+    return this.#outbound !== undefined;
+  }
+
+  /**
+   * Sends `obj` (any structured-clonable value) as one message. Never waits: what does not
+   * fit in the pipe yet is written in order as the other end reads.
+   * @throws {TypeError} naming the path (`obj.…`) of a value that cannot be copied; nothing is sent.
+   * @throws {Error} "handle is closed", "connection is read-only", or "broken pipe" when
+   * every handle of the other end is closed.
+   */
+  send(obj: T): void {
+    const outbound = this.#writableChannel();
+    this.#write(outbound, encode(obj, "obj"));
+  }
+
+  /**
+   * Sends `size` bytes of `buf` from byte `offset` (default: all of it from 0) as one message.
+   * @throws {ValueError} "offset is negative", "buffer length < offset", "size is negative" or
+   * "buffer length < offset + size"; nothing is sent.
+   * @throws {TypeError} when `buf` is not an ArrayBuffer, SharedArrayBuffer or a view of one.
+   * @throws {Error} as {@link send}.
+   */
+  sendBytes(buf: ArrayBufferView | ArrayBufferLike, offset = 0, size?: number): void {
+    const outbound = this.#writableChannel();
+    const bytes = bytesOf(buf);
+    checkInteger("offset", offset);
+    if (offset < 0) throw new ValueError("offset is negative");
+    if (bytes.length < offset) throw new ValueError("buffer length < offset");
+    if (size === undefined) size = bytes.length - offset;
+    checkInteger("size", size);
+    if (size < 0) throw new ValueError("size is negative");
+    if (offset + size > bytes.length) throw new ValueError("buffer length < offset + size");
+    this.#write(outbound, bytes.subarray(offset, offset + size));
+  }
+
+  /**
+   * Receives the next message as a value.
+   * @throws {EOFError} when the other end is closed (or its holders ended) and nothing is left.
+   * @throws {TimeoutError} when no message came within `timeout`.
+   * @throws {Error} "handle is closed" (also when closed while waiting), "connection is write-only".
+   */
+  async recv(options: RecvOptions = {}): Promise<T> {
+    return decode<T>(await this.#receive(options));
+  }
+
+  /** As {@link recv}, blocking the thread (for children). */
+  recvSync(options: RecvSyncOptions = {}): T {
+    return decode<T>(this.#receiveSync(options));
+  }
+
+  /**
+   * Receives the next message as bytes (a message sent with `send()` arrives encoded).
+   * @throws {Error} "bad message length" when the message is longer than `maxLength`: it is
+   * discarded and the connection stays usable.
+   * @throws {ValueError} "negative maxLength".
+   * @throws as {@link recv}.
+   */
+  async recvBytes(options: RecvBytesOptions = {}): Promise<Uint8Array> {
+    this.#readableChannel();
+    const maxLength = checkMaxLength(options.maxLength);
+    return checkLength(await this.#receive(options), maxLength);
+  }
+
+  /** As {@link recvBytes}, blocking the thread (for children). */
+  recvBytesSync(options: RecvBytesSyncOptions = {}): Uint8Array {
+    this.#readableChannel();
+    const maxLength = checkMaxLength(options.maxLength);
+    return checkLength(this.#receiveSync(options), maxLength);
+  }
+
+  /**
+   * Whether a message (even an empty one) is waiting, waiting up to `timeout` ms for one
+   * (`null`: no limit). Never takes the message. Also true at end-of-file, as in Python,
+   * so that the next receive reports it.
+   * @throws {Error} "handle is closed", "connection is write-only".
+   */
+  poll(timeout: number | null = 0): Promise<boolean> {
+    try {
+      return runAsync(this.#pollSteps(this.#readableChannel(), deadlineFrom(timeout ?? undefined)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** As {@link poll}, blocking the thread (for children). */
+  pollSync(timeout: number | null = 0): boolean {
+    return runSync(this.#pollSteps(this.#readableChannel(), deadlineFrom(timeout ?? undefined)));
+  }
+
+  /**
+   * Closes this handle in this process (others' handles of the same end stay open). Messages
+   * it sent are still delivered; a receive waiting on it ends with "handle is closed".
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#inbound) {
+      this.#inbound.ring.wakeReaders();
+      this.#inbound.ringBell();
+    }
+    const leave = () => {
+      this.#own.leave(this.#slot);
+      this.#outbound?.ring.wakeReaders(); // readers of the other end re-check for end-of-file
+      this.#outbound?.ringBell();
+    };
+    if (this.#feeder) this.#feeder.flushed().then(leave);
+    else leave();
+  }
+
+  /** Closes this handle at the end of a `using` block, like Python's `with`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** Closes this handle at the end of an `await using` block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    return Promise.resolve();
+  }
+
+  /**
+   * Describes this end for another process (see `src/handles.ts`).
+   * @throws {Error} "handle is closed".
+   */
+  [HANDLE](): HandleDescription {
+    this.#checkOpen();
+    const state: ConnectionState = {
+      inbound: this.#inbound?.toState(),
+      outbound: this.#outbound?.toState(),
+      own: this.#own.buffer,
+      peer: this.#peer.buffer,
+      slot: this.#own.join(), // held in this process's pid until the receiver takes it over
+      sender: currentPid(),
+    };
+    return { kind: "Connection", state };
+  }
+
+  #write(outbound: Channel, bytes: Uint8Array): void {
+    if (!this.#peer.anyOpen()) throw new Error("broken pipe: every handle of the other end is closed");
+    const feeder = this.#feeder!;
+    outbound.ring.tryReserve(Infinity);
+    feeder.push(bytes);
+    if (feeder.pending === 0) outbound.ringBell();
+    else if (!this.#bellAfterFlush) {
+      this.#bellAfterFlush = true;
+      feeder.flushed().then(() => {
+        this.#bellAfterFlush = false;
+        outbound.ringBell();
+      });
+    }
+  }
+
+  async #receive({ timeout, signal }: RecvOptions): Promise<Uint8Array> {
+    const { ring } = this.#readableChannel();
+    signal?.throwIfAborted();
+    const deadline = deadlineFrom(timeout);
+    const bytes = ring.tryReadNow() ?? await ring.read(deadline, signal, this.#stopWaiting);
+    return bytes ?? this.#nothingReceived(ring, timeout);
+  }
+
+  #receiveSync({ timeout }: RecvSyncOptions): Uint8Array {
+    const { ring } = this.#readableChannel();
+    const bytes = ring.tryReadNow() ?? ring.readSync(deadlineFrom(timeout), this.#stopWaiting);
+    return bytes ?? this.#nothingReceived(ring, timeout);
+  }
+
+  /** Why a receive got no message: this handle closed, end-of-file, or the timeout. */
+  #nothingReceived(ring: ByteRing, timeout: number | undefined): never {
+    this.#checkOpen();
+    if (!this.#peer.anyOpen() && !ring.hasRecords()) {
+      throw new EOFError("the other end of the pipe is closed and every message was received");
+    }
+    throw new TimeoutError(`no message came within ${timeout} ms`);
+  }
+
+  *#pollSteps(inbound: Channel, deadline: number): Steps<boolean> {
+    for (;;) {
+      const seen = Atomics.load(inbound.bell, RINGS);
+      this.#checkOpen();
+      if (inbound.ring.hasRecords() || !this.#peer.anyOpen()) return true;
+      const timeoutMs = remaining(deadline);
+      if (timeoutMs === 0) return false;
+      yield { cell: inbound.bell, index: RINGS, seen, timeoutMs, interruptible: false, waiters: WAITERS };
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error("handle is closed");
+  }
+
+  #readableChannel(): Channel {
+    this.#checkOpen();
+    if (!this.#inbound) throw new Error("connection is write-only");
+    return this.#inbound;
+  }
+
+  #writableChannel(): Channel {
+    this.#checkOpen();
+    if (!this.#outbound) throw new Error("connection is read-only");
+    return this.#outbound;
+  }
+}
+
+/**
+ * A pair of connected ends (Python's `multiprocessing.Pipe`). Duplex by default: each end
+ * sends what the other receives. With `duplex = false`, the first end only receives and
+ * the second only sends.
+ * @example Usage
+ * ```ts
+ * import { Pipe } from "@seed/multiprocessing";
+ * const [receiver, sender] = Pipe<number[]>(false);
+ * sender.send([1, 2, 3]);
+ * console.log(await receiver.poll()); // true
+ * console.log(await receiver.recv()); // [1, 2, 3]
+ * ```
+ */
+export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
+  const toFirst = new Channel();
+  const toSecond = duplex ? new Channel() : undefined;
+  const holders = [new HolderRegistry(), new HolderRegistry()];
+  const end = (own: number, inbound?: Channel, outbound?: Channel): Connection<T> =>
+    new Connection<T>(BUILD, {
+      inbound: inbound?.toState(),
+      outbound: outbound?.toState(),
+      own: holders[own].buffer,
+      peer: holders[1 - own].buffer,
+      slot: holders[own].join(),
+      sender: currentPid(),
+    });
+  return [end(0, toFirst, toSecond), end(1, toSecond, toFirst)];
+}
+
+/** A byte view of what `sendBytes` accepts. */
+function bytesOf(buf: ArrayBufferView | ArrayBufferLike): Uint8Array {
+  if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (buf instanceof ArrayBuffer || buf instanceof SharedArrayBuffer) return new Uint8Array(buf);
+  throw new TypeError(`sendBytes() needs an ArrayBuffer, a SharedArrayBuffer or a view of one, got ${describe(buf)}`);
+}
+
+function describe(value: unknown): string {
+  return value === null ? "null" : typeof value === "object" ? value.constructor?.name ?? "an object" : typeof value;
+}
+
+function checkInteger(name: string, value: number): void {
+  if (!Number.isInteger(value)) throw new TypeError(`${name} must be an integer number of bytes, got ${String(value)}`);
+}
+
+function checkMaxLength(maxLength: number | undefined): number {
+  if (maxLength === undefined) return Infinity;
+  if (typeof maxLength !== "number" || Number.isNaN(maxLength)) {
+    throw new TypeError(`maxLength must be a number of bytes, got ${String(maxLength)}`);
+  }
+  if (maxLength < 0) throw new ValueError("negative maxLength");
+  return maxLength;
+}
+
+/** Refuses (and so discards) a message longer than `maxLength`. */
+function checkLength(bytes: Uint8Array, maxLength: number): Uint8Array {
+  if (bytes.length > maxLength) {
+    throw new Error(`bad message length: the message of ${bytes.length} bytes is longer than maxLength ${maxLength} (discarded)`);
+  }
+  return bytes;
+}
+
+registerHandleKind("Connection", (state) => new Connection(BUILD, state));
