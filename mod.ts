@@ -49,6 +49,14 @@ export {
   SimpleQueue,
 } from "./src/queues.ts";
 export {
+  Connection,
+  Pipe,
+  type RecvBytesOptions,
+  type RecvBytesSyncOptions,
+  type RecvOptions,
+  type RecvSyncOptions,
+} from "./src/connection.ts";
+export {
   type AcquireOptions,
   type AcquireSyncOptions,
   Barrier,
