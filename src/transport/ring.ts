@@ -303,32 +303,42 @@ export class ByteRing {
       start = (start + TOTAL_BYTES) & this.#mask;
       Atomics.store(control, STREAMER, currentPid());
     }
-    this.#copyIn(bytes.subarray(from, from + length), start);
+    this.#copyIn(bytes, from, length, start);
     Atomics.store(control, TAIL, tail + recordSize(payload));
     if (frame === LAST) Atomics.store(control, STREAMER, 0);
     if (Atomics.load(control, DATA_WAITERS) > 0) wake(control, TAIL);
   }
 
-  #copyIn(source: Uint8Array, start: number): void {
-    const first = Math.min(source.length, this.capacity - start);
-    this.#bytes.set(first === source.length ? source : source.subarray(0, first), start);
-    if (first < source.length) this.#bytes.set(source.subarray(first), 0);
+  /** Copies `length` bytes of `source` from `from` into the ring at `start`, wrapping. */
+  #copyIn(source: Uint8Array, from: number, length: number, start: number): void {
+    const first = Math.min(length, this.capacity - start);
+    copyBytes(source, from, this.#bytes, start, first);
+    if (first < length) copyBytes(source, from + first, this.#bytes, 0, length - first);
   }
 
   // ---- consumer side -----------------------------------------------------------------
 
   /**
    * Takes the next item now if it is one whole record and the consumer lock is free;
-   * undefined otherwise (the caller then takes the slow path, {@link read}).
+   * undefined otherwise (the caller then takes the slow path, {@link read}). The bytes are a
+   * view of a per-thread scratch buffer, valid until the next `tryReadNow` on this thread:
+   * decode them at once (allocating a buffer per item costs microseconds on Deno).
    */
   tryReadNow(): Uint8Array | undefined {
+    const control = this.#control;
     if (!this.hasRecords() || !this.#consumerLock.tryAcquire()) return undefined;
     try {
-      const head = Atomics.load(this.#control, HEAD);
-      if (head === Atomics.load(this.#control, TAIL)) return undefined;
-      const header = this.#words[(head & this.#mask) >> 2];
+      const head = Atomics.load(control, HEAD);
+      if (head === Atomics.load(control, TAIL)) return undefined;
+      const at = head & this.#mask;
+      const header = this.#words[at >> 2];
       if ((header & 3) !== WHOLE) return undefined;
-      return this.#pump(new Assembly(), false);
+      const length = header >>> 2;
+      const item = scratchView(length);
+      this.#copyInto(item, 0, (at + HEADER_BYTES) & this.#mask, length);
+      this.#taken();
+      this.#advance(head, length);
+      return item;
     } finally {
       this.#consumerLock.release();
     }
@@ -423,10 +433,15 @@ export class ByteRing {
           assembly.abandon();
         }
       } // else: the rest of an item handed to a consumer that ended; skip it.
-      Atomics.store(control, HEAD, head + recordSize(length));
-      if (Atomics.load(control, ROOM_WAITERS) > 0) wake(control, HEAD);
+      this.#advance(head, length);
       if (item) return item;
     }
+  }
+
+  /** Frees the record at `head` with a payload of `length` bytes. */
+  #advance(head: number, length: number): void {
+    Atomics.store(this.#control, HEAD, head + recordSize(length));
+    if (Atomics.load(this.#control, ROOM_WAITERS) > 0) wake(this.#control, HEAD);
   }
 
   /** One item left the ring: a producer waiting for a free item slot may go on. */
@@ -437,7 +452,6 @@ export class ByteRing {
 
   /** A private copy of a payload: decoding from shared memory is slow on some runtimes. */
   #copyOut(start: number, length: number): Uint8Array {
-    if (start + length <= this.capacity) return this.#bytes.slice(start, start + length);
     const copy = new Uint8Array(length);
     this.#copyInto(copy, 0, start, length);
     return copy;
@@ -448,11 +462,34 @@ export class ByteRing {
     assembly.filled += length;
   }
 
+  /** Copies `length` bytes of the ring from `start` (wrapping) into `target` at `offset`. */
   #copyInto(target: Uint8Array, offset: number, start: number, length: number): void {
     const first = Math.min(length, this.capacity - start);
-    target.set(this.#bytes.subarray(start, start + first), offset);
-    if (first < length) target.set(this.#bytes.subarray(0, length - first), offset + first);
+    copyBytes(this.#bytes, start, target, offset, first);
+    if (first < length) copyBytes(this.#bytes, 0, target, offset + first, length - first);
   }
+}
+
+/** Below this many bytes a plain loop copies faster than creating a view for `set()`. */
+const SMALL_COPY = 64;
+
+function copyBytes(source: Uint8Array, from: number, target: Uint8Array, to: number, length: number): void {
+  if (length <= SMALL_COPY) {
+    for (let i = 0; i < length; i++) target[to + i] = source[from + i];
+  } else {
+    target.set(source.subarray(from, from + length), to);
+  }
+}
+
+/** Largest scratch buffer kept between reads; larger items get a buffer of their own. */
+const MAX_RETAINED_SCRATCH = 1 << 20;
+let scratch = new Uint8Array(4096);
+
+/** A view of `length` bytes of the per-thread read scratch buffer. */
+function scratchView(length: number): Uint8Array {
+  if (length > MAX_RETAINED_SCRATCH) return new Uint8Array(length);
+  if (length > scratch.length) scratch = new Uint8Array(Math.max(length, scratch.length * 2));
+  return scratch.subarray(0, length);
 }
 
 function isValidCapacity(capacity: number): boolean {

@@ -1,0 +1,408 @@
+/**
+ * Queues that any process holding them can use: `Queue`, `JoinableQueue` and `SimpleQueue`,
+ * with Python's `multiprocessing` semantics, on a shared-memory ring (no broker: the process
+ * that created a queue may end and the others go on using it).
+ *
+ * How Python's parts map here: the pipe is a {@link ByteRing}; the bounded semaphore is the
+ * ring's item count; the feeder thread is a per-handle {@link Feeder} (so an unbounded `put`
+ * never blocks, and a child writes what it buffered before it ends unless
+ * `cancelJoinThread()` was called); `JoinableQueue`'s unfinished-tasks semaphore and
+ * condition are a {@link SharedCounter}.
+ * @module
+ */
+
+import { Empty, Full, TimeoutError, ValueError } from "./errors.ts";
+import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
+import { decode, encode } from "./transport/codec.ts";
+import { SharedCounter, type SharedCounterState } from "./transport/counter.ts";
+import { Feeder } from "./transport/feeder.ts";
+import { PutterRegistry, type PutterRegistryState } from "./transport/putters.ts";
+import { ByteRing, type RingState } from "./transport/ring.ts";
+import { deadlineFrom } from "./transport/wait.ts";
+
+/** Options of a blocking `put`/`get`, as in Python plus cancellation. */
+export interface BlockingOptions {
+  /** `false`: do not wait at all (the timeout is ignored). Default `true`. */
+  block?: boolean;
+  /** Give up after this many milliseconds (negative acts as 0). Default: wait forever. */
+  timeout?: number;
+  /** Abort the wait; the promise rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/** Options of a thread-blocking `putSync`/`getSync` (children only). */
+export type BlockingSyncOptions = Omit<BlockingOptions, "signal">;
+
+/** Options of `JoinableQueue.join`. */
+export interface JoinOptions {
+  /** Give up after this many milliseconds with a `TimeoutError`. Default: wait forever. */
+  timeout?: number;
+  /** Abort the wait; the promise rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/** The shared memory of a queue, as it travels to other processes. */
+interface QueueState {
+  ring: RingState;
+  putters: PutterRegistryState;
+  /** The bound on items (Infinity when unbounded). */
+  maxsize: number;
+}
+
+interface JoinableQueueState extends QueueState {
+  tasks: SharedCounterState;
+}
+
+/** Set while a handle is rebuilt in a receiving process (see {@link revive}). */
+let revival: QueueState | undefined;
+
+/** Builds a handle on existing shared memory: the constructors read {@link revival}. */
+function revive<Q>(state: QueueState, make: () => Q): Q {
+  revival = state;
+  try {
+    return make();
+  } finally {
+    revival = undefined;
+  }
+}
+
+/**
+ * A FIFO queue that any process holding it can put into and get from (Python's
+ * `multiprocessing.Queue`). Each item goes to exactly one getter, in the order each producer
+ * put them. Items are copied (structured-clone semantics); pass the queue itself to a
+ * `Process` in its `args` (at any depth) and it arrives there as a working handle.
+ *
+ * Async iteration yields items as `get()` would and ends when the queue is *finished*: at
+ * least one handle has put an item, every handle that put items has been closed (and has
+ * written what it buffered) or belongs to a process that ended, and nothing is left to get.
+ * A handle that puts and is never closed (for instance in the main process) keeps iterators
+ * waiting, as `get()` would.
+ *
+ * @example Usage
+ * ```ts
+ * import { isMain, Process, Queue } from "@seed/multiprocessing";
+ *
+ * export async function worker(q: Queue<string>): Promise<void> {
+ *   await q.put("hello from the child");
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   const q = new Queue<string>();
+ *   const p = new Process({ target: worker, args: [q] });
+ *   p.start();
+ *   console.log(await q.get()); // "hello from the child"
+ *   await p.join();
+ * }
+ * ```
+ */
+export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
+  readonly #ring: ByteRing;
+  readonly #putters: PutterRegistry;
+  readonly #maxsize: number;
+  readonly #feeder: Feeder;
+  #putterSlot = -1;
+  #closed = false;
+  #joinCancelled = false;
+
+  /**
+   * A new queue holding at most `maxsize` items (`<= 0`: unbounded, and `put` never waits).
+   * @throws {TypeError} when `maxsize` is not a number.
+   */
+  constructor(maxsize = 0) {
+    const state = revival;
+    if (state) {
+      this.#ring = ByteRing.fromState(state.ring);
+      this.#putters = new PutterRegistry(state.putters);
+      this.#maxsize = state.maxsize;
+    } else {
+      if (typeof maxsize !== "number" || Number.isNaN(maxsize)) {
+        throw new TypeError(`maxsize must be a number (<= 0 for unbounded), got ${String(maxsize)}`);
+      }
+      this.#ring = new ByteRing();
+      this.#putters = new PutterRegistry();
+      this.#maxsize = maxsize <= 0 ? Infinity : Math.floor(maxsize);
+    }
+    this.#feeder = new Feeder(this.#ring);
+  }
+
+  /**
+   * Puts `item`, waiting while the queue is full.
+   * @throws {Full} when still full at the timeout, or at once with `block: false`.
+   * @throws {ValueError} when this handle is closed.
+   * @throws {TypeError} naming the path (`item.…`) of a value that cannot be copied.
+   * A refused put leaves the queue as it was.
+   */
+  async put(item: T, options: BlockingOptions = {}): Promise<void> {
+    const bytes = this.#encode(item);
+    options.signal?.throwIfAborted();
+    if (this.#ring.tryReserve(this.#maxsize)) return this.#accept(bytes);
+    const copy = bytes.slice(); // the encoder's scratch bytes do not survive a wait
+    const deadline = deadlineFrom(options.timeout, options.block);
+    if (!(await this.#ring.reserve(this.#maxsize, deadline, options.signal))) throw new Full();
+    this.#accept(copy);
+  }
+
+  /** As {@link put}, blocking the thread while full (for children). */
+  putSync(item: T, options: BlockingSyncOptions = {}): void {
+    const bytes = this.#encode(item);
+    if (this.#ring.tryReserve(this.#maxsize)) return this.#accept(bytes);
+    const copy = bytes.slice();
+    if (!this.#ring.reserveSync(this.#maxsize, deadlineFrom(options.timeout, options.block))) throw new Full();
+    this.#accept(copy);
+  }
+
+  /** Puts `item` if there is room now; `Full` otherwise. */
+  putNowait(item: T): void {
+    this.putSync(item, { block: false });
+  }
+
+  /**
+   * Takes the next item, waiting until one is there.
+   * @throws {Empty} when none came by the timeout, or at once with `block: false`.
+   * @throws {ValueError} when this handle is closed.
+   */
+  async get(options: BlockingOptions = {}): Promise<T> {
+    this.#checkOpen();
+    options.signal?.throwIfAborted();
+    const bytes = this.#ring.tryReadNow() ??
+      await this.#ring.read(deadlineFrom(options.timeout, options.block), options.signal);
+    if (!bytes) throw new Empty();
+    return decode<T>(bytes);
+  }
+
+  /** As {@link get}, blocking the thread (for children). */
+  getSync(options: BlockingSyncOptions = {}): T {
+    this.#checkOpen();
+    const bytes = this.#ring.tryReadNow() ?? this.#ring.readSync(deadlineFrom(options.timeout, options.block));
+    if (!bytes) throw new Empty();
+    return decode<T>(bytes);
+  }
+
+  /** Takes the next item if one is there now; `Empty` otherwise. */
+  getNowait(): T {
+    return this.getSync({ block: false });
+  }
+
+  /** Items put and not yet taken (approximate while other processes work on the queue). */
+  qsize(): number {
+    return this.#ring.itemCount();
+  }
+
+  /** True when nothing is ready to get right now (approximate, as in Python). */
+  empty(): boolean {
+    return !this.#ring.hasRecords();
+  }
+
+  /** True when a bounded queue holds `maxsize` items (approximate, as in Python). */
+  full(): boolean {
+    return this.#ring.itemCount() >= this.#maxsize;
+  }
+
+  /**
+   * This process is done with the queue through this handle: `put`/`get` then throw
+   * `ValueError`. Items already put are still written (see {@link joinThread}).
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const slot = this.#putterSlot;
+    if (slot < 0) return;
+    this.#feeder.flushed().then(() => {
+      this.#putters.leave(slot);
+      this.#ring.wakeReaders(); // iterators re-check whether the queue is finished
+    });
+  }
+
+  /**
+   * Resolves once every item this handle put has been written into the queue (Python's
+   * `join_thread`; at once after {@link cancelJoinThread}).
+   * @throws {ValueError} when the handle is not closed yet.
+   */
+  joinThread(): Promise<void> {
+    if (!this.#closed) return Promise.reject(new ValueError("joinThread() needs close() first"));
+    return this.#joinCancelled ? Promise.resolve() : this.#feeder.flushed();
+  }
+
+  /**
+   * Lets this process end without first writing the items this handle still buffers (they
+   * are lost if it ends before room appears), and makes {@link joinThread} return at once.
+   */
+  cancelJoinThread(): void {
+    this.#joinCancelled = true;
+    this.#feeder.cancelExitFlush();
+  }
+
+  /** Yields items as `get()` would, until the queue is finished (see the class notes). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    const finished = () => this.#putters.allLeft();
+    for (;;) {
+      this.#checkOpen();
+      const bytes = this.#ring.tryReadNow() ?? await this.#ring.read(Infinity, undefined, finished);
+      if (!bytes) return;
+      yield decode<T>(bytes);
+    }
+  }
+
+  /** Describes this queue for another process (see `src/handles.ts`). */
+  [HANDLE](): HandleDescription {
+    return { kind: "Queue", state: this.describe() };
+  }
+
+  /** The shared memory of this queue, for {@link HANDLE}. */
+  protected describe(): QueueState {
+    return { ring: this.#ring.toState(), putters: this.#putters.toState(), maxsize: this.#maxsize };
+  }
+
+  /** Called once per accepted item, before it can be taken. */
+  protected accepted(): void {}
+
+  /** Checks the handle and encodes: everything that can refuse a put, before any change. */
+  #encode(item: T): Uint8Array {
+    this.#checkOpen();
+    return encode(item, "item");
+  }
+
+  #accept(bytes: Uint8Array): void {
+    if (this.#putterSlot < 0) this.#putterSlot = this.#putters.join();
+    this.accepted();
+    this.#feeder.push(bytes);
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ValueError("Queue is closed");
+  }
+}
+
+/**
+ * A {@link Queue} whose consumers confirm each item with {@link taskDone}, so that a
+ * producer can {@link join} until every item put has been processed (Python's
+ * `multiprocessing.JoinableQueue`).
+ * @example Usage
+ * ```ts
+ * import { isMain, JoinableQueue, Process } from "@seed/multiprocessing";
+ *
+ * export async function consumer(q: JoinableQueue<number>): Promise<void> {
+ *   for (;;) {
+ *     const item = await q.get();
+ *     console.log("consumed", item);
+ *     q.taskDone();
+ *   }
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   const q = new JoinableQueue<number>();
+ *   const p = new Process({ target: consumer, args: [q], daemon: true });
+ *   p.start();
+ *   for (const item of [1, 2, 3]) await q.put(item);
+ *   await q.join(); // every item had its taskDone()
+ * }
+ * ```
+ */
+export class JoinableQueue<T = unknown> extends Queue<T> {
+  readonly #tasks: SharedCounter;
+
+  /** A new joinable queue holding at most `maxsize` items (`<= 0`: unbounded). */
+  constructor(maxsize = 0) {
+    super(maxsize);
+    const state = revival as JoinableQueueState | undefined;
+    this.#tasks = new SharedCounter(state?.tasks);
+  }
+
+  /**
+   * Tells the queue that an item taken with `get()` has been processed.
+   * @throws {ValueError} "taskDone() called too many times" when more calls than items put.
+   */
+  taskDone(): void {
+    if (!this.#tasks.tryDecrement()) throw new ValueError("taskDone() called too many times");
+  }
+
+  /**
+   * Resolves once every item put (by any process) has had its `taskDone()`.
+   * @throws {TimeoutError} when tasks are still unfinished at the timeout.
+   */
+  async join(options: JoinOptions = {}): Promise<void> {
+    const done = await this.#tasks.waitUntilZero(deadlineFrom(options.timeout), options.signal);
+    if (!done) throw this.#timedOut();
+  }
+
+  /** As {@link join}, blocking the thread (for children). */
+  joinSync(options: Omit<JoinOptions, "signal"> = {}): void {
+    if (!this.#tasks.waitUntilZeroSync(deadlineFrom(options.timeout))) throw this.#timedOut();
+  }
+
+  /** Describes this queue for another process (see `src/handles.ts`). */
+  override [HANDLE](): HandleDescription {
+    return { kind: "JoinableQueue", state: this.describe() };
+  }
+
+  protected override describe(): JoinableQueueState {
+    return { ...super.describe(), tasks: this.#tasks.toState() };
+  }
+
+  protected override accepted(): void {
+    this.#tasks.increment();
+  }
+
+  #timedOut(): TimeoutError {
+    return new TimeoutError(`join() timed out with ${this.#tasks.value} unfinished tasks`);
+  }
+}
+
+/**
+ * The plain queue (Python's `multiprocessing.SimpleQueue`): unbounded `put`, blocking `get`,
+ * `empty`, `close`.
+ * @example Usage
+ * ```ts
+ * import { SimpleQueue } from "@seed/multiprocessing";
+ * const q = new SimpleQueue<string>();
+ * await q.put("a");
+ * console.log(await q.get()); // "a"
+ * ```
+ */
+export class SimpleQueue<T = unknown> implements Shareable {
+  readonly #queue: Queue<T>;
+
+  /** A new, empty queue. */
+  constructor() {
+    this.#queue = new Queue<T>();
+  }
+
+  /** Puts `item` (never waits). @throws {TypeError} naming the path of what cannot be copied. */
+  put(item: T): Promise<void> {
+    return this.#queue.put(item);
+  }
+
+  /** As {@link put}, for children that block. */
+  putSync(item: T): void {
+    this.#queue.putSync(item);
+  }
+
+  /** Takes the next item, waiting until one is there; rejects with `signal.reason` on abort. */
+  get(options: { signal?: AbortSignal } = {}): Promise<T> {
+    return this.#queue.get(options);
+  }
+
+  /** As {@link get}, blocking the thread (for children). */
+  getSync(): T {
+    return this.#queue.getSync();
+  }
+
+  /** True when nothing is ready to get right now. */
+  empty(): boolean {
+    return this.#queue.empty();
+  }
+
+  /** This process is done with the queue through this handle. */
+  close(): void {
+    this.#queue.close();
+  }
+
+  /** Describes this queue for another process (see `src/handles.ts`). */
+  [HANDLE](): HandleDescription {
+    return { kind: "SimpleQueue", state: this.#queue[HANDLE]().state };
+  }
+}
+
+registerHandleKind("Queue", (state) => revive(state as QueueState, () => new Queue()));
+registerHandleKind("JoinableQueue", (state) => revive(state as QueueState, () => new JoinableQueue()));
+registerHandleKind("SimpleQueue", (state) => revive(state as QueueState, () => new SimpleQueue()));
