@@ -4,11 +4,15 @@
  * parent starts it and waits for it.
  * @module
  */
-import { isMain, Process } from "../mod.ts";
+import { type Event, isMain, Process } from "../mod.ts";
 import { parseFlags, type ScenarioFlags, sleep } from "./_shared.ts";
 
-/** The child's code: five ticks `interval` seconds apart. Exported, so the child finds it. */
-export async function clock(interval: number): Promise<void> {
+/**
+ * The child's code: five ticks `interval` seconds apart. Exported, so the child finds it.
+ * `started`, when given, is set just before the first tick.
+ */
+export async function clock(interval: number, started?: Event): Promise<void> {
+  started?.set();
   for (let i = 1; i <= 5; i++) {
     console.log(`Run >>> ${i}`);
     await sleep(interval);

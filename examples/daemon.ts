@@ -5,25 +5,28 @@
  * with the program, right after `ENDING!`.
  * @module
  */
-import { isMain, Process } from "../mod.ts";
+import { Event, isMain, Process } from "../mod.ts";
 import { clock } from "./clock.ts";
 import { parseFlags, type ScenarioFlags, sleep } from "./_shared.ts";
 
 /** The tutorial's `run()`: start the clock process, daemon or not, and return at once. */
-export function run(interval: number, daemon: boolean): Process {
-  const p = new Process({ target: clock, args: [interval] });
+export function run(interval: number, daemon: boolean, started: Event): Process {
+  const p = new Process({ target: clock, args: [interval, started] });
   p.daemon = daemon;
   p.start();
   return p;
 }
 
 /**
- * Runs the scenario. The tutorial sleeps 2 intervals, which races with the child's third
- * tick (it also comes 2 intervals after the child started); 1.5 intervals prints `ENDING!`
- * between the second and the third tick every time.
+ * Runs the scenario. The tutorial sleeps 2 s after `run()`, which races with the child's
+ * third tick, also 2 s after the child got going. Here the parent waits until the clock runs
+ * (an `Event` the child sets), then sleeps 1.5 intervals: `ENDING!` falls between the second
+ * and the third tick every time, however long the child took to start.
  */
 export async function main({ interval, daemon }: Pick<ScenarioFlags, "interval"> & { daemon: boolean }): Promise<void> {
-  run(interval, daemon);
+  const started = new Event();
+  run(interval, daemon, started);
+  await started.wait();
   await sleep(interval * 1.5);
   console.log("ENDING!");
 }

@@ -25,7 +25,7 @@ emit_for_node() {
 
 step "TypeScript (type-check, emit for Node)" emit_for_node
 step "Deno $("$BIN/deno" --version | head -1 | cut -d' ' -f2)" "$BIN/deno" test -A --no-check tests/
-step "Bun $("$BIN/bun" --version)" "$BIN/bun" test --timeout 120000 tests/
+step "Bun $("$BIN/bun" --version)" "$BIN/bun" test --timeout 120000 ./tests/
 step "Node $(node --version)" node --test build/node/tests/
 
 echo
