@@ -45,7 +45,11 @@ export async function main(flags: Pick<ScenarioFlags, "rest" | "extra">): Promis
     const source = server ? ` from the embedded server at ${server.origin}` : "";
     console.log(`downloading ${jobs.length} files with ${workerCount} worker processes${source} into ${outDir}`);
     const started = performance.now();
-    const settings = { outDir, policy: { retries: options.retries, baseDelayMs: BASE_RETRY_DELAY_MS }, stallMs: STALL_MS };
+    const settings = {
+      outDir,
+      policy: { retries: options.retries, baseDelayMs: BASE_RETRY_DELAY_MS },
+      stallMs: STALL_MS,
+    };
     const tally = await downloadAll(jobs, workerCount, settings);
     console.log(`\n${formatSummary(tally, performance.now() - started)}`);
     const failed = tally.failed();
@@ -62,8 +66,11 @@ export async function main(flags: Pick<ScenarioFlags, "rest" | "extra">): Promis
 async function downloadAll(jobs: Job[], workerCount: number, settings: WorkerSettings): Promise<Tally> {
   const queue = new JoinableQueue<Job | null>();
   const events = new Queue<WorkerEvent>();
-  const workers = Array.from({ length: workerCount }, (_, i) =>
-    new Process({ target: downloadWorker, args: [i + 1, queue, events, settings], name: `downloader-${i + 1}` }));
+  const workers = Array.from(
+    { length: workerCount },
+    (_, i) =>
+      new Process({ target: downloadWorker, args: [i + 1, queue, events, settings], name: `downloader-${i + 1}` }),
+  );
   for (const worker of workers) worker.start();
   for (const job of jobs) await queue.put(job);
   for (const _ of workers) await queue.put(null); // one "no more jobs" per worker
@@ -79,14 +86,20 @@ async function downloadAll(jobs: Job[], workerCount: number, settings: WorkerSet
   }
   const crashed = workers.filter((worker) => worker.exitCode !== 0);
   if (crashed.length === 0) await queue.join(); // every job had its taskDone(): resolves at once
-  else tally.failUnfinished(`worker ${crashed.map((w) => `${w.name} (exit code ${w.exitCode})`).join(", ")} ended early`);
+  else {tally.failUnfinished(`worker ${
+      crashed.map((w) => `${w.name} (exit code ${w.exitCode})`).join(", ")
+    } ended early`);}
   queue.close();
   events.close();
   return tally;
 }
 
 /** Hands each event to `onEvent` until every worker ended and the queue is drained. */
-async function followEvents(events: Queue<WorkerEvent>, workers: Process[], onEvent: (event: WorkerEvent) => void): Promise<void> {
+async function followEvents(
+  events: Queue<WorkerEvent>,
+  workers: Process[],
+  onEvent: (event: WorkerEvent) => void,
+): Promise<void> {
   let allEnded = false;
   const ended = Promise.all(workers.map((worker) => worker.join())).then(() => (allEnded = true));
   for (;;) {

@@ -39,7 +39,9 @@ export function jobFromUrl(text: string): Omit<Job, "name"> {
 
 function parseSize(text: string, value: string): number {
   const size = Number(value);
-  if (!Number.isSafeInteger(size) || size < 0) throw new Error(`${text}: size must be a whole number of bytes, got "${value}"`);
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new Error(`${text}: size must be a whole number of bytes, got "${value}"`);
+  }
   return size;
 }
 

@@ -20,7 +20,11 @@ export interface ProgressView {
 }
 
 /** Bars when `stdout` is a terminal, plain lines otherwise. */
-export function createProgressView(tally: Tally, stdout: Output = process.stdout, stderr: Output = process.stderr): ProgressView {
+export function createProgressView(
+  tally: Tally,
+  stdout: Output = process.stdout,
+  stderr: Output = process.stderr,
+): ProgressView {
   return stdout.isTTY ? new TerminalBars(tally, stdout, stderr) : new PlainLines(stdout, stderr);
 }
 
@@ -31,9 +35,15 @@ function describe(event: WorkerEvent): { text: string; failure: boolean } | unde
     case "start":
       return { text: `${who} downloading ${event.job.url}`, failure: false };
     case "resume":
-      return { text: `${who} resuming at ${formatBytes(event.from)}${ofTotal(event.total)} (HTTP Range)`, failure: false };
+      return {
+        text: `${who} resuming at ${formatBytes(event.from)}${ofTotal(event.total)} (HTTP Range)`,
+        failure: false,
+      };
     case "retry":
-      return { text: `${who} ${event.reason}; retry ${event.retry} of ${event.retries} in ${event.delayMs} ms`, failure: false };
+      return {
+        text: `${who} ${event.reason}; retry ${event.retry} of ${event.retries} in ${event.delayMs} ms`,
+        failure: false,
+      };
     case "done":
       return {
         text: `${who} done, ${formatBytes(event.bytes)} verified (sha256 ${event.sha256.slice(0, 12)}…) ` +
@@ -73,7 +83,10 @@ class PlainLines implements ProgressView {
     if (quarter <= (this.#quarters.get(worker) ?? 0)) return undefined;
     this.#quarters.set(worker, quarter);
     const percent = Math.floor((received * 100) / total);
-    return { text: `[w${worker}] ${name}: ${percent}% (${formatBytes(received)} of ${formatBytes(total)})`, failure: false };
+    return {
+      text: `[w${worker}] ${name}: ${percent}% (${formatBytes(received)} of ${formatBytes(total)})`,
+      failure: false,
+    };
   }
 
   finish(): void {}
@@ -110,11 +123,16 @@ class TerminalBars implements ProgressView {
   }
 
   #draw(): void {
-    const width = Math.max(40, (this.stdout.columns ?? 80) - 1);
-    const lines = [...this.tally.workers.map(({ worker, file }) => {
-      if (!file) return `w${worker}    idle`;
-      return `w${worker}    ${bar(file.received, file.expected)}  ${file.name}  ${formatBytes(file.received)}${ofTotal(file.expected)}`;
-    }), this.#totalLine()].map((line) => line.slice(0, width));
+    const width = Math.max(40, (this.stdout.columns || 80) - 1); // a pseudo-terminal may say 0
+    const lines = [
+      ...this.tally.workers.map(({ worker, file }) => {
+        if (!file) return `w${worker}    idle`;
+        return `w${worker}    ${bar(file.received, file.expected)}  ${file.name}  ${formatBytes(file.received)}${
+          ofTotal(file.expected)
+        }`;
+      }),
+      this.#totalLine(),
+    ].map((line) => line.slice(0, width));
     this.#erase();
     this.stdout.write(`${lines.join("\n")}\n`);
     this.#drawnLines = lines.length;
@@ -137,7 +155,7 @@ class TerminalBars implements ProgressView {
 /** `[██████░░░░…]  25%`; an empty bar when the size is unknown. */
 function bar(received: number, total: number | null): string {
   const fraction = total ? Math.min(received / total, 1) : 0;
-  const filled = Math.round(fraction * BAR_WIDTH);
+  const filled = Math.floor(fraction * BAR_WIDTH);
   const percent = total ? `${Math.floor(fraction * 100)}%`.padStart(4) : "   ?";
   return `[${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)}] ${percent}`;
 }

@@ -49,7 +49,14 @@ export async function transfer(job: Job, dir: string, hooks: TransferHooks, stal
     await hooks.onResponse(resumedFrom, total);
     const hash = createHash("sha256");
     if (resumedFrom > 0) await hashFile(partPath, hash);
-    const received = await receiveBody(response, partPath, resumedFrom, hash, stall, (bytes) => hooks.onBytes(bytes, total));
+    const received = await receiveBody(
+      response,
+      partPath,
+      resumedFrom,
+      hash,
+      stall,
+      (bytes) => hooks.onBytes(bytes, total),
+    );
     const sha256 = hash.digest("hex");
     await verify(job, { received, total, sha256, resumedFrom, partPath });
     await rename(partPath, join(dir, job.name)).catch((error) => {
@@ -90,7 +97,10 @@ async function readHead(
   if (response.status === 416 || response.status === 206) {
     // The server could not continue this part as asked: start again from the first byte.
     await discard(response, partPath);
-    throw new TransferError(`the server could not resume at byte ${kept} (HTTP ${response.status}); starting over`, true);
+    throw new TransferError(
+      `the server could not resume at byte ${kept} (HTTP ${response.status}); starting over`,
+      true,
+    );
   }
   if (!response.ok) {
     await response.body?.cancel();

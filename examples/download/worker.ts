@@ -68,7 +68,16 @@ async function download(
       (error) => error instanceof TransferError && error.retryable,
       ({ retry, delayMs, error }) => {
         retries = retry;
-        return events.put({ kind: "retry", worker, name, url, retry, retries: policy.retries, delayMs, reason: error.message });
+        return events.put({
+          kind: "retry",
+          worker,
+          name,
+          url,
+          retry,
+          retries: policy.retries,
+          delayMs,
+          reason: error.message,
+        });
       },
     );
     return { kind: "done", worker, name, url, bytes, sha256, elapsedMs: performance.now() - started, retries };
