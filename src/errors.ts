@@ -5,8 +5,16 @@
  * @module
  */
 
-/** Base of the library's errors: sets `name` to the concrete class name. */
-abstract class NamedError extends Error {
+/**
+ * Base of the library's errors: sets `name` to the concrete class name.
+ * @example Usage
+ * ```ts
+ * import { Empty } from "@seed/multiprocessing";
+ * console.log(new Empty().name); // "Empty"
+ * ```
+ */
+export abstract class NamedError extends Error {
+  /** An error whose `name` is its class's name. */
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -104,6 +112,7 @@ export class ProcessError extends NamedError {
   /** The stack of the error in the child, when it had one. */
   readonly childStack?: string;
 
+  /** An error about a child process; `info` describes the error the child raised, if any. */
   constructor(message: string, info?: ErrorInfo, options?: ErrorOptions) {
     super(message, options);
     this.childName = info?.name ?? "Error";
