@@ -248,12 +248,18 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
     return { kind: "Queue", state: this.describe() };
   }
 
-  /** The shared memory of this queue, for {@link HANDLE}. */
+  /**
+   * The shared memory of this queue, for {@link HANDLE}.
+   * @ignore
+   */
   protected describe(): QueueState {
     return { ring: this.#ring.toState(), putters: this.#putters.toState(), maxsize: this.#maxsize };
   }
 
-  /** Called once per accepted item, before it can be taken. */
+  /**
+   * Called once per accepted item, before it can be taken.
+   * @ignore
+   */
   protected accepted(): void {}
 
   /** Checks the handle and encodes: everything that can refuse a put, before any change. */
@@ -335,10 +341,18 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     return { kind: "JoinableQueue", state: this.describe() };
   }
 
+  /**
+   * The queue's shared memory and its unfinished-task counter.
+   * @ignore
+   */
   protected override describe(): JoinableQueueState {
     return { ...super.describe(), tasks: this.#tasks.toState() };
   }
 
+  /**
+   * Counts the accepted item as an unfinished task.
+   * @ignore
+   */
   protected override accepted(): void {
     this.#tasks.increment();
   }
