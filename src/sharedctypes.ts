@@ -178,7 +178,10 @@ export class RawValue<C extends Typecode = Typecode> implements Shareable {
     return { kind: "RawValue", state: this.sharedState() };
   }
 
-  /** The shared memory and typecode (what the handles of this module carry). */
+  /**
+   * The shared memory and typecode (what the handles of this module carry).
+   * @ignore
+   */
   protected sharedState(): SharedState {
     return { typecode: this.typecode, buffer: this.#cell.buffer };
   }
@@ -277,7 +280,10 @@ export class RawArray<C extends Typecode = Typecode> implements Shareable {
     return { kind: "RawArray", state: this.sharedState() };
   }
 
-  /** The shared memory and typecode (what the handles of this module carry). */
+  /**
+   * The shared memory and typecode (what the handles of this module carry).
+   * @ignore
+   */
   protected sharedState(): SharedState {
     return { typecode: this.typecode, buffer: this.array.buffer };
   }
