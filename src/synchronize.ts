@@ -11,6 +11,7 @@
 
 import { BrokenBarrierError, ValueError } from "./errors.ts";
 import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
+import type { WaitOptions } from "./process.ts";
 import { rebuildWith, takeRebuildState } from "./rebuild.ts";
 import { type Blocking, runAsync, runSync } from "./transport/blocking.ts";
 import { currentPid, isPidAlive } from "./transport/liveness.ts";
@@ -31,13 +32,8 @@ export interface AcquireOptions {
 /** Options of a blocking `acquireSync()` (children only: it blocks the thread). */
 export type AcquireSyncOptions = Omit<AcquireOptions, "signal">;
 
-/** Options of a blocking `wait()`. */
-export interface WaitOptions {
-  /** Most milliseconds to wait; negative acts as 0. Default: no limit. */
-  timeout?: number;
-  /** Aborting it rejects the wait with `signal.reason`. */
-  signal?: AbortSignal;
-}
+// The options of a blocking `wait()` are those of `Process.join()`.
+export type { WaitOptions };
 
 /** Options of a blocking `waitSync()` (children only: it blocks the thread). */
 export type WaitSyncOptions = Omit<WaitOptions, "signal">;
@@ -52,7 +48,10 @@ export type WaitSyncOptions = Omit<WaitOptions, "signal">;
  * ```
  */
 export abstract class SemLockHandle implements Shareable {
-  /** The shared core (what Condition builds on). */
+  /**
+   * The shared core (what Condition builds on).
+   * @ignore
+   */
   readonly core: SemLock;
   readonly #handleKind: string;
 
