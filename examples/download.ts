@@ -22,6 +22,7 @@ import { createProgressView } from "./download/progress.ts";
 import { startDemoServer } from "./download/server.ts";
 import { formatSummary } from "./download/summary.ts";
 import { Tally } from "./download/tally.ts";
+import { countOf } from "./download/units.ts";
 import { downloadWorker, type WorkerSettings } from "./download/worker.ts";
 
 /** The first retry waits this long; each next one twice as long. */
@@ -43,7 +44,11 @@ export async function main(flags: Pick<ScenarioFlags, "rest" | "extra">): Promis
     const outDir = await prepareOutDir(options.out);
     const workerCount = Math.min(options.workers, jobs.length);
     const source = server ? ` from the embedded server at ${server.origin}` : "";
-    console.log(`downloading ${jobs.length} files with ${workerCount} worker processes${source} into ${outDir}`);
+    console.log(
+      `downloading ${countOf(jobs.length, "file")} with ${
+        countOf(workerCount, "worker process", "worker processes")
+      }${source} into ${outDir}`,
+    );
     const started = performance.now();
     const settings = {
       outDir,

@@ -8,7 +8,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createProgressView } from "../examples/download/progress.ts";
-import { DEMO_FILES, type DemoServer, startDemoServer } from "../examples/download/server.ts";
+import { DEMO_FILES, demoContent, type DemoServer, startDemoServer } from "../examples/download/server.ts";
 import { Tally } from "../examples/download/tally.ts";
 import { runScript, type ScriptResult } from "./_helpers.ts";
 
@@ -70,6 +70,42 @@ test("with no URLs it downloads the embedded files with 3 workers, verified, wit
   });
 });
 
+const RESUMABLE = DEMO_FILES.find((file) => file.ranges)!;
+
+/** `<name>.part` as a run cut off after `bytes` would leave it, or stale bytes when `stale`. */
+async function leavePart(dir: string, bytes: number, stale: boolean): Promise<void> {
+  const part = stale ? new Uint8Array(bytes).fill(7) : demoContent(RESUMABLE).subarray(0, bytes);
+  await writeFile(join(dir, `${RESUMABLE.name}.part`), part);
+}
+
+function resumableUrl(server: DemoServer): string {
+  const job = server.jobs.find((candidate) => candidate.name === RESUMABLE.name)!;
+  return `${job.url}#size=${job.size}&sha256=${job.sha256}`;
+}
+
+test("a .part left by an interrupted run is continued with HTTP Range, then named", async () => {
+  await withServerAndDir(async (server, dir) => {
+    await leavePart(dir, 100 * 1024, false);
+    const result = await download(["--out", dir, resumableUrl(server)]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /resume-foxtrot\.bin: resuming at 100\.0 KiB of 384\.0 KiB \(HTTP Range\)/);
+    assert.match(result.stdout, /resume-foxtrot\.bin: done, 384\.0 KiB verified/);
+    assert.deepEqual(await readdir(dir), [RESUMABLE.name]);
+    assert.deepEqual(new Uint8Array(await readFile(join(dir, RESUMABLE.name))), demoContent(RESUMABLE));
+  });
+});
+
+test("a stale .part fails the checksum, is discarded, and the file is downloaded again from the start", async () => {
+  await withServerAndDir(async (server, dir) => {
+    await leavePart(dir, 100 * 1024, true);
+    const result = await download(["--out", dir, resumableUrl(server)]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /resume-foxtrot\.bin: checksum mismatch: .*; retry \d of 3/);
+    assert.deepEqual(await readdir(dir), [RESUMABLE.name]);
+    assert.deepEqual(new Uint8Array(await readFile(join(dir, RESUMABLE.name))), demoContent(RESUMABLE));
+  });
+});
+
 test("a 404 fails with the URL and the status, a non-zero exit, and no file", async () => {
   await withServerAndDir(async (server, dir) => {
     const url = `${server.origin}/files/missing.bin`;
@@ -77,7 +113,7 @@ test("a 404 fails with the URL and the status, a non-zero exit, and no file", as
     assert.equal(result.status, 1);
     assert.ok(result.stderr.includes(`missing.bin: FAILED: HTTP 404 Not Found (${url})`), result.stderr);
     assert.match(result.stderr, /download: 1 of 1 downloads failed: missing\.bin/);
-    assert.match(result.stdout, /^total: 1 files .* 0 ok, 1 failure/m);
+    assert.match(result.stdout, /^total: 1 file .* 0 ok, 1 failure /m);
     assert.deepEqual(await readdir(dir), []);
   });
 });

@@ -7,7 +7,7 @@ import type { Socket } from "node:net";
 import type { Job } from "./jobs.ts";
 
 /** How one generated file behaves. */
-interface DemoFile {
+export interface DemoFile {
   name: string;
   size: number;
   /** Sent in small chunks with pauses, so its progress bar moves visibly. */
@@ -48,7 +48,7 @@ export interface DemoServer {
 
 /** Starts the demo server on 127.0.0.1 on a free port. */
 export async function startDemoServer(files: readonly DemoFile[] = DEMO_FILES): Promise<DemoServer> {
-  const contents = new Map(files.map((file) => [file.name, generate(file)]));
+  const contents = new Map(files.map((file) => [file.name, demoContent(file)]));
   const requestCounts = new Map<string, number>();
   const sockets = new Set<Socket>();
   const server = createServer((request, response) => {
@@ -125,8 +125,8 @@ async function sendBody(response: ServerResponse, body: Uint8Array, slow: boolea
   }
 }
 
-/** Reproducible pseudo-random bytes (xorshift32 seeded from the name). */
-function generate(file: DemoFile): Uint8Array {
+/** The bytes served for `file`: reproducible pseudo-random bytes (xorshift32 seeded from the name). */
+export function demoContent(file: DemoFile): Uint8Array {
   const words = new Uint32Array(Math.ceil(file.size / 4));
   let state = 2166136261;
   for (const char of file.name) state = Math.imul(state ^ char.charCodeAt(0), 16777619) >>> 0;

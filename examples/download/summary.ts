@@ -1,6 +1,6 @@
 // The table printed at the end of a run: a row per file and a total.
 import type { FileRecord, Tally } from "./tally.ts";
-import { formatBytes, formatSeconds, megabytesPerSecond } from "./units.ts";
+import { countOf, formatBytes, formatSeconds, megabytesPerSecond } from "./units.ts";
 
 const HEADER = ["file", "bytes", "time", "MB/s", "retries", "result"];
 /** Columns aligned right (numbers); the others align left. */
@@ -12,12 +12,12 @@ export function formatSummary(tally: Tally, elapsedMs: number): string {
   const { received, done, retries } = tally.totals();
   const failures = files.length - done;
   const total = [
-    `total: ${files.length} files`,
+    `total: ${countOf(files.length, "file")}`,
     String(received),
     formatSeconds(elapsedMs),
     megabytesPerSecond(received, elapsedMs).toFixed(2),
     String(retries),
-    `${done} ok, ${failures} ${failures === 1 ? "failure" : "failures"} (${formatBytes(received)})`,
+    `${done} ok, ${countOf(failures, "failure")} (${formatBytes(received)})`,
   ];
   return table([HEADER, ...files.map(row), total]);
 }

@@ -13,6 +13,11 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
 }
 
+/** `1` → `"1 file"`, `3` → `"3 files"`. */
+export function countOf(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`;
+}
+
 /** `1234` (ms) → `"1.23 s"`. */
 export function formatSeconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
