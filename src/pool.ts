@@ -23,6 +23,7 @@ import {
 } from "./pool_jobs.ts";
 import {
   cancelledTable,
+  chunksStarted,
   DEFINE,
   FAILED,
   markCancelled,
@@ -122,6 +123,10 @@ interface WorkerSlot {
   inFlight: Chunk[];
   /** Chunks sent in all (for `maxTasksPerChild`). */
   assigned: number;
+  /** Chunks answered in all. */
+  answered: number;
+  /** The worker's count of chunks started (see {@link PoolWorkerConfig.progress}). */
+  progress: Int32Array;
   /** Ids of the functions this worker was told about. */
   known: Set<number>;
   /** Messages waiting behind a write still in progress, in order. */
@@ -319,6 +324,7 @@ export class Pool {
       const error = new ProcessError("the pool was terminated before this task finished");
       for (const job of [...this.#jobs.values()]) job.abort(error);
       this.#queue = [];
+      this.#queueHead = 0;
       this.#retry = [];
       for (const slot of this.#workers.values()) slot.gone = true;
       this.#workers.clear();
@@ -432,7 +438,7 @@ export class Pool {
     if (ending !== "done") markCancelled(this.#cancelled, job.id);
     if (ending === "aborted" && this.#state !== "terminate") {
       for (const slot of [...this.#workers.values()]) {
-        if (slot.inFlight[0]?.job === job) this.#endWorker(slot);
+        if (runningChunk(slot)?.job === job) this.#endWorker(slot);
       }
     }
     this.#stopWorkersIfIdle();
@@ -581,11 +587,13 @@ export class Pool {
   #spawn(): void {
     const id = ++this.#workerCount;
     const tasks = new ByteRing(TASK_RING_BYTES);
+    const progress = new Int32Array(new SharedArrayBuffer(4));
     const config: PoolWorkerConfig = {
       workerId: id,
       tasks: tasks.toState(),
       results: this.#results.toState(),
       cancelled: this.#cancelled.buffer as SharedArrayBuffer,
+      progress: progress.buffer as SharedArrayBuffer,
       initializer: this.#initializer,
       initargs: this.#initargs,
       maxTasks: this.#maxTasks,
@@ -600,7 +608,18 @@ export class Pool {
     process.start();
     for (const ended of this.#processes) if (!ended.isAlive()) this.#processes.delete(ended);
     this.#processes.add(process);
-    const slot: WorkerSlot = { id, process, tasks, inFlight: [], assigned: 0, known: new Set(), retiring: false, gone: false };
+    const slot: WorkerSlot = {
+      id,
+      process,
+      tasks,
+      inFlight: [],
+      assigned: 0,
+      answered: 0,
+      progress,
+      known: new Set(),
+      retiring: false,
+      gone: false,
+    };
     this.#workers.set(id, slot);
   }
 
@@ -635,10 +654,14 @@ export class Pool {
     if (slot.gone) return;
     slot.gone = true;
     this.#workers.delete(slot.id);
-    const [running, ...notStarted] = slot.inFlight;
-    this.#inFlight -= slot.inFlight.length;
+    // The chunk it was running fails. The others run again elsewhere: those not started,
+    // and those done whose results it had not sent yet. If it started none (it ended while
+    // starting), the first fails, so that a worker that cannot run never stalls the pool.
+    const inFlight = slot.inFlight;
+    const running = runningChunk(slot) ?? inFlight[0];
+    this.#inFlight -= inFlight.length;
     slot.inFlight = [];
-    this.#retry.unshift(...notStarted);
+    this.#retry.unshift(...inFlight.filter((chunk) => chunk !== running));
     if (running && !running.job.ended) running.job.chunkFailed(running, error);
     // A worker whose initializer failed is replaced only when there is work for it.
     if (!slot.retiring && !slot.startFailure && this.#state === "run") this.#spawn();
@@ -703,6 +726,7 @@ export class Pool {
     for (let at = RESULT_OUTCOMES_AT; at < message.length; at += RESULT_OUTCOME_FIELDS) {
       const chunk = slot.inFlight.shift()!;
       this.#inFlight--;
+      slot.answered++;
       const status = message[at + 1];
       if (job.ended) continue;
       if (status === OK) job.chunkDone(chunk, message[at + 2] as unknown[]);
@@ -715,6 +739,12 @@ export class Pool {
     // other half needs no wake-up for each chunk written.
     if (slot.inFlight.length <= chunksPerWorker(job) >> 1) this.#fill(slot);
   }
+}
+
+/** The chunk `slot`'s worker is running (or finished without sending its result yet), if any. */
+function runningChunk(slot: WorkerSlot): Chunk | undefined {
+  const started = chunksStarted(slot.progress) - slot.answered;
+  return started > 0 ? slot.inFlight[started - 1] : undefined;
 }
 
 /** How many chunks of `job` a worker may hold (see {@link PREFETCH_MS}). */

@@ -66,12 +66,27 @@ export interface PoolWorkerConfig {
   results: RingState;
   /** The pool's cancelled-job flags (see {@link markCancelled}). */
   cancelled: SharedArrayBuffer;
+  /**
+   * One Int32: how many chunks this worker has started. With the results the pool got, it
+   * tells which chunk the worker was running when it ended.
+   */
+  progress: SharedArrayBuffer;
   /** The initializer, run once before the first task. */
   initializer?: TargetRef;
   /** Arguments of the initializer (handles arrive working, hence here and not in a message). */
   initargs: unknown[];
   /** Chunks to run before ending (Python's `maxtasksperchild`); 0 for no limit. */
   maxTasks: number;
+}
+
+/** Counts one more chunk started in a worker's progress cell (see {@link PoolWorkerConfig.progress}). */
+export function countStarted(progress: Int32Array): void {
+  Atomics.add(progress, 0, 1);
+}
+
+/** How many chunks the worker with this progress cell has started. */
+export function chunksStarted(progress: Int32Array): number {
+  return Atomics.load(progress, 0);
 }
 
 /** Size of the cancelled-job table; a job id is flagged in slot `id % CANCELLED_SLOTS`. */

@@ -11,6 +11,7 @@ import {
   isCancelled,
   OK,
   BriefPoll,
+  countStarted,
   type PoolWorkerConfig,
   type ResultMessage,
   RESULT_OUTCOME_FIELDS,
@@ -50,6 +51,7 @@ export async function poolWorkerMain(config: PoolWorkerConfig): Promise<void> {
   const tasks = ByteRing.fromState(config.tasks);
   const results = ByteRing.fromState(config.results);
   const cancelled = new Int32Array(config.cancelled);
+  const progress = new Int32Array(config.progress);
   const { workerId, maxTasks } = config;
   if (config.initializer) {
     const failure = await runInitializer(config.initializer, config.initargs);
@@ -74,6 +76,7 @@ export async function poolWorkerMain(config: PoolWorkerConfig): Promise<void> {
     for (let at = RUN_CHUNKS_AT; at < message.length; at += RUN_CHUNK_FIELDS) {
       const index = message[at] as number;
       const start = message[at + 1] as number;
+      countStarted(progress);
       if (isCancelled(cancelled, jobId)) {
         batch.add(index, SKIPPED, null, start, 0);
       } else {
