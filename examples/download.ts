@@ -43,12 +43,10 @@ export async function main(flags: Pick<ScenarioFlags, "rest" | "extra">): Promis
     const jobs = server?.jobs ?? await jobsOf(options);
     const outDir = await prepareOutDir(options.out);
     const workerCount = Math.min(options.workers, jobs.length);
+    const files = countOf(jobs.length, "file");
+    const workers = countOf(workerCount, "worker process", "worker processes");
     const source = server ? ` from the embedded server at ${server.origin}` : "";
-    console.log(
-      `downloading ${countOf(jobs.length, "file")} with ${
-        countOf(workerCount, "worker process", "worker processes")
-      }${source} into ${outDir}`,
-    );
+    console.log(`downloading ${files} with ${workers}${source} into ${outDir}`);
     const started = performance.now();
     const settings = {
       outDir,
@@ -71,11 +69,14 @@ export async function main(flags: Pick<ScenarioFlags, "rest" | "extra">): Promis
 async function downloadAll(jobs: Job[], workerCount: number, settings: WorkerSettings): Promise<Tally> {
   const queue = new JoinableQueue<Job | null>();
   const events = new Queue<WorkerEvent>();
-  const workers = Array.from(
-    { length: workerCount },
-    (_, i) =>
-      new Process({ target: downloadWorker, args: [i + 1, queue, events, settings], name: `downloader-${i + 1}` }),
-  );
+  const workers = Array.from({ length: workerCount }, (_, i) => {
+    const number = i + 1;
+    return new Process({
+      target: downloadWorker,
+      args: [number, queue, events, settings],
+      name: `downloader-${number}`,
+    });
+  });
   for (const worker of workers) worker.start();
   for (const job of jobs) await queue.put(job);
   for (const _ of workers) await queue.put(null); // one "no more jobs" per worker
@@ -90,10 +91,12 @@ async function downloadAll(jobs: Job[], workerCount: number, settings: WorkerSet
     view.finish();
   }
   const crashed = workers.filter((worker) => worker.exitCode !== 0);
-  if (crashed.length === 0) await queue.join(); // every job had its taskDone(): resolves at once
-  else {tally.failUnfinished(`worker ${
-      crashed.map((w) => `${w.name} (exit code ${w.exitCode})`).join(", ")
-    } ended early`);}
+  if (crashed.length === 0) {
+    await queue.join(); // every job had its taskDone(): resolves at once
+  } else {
+    const which = crashed.map((worker) => `${worker.name} (exit code ${worker.exitCode})`).join(", ");
+    tally.failUnfinished(`worker ${which} ended before finishing it`);
+  }
   queue.close();
   events.close();
   return tally;

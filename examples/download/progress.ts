@@ -2,7 +2,7 @@
 // plus a total, redrawn in place; otherwise (a pipe, a file, CI) plain lines.
 import process from "node:process";
 import type { ProgressEvent, WorkerEvent } from "./events.ts";
-import type { Tally } from "./tally.ts";
+import type { Tally, WorkerStatus } from "./tally.ts";
 import { formatBytes, formatSeconds, megabytesPerSecond } from "./units.ts";
 
 /** Where the views write (process.stdout and process.stderr fit). */
@@ -28,35 +28,31 @@ export function createProgressView(
   return stdout.isTTY ? new TerminalBars(tally, stdout, stderr) : new PlainLines(stdout, stderr);
 }
 
-/** A line about an event worth a line; failures go to stderr. */
-function describe(event: WorkerEvent): { text: string; failure: boolean } | undefined {
+/** A line about an event worth a line (progress has the bars or milestones instead). */
+function describe(event: WorkerEvent): string | undefined {
   const who = `[w${event.worker}] ${event.kind === "start" ? event.job.name : event.name}:`;
   switch (event.kind) {
     case "start":
-      return { text: `${who} downloading ${event.job.url}`, failure: false };
+      return `${who} downloading ${event.job.url}`;
     case "resume":
-      return {
-        text: `${who} resuming at ${formatBytes(event.from)}${ofTotal(event.total)} (HTTP Range)`,
-        failure: false,
-      };
+      return `${who} resuming at ${formatBytes(event.from)}${ofTotal(event.total)} (HTTP Range)`;
     case "retry":
-      return {
-        text: `${who} ${event.reason}; retry ${event.retry} of ${event.retries} in ${event.delayMs} ms`,
-        failure: false,
-      };
+      return `${who} ${event.reason}; retry ${event.retry} of ${event.retries} in ${event.delayMs} ms`;
     case "done":
-      return {
-        text: `${who} done, ${formatBytes(event.bytes)} verified (sha256 ${event.sha256.slice(0, 12)}…) ` +
-          `in ${formatSeconds(event.elapsedMs)}`,
-        failure: false,
-      };
+      return `${who} done, ${formatBytes(event.bytes)} verified (sha256 ${event.sha256.slice(0, 12)}…) ` +
+        `in ${formatSeconds(event.elapsedMs)}`;
     case "failed": {
       const kept = event.keptPart ? `; partial data kept in ${event.keptPart}` : "";
-      return { text: `${who} FAILED: ${event.reason} (${event.url})${kept}`, failure: true };
+      return `${who} FAILED: ${event.reason} (${event.url})${kept}`;
     }
     case "progress":
       return undefined;
   }
+}
+
+/** Failures go to stderr, everything else to stdout. */
+function streamFor(event: WorkerEvent, stdout: Output, stderr: Output): Output {
+  return event.kind === "failed" ? stderr : stdout;
 }
 
 function ofTotal(total: number | null): string {
@@ -73,20 +69,17 @@ class PlainLines implements ProgressView {
   show(event: WorkerEvent): void {
     if (event.kind === "start") this.#quarters.set(event.worker, 0);
     const line = event.kind === "progress" ? this.#milestone(event) : describe(event);
-    if (line) (line.failure ? this.stderr : this.stdout).write(`${line.text}\n`);
+    if (line) streamFor(event, this.stdout, this.stderr).write(`${line}\n`);
     if (event.kind === "resume" && event.total) this.#quarters.set(event.worker, quarterOf(event.from, event.total));
   }
 
-  #milestone({ worker, name, received, total }: ProgressEvent): { text: string; failure: boolean } | undefined {
+  #milestone({ worker, name, received, total }: ProgressEvent): string | undefined {
     if (!total) return undefined;
     const quarter = Math.min(quarterOf(received, total), 3);
     if (quarter <= (this.#quarters.get(worker) ?? 0)) return undefined;
     this.#quarters.set(worker, quarter);
     const percent = Math.floor((received * 100) / total);
-    return {
-      text: `[w${worker}] ${name}: ${percent}% (${formatBytes(received)} of ${formatBytes(total)})`,
-      failure: false,
-    };
+    return `[w${worker}] ${name}: ${percent}% (${formatBytes(received)} of ${formatBytes(total)})`;
   }
 
   finish(): void {}
@@ -113,7 +106,7 @@ class TerminalBars implements ProgressView {
     const line = event.kind === "start" ? undefined : describe(event);
     if (!line) return;
     this.#erase();
-    (line.failure ? this.stderr : this.stdout).write(`${line.text}\n`);
+    streamFor(event, this.stdout, this.stderr).write(`${line}\n`);
     this.#draw();
   }
 
@@ -124,15 +117,7 @@ class TerminalBars implements ProgressView {
 
   #draw(): void {
     const width = Math.max(40, (this.stdout.columns || 80) - 1); // a pseudo-terminal may say 0
-    const lines = [
-      ...this.tally.workers.map(({ worker, file }) => {
-        if (!file) return `w${worker}    idle`;
-        return `w${worker}    ${bar(file.received, file.expected)}  ${file.name}  ${formatBytes(file.received)}${
-          ofTotal(file.expected)
-        }`;
-      }),
-      this.#totalLine(),
-    ].map((line) => line.slice(0, width));
+    const lines = [...this.tally.workers.map(workerLine), this.#totalLine()].map((line) => line.slice(0, width));
     this.#erase();
     this.stdout.write(`${lines.join("\n")}\n`);
     this.#drawnLines = lines.length;
@@ -150,6 +135,12 @@ class TerminalBars implements ProgressView {
     if (this.#drawnLines > 0) this.stdout.write(`\x1b[${this.#drawnLines}F\x1b[J`);
     this.#drawnLines = 0;
   }
+}
+
+function workerLine({ worker, file }: WorkerStatus): string {
+  if (!file) return `w${worker}    idle`;
+  const bytes = `${formatBytes(file.received)}${ofTotal(file.expected)}`;
+  return `w${worker}    ${bar(file.received, file.expected)}  ${file.name}  ${bytes}`;
 }
 
 /** `[██████░░░░…]  25%`; an empty bar when the size is unknown. */

@@ -29,10 +29,10 @@ export async function withRetries<T>(
     try {
       return await attempt(n);
     } catch (error) {
-      const retry = n;
-      if (retry > policy.retries || !isRetryable(error as Error)) throw error;
-      const delayMs = policy.baseDelayMs * 2 ** (retry - 1);
-      await onRetry({ retry, delayMs, error: error as Error });
+      // Attempt n failed: what follows is retry number n.
+      if (n > policy.retries || !isRetryable(error as Error)) throw error;
+      const delayMs = policy.baseDelayMs * 2 ** (n - 1);
+      await onRetry({ retry: n, delayMs, error: error as Error });
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
   }
