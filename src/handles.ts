@@ -7,10 +7,26 @@
  * @module
  */
 
-/** Symbol under which a shareable object exposes its description. */
+/**
+ * Symbol under which a shareable object exposes its description.
+ * @example Usage
+ * ```ts
+ * import { HANDLE, Queue, type Shareable } from "@seed/multiprocessing";
+ * const queue: Shareable = new Queue<number>();
+ * console.log(queue[HANDLE]().kind); // "Queue"
+ * ```
+ */
 export const HANDLE: unique symbol = Symbol.for("@seed/multiprocessing/handle") as never;
 
-/** A shareable object's description: which kind of handle, and its shared state. */
+/**
+ * A shareable object's description: which kind of handle, and its shared state.
+ * @example Usage
+ * ```ts
+ * import { HANDLE, type HandleDescription, Lock } from "@seed/multiprocessing";
+ * const description: HandleDescription = new Lock()[HANDLE]();
+ * console.log(description.kind); // "Lock"
+ * ```
+ */
 export interface HandleDescription {
   /** The kind registered with {@link registerHandleKind}, e.g. "Queue". */
   kind: string;
@@ -18,7 +34,15 @@ export interface HandleDescription {
   state: unknown;
 }
 
-/** An object that can be passed to another process and arrive as a working handle. */
+/**
+ * An object that can be passed to another process and arrive as a working handle.
+ * @example Usage
+ * ```ts
+ * import { HANDLE, Queue, type Shareable } from "@seed/multiprocessing";
+ * const queue: Shareable = new Queue<number>();
+ * console.log(queue[HANDLE]().kind); // "Queue"
+ * ```
+ */
 export interface Shareable {
   /** Describes this handle for another process. */
   [HANDLE](): HandleDescription;
