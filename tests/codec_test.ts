@@ -331,7 +331,7 @@ describe("codec refusals", () => {
       refusal(() => encode({ buf: sab }, "item")),
       /^item\.buf is a SharedArrayBuffer and cannot be copied into a queue or pipe message: pass it in a Process's args instead/,
     );
-    assert.match(refusal(() => encode([new Int32Array(sab)], "item")), /^item\[0\] is a Int32Array over a SharedArrayBuffer/);
+    assert.match(refusal(() => encode([new Int32Array(sab)], "item")), /^item\[0\] is an Int32Array over a SharedArrayBuffer/);
     checkCloneable({ buf: sab, view: new Int32Array(sab) }, "args");
   });
 

@@ -143,7 +143,7 @@ function refusalOf(value: unknown, toBytes: boolean): string | undefined {
   }
   if (value instanceof SharedArrayBuffer) return toBytes ? `a SharedArrayBuffer and ${IN_ARGS_INSTEAD}` : undefined;
   if (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer) {
-    return toBytes ? `a ${value.constructor.name} over a SharedArrayBuffer and ${IN_ARGS_INSTEAD}` : undefined;
+    return toBytes ? `${withArticle(value.constructor.name)} over a SharedArrayBuffer and ${IN_ARGS_INSTEAD}` : undefined;
   }
   if (value instanceof Symbol) return describe("a Symbol object");
   for (const [name, ctor] of HOST_CLASSES) {
@@ -948,7 +948,8 @@ interface Shape {
 
 const MAX_SHAPES = 4096;
 const MAX_NEXT_SHAPES = 32;
-const MAX_BUILT_KEYS = 64;
+/** Objects with more keys are dictionaries rather than records: no shape is kept for them. */
+const MAX_SHAPE_KEYS = 64;
 /** Objects of a shape decoded this many times get a generated builder. */
 const BUILD_AFTER = 8;
 let shapeCount = 0;
@@ -958,6 +959,7 @@ const emptyShape: Shape = { keys: [], key: "", keyTag: -1, next: [], hits: 0, bu
 
 /** Reads `count` keys and returns their shape. */
 function readShape(count: number): Shape {
+  if (count > MAX_SHAPE_KEYS) return unlistedShape([], count); // a dictionary, not a record
   let shape = emptyShape;
   for (let i = 0; i < count; i++) {
     let next = matchNextShape(shape);
@@ -991,10 +993,15 @@ function nextShape(shape: Shape, key: string): Shape | undefined {
   for (const candidate of shape.next) if (candidate.key === key) return candidate;
   if (shape.next.length >= MAX_NEXT_SHAPES || shapeCount >= MAX_SHAPES) return undefined;
   shapeCount++;
-  const keyTag = key.length <= FIXASCII_MAX && /^[\x00-\x7f]*$/.test(key) ? T_FIXASCII + key.length : -1;
+  const keyTag = key.length <= FIXASCII_MAX && isAscii(key) ? T_FIXASCII + key.length : -1;
   const created: Shape = { keys: [...shape.keys, key], key, keyTag, next: [], hits: 0, build: undefined };
   shape.next.push(created);
   return created;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
 }
 
 /** A shape outside the tree (which is full there): the keys read so far, then the rest. */
@@ -1006,7 +1013,7 @@ function unlistedShape(keys: string[], count: number): Shape {
 /** A function that reads the values of an object of this shape and returns it as a literal. */
 function generateBuilder(keys: readonly string[]): Shape["build"] {
   // In a literal, "__proto__": sets the prototype instead of defining a property.
-  if (keys.length > MAX_BUILT_KEYS || keys.includes("__proto__")) return undefined;
+  if (keys.includes("__proto__")) return undefined;
   const properties = keys.map((key) => `${JSON.stringify(key)}: read()`).join(", ");
   try {
     return new Function("read", `return { ${properties} };`) as Shape["build"];
