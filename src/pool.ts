@@ -13,6 +13,7 @@ import { type ErrorInfo, ProcessError, ValueError } from "./errors.ts";
 import {
   ApplyJob,
   type Chunk,
+  ChunkQueue,
   type Ending,
   feedOf,
   IMapJob,
@@ -177,11 +178,8 @@ export class Pool {
   readonly #processes = new Set<Process>();
   /** Jobs not ended, by id. */
   readonly #jobs = new Map<number, Job>();
-  /** Jobs that may still hand out chunks, oldest first, from `#queueHead`. */
-  #queue: Job[] = [];
-  #queueHead = 0;
-  /** Chunks given back by a worker that ended before starting them: sent first. */
-  #retry: Chunk[] = [];
+  /** Where the next chunk to send comes from. */
+  #queue = new ChunkQueue();
   readonly #abortListeners = new Map<Job, () => void>();
   readonly #functionIds = new WeakMap<TaskFunction, Map<string, number>>();
   readonly #functions: TargetRef[] = [];
@@ -323,9 +321,7 @@ export class Pool {
       this.#state = "terminate";
       const error = new ProcessError("the pool was terminated before this task finished");
       for (const job of [...this.#jobs.values()]) job.abort(error);
-      this.#queue = [];
-      this.#queueHead = 0;
-      this.#retry = [];
+      this.#queue = new ChunkQueue();
       for (const slot of this.#workers.values()) slot.gone = true;
       this.#workers.clear();
       for (const process of this.#processes) process.terminate();
@@ -460,7 +456,7 @@ export class Pool {
   /** Gives the workers chunks, one each in turn, up to their limits; makes sure results are read. */
   #dispatch(): void {
     if (this.#state === "terminate") return;
-    if (this.#retry.length > 0 || this.#queue.length > this.#queueHead) this.#replaceMissingWorkers();
+    if (this.#queue.mayHaveChunks()) this.#replaceMissingWorkers();
     for (let sent = true; sent;) {
       sent = false;
       for (const slot of this.#workers.values()) {
@@ -475,9 +471,9 @@ export class Pool {
   /** Gives `slot` chunks up to its limit, consecutive chunks of a job in one message. */
   #fill(slot: WorkerSlot): void {
     let batch: Chunk[] = [];
-    for (let chunk; this.#hasRoom(slot, batch.length) && (chunk = this.#takeChunk());) {
+    for (let chunk; this.#hasRoom(slot, batch.length) && (chunk = this.#queue.take());) {
       if (slot.inFlight.length + batch.length >= chunksPerWorker(chunk.job)) {
-        this.#retry.unshift(chunk);
+        this.#queue.putBack([chunk]);
         break;
       }
       if (batch.length > 0 && batch[0].job !== chunk.job) {
@@ -492,10 +488,10 @@ export class Pool {
   /** Gives `slot` one chunk if it has room (the turn of a round in {@link dispatch}). */
   #sendOne(slot: WorkerSlot): "sent" | "full" | "no-chunk" {
     if (!this.#hasRoom(slot, 0)) return "full";
-    const chunk = this.#takeChunk();
+    const chunk = this.#queue.take();
     if (!chunk) return "no-chunk";
     if (slot.inFlight.length >= chunksPerWorker(chunk.job)) {
-      this.#retry.unshift(chunk);
+      this.#queue.putBack([chunk]);
       return "full";
     }
     this.#send(slot, [chunk]);
@@ -506,32 +502,6 @@ export class Pool {
   #hasRoom(slot: WorkerSlot, planned: number): boolean {
     if (slot.retiring || slot.gone) return false;
     return this.#maxTasks === 0 || slot.assigned + planned < this.#maxTasks;
-  }
-
-  #takeChunk(): Chunk | undefined {
-    while (this.#retry.length > 0) {
-      const chunk = this.#retry.shift()!;
-      if (!chunk.job.ended) return chunk;
-    }
-    const queue = this.#queue;
-    for (let i = this.#queueHead; i < queue.length;) {
-      const job = queue[i];
-      const chunk = job.nextChunk();
-      if (chunk) return chunk;
-      if (job.hasMoreChunks()) {
-        i++;
-      } else if (i === this.#queueHead) {
-        queue[this.#queueHead++] = undefined as never;
-        i++;
-      } else {
-        queue.splice(i, 1);
-      }
-    }
-    if (this.#queueHead > 1024 && this.#queueHead * 2 > queue.length) {
-      this.#queue = queue.slice(this.#queueHead);
-      this.#queueHead = 0;
-    }
-    return undefined;
   }
 
   /** Sends consecutive chunks of one job to `slot` in one message. */
@@ -661,7 +631,7 @@ export class Pool {
     const running = runningChunk(slot) ?? inFlight[0];
     this.#inFlight -= inFlight.length;
     slot.inFlight = [];
-    this.#retry.unshift(...inFlight.filter((chunk) => chunk !== running));
+    this.#queue.putBack(inFlight.filter((chunk) => chunk !== running));
     if (running && !running.job.ended) running.job.chunkFailed(running, error);
     // A worker whose initializer failed is replaced only when there is work for it.
     if (!slot.retiring && !slot.startFailure && this.#state === "run") this.#spawn();

@@ -203,6 +203,60 @@ export function defaultChunksize(length: number, processes: number): number {
 
 type Outcome = { ok: true; values: unknown[] } | { ok: false; error: unknown };
 
+/**
+ * The chunks waiting to be sent: those of the jobs, oldest job first (Python's task queue
+ * is first in, first out across calls), and before them the chunks put back (a worker that
+ * ended before running them, or that had no room for them).
+ */
+export class ChunkQueue {
+  #putBack: Chunk[] = [];
+  /** Jobs that may still hand out chunks, oldest first, from `#head`. */
+  #jobs: Job[] = [];
+  #head = 0;
+
+  /** Queues a new job's chunks after every other. */
+  push(job: Job): void {
+    this.#jobs.push(job);
+  }
+
+  /** Whether a chunk may be waiting (a job may still be reading its inputs). */
+  mayHaveChunks(): boolean {
+    return this.#putBack.length > 0 || this.#jobs.length > this.#head;
+  }
+
+  /** The next chunk to send now, or undefined when none is ready. */
+  take(): Chunk | undefined {
+    while (this.#putBack.length > 0) {
+      const chunk = this.#putBack.shift()!;
+      if (!chunk.job.ended) return chunk;
+    }
+    const jobs = this.#jobs;
+    for (let i = this.#head; i < jobs.length;) {
+      const job = jobs[i];
+      const chunk = job.nextChunk();
+      if (chunk) return chunk;
+      if (job.hasMoreChunks()) {
+        i++; // waiting for its inputs: the next job may go first
+      } else if (i === this.#head) {
+        jobs[i] = undefined as never; // done with it: drop it from the front
+        this.#head = ++i;
+      } else {
+        jobs.splice(i, 1);
+      }
+    }
+    if (this.#head > 1024 && this.#head * 2 > jobs.length) {
+      this.#jobs = jobs.slice(this.#head);
+      this.#head = 0;
+    }
+    return undefined;
+  }
+
+  /** Puts `chunks` back in front, in their order. */
+  putBack(chunks: Chunk[]): void {
+    this.#putBack.unshift(...chunks);
+  }
+}
+
 /** Where an imap job's inputs come from. */
 export interface ChunkFeed {
   /** The items of the next chunk if ready now; [] when the input is exhausted. Throws the input's error. */

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { activeChildren } from "../src/process.ts";
+import { activeChildren, cpuCount } from "../src/process.ts";
 import { AsyncResult } from "../src/async_result.ts";
 import { ProcessError, TimeoutError, ValueError } from "../src/errors.ts";
 import { Pool } from "../src/pool.ts";
@@ -66,6 +66,12 @@ test("Pool validates processes and maxTasksPerChild with ValueError, starting no
   assert.throws(() => new Pool({ processes: 1, maxTasksPerChild: 0 }), { name: "ValueError", message: /maxTasksPerChild/ });
   assert.throws(() => new Pool({ processes: 1, maxTasksPerChild: 1.5 }), ValueError);
   assert.equal(activeChildren().length, before);
+});
+
+test("a pool has cpuCount() workers by default", async () => {
+  await withPool({}, async () => {
+    assert.equal(poolWorkers().length, cpuCount());
+  });
 });
 
 test("apply, map, starmap, imap and imapUnordered compute in the workers", async () => {
