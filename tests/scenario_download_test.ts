@@ -62,6 +62,7 @@ test("with no URLs it downloads the embedded files with 3 workers, verified, wit
     assert.match(result.stdout, /\[w\d\] flaky-echo\.bin: HTTP 500 Internal Server Error; retry 1 of 3 in 100 ms/);
     assert.match(result.stdout, /\[w\d\] resume-foxtrot\.bin: connection .*; retry 1 of 3 in 100 ms/);
     assert.match(result.stdout, /\[w\d\] resume-foxtrot\.bin: resuming at 160\.0 KiB of 384\.0 KiB \(HTTP Range\)/);
+    assert.match(result.stdout, /^\[w\d\] slow-charlie\.bin: \d+% \([\d.]+ KiB of 192\.0 KiB\)$/m, "progress lines");
     const workersSeen = new Set([...result.stdout.matchAll(/^\[w(\d)\] /gm)].map((match) => match[1]));
     assert.ok(workersSeen.size >= 2, `several workers downloaded (saw ${[...workersSeen]})`);
     assert.match(result.stdout, /^file +bytes +time +MB\/s +retries +result$/m);
