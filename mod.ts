@@ -67,16 +67,23 @@ export {
   Lock,
   RLock,
   Semaphore,
+  SemLockHandle,
   type WaitSyncOptions,
 } from "./src/synchronize.ts";
 export {
+  type ElementOf,
+  type InputOf,
   RawArray,
   RawValue,
   SharedArray,
+  type SharedState,
   type SynchronizedOptions,
   type Typecode,
+  type TypedArrayOf,
+  type TypedArrays,
   Value,
 } from "./src/sharedctypes.ts";
+export { type HandleDescription, type Shareable } from "./src/handles.ts";
 export {
   type ApplyAsyncOptions,
   type CallOptions,
