@@ -36,19 +36,25 @@ const SCENARIOS: Record<string, Scenario> = {
     summary: "a daemon child ends with the program",
     run: async (flags) => (await import("./examples/daemon.ts")).main({ ...flags, daemon: true }),
   },
+  download: {
+    summary: "worker processes download files in parallel: progress bars, verified, retried, resumed",
+    run: async (flags) => (await import("./examples/download.ts")).main(flags),
+  },
 };
 
 function usage(): string {
   const width = Math.max(...Object.keys(SCENARIOS).map((name) => name.length));
   const lines = Object.entries(SCENARIOS).map(([name, s]) => `  ${name.padEnd(width)}  ${s.summary}`);
   return [
-    "usage: mp-demo <scenario> [--interval SECONDS] [--lang zh|en]",
+    "usage: mp-demo <scenario> [flags]",
     "",
     "Scenarios of the tutorial (Python's multiprocessing, in TypeScript):",
     ...lines,
     "",
     "  --interval SECONDS  time between the clock's ticks (default 1, as in the tutorial)",
     "  --lang zh|en        labels of the producer-consumer scenario (default zh)",
+    "  download: --workers N  --out DIR  --list FILE  --retries N  [URL…]",
+    "                      (with no URLs it serves its own files on 127.0.0.1)",
   ].join("\n");
 }
 
