@@ -7,7 +7,6 @@
  * message both ways, so that a message's cost is shared.
  * @module
  */
-import type { ErrorInfo } from "./errors.ts";
 import type { TargetRef } from "./target.ts";
 import { type ByteRing, OutgoingItem, type RingState } from "./transport/ring.ts";
 import { deadlineFrom, MAX_WAIT_SLICE_MS } from "./transport/wait.ts";
@@ -38,11 +37,11 @@ export type TaskMessage = DefineMessage | RunMessage | StopMessage;
 
 /** Result status: `payload` is the chunk's values, in order. */
 export const OK = 0;
-/** Result status: a call threw; `payload` is its {@link ErrorInfo}. */
+/** Result status: a call threw; `payload` describes the error (`ErrorInfo`). */
 export const FAILED = 1;
 /** Result status: the job was cancelled before the chunk started; no payload. */
 export const SKIPPED = 2;
-/** Result status: the worker's initializer threw; `payload` is its {@link ErrorInfo}; the worker then ends. */
+/** Result status: the worker's initializer threw; `payload` describes the error; the worker then ends. */
 export const START_FAILED = 3;
 
 /**

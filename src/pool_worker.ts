@@ -13,7 +13,6 @@ import {
   BriefPoll,
   countStarted,
   type PoolWorkerConfig,
-  type ResultMessage,
   RESULT_OUTCOME_FIELDS,
   RESULT_OUTCOMES_AT,
   RUN_CHUNK_FIELDS,
@@ -161,7 +160,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
-/** Outcomes of consecutive chunks of one job, sent together (see {@link ResultMessage}). */
+/** Outcomes of consecutive chunks of one job, sent together (a `ResultMessage`). */
 class ResultBatch {
   #message: unknown[] = [];
   /** Input index of each outcome's first item, to name a value that cannot be sent. */

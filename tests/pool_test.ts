@@ -69,8 +69,9 @@ test("Pool validates processes and maxTasksPerChild with ValueError, starting no
 });
 
 test("a pool has cpuCount() workers by default", async () => {
-  await withPool({}, async () => {
+  await withPool({}, () => {
     assert.equal(poolWorkers().length, cpuCount());
+    return Promise.resolve();
   });
 });
 
