@@ -15,10 +15,12 @@ import {
   failWithRangeError,
   countInit,
   initializedLabel,
+  makeBytes,
   notExported,
   pidAfter,
   returnFunction,
   sleepThen,
+  sumBytes,
   square,
   squareExcept,
   squareExitOnThree,
@@ -270,6 +272,17 @@ test("an input iterable that throws fails the call", async () => {
     assert.deepEqual(await results.next(), { done: false, value: 4 });
     await assert.rejects(results.next(), { name: "SyntaxError", message: "input broke" });
     assert.deepEqual(await results.next(), { done: true, value: undefined });
+  });
+});
+
+test("inputs and results larger than the rings stream through them", async () => {
+  await withPool({ processes: 2 }, async (pool) => {
+    const big = 3 << 20;
+    const bytes = await pool.apply(makeBytes, [big]);
+    assert.equal(bytes.length, big);
+    assert.equal(bytes[big - 1], (big - 1) & 255);
+    const sums = await pool.map(sumBytes, [bytes, bytes.subarray(0, 10)]);
+    assert.deepEqual(sums, [sumBytes(bytes), 45]);
   });
 });
 
