@@ -284,6 +284,8 @@ export class IMapJob<R> extends Job implements AsyncIterableIterator<R> {
   #position = 0;
   #wakeConsumer: (() => void) | undefined;
   #abortReason: { reason: unknown } | undefined;
+  /** The consumer left (`return()`): iteration is over. */
+  #left = false;
 
   constructor(
     host: JobHost,
@@ -354,6 +356,8 @@ export class IMapJob<R> extends Job implements AsyncIterableIterator<R> {
 
   async next(): Promise<IteratorResult<R>> {
     for (;;) {
+      if (this.#abortReason) throw this.#abortReason.reason;
+      if (this.#left) return { done: true, value: undefined };
       if (this.#position < this.#current.length) {
         return { done: false, value: this.#current[this.#position++] as R };
       }
@@ -364,7 +368,6 @@ export class IMapJob<R> extends Job implements AsyncIterableIterator<R> {
         this.#position = 0;
         continue;
       }
-      if (this.#abortReason) throw this.#abortReason.reason;
       if (this.#complete()) return { done: true, value: undefined };
       await new Promise<void>((resolve) => (this.#wakeConsumer = resolve));
     }
@@ -372,16 +375,18 @@ export class IMapJob<R> extends Job implements AsyncIterableIterator<R> {
 
   /** Leaving the loop early: chunks not started are cancelled. */
   return(): Promise<IteratorResult<R>> {
+    this.#left = true;
     this.#stop("cancelled");
-    this.#outcomes.clear();
-    this.#arrivals = [];
-    this.#current = [];
     return Promise.resolve({ done: true, value: undefined });
   }
 
+  /** Ends the job, dropping the results not consumed. */
   #stop(ending: Ending): void {
     this.#inputDone = true;
     this.#feed.close();
+    this.#outcomes.clear();
+    this.#arrivals = [];
+    this.#current = [];
     this.end(ending);
     this.#wake();
   }

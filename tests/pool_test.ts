@@ -376,8 +376,10 @@ test("leaving an imap loop early cancels the inputs not started", async () => {
         yield i;
       }
     }
-    for await (const value of pool.imap(square, inputs())) if (value >= 4) break;
+    const results = pool.imap(square, inputs());
+    for await (const value of results) if (value >= 4) break;
     assert.ok(read < 1000, `read ${read} inputs`);
+    assert.deepEqual(await results.next(), { done: true, value: undefined });
     assert.equal(await pool.apply(add, [1, 1]), 2);
   });
 });
