@@ -1,0 +1,223 @@
+/**
+ * Builds the npm package (what dnt would do; dnt itself is on JSR) and tests it as a user
+ * would get it:
+ *
+ * 1. TypeScript's compiler emits ESM `.js` + `.d.ts` of mod.ts, src/, cli.ts and examples/
+ *    into `npm/` (relative `.ts` imports rewritten to `.js`).
+ * 2. `npm/package.json` (version from deno.json, `exports`, `types`, `bin`, Node >= 20, no
+ *    dependencies), README.md and LICENSE; then `npm pack` into `dist/`.
+ * 3. Unless `--no-test`: installs the tarball into a temporary project, copies the tests, the
+ *    cli and the examples there with their imports of the library pointed at the installed
+ *    package, compiles them against its types, and runs them on Node and on Bun.
+ *
+ * Run it with Deno or Bun (Node 20 cannot run TypeScript):
+ * `npx deno run -A scripts/build_npm.ts [--no-test] [--keep]` (`--keep` leaves the test project).
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const OUT = join(ROOT, "npm");
+/** Where the tarball goes (beside the binary; npm/ is what it packs). */
+const DIST = join(ROOT, "dist");
+const BIN = join(ROOT, "node_modules", ".bin");
+const NAME = "@seed/multiprocessing";
+/** What the package ships, besides package.json, README.md and LICENSE. */
+const PACKAGE_SOURCES = ["mod.ts", "cli.ts", "src", "examples"];
+/** What the test project copies from the repository and compiles against the package. */
+const TEST_SOURCES = ["cli.ts", "examples", "tests"];
+/** Bun's default 5 s per test is too short for the scenario tests. */
+const BUN_TEST_TIMEOUT_MS = 120_000;
+
+/** The compiler options both compilations share: the repository's tsconfig.json, minus its paths. */
+const COMPILER_OPTIONS = {
+  target: "ES2022",
+  module: "NodeNext",
+  moduleResolution: "NodeNext",
+  strict: true,
+  allowImportingTsExtensions: true,
+  rewriteRelativeImportExtensions: true,
+  skipLibCheck: true,
+  lib: ["ES2024", "DOM"],
+  types: ["node"],
+  typeRoots: [join(ROOT, "node_modules", "@types")],
+};
+
+/** Runs a command, streaming its output; throws if it fails. */
+function run(command: string, args: string[], cwd: string = ROOT): void {
+  const result = spawnSync(command, args, { cwd, stdio: "inherit" });
+  if (result.error) throw result.error;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (status ${result.status}) in ${cwd}`);
+}
+
+/** The trimmed standard output of a command. */
+function commandOutput(command: string, args: string[]): string {
+  return spawnSync(command, args, { encoding: "utf8" }).stdout.trim();
+}
+
+/** Runs `work`, then prints how long it took. */
+function step<T>(what: string, work: () => T): T {
+  console.log(`\n--- ${what}`);
+  const started = performance.now();
+  const value = work();
+  console.log(`--- ${what}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return value;
+}
+
+/** Every `.ts` file under the given files and directories, relative to `root`. */
+function typeScriptFiles(root: string, paths: string[]): string[] {
+  return paths.flatMap((path) => {
+    const absolute = join(root, path);
+    if (!statSync(absolute).isDirectory()) return path.endsWith(".ts") ? [path] : [];
+    return typeScriptFiles(root, readdirSync(absolute).sort().map((name) => join(path, name)));
+  });
+}
+
+/** Compiles with a tsconfig written for the occasion (tsc takes no file list with -p). */
+function compile(projectDir: string, include: string[], outDir: string, declaration: boolean, rootDir = "."): void {
+  const config = { compilerOptions: { ...COMPILER_OPTIONS, rootDir, outDir, declaration }, include };
+  const configFile = join(projectDir, "tsconfig.build.json");
+  writeFileSync(configFile, JSON.stringify(config, null, 2));
+  try {
+    run(join(BIN, "tsc"), ["-p", configFile], projectDir);
+  } finally {
+    rmSync(configFile);
+  }
+}
+
+const TS_SPECIFIER = /((?:\bfrom\s*|\bimport\s*\(\s*)["']\.{1,2}\/[^"']+)\.ts(["'])/g;
+
+/**
+ * TypeScript rewrites `.ts` imports to `.js` in the JavaScript it emits, not in declaration
+ * files: do it there too, so the types work for users without `allowImportingTsExtensions`.
+ */
+function rewriteDeclarationImports(dir: string): void {
+  for (const name of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
+    if (!name.endsWith(".d.ts")) continue;
+    const file = join(dir, name);
+    writeFileSync(file, readFileSync(file, "utf8").replace(TS_SPECIFIER, "$1.js$2"));
+  }
+}
+
+/** The package's manifest: the library's entry, the cli as `./cli` and as the `mp-demo` command. */
+function packageManifest(version: string): Record<string, unknown> {
+  const entry = (path: string) => ({ types: `./${path}.d.ts`, default: `./${path}.js` });
+  return {
+    name: NAME,
+    version,
+    description:
+      "Python's multiprocessing for Deno, Bun and Node: processes on workers, queues, pipes, locks, shared memory and a pool.",
+    license: "MIT",
+    type: "module",
+    main: "./mod.js",
+    types: "./mod.d.ts",
+    exports: { ".": entry("mod"), "./cli": entry("cli"), "./package.json": "./package.json" },
+    bin: { "mp-demo": "./cli.js" },
+    engines: { node: ">=20" },
+    keywords: ["multiprocessing", "worker", "process", "queue", "pool", "shared-memory", "atomics", "deno", "bun"],
+  };
+}
+
+/** Emits the package into npm/ and packs it; returns the tarball's path. */
+function buildPackage(): string {
+  const { version } = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")) as { version: string };
+  rmSync(OUT, { recursive: true, force: true });
+  step("emit .js + .d.ts into npm/", () => compile(ROOT, typeScriptFiles(ROOT, PACKAGE_SOURCES), OUT, true));
+  rewriteDeclarationImports(OUT);
+  // `npm install -g` / `npx` run the cli as a command.
+  const cli = join(OUT, "cli.js");
+  writeFileSync(cli, `#!/usr/bin/env node\n${readFileSync(cli, "utf8")}`);
+  writeFileSync(join(OUT, "package.json"), `${JSON.stringify(packageManifest(version), null, 2)}\n`);
+  for (const file of ["README.md", "LICENSE"]) {
+    if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: the package ships it`);
+    copyFileSync(join(ROOT, file), join(OUT, file));
+  }
+  return step("npm pack", () => {
+    mkdirSync(DIST, { recursive: true });
+    const packed = spawnSync("npm", ["pack", "--json", "--pack-destination", DIST], { cwd: OUT, encoding: "utf8" });
+    if (packed.status !== 0) throw new Error(`npm pack failed:\n${packed.stderr}`);
+    const [info] = JSON.parse(packed.stdout) as { filename: string; size: number; unpackedSize: number; entryCount: number }[];
+    const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+    console.log(`${info.filename}: ${kib(info.size)} packed, ${kib(info.unpackedSize)} unpacked, ${info.entryCount} files`);
+    return join(DIST, info.filename);
+  });
+}
+
+/**
+ * The specifier a copied file uses for `specifier` (as written in the repository): the
+ * library's entry becomes the package name; its internals (which some tests import) become
+ * paths into the installed package; everything else is copied along and stays as it is.
+ */
+function redirect(specifier: string, file: string, sourceDir: string, projectDir: string): string {
+  if (!specifier.startsWith(".")) return specifier;
+  const target = relative(ROOT, resolve(dirname(join(ROOT, file)), specifier));
+  if (target === "mod.ts") return NAME;
+  if (!target.startsWith(`src/`)) return specifier;
+  const installed = join(projectDir, "node_modules", NAME, target.replace(/\.ts$/, ".js"));
+  const fromFile = relative(dirname(join(sourceDir, file)), installed);
+  return fromFile.startsWith(".") ? fromFile : `./${fromFile}`;
+}
+
+const SPECIFIERS = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])(\.{1,2}\/[^"']+)\2/g;
+
+/**
+ * Copies the tests, cli and examples into `<project>/ts/`, their imports of the library
+ * redirected. They compile to `<project>/build/`, at the same depth, so the paths into
+ * node_modules hold for both.
+ */
+function copyTestSources(projectDir: string): void {
+  const sourceDir = join(projectDir, "ts");
+  for (const file of typeScriptFiles(ROOT, TEST_SOURCES)) {
+    const source = readFileSync(join(ROOT, file), "utf8");
+    const rewritten = source.replace(
+      SPECIFIERS,
+      (_, before: string, quote: string, specifier: string) =>
+        `${before}${quote}${redirect(specifier, file, sourceDir, projectDir)}${quote}`,
+    );
+    mkdirSync(dirname(join(sourceDir, file)), { recursive: true });
+    writeFileSync(join(sourceDir, file), rewritten);
+  }
+}
+
+/** Installs the tarball into a new project and runs the test suite against it on Node and Bun. */
+function testPackage(tarball: string, keep: boolean): void {
+  const projectDir = mkdtempSync(join(tmpdir(), "mp-npm-test-"));
+  console.log(`\ntest project: ${projectDir}`);
+  try {
+    writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: "npm-package-test", private: true, type: "module" }));
+    step("npm install the tarball", () =>
+      run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], projectDir));
+    copyTestSources(projectDir);
+    step("compile the tests, cli and examples against the installed package", () =>
+      compile(projectDir, TEST_SOURCES.map((path) => `ts/${path.endsWith(".ts") ? path : `${path}/**/*.ts`}`), "build", false, "ts"));
+    const suites: [string, string, string[]][] = [
+      [`Node ${commandOutput("node", ["--version"])}`, "node", ["--test", "build/tests/"]],
+      [`Bun ${commandOutput(join(BIN, "bun"), ["--version"])}`, join(BIN, "bun"), ["test", "--timeout", String(BUN_TEST_TIMEOUT_MS), "./build/tests/"]],
+    ];
+    // Both runtimes run even when the first fails: the report names every failing one.
+    const failed = suites.filter(([name, command, args]) => {
+      try {
+        step(`tests on ${name} against the installed package`, () => run(command, args, projectDir));
+        return false;
+      } catch (error) {
+        console.error((error as Error).message);
+        return true;
+      }
+    });
+    if (failed.length > 0) throw new Error(`the installed package failed its tests on ${failed.map(([name]) => name).join(" and ")}`);
+  } finally {
+    if (!keep) rmSync(projectDir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  const started = performance.now();
+  const tarball = buildPackage();
+  if (!process.argv.includes("--no-test")) testPackage(tarball, process.argv.includes("--keep"));
+  console.log(`\nnpm package ${relative(ROOT, tarball)}: built${process.argv.includes("--no-test") ? "" : " and tested"} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
