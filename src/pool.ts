@@ -40,7 +40,7 @@ import {
   STOP,
 } from "./pool_protocol.ts";
 import { poolWorkerMain } from "./pool_worker.ts";
-import { cpuCount, Process, type WaitOptions } from "./process.ts";
+import { cpuCount, Process } from "./process.ts";
 import { rebuildError } from "./remote_error.ts";
 import { libraryModuleUrl } from "./runtime/mod.ts";
 import { callerModules, describeTarget, resolveTarget, type TargetRef } from "./target.ts";
@@ -336,12 +336,12 @@ export class Pool {
    * is done.
    * @throws {ValueError} while the pool is still running (call `close()` or `terminate()` first).
    */
-  async join(options: WaitOptions = {}): Promise<void> {
+  async join(): Promise<void> {
     if (this.#state === "run") throw new ValueError("Pool is still running: call close() or terminate() first");
+    // A worker that ends while the last work is done is replaced: join the new one too.
     while (this.#processes.size > 0) {
       for (const process of [...this.#processes]) {
-        await process.join(options);
-        if (process.isAlive()) return; // timed out
+        await process.join();
         this.#processes.delete(process);
       }
     }
