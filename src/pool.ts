@@ -103,7 +103,7 @@ const PREFETCH_MS = 2;
  * The pool polls for a result this long before it sleeps, when chunks lately ran in less
  * than {@link QUICK_CHUNK_MS}: the reply is then likely a few microseconds away.
  */
-const RESULT_POLL_MS = Number(globalThis.process?.env?.RESULT_POLL ?? 0.1);
+const RESULT_POLL_MS = 0.1;
 const QUICK_CHUNK_MS = 0.05;
 const TASK_RING_BYTES = 1 << 20;
 const RESULT_RING_BYTES = 1 << 20;

@@ -34,7 +34,8 @@ type TaskFunction = (...args: unknown[]) => unknown;
 /** A task function, or why it could not be found. */
 type Resolved = { fn: TaskFunction; error?: undefined } | { fn?: undefined; error: ErrorInfo };
 
-const IDLE_POLL_MS = Number(globalThis.process?.env?.IDLE_POLL ?? 0.05);
+/** How long an idle worker polls its task ring before it sleeps (while that pays). */
+const IDLE_POLL_MS = 0.05;
 
 /** Results of short chunks wait this long at most to travel with the next ones. */
 const RESULT_BATCH_MS = 1;
