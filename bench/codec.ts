@@ -9,9 +9,9 @@
 import process from "node:process";
 import { decode, encode } from "../src/transport/codec.ts";
 
-const MEASURE_MS = 500;
-const ROUNDS = 10;
-const WARM_UP_MS = 300;
+const MEASURE_MS = 600;
+const ROUNDS = 12;
+const WARM_UP_MS = 200;
 
 interface Contender {
   name: string;
@@ -84,12 +84,17 @@ function runtimeName(): string {
   return `Node ${(g.process as { version: string }).version}`;
 }
 
-/** Operations per second of `op`, measured over about MEASURE_MS after a warm-up. */
-function opsPerSecond(op: (i: number) => void): number {
-  timedLoop(op, WARM_UP_MS);
-  // The best of several short rounds: the one least disturbed by other work on the machine.
-  let best = 0;
-  for (let round = 0; round < ROUNDS; round++) best = Math.max(best, timedLoop(op, MEASURE_MS / ROUNDS));
+/**
+ * Operations per second of each of `ops`: after a warm-up, the ops take turns in short
+ * rounds and each keeps its best round, so that other work on a busy machine disturbs all
+ * of them alike and as little as possible.
+ */
+function opsPerSecond(ops: ((i: number) => void)[]): number[] {
+  for (const op of ops) timedLoop(op, WARM_UP_MS);
+  const best = ops.map(() => 0);
+  for (let round = 0; round < ROUNDS; round++) {
+    ops.forEach((op, k) => best[k] = Math.max(best[k], timedLoop(op, MEASURE_MS / ROUNDS)));
+  }
   return best;
 }
 
@@ -122,7 +127,7 @@ function bench(): void {
     const samples = Array.from({ length: 64 }, (_, i) => make(i));
     // JSON would turn bytes into an object with one key per byte: not a contender there.
     const entrants = samples[0] instanceof Uint8Array ? contenders.filter((c) => c !== JSON_CONTENDER) : contenders;
-    const results = entrants.map((contender) => measure(contender, samples));
+    const results = measure(entrants, samples);
     const baseline = results[entrants.includes(JSON_CONTENDER) ? entrants.indexOf(JSON_CONTENDER) : entrants.length - 1];
     results.forEach(([roundTrip, encodeOnly, decodeOnly], c) => {
       const separate = entrants[c].name !== "structuredClone";
@@ -134,18 +139,22 @@ function bench(): void {
   for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c])).join("  "));
 }
 
-/** Round trips, encodes and decodes per second of `contender` over `samples`. */
-function measure(contender: Contender, samples: unknown[]): [number, number, number] {
-  const encoded = samples.map((value) => {
-    const result = contender.encode(value);
-    return (result instanceof Uint8Array ? result.slice() : result) as never;
-  });
+/** Round trips, encodes and decodes per second of each contender over `samples`. */
+function measure(entrants: Contender[], samples: unknown[]): [number, number, number][] {
   const mask = samples.length - 1;
-  return [
-    opsPerSecond((i) => contender.decode(contender.encode(samples[i & mask]) as never)),
-    opsPerSecond((i) => contender.encode(samples[i & mask])),
-    opsPerSecond((i) => contender.decode(encoded[i & mask])),
-  ];
+  const ops = entrants.flatMap((contender) => {
+    const encoded = samples.map((value) => {
+      const result = contender.encode(value);
+      return (result instanceof Uint8Array ? result.slice() : result) as never;
+    });
+    return [
+      (i: number) => contender.decode(contender.encode(samples[i & mask]) as never),
+      (i: number) => contender.encode(samples[i & mask]),
+      (i: number) => contender.decode(encoded[i & mask]),
+    ];
+  });
+  const rates = opsPerSecond(ops);
+  return entrants.map((_, c) => [rates[3 * c], rates[3 * c + 1], rates[3 * c + 2]]);
 }
 
 bench();

@@ -55,6 +55,8 @@ describe("codec round trip", () => {
   test("objects of a frequent shape, of many shapes, and with many keys", () => {
     const sameShape = Array.from({ length: 50 }, (_, i) => ({ i, s: `s${i}`, "key with space": [i], ["__proto__"]: i }));
     for (let round = 0; round < 3; round++) assert.deepEqual(roundTrip(sameShape), sameShape);
+    const records = Array.from({ length: 100 }, (_, i) => ({ id: i, name: "n" }));
+    assert.ok(encode(records).length < 100 * 8, "records after the first do not repeat their keys");
     const frequent = Array.from({ length: 50 }, (_, i) => ({ id: i, name: "n", ünï: "u", nested: { a: i } }));
     assert.deepEqual(roundTrip(frequent), frequent);
     assert.equal(Object.getPrototypeOf(roundTrip(sameShape)[0]), Object.prototype);
@@ -218,6 +220,26 @@ describe("codec round trip", () => {
     assert.deepEqual(roundTrip(tricky), { before: "b", inner: { nested: ["n", 1] }, after: { x: "a" } });
   });
 
+  test("an encode inside a getter does not confuse the outer message's repeated keys", () => {
+    const rows = [
+      { k: 1, v: "a" },
+      {
+        k: 2,
+        get v(): unknown {
+          return decode(encode([{ k: 9, w: 1 }, { k: 8, w: 2 }, { x: 1, y: 2 }]).slice());
+        },
+      },
+      { k: 3, v: "c" },
+      { x: 4, y: 5 },
+    ];
+    assert.deepEqual(roundTrip(rows), [
+      { k: 1, v: "a" },
+      { k: 2, v: [{ k: 9, w: 1 }, { k: 8, w: 2 }, { x: 1, y: 2 }] },
+      { k: 3, v: "c" },
+      { x: 4, y: 5 },
+    ]);
+  });
+
   test("the scratch buffer grows and returned bytes are valid until the next encode", () => {
     const small = encode({ a: 1 }).slice();
     encode(new Uint8Array(5 * 1024 * 1024));
@@ -253,6 +275,17 @@ describe("codec identity", () => {
     error.cause = error;
     const errorCopy = roundTrip(error);
     assert.equal(errorCopy.cause, errorCopy);
+  });
+
+  test("records that repeat the previous keys keep identity and cycles", () => {
+    type Row = { id: number; next: unknown };
+    const first: Row = { id: 1, next: null };
+    const second: Row = { id: 2, next: null };
+    second.next = second;
+    const rows = roundTrip([first, second, first, { id: 3, next: first }]);
+    assert.equal(rows[1].next, rows[1], "a repeated-keys object may contain itself");
+    assert.equal(rows[2], rows[0]);
+    assert.equal((rows[3] as Row).next, rows[0]);
   });
 
   test("many shared objects (beyond the linear scan) keep identity", () => {

@@ -47,6 +47,8 @@ const T_UTF8 = 0x8b; // u32 byte length, bytes
 const T_UTF16 = 0x8c; // u32 code-unit count, code units (strings with lone surrogates)
 const T_OBJECT = 0x8d; // varint count, then the keys (string values), then the values
 const T_OBJECT_OPEN = 0x9c; // a T_OBJECT that is referred to from inside itself
+const T_OBJECT_AGAIN = 0x9d; // count byte: the same keys as the message's last T_OBJECT with that count
+const T_OBJECT_AGAIN_OPEN = 0x9e; // a T_OBJECT_AGAIN that is referred to from inside itself
 const T_ARRAY = 0x8e; // varint length, then items, with runs of holes as T_HOLES
 const T_HOLES = 0x8f; // varint count; only inside an array
 const T_MAP = 0x90; // varint count, then key and value pairs
@@ -171,6 +173,11 @@ const INITIAL_SCRATCH = 64 * 1024;
 const MAX_RETAINED_SCRATCH = 4 * 1024 * 1024;
 /** Objects met are found by a linear scan up to this many, then through a Map. */
 const LINEAR_SEEN_LIMIT = 32;
+/**
+ * Objects with fewer keys than this, written again with the same keys as the message's last
+ * object with as many keys, are written as T_OBJECT_AGAIN (no keys): arrays of records.
+ */
+const RECENT_SHAPES = 16;
 /** Strings shorter than this are written char by char; longer ones by TextEncoder. */
 const SHORT_STRING = 64;
 
@@ -225,6 +232,12 @@ let out = new Uint8Array(INITIAL_SCRATCH);
 let pos = 0;
 let encoding = false;
 let seen = new SeenObjects();
+/** Numbers the messages, so that the recent keys of earlier messages are ignored. */
+let messageCount = 0;
+let message = 0;
+/** The keys of this message's last object written in full, by key count (< RECENT_SHAPES). */
+const recentKeys: string[][] = [];
+const recentKeysMessage: number[] = new Array(RECENT_SHAPES).fill(-1);
 
 /** Thrown inside the encoder when a value cannot cross; encode() then finds its path. */
 const UNCLONEABLE = Symbol("uncloneable");
@@ -246,6 +259,7 @@ export function encode(value: unknown, path = "value"): Uint8Array {
   encoding = true;
   if (out.length > MAX_RETAINED_SCRATCH) out = new Uint8Array(INITIAL_SCRATCH);
   pos = 0;
+  message = ++messageCount;
   try {
     out[pos++] = FORMAT_BINARY;
     writeValue(value);
@@ -261,14 +275,14 @@ export function encode(value: unknown, path = "value"): Uint8Array {
 
 /** encode() called from inside encode() (by a getter): uses its own buffer and state. */
 function encodeReentrant(value: unknown, path: string): Uint8Array {
-  const saved = { out, pos, seen };
+  const saved = { out, pos, seen, message };
   out = new Uint8Array(INITIAL_SCRATCH);
   seen = new SeenObjects();
   encoding = false;
   try {
     return encode(value, path);
   } finally {
-    ({ out, pos, seen } = saved);
+    ({ out, pos, seen, message } = saved);
     encoding = true;
   }
 }
@@ -448,6 +462,7 @@ function writeRef(index: number): void {
   // A plain object referred to again may be inside itself: the decoder must create it first.
   const tagAt = seen.tagAt[index];
   if (out[tagAt] === T_OBJECT) out[tagAt] = T_OBJECT_OPEN;
+  else if (out[tagAt] === T_OBJECT_AGAIN) out[tagAt] = T_OBJECT_AGAIN_OPEN;
   out[pos++] = T_REF;
   writeVarint(index);
 }
@@ -455,10 +470,24 @@ function writeRef(index: number): void {
 function writePlainObject(obj: Record<string, unknown>): void {
   const keys = Object.keys(obj);
   const count = keys.length;
-  out[pos++] = T_OBJECT;
-  writeVarint(count);
-  for (let i = 0; i < count; i++) writeString(keys[i]);
+  if (count < RECENT_SHAPES && recentKeysMessage[count] === message && sameKeys(keys, recentKeys[count])) {
+    out[pos++] = T_OBJECT_AGAIN;
+    out[pos++] = count;
+  } else {
+    out[pos++] = T_OBJECT;
+    writeVarint(count);
+    for (let i = 0; i < count; i++) writeString(keys[i]);
+    if (count < RECENT_SHAPES) {
+      recentKeys[count] = keys;
+      recentKeysMessage[count] = message;
+    }
+  }
   for (let i = 0; i < count; i++) writeValue(obj[keys[i]]);
+}
+
+function sameKeys(keys: string[], recent: string[]): boolean {
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== recent[i]) return false;
+  return true;
 }
 
 function writeArray(arr: unknown[]): void {
@@ -727,6 +756,7 @@ export function decode<T = unknown>(bytes: Uint8Array): T {
   // Decoding runs no user code, so this state cannot be re-entered.
   input = bytes;
   at = 1;
+  decodeCount++;
   inputIsShared = bytes.buffer instanceof SharedArrayBuffer;
   try {
     const value = readValue() as T;
@@ -787,6 +817,8 @@ function readValue(): unknown {
       return readFloat64();
     case T_OBJECT:
     case T_OBJECT_OPEN:
+    case T_OBJECT_AGAIN:
+    case T_OBJECT_AGAIN_OPEN:
       return readObject(tag);
     case T_ARRAY:
       return readArray();
@@ -905,19 +937,36 @@ function sameAscii(s: string, from: number): boolean {
 }
 
 function readObject(tag: number): Record<string, unknown> {
-  const count = readVarint();
-  if (tag === T_OBJECT_OPEN) {
+  if (tag === T_OBJECT_OPEN || tag === T_OBJECT_AGAIN_OPEN) {
     const obj: Record<string, unknown> = {};
     objects.push(obj); // before its values, which refer to it
-    const keys = readShape(count).keys;
-    for (let i = 0; i < count; i++) setProperty(obj, keys[i], readValue());
+    const keys = readObjectShape(tag).keys;
+    for (let i = 0; i < keys.length; i++) setProperty(obj, keys[i], readValue());
     return obj;
   }
   const index = objects.push(undefined) - 1;
-  const shape = readShape(count);
+  const shape = readObjectShape(tag);
   const obj = shape.build !== undefined ? shape.build(readValue) : readProperties(shape.keys);
   objects[index] = obj;
   return obj;
+}
+
+/** The shape of the object whose tag was just read: its keys, or the recent keys it repeats. */
+function readObjectShape(tag: number): Shape {
+  if (tag === T_OBJECT || tag === T_OBJECT_OPEN) {
+    const count = readVarint();
+    const shape = readShape(count);
+    if (count < RECENT_SHAPES) {
+      recentShapes[count] = shape;
+      recentShapesMessage[count] = decodeCount;
+    }
+    return shape;
+  }
+  const count = input[at++];
+  if (!(count < RECENT_SHAPES) || recentShapesMessage[count] !== decodeCount) {
+    throw new TypeError(`cannot decode: an object repeats keys never given, at byte ${at - 2} (corrupt bytes)`);
+  }
+  return useShape(recentShapes[count]);
 }
 
 function readProperties(keys: readonly string[]): Record<string, unknown> {
@@ -953,6 +1002,11 @@ const MAX_SHAPE_KEYS = 64;
 /** Objects of a shape decoded this many times get a generated builder. */
 const BUILD_AFTER = 8;
 let shapeCount = 0;
+/** Numbers the messages decoded, so that the recent shapes of earlier messages are ignored. */
+let decodeCount = 0;
+/** The shape of this message's last object given in full, by key count (< RECENT_SHAPES). */
+const recentShapes: Shape[] = [];
+const recentShapesMessage: number[] = new Array(RECENT_SHAPES).fill(-1);
 /** False once the runtime refuses `new Function` (e.g. a content security policy). */
 let canGenerateBuilders = true;
 const emptyShape: Shape = { keys: [], key: "", keyTag: -1, next: [], hits: 0, build: undefined };
@@ -970,6 +1024,11 @@ function readShape(count: number): Shape {
     }
     shape = next;
   }
+  return useShape(shape);
+}
+
+/** Counts a use of `shape`, giving it a builder once it is used often. */
+function useShape(shape: Shape): Shape {
   if (++shape.hits === BUILD_AFTER && canGenerateBuilders) shape.build = generateBuilder(shape.keys);
   return shape;
 }
