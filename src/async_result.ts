@@ -7,7 +7,17 @@ import { TimeoutError, ValueError } from "./errors.ts";
 import type { WaitOptions } from "./process.ts";
 import { raceAbort } from "./transport/wait.ts";
 
-/** Callbacks of an `…Async` pool call, run in the main program when the result is ready. */
+/**
+ * Callbacks of an `…Async` pool call, run in the main program when the result is ready.
+ * @example Usage
+ * ```ts
+ * import type { ResultCallbacks } from "@seed/multiprocessing";
+ * const callbacks: ResultCallbacks<number> = {
+ *   callback: (value) => console.log("result", value),
+ *   errorCallback: (error) => console.error("failed", error),
+ * };
+ * ```
+ */
 export interface ResultCallbacks<T> {
   /** Called with the value when the work succeeded. */
   callback?: (value: T) => void;

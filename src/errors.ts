@@ -85,7 +85,15 @@ export class BrokenBarrierError extends NamedError {}
  */
 export class EOFError extends NamedError {}
 
-/** What a child reports about an error that escaped it. */
+/**
+ * What a child reports about an error that escaped it.
+ * @example Usage
+ * ```ts
+ * import type { ErrorInfo } from "@seed/multiprocessing";
+ * const info: ErrorInfo = { name: "RangeError", message: "too far" };
+ * console.log(`${info.name}: ${info.message}`);
+ * ```
+ */
 export interface ErrorInfo {
   /** The error's `name` (its class name for most errors). */
   name: string;

@@ -15,7 +15,15 @@ import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } fr
 import { peekRebuildState, rebuildWith, takeRebuildState } from "./rebuild.ts";
 import { Lock, reviveLock, RLock } from "./synchronize.ts";
 
-/** The typed array through which each typecode's elements are viewed. */
+/**
+ * The typed array through which each typecode's elements are viewed.
+ * @example Usage
+ * ```ts
+ * import { RawArray, type TypedArrays } from "@seed/multiprocessing";
+ * const view: TypedArrays["d"] = new RawArray("d", 3).array;
+ * console.log(view instanceof Float64Array); // true
+ * ```
+ */
 export interface TypedArrays {
   /** signed char */
   b: Int8Array<SharedArrayBuffer>;
@@ -43,16 +51,48 @@ export interface TypedArrays {
   d: Float64Array<SharedArrayBuffer>;
 }
 
-/** Python `array` typecodes: `l`/`L` are 32-bit, `q`/`Q` 64-bit (BigInt), `f`/`d` floats. */
+/**
+ * Python `array` typecodes: `l`/`L` are 32-bit, `q`/`Q` 64-bit (BigInt), `f`/`d` floats.
+ * @example Usage
+ * ```ts
+ * import { RawValue, type Typecode } from "@seed/multiprocessing";
+ * const typecode: Typecode = "d";
+ * console.log(new RawValue(typecode, 0.5).value); // 0.5
+ * ```
+ */
 export type Typecode = keyof TypedArrays;
 
-/** The element type of a typecode: `bigint` for `q`/`Q`, else `number`. */
+/**
+ * The element type of a typecode: `bigint` for `q`/`Q`, else `number`.
+ * @example Usage
+ * ```ts
+ * import { type ElementOf, RawValue } from "@seed/multiprocessing";
+ * const big: ElementOf<"q"> = new RawValue("q", 1).value;
+ * console.log(big); // 1n
+ * ```
+ */
 export type ElementOf<C extends Typecode> = C extends "q" | "Q" ? bigint : number;
 
-/** What a typecode's element may be given as: q/Q also take integer numbers. */
+/**
+ * What a typecode's element may be given as: q/Q also take integer numbers.
+ * @example Usage
+ * ```ts
+ * import { type InputOf, RawValue } from "@seed/multiprocessing";
+ * const init: InputOf<"Q"> = 7;
+ * console.log(new RawValue("Q", init).value); // 7n
+ * ```
+ */
 export type InputOf<C extends Typecode> = C extends "q" | "Q" ? bigint | number : number;
 
-/** The typed array a typecode's elements are viewed through. */
+/**
+ * The typed array a typecode's elements are viewed through.
+ * @example Usage
+ * ```ts
+ * import { RawArray, type TypedArrayOf } from "@seed/multiprocessing";
+ * const bytes: TypedArrayOf<"B"> = new RawArray("B", [1, 2]).array;
+ * console.log(bytes[1]); // 2
+ * ```
+ */
 export type TypedArrayOf<C extends Typecode> = TypedArrays[C];
 
 type ViewConstructors = {
@@ -74,7 +114,15 @@ const ARRAY_TYPES: ViewConstructors = {
   d: Float64Array,
 };
 
-/** The lock option of {@link Value} and {@link SharedArray}. */
+/**
+ * The lock option of {@link Value} and {@link SharedArray}.
+ * @example Usage
+ * ```ts
+ * import { type SynchronizedOptions, Value } from "@seed/multiprocessing";
+ * const options: SynchronizedOptions = { lock: false };
+ * console.log(new Value("i", 1, options).value); // 1
+ * ```
+ */
 export interface SynchronizedOptions {
   /** `true` (default): a new Lock; `false`: no lock; or the Lock/RLock to use. */
   lock?: boolean | Lock | RLock;

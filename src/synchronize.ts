@@ -19,7 +19,15 @@ import { SEM_VALUE_MAX, SemLock, type SemLockKind, type SemLockState } from "./t
 import { deadlineFrom, remaining, wake } from "./transport/wait.ts";
 import { WAITING as WAITING_STATE, WaiterQueue } from "./transport/waiters.ts";
 
-/** Options of a blocking `acquire()`. */
+/**
+ * Options of a blocking `acquire()`.
+ * @example Usage
+ * ```ts
+ * import { type AcquireOptions, Lock } from "@seed/multiprocessing";
+ * const options: AcquireOptions = { timeout: 100 };
+ * console.log(await new Lock().acquire(options)); // true
+ * ```
+ */
 export interface AcquireOptions {
   /** `false`: take it only if free right now (the timeout is ignored). Default true. */
   block?: boolean;
@@ -29,13 +37,29 @@ export interface AcquireOptions {
   signal?: AbortSignal;
 }
 
-/** Options of a blocking `acquireSync()` (children only: it blocks the thread). */
+/**
+ * Options of a blocking `acquireSync()` (children only: it blocks the thread).
+ * @example Usage
+ * ```ts
+ * import { type AcquireSyncOptions, Semaphore } from "@seed/multiprocessing";
+ * const options: AcquireSyncOptions = { block: false };
+ * console.log(new Semaphore(0).acquireSync(options)); // false
+ * ```
+ */
 export type AcquireSyncOptions = Omit<AcquireOptions, "signal">;
 
 // The options of a blocking `wait()` are those of `Process.join()`.
 export type { WaitOptions };
 
-/** Options of a blocking `waitSync()` (children only: it blocks the thread). */
+/**
+ * Options of a blocking `waitSync()` (children only: it blocks the thread).
+ * @example Usage
+ * ```ts
+ * import { Event, type WaitSyncOptions } from "@seed/multiprocessing";
+ * const options: WaitSyncOptions = { timeout: 10 };
+ * console.log(new Event().waitSync(options)); // false: nobody set it
+ * ```
+ */
 export type WaitSyncOptions = Omit<WaitOptions, "signal">;
 
 /**
@@ -477,7 +501,15 @@ export class Event implements Shareable {
   }
 }
 
-/** Options of a {@link Barrier}. */
+/**
+ * Options of a {@link Barrier}.
+ * @example Usage
+ * ```ts
+ * import { Barrier, type BarrierOptions } from "@seed/multiprocessing";
+ * const options: BarrierOptions = { action: () => console.log("all arrived"), timeout: 1000 };
+ * console.log(await new Barrier(1, options).wait()); // "all arrived", then 0
+ * ```
+ */
 export interface BarrierOptions {
   /**
    * Run by one party when all have arrived, before any is released (an exception breaks the
