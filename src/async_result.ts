@@ -27,7 +27,9 @@ export interface ResultCallbacks<T> {
 
 /** How the pool settles an {@link AsyncResult}: once, with a value or an error. */
 export interface ResultSettler<T> {
+  /** The work succeeded with `value`. */
   resolve(value: T): void;
+  /** The work failed with `error`. */
   reject(error: unknown): void;
 }
 
