@@ -128,7 +128,15 @@ export interface SynchronizedOptions {
   lock?: boolean | Lock | RLock;
 }
 
-/** What the handles of this module carry to another process. */
+/**
+ * What the handles of this module carry to another process.
+ * @example Usage
+ * ```ts
+ * import type { SharedState } from "@seed/multiprocessing";
+ * const state: SharedState = { typecode: "i", buffer: new SharedArrayBuffer(4) };
+ * console.log(state.typecode); // "i"
+ * ```
+ */
 export interface SharedState {
   /** The element type. */
   typecode: Typecode;
