@@ -75,8 +75,10 @@ function revive<Q>(state: QueueState, make: () => Q): Q {
  * Async iteration yields items as `get()` would and ends when the queue is *finished*: at
  * least one handle has put an item, every handle that put items has been closed (and has
  * written what it buffered) or belongs to a process that ended, and nothing is left to get.
- * A handle that puts and is never closed (for instance in the main process) keeps iterators
- * waiting, as `get()` would.
+ * A handle counts as a putter from its first `put`: a producer that has not put yet when the
+ * others are done does not hold the iteration open (let producers put before one closes, or
+ * send a sentinel as in Python). A handle that puts and is never closed (for instance in
+ * the main process) keeps iterators waiting, as `get()` would.
  *
  * @example Usage
  * ```ts

@@ -3,6 +3,21 @@ import assert from "node:assert/strict";
 import { Empty, Full, TimeoutError, ValueError } from "../src/errors.ts";
 import { HANDLE, packHandles, unpackHandles } from "../src/handles.ts";
 import { JoinableQueue, Queue, SimpleQueue } from "../src/queues.ts";
+import { Process } from "../src/process.ts";
+import { Barrier } from "../src/synchronize.ts";
+import {
+  consume,
+  getForever,
+  getSyncForever,
+  greetWithGrandchild,
+  pattern,
+  produceTogether,
+  putLargeThenBurst,
+  putManyAndEnd,
+  workJoinable,
+} from "./fixtures/queue_targets.ts";
+
+const WAIT_MS = 30_000;
 
 /** A second handle on the same queue, rebuilt the way a child process rebuilds its args. */
 async function reviveCopy<Q>(queue: Q): Promise<Q> {
@@ -213,4 +228,146 @@ test("a queue describes itself as a handle that another process rebuilds", async
   await q.join();
   assert.equal(new Queue()[HANDLE]().kind, "Queue");
   assert.equal(new SimpleQueue()[HANDLE]().kind, "SimpleQueue");
+});
+
+// ---- across processes ---------------------------------------------------------------
+
+function start(target: (...args: never[]) => unknown, args: unknown[]): Process {
+  const child = new Process({ target: target as (...args: unknown[]) => unknown, args });
+  child.start();
+  return child;
+}
+
+/** Getters sleeping in get() on the queue (the ring's DATA_WAITERS control word). */
+function sleepingGetters(queue: Queue<unknown>): number {
+  const state = queue[HANDLE]().state as { ring: { control: SharedArrayBuffer } };
+  return Atomics.load(new Int32Array(state.ring.control), 4);
+}
+
+/** Polls (without blocking the event loop) until `condition()` holds. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const deadline = performance.now() + WAIT_MS;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+function sameBytes(actual: Uint8Array, expected: Uint8Array): boolean {
+  if (actual.length !== expected.length) return false;
+  for (let i = 0; i < actual.length; i++) if (actual[i] !== expected[i]) return false;
+  return true;
+}
+
+test("a queue in a child's args (nested) works there, and in a grandchild", async () => {
+  const q = new Queue<string>();
+  const child = start(greetWithGrandchild, [{ nested: [q] }]);
+  const got = new Set([await q.get({ timeout: WAIT_MS }), await q.get({ timeout: WAIT_MS })]);
+  assert.deepEqual(got, new Set(["from the child", "from the grandchild"]));
+  await child.join();
+  assert.equal(child.exitCode, 0);
+});
+
+test("a 16 MiB item and then a burst of 100k items cross from a child intact and in order", async () => {
+  const q = new Queue<unknown>();
+  const child = start(putLargeThenBurst, [q, 100_000]);
+  const large = await q.get({ timeout: WAIT_MS }) as Uint8Array;
+  assert.ok(sameBytes(large, pattern(16 << 20, 3)), "the 16 MiB item is intact");
+  for (let i = 0; i < 100_000; i++) {
+    const item = await q.get({ timeout: WAIT_MS }) as { i: number; s: string; a: number[] };
+    if (item.i !== i || item.s !== "hello" || item.a[2] !== 3) assert.fail(`item ${i} arrived as ${JSON.stringify(item)}`);
+  }
+  await child.join();
+  assert.equal(child.exitCode, 0, "the child wrote its buffered burst before it ended");
+  assert.equal(q.qsize(), 0);
+});
+
+test("2 producers x 2 iterating consumers: each of 100k items delivered exactly once, in each producer's order", async () => {
+  const q = new Queue<{ p: number; i: number }>();
+  const results = new Queue<{ count: number; checksum: number; ordered: boolean }>();
+  const perProducer = 50_000;
+  const barrier = new Barrier(2);
+  const producers = [0, 1].map((p) => start(produceTogether, [q, p, perProducer, barrier]));
+  const consumers = [0, 1].map(() => start(consume, [q, results]));
+  // The consumers' iterations end once both producers ended and the queue is drained.
+  const reports = [await results.get({ timeout: WAIT_MS }), await results.get({ timeout: WAIT_MS })];
+  for (const child of [...producers, ...consumers]) await child.join();
+  const count = reports[0].count + reports[1].count;
+  const checksum = reports[0].checksum + reports[1].checksum;
+  const expected = 1_000_000 * perProducer + 2 * (perProducer * (perProducer - 1)) / 2;
+  assert.equal(count, 2 * perProducer);
+  assert.equal(checksum, expected);
+  assert.ok(reports.every((report) => report.ordered), "FIFO per producer");
+});
+
+for (const [how, target] of [["get()", getForever], ["getSync()", getSyncForever]] as const) {
+  test(`a consumer terminated while waiting in ${how}: the next getter gets the item`, async () => {
+    const q = new Queue<string>();
+    const ready = new Queue<string>();
+    const child = start(target, [q, ready]);
+    assert.equal(await ready.get({ timeout: WAIT_MS }), "getting");
+    await until(() => sleepingGetters(q) > 0, "the child waits in get");
+    child.terminate();
+    await child.join();
+    await q.put("for the next getter");
+    assert.equal(await q.get({ timeout: WAIT_MS }), "for the next getter");
+    assert.throws(() => ready.getNowait(), Empty, "the terminated child got nothing");
+  });
+}
+
+test("a consumer terminated mid-way through a large item: the rest is skipped, what follows is intact", async () => {
+  const q = new Queue<unknown>();
+  const ready = new Queue<string>();
+  const child = start(getSyncForever, [q, ready]);
+  assert.equal(await ready.get({ timeout: WAIT_MS }), "getting");
+  await until(() => sleepingGetters(q) > 0, "the child waits in getSync");
+  const putting = q.put(pattern(16 << 20, 1)); // writes what fits at once; the rest follows as room appears
+  // Keep this thread (and with it the rest of the item) away until the child took what is there.
+  const deadline = performance.now() + WAIT_MS;
+  while (!q.empty()) if (performance.now() > deadline) assert.fail("the child did not start on the item");
+  child.terminate();
+  await child.join();
+  await putting;
+  await q.put("after");
+  assert.equal(await q.get({ timeout: WAIT_MS }), "after");
+  assert.equal(q.qsize(), 0);
+  assert.throws(() => ready.getNowait(), Empty, "the terminated child got nothing whole");
+});
+
+test("a child writes what it buffered before it ends; after cancelJoinThread it may not, and the queue recovers", async () => {
+  const q = new Queue<Uint8Array>();
+  const size = 256 << 10; // 12 of them are three times the ring
+  const flushing = start(putManyAndEnd, [q, 12, size, false]);
+  for (let i = 0; i < 12; i++) assert.ok(sameBytes(await q.get({ timeout: WAIT_MS }), pattern(size, i)), `item ${i}`);
+  await flushing.join();
+  assert.equal(flushing.exitCode, 0);
+
+  const cancelled = start(putManyAndEnd, [q, 12, size, true]);
+  await cancelled.join(); // nobody reads meanwhile: it ends with items unwritten, one of them half-written
+  let received = 0;
+  for (;;) {
+    try {
+      assert.ok(sameBytes(await q.get({ timeout: 300 }), pattern(size, received)), `item ${received}`);
+      received++;
+    } catch (error) {
+      assert.ok(error instanceof Empty);
+      break;
+    }
+  }
+  assert.ok(received > 0 && received < 12, `some items were lost (received ${received})`);
+  await q.put(pattern(100, 7));
+  assert.ok(sameBytes(await q.get({ timeout: WAIT_MS }), pattern(100, 7)), "the queue works on");
+});
+
+test("JoinableQueue across processes: join() returns once a child marked every item done", async () => {
+  const q = new JoinableQueue<number | null>();
+  const results = new Queue<number>();
+  const worker = start(workJoinable, [q, results]);
+  for (let i = 1; i <= 100; i++) await q.put(i);
+  await q.join({ timeout: WAIT_MS });
+  assert.equal(q.qsize(), 0);
+  await q.put(null);
+  assert.equal(await results.get({ timeout: WAIT_MS }), 5050);
+  await q.join({ timeout: WAIT_MS });
+  await worker.join();
 });
