@@ -20,7 +20,9 @@
  *
  * Semantics kept from structured clone: class instances arrive as plain objects (own
  * enumerable string keys), symbol keys are dropped, holes stay holes, Errors keep their
- * built-in class (others arrive as `Error` with their `name`), stack and cause. Not kept:
+ * built-in class (others arrive as `Error` with their `name`), stack and cause, views
+ * sharing a buffer share it on arrival. Different: a view of part of a buffer that the message
+ * holds nowhere else carries only the bytes it views, and arrives at byteOffset 0. Not kept:
  * extra non-index properties of arrays, resizable buffers' maximum length.
   * @module
  */
@@ -196,6 +198,7 @@ class SeenObjects {
   private list: (object | undefined)[] = [];
   private map: Map<object, number> | undefined;
   private count = 0;
+  private partial: Set<number> | undefined;
   /** Byte position of each object's tag, to mark objects that are referred to again. */
   readonly tagAt: number[] = [];
 
@@ -219,8 +222,19 @@ class SeenObjects {
     return -1;
   }
 
+  /** Marks the object recorded last as a buffer of which only a view's bytes were written. */
+  markLastPartial(): void {
+    (this.partial ??= new Set()).add(this.count - 1);
+  }
+
+  /** True for the index of a buffer of which only a view's bytes were written. */
+  isPartial(index: number): boolean {
+    return this.partial !== undefined && this.partial.has(index);
+  }
+
   /** Forgets every object (so that none is kept alive). */
   clear(): void {
+    this.partial = undefined;
     const listed = Math.min(this.count, LINEAR_SEEN_LIMIT);
     for (let i = 0; i < listed; i++) this.list[i] = undefined;
     this.count = 0;
@@ -241,6 +255,10 @@ const recentKeysMessage: number[] = new Array(RECENT_SHAPES).fill(-1);
 
 /** Thrown inside the encoder when a value cannot cross; encode() then finds its path. */
 const UNCLONEABLE = Symbol("uncloneable");
+/** Thrown inside the encoder when a buffer sent in part turns up again: encode() starts over. */
+const PARTLY_WRITTEN_BUFFER_MET_AGAIN = Symbol("partly written buffer met again");
+/** Whether views carry their whole buffer (as structured clone does) or only the bytes they view. */
+let wholeBuffers = false;
 
 /**
  * Encodes `value` into bytes that {@link decode} turns back into a copy of it, with
@@ -258,12 +276,13 @@ export function encode(value: unknown, path = "value"): Uint8Array {
   if (encoding) return encodeReentrant(value, path);
   encoding = true;
   if (out.length > MAX_RETAINED_SCRATCH) out = new Uint8Array(INITIAL_SCRATCH);
-  pos = 0;
-  message = ++messageCount;
   try {
-    out[pos++] = FORMAT_BINARY;
-    writeValue(value);
-    return out.subarray(0, pos);
+    try {
+      return encodeMessage(value, false);
+    } catch (error) {
+      if (error !== PARTLY_WRITTEN_BUFFER_MET_AGAIN) throw error;
+      return encodeMessage(value, true);
+    }
   } catch (error) {
     if (error === UNCLONEABLE) throwUncloneable(value, path, true);
     throw error;
@@ -273,16 +292,27 @@ export function encode(value: unknown, path = "value"): Uint8Array {
   }
 }
 
+/** Writes the format byte and `value`; views carry their whole buffer if `whole`. */
+function encodeMessage(value: unknown, whole: boolean): Uint8Array {
+  seen.clear();
+  pos = 0;
+  message = ++messageCount;
+  wholeBuffers = whole;
+  out[pos++] = FORMAT_BINARY;
+  writeValue(value);
+  return out.subarray(0, pos);
+}
+
 /** encode() called from inside encode() (by a getter): uses its own buffer and state. */
 function encodeReentrant(value: unknown, path: string): Uint8Array {
-  const saved = { out, pos, seen, message };
+  const saved = { out, pos, seen, message, wholeBuffers };
   out = new Uint8Array(INITIAL_SCRATCH);
   seen = new SeenObjects();
   encoding = false;
   try {
     return encode(value, path);
   } finally {
-    ({ out, pos, seen, message } = saved);
+    ({ out, pos, seen, message, wholeBuffers } = saved);
     encoding = true;
   }
 }
@@ -451,7 +481,10 @@ function patchUint32(at: number, n: number): void {
 
 function writeObject(obj: object): void {
   const index = seen.indexOf(obj, pos);
-  if (index >= 0) return writeRef(index);
+  if (index >= 0) {
+    if (seen.isPartial(index)) throw PARTLY_WRITTEN_BUFFER_MET_AGAIN;
+    return writeRef(index);
+  }
   if (Array.isArray(obj)) return writeArray(obj);
   const proto = Object.getPrototypeOf(obj);
   if (proto === Object.prototype || proto === null) return writePlainObject(obj as Record<string, unknown>);
@@ -574,22 +607,42 @@ function writeSet(set: Set<unknown>): void {
 }
 
 function writeArrayBuffer(buffer: ArrayBuffer): void {
-  const length = buffer.byteLength;
+  writeBufferBytes(new Uint8Array(buffer));
+}
+
+/** Writes `bytes` as a T_ARRAY_BUFFER. */
+function writeBufferBytes(bytes: Uint8Array): void {
+  const length = bytes.length;
   ensure(length + 8);
   out[pos++] = T_ARRAY_BUFFER;
   writeVarint(length);
-  out.set(new Uint8Array(buffer), pos);
+  out.set(bytes, pos);
   pos += length;
 }
 
+/**
+ * A view of part of a buffer carries only the bytes it views (arriving at byteOffset 0):
+ * a small Node Buffer would otherwise carry its whole 8 KiB pool. If the message holds
+ * the buffer again (itself, or another view of it), encode() starts over with whole
+ * buffers, keeping offsets and sharing as structured clone does.
+ */
 function writeView(view: ArrayBufferView): void {
   const kind = VIEW_KIND_BY_PROTO.get(viewPrototype(view));
-  if (kind === undefined || view.buffer instanceof SharedArrayBuffer) throw UNCLONEABLE;
+  const buffer = view.buffer;
+  if (kind === undefined || buffer instanceof SharedArrayBuffer) throw UNCLONEABLE;
   out[pos++] = T_VIEW;
   out[pos++] = kind;
-  writeValue(view.buffer);
+  let byteOffset = view.byteOffset;
+  if (wholeBuffers || (byteOffset === 0 && view.byteLength === buffer.byteLength)) {
+    writeValue(buffer);
+  } else {
+    if (seen.indexOf(buffer, pos) >= 0) throw PARTLY_WRITTEN_BUFFER_MET_AGAIN;
+    seen.markLastPartial();
+    writeBufferBytes(new Uint8Array(buffer, byteOffset, view.byteLength));
+    byteOffset = 0;
+  }
   ensure(16);
-  writeVarint(view.byteOffset);
+  writeVarint(byteOffset);
   writeVarint(kind === DATA_VIEW_KIND ? view.byteLength : (view as Uint8Array).length);
 }
 
