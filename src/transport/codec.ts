@@ -243,6 +243,8 @@ class SeenObjects {
 }
 
 let out = new Uint8Array(INITIAL_SCRATCH);
+const REUSED_VIEWS = 512;
+const scratchViews: Uint8Array[] = [];
 let pos = 0;
 let encoding = false;
 let seen = new SeenObjects();
@@ -300,7 +302,19 @@ function encodeMessage(value: unknown, whole: boolean): Uint8Array {
   wholeBuffers = whole;
   out[pos++] = FORMAT_BINARY;
   writeValue(value);
-  return out.subarray(0, pos);
+  return scratchView(pos);
+}
+
+/**
+ * The first `length` bytes of the scratch buffer. Views of short lengths are reused (a
+ * result is valid only until the next encode() anyway), which saves an allocation that
+ * costs about a quarter of encoding a small object.
+ */
+function scratchView(length: number): Uint8Array {
+  if (length >= REUSED_VIEWS) return out.subarray(0, length);
+  const reused = scratchViews[length];
+  if (reused !== undefined && reused.buffer === out.buffer) return reused;
+  return scratchViews[length] = out.subarray(0, length);
 }
 
 /** encode() called from inside encode() (by a getter): uses its own buffer and state. */
