@@ -36,6 +36,14 @@ const SCENARIOS: Record<string, Scenario> = {
     summary: "a daemon child ends with the program",
     run: async (flags) => (await import("./examples/daemon.ts")).main({ ...flags, daemon: true }),
   },
+  "producer-consumer": {
+    summary: "a JoinableQueue between the producer and a daemon consumer process",
+    run: async (flags) => (await import("./examples/producer_consumer.ts")).main(flags),
+  },
+  pipe: {
+    summary: "the tutorial's unfinished chapter: duplex and one-way pipes, poll(), end of file",
+    run: async (flags) => (await import("./examples/pipe.ts")).main(flags),
+  },
   download: {
     summary: "worker processes download files in parallel: progress bars, verified, retried, resumed",
     run: async (flags) => (await import("./examples/download.ts")).main(flags),
@@ -52,7 +60,7 @@ function usage(): string {
     ...lines,
     "",
     "  --interval SECONDS  time between the clock's ticks (default 1, as in the tutorial)",
-    "  --lang zh|en        labels of the producer-consumer scenario (default zh)",
+    "  --lang zh|en        labels of the producer-consumer and pipe scenarios (default zh)",
     "  download: --workers N  --out DIR  --list FILE  --retries N  [URL…]",
     "                      (with no URLs it serves its own files on 127.0.0.1)",
   ].join("\n");

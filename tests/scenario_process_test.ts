@@ -22,7 +22,7 @@ function timeOf(result: ScriptResult, line: string): number {
 test("cli --help lists every scenario", async () => {
   const result = await runScript("cli.ts", ["--help"]);
   assert.equal(result.status, 0);
-  for (const name of ["clock", "subclass", "no-daemon", "daemon", "download"]) {
+  for (const name of ["clock", "subclass", "no-daemon", "daemon", "producer-consumer", "pipe", "download"]) {
     assert.match(result.stdout, new RegExp(`^  ${name} `, "m"), `${name} is listed`);
   }
 });
