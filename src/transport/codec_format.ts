@@ -1,0 +1,88 @@
+/**
+ * The codec's byte format, shared by its encoder and decoder: a format byte
+ * ({@link FORMAT_BINARY}), then one value as a tag byte and its payload. Integers 0..127 are
+ * their own tag; short ASCII strings carry their length in the tag. A plain object is its key
+ * count, its keys, then its values (or, for records repeating the previous keys, only the
+ * values): the decoder recognises a key sequence it has met before (its "shape") from the
+ * bytes alone and builds the object in one step. Every object gets an index in the order it
+ * is first met, and a later occurrence of the same object is written as a reference to that
+ * index, so shared references and cycles survive. Numbers and typed-array contents are in the
+ * platform's byte order (little-endian wherever these runtimes run), since both ends run on
+ * the same machine.
+ * @module
+ */
+
+/** First byte of every encoded message: which format follows. */
+export const FORMAT_BINARY = 1;
+
+// Tags. 0x00..0x7f: the integer itself. 0xa0..0xbf: an ASCII string of length tag - 0xa0.
+export const T_UNDEFINED = 0x80;
+export const T_NULL = 0x81;
+export const T_FALSE = 0x82;
+export const T_TRUE = 0x83;
+export const T_INT8 = 0x84;
+export const T_INT16 = 0x85;
+export const T_INT32 = 0x86;
+export const T_FLOAT64 = 0x87;
+export const T_BIGINT64 = 0x88;
+export const T_BIGINT_HEX = 0x89; // sign byte, then the magnitude as an ASCII hex string value
+export const T_ASCII = 0x8a; // varint length, bytes
+export const T_UTF8 = 0x8b; // u32 byte length, bytes
+export const T_UTF16 = 0x8c; // u32 code-unit count, code units (strings with lone surrogates)
+export const T_OBJECT = 0x8d; // varint count, then the keys (string values), then the values
+export const T_OBJECT_OPEN = 0x9c; // a T_OBJECT that is referred to from inside itself
+export const T_OBJECT_AGAIN = 0x9d; // count byte: the same keys as the message's last T_OBJECT with that count
+export const T_OBJECT_AGAIN_OPEN = 0x9e; // a T_OBJECT_AGAIN that is referred to from inside itself
+export const T_ARRAY = 0x8e; // varint length, then items, with runs of holes as T_HOLES
+export const T_HOLES = 0x8f; // varint count; only inside an array
+export const T_MAP = 0x90; // varint count, then key and value pairs
+export const T_SET = 0x91; // varint count, then items
+export const T_DATE = 0x92; // float64 time value
+export const T_REGEXP = 0x93; // source and flags string values
+export const T_ARRAY_BUFFER = 0x94; // varint byte length, bytes
+export const T_VIEW = 0x95; // view kind byte, buffer value, varint byteOffset, varint length
+export const T_ERROR = 0x96; // name, message, stack values, has-cause byte, cause value
+export const T_REF = 0x97; // varint index of an object met before
+export const T_BOXED_NUMBER = 0x98; // float64
+export const T_BOXED_STRING = 0x99; // string value
+export const T_BOXED_BOOLEAN = 0x9a; // 0 or 1
+export const T_BOXED_BIGINT = 0x9b; // bigint value
+export const T_FIXASCII = 0xa0;
+export const FIXASCII_MAX = 31;
+
+/** View constructors by their kind byte in T_VIEW; the order is part of the format. */
+export const VIEW_KINDS = [
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  DataView,
+  // Float16Array where the runtime has it; last, so the kinds before it never move.
+  ...[(globalThis as Record<string, unknown>).Float16Array].filter((ctor) => typeof ctor === "function"),
+] as (new (buffer: ArrayBuffer, byteOffset: number, length: number) => ArrayBufferView)[];
+export const DATA_VIEW_KIND = VIEW_KINDS.indexOf(DataView);
+export const VIEW_KIND_BY_PROTO = new Map<object, number>(VIEW_KINDS.map((ctor, kind) => [ctor.prototype as object, kind]));
+
+/** Error classes that come back as themselves; any other name comes back as an Error. */
+export const ERROR_CLASSES: Record<string, ErrorConstructor> = {
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+};
+
+/**
+ * Objects with fewer keys than this, written again with the same keys as the message's last
+ * object with as many keys, are written as T_OBJECT_AGAIN (no keys): arrays of records.
+ */
+export const RECENT_SHAPES = 16;
