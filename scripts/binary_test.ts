@@ -130,6 +130,7 @@ test("pipe: the child answers over a duplex Pipe, sees end-of-file, and reports 
 test("download: no URLs, the embedded files with several workers, all verified", async () => {
   const result = await run(["download", "--out", "downloads"]);
   assertSucceeded(result);
+  assert.match(result.stdout[0], /^downloading 7 files with [2-9] worker processes from the embedded server/);
   assert.match(result.stdout.join("\n"), /^total: 7 files +\d+ +[\d.]+ s +[\d.]+ +\d+ +7 ok, 0 failures/m);
   assert.equal(readdirSync(join(dir, "downloads")).length, 7);
 });
