@@ -47,11 +47,36 @@ import { callerModules, describeTarget, resolveTarget, type TargetRef } from "./
 import { checkCloneable, decode, encode } from "./transport/codec.ts";
 import { ByteRing } from "./transport/ring.ts";
 
-/** A task function: exported from its module, since workers look it up by name. */
+/**
+ * A task function: exported from its module, since workers look it up by name.
+ * @example Usage
+ * ```ts
+ * import type { TaskFunction } from "@seed/multiprocessing";
+ * export function square(x: number): number {
+ *   return x * x;
+ * }
+ * const task: TaskFunction = square;
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export type TaskFunction = (...args: any[]) => unknown;
 
-/** Options of {@link Pool}. */
+/**
+ * Options of {@link Pool}.
+ * @example Usage
+ * ```ts
+ * import { isMain, Pool, type PoolOptions } from "@seed/multiprocessing";
+ *
+ * export function greet(name: string): void {
+ *   console.log(`worker ready for ${name}`);
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   const options: PoolOptions = { processes: 2, initializer: greet, initargs: ["docs"], maxTasksPerChild: 100 };
+ *   await using pool = new Pool(options);
+ * }
+ * ```
+ */
 export interface PoolOptions {
   /** Number of worker processes. Default: {@link cpuCount}. */
   processes?: number;
@@ -65,7 +90,23 @@ export interface PoolOptions {
   module?: string | URL;
 }
 
-/** Options of every pool call. */
+/**
+ * Options of every pool call.
+ * @example Usage
+ * ```ts
+ * import { type CallOptions, isMain, Pool } from "@seed/multiprocessing";
+ *
+ * export function square(x: number): number {
+ *   return x * x;
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   await using pool = new Pool();
+ *   const options: CallOptions = { signal: AbortSignal.timeout(5000) };
+ *   console.log(await pool.apply(square, [3], options)); // 9
+ * }
+ * ```
+ */
 export interface CallOptions {
   /** URL of the module that exports the function; default: the pool's, else found from the call site. */
   module?: string | URL;
@@ -73,7 +114,23 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** Options of the calls that take many inputs. */
+/**
+ * Options of the calls that take many inputs.
+ * @example Usage
+ * ```ts
+ * import { type ChunkOptions, isMain, Pool } from "@seed/multiprocessing";
+ *
+ * export function square(x: number): number {
+ *   return x * x;
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   await using pool = new Pool();
+ *   const options: ChunkOptions = { chunksize: 100 };
+ *   console.log((await pool.map(square, Array.from({ length: 1000 }, (_, i) => i), options)).length); // 1000
+ * }
+ * ```
+ */
 export interface ChunkOptions extends CallOptions {
   /**
    * Inputs sent to a worker at a time. Default for `map`/`starmap`: Python's rule (about
@@ -82,13 +139,66 @@ export interface ChunkOptions extends CallOptions {
   chunksize?: number;
 }
 
-/** Options of {@link Pool.applyAsync}. */
+/**
+ * Options of {@link Pool.applyAsync}.
+ * @example Usage
+ * ```ts
+ * import { type ApplyAsyncOptions, isMain, Pool } from "@seed/multiprocessing";
+ *
+ * export function square(x: number): number {
+ *   return x * x;
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   await using pool = new Pool();
+ *   const options: ApplyAsyncOptions<number> = { callback: (value) => console.log("got", value) };
+ *   await pool.applyAsync(square, [4], options).get(); // got 16
+ * }
+ * ```
+ */
 export interface ApplyAsyncOptions<T> extends CallOptions, ResultCallbacks<T> {}
 
-/** Options of {@link Pool.mapAsync} and {@link Pool.starmapAsync}. */
+/**
+ * Options of {@link Pool.mapAsync} and {@link Pool.starmapAsync}.
+ * @example Usage
+ * ```ts
+ * import { type MapAsyncOptions, isMain, Pool } from "@seed/multiprocessing";
+ *
+ * export function square(x: number): number {
+ *   return x * x;
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   await using pool = new Pool();
+ *   const options: MapAsyncOptions<number[]> = { chunksize: 2, callback: (values) => console.log(values) };
+ *   await pool.mapAsync(square, [1, 2, 3], options).get(); // [1, 4, 9]
+ * }
+ * ```
+ */
 export interface MapAsyncOptions<T> extends ChunkOptions, ResultCallbacks<T> {}
 
-/** Inputs of a call: an iterable or an async iterable. */
+/**
+ * Inputs of a call: an iterable or an async iterable.
+ * @example Usage
+ * ```ts
+ * import { type Inputs, isMain, Pool } from "@seed/multiprocessing";
+ *
+ * export function square(x: number): number {
+ *   return x * x;
+ * }
+ *
+ * async function* numbers(): AsyncGenerator<number> {
+ *   yield 1;
+ *   yield 2;
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   await using pool = new Pool();
+ *   const inputs: Inputs<number> = numbers();
+ *   console.log(await pool.map(square, inputs)); // [1, 4]
+ * }
+ * ```
+ */
 export type Inputs<T> = Iterable<T> | AsyncIterable<T>;
 
 /**
