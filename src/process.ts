@@ -11,7 +11,24 @@ import { allocateChildPid, currentPid, isPidAlive, markPidEnded, type ProcessTab
 import { callerModules, describeTarget, resolveTarget, type TargetRef } from "./target.ts";
 import { raceAbort } from "./transport/wait.ts";
 
-/** Options of {@link Process}. */
+/**
+ * Options of {@link Process}.
+ * @example Usage
+ * ```ts
+ * import { isMain, Process, type ProcessOptions } from "@seed/multiprocessing";
+ *
+ * export function work(n: number): void {
+ *   console.log(`working on ${n}`);
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   const options: ProcessOptions = { target: work, args: [1], name: "worker-1", daemon: false };
+ *   const p = new Process(options);
+ *   p.start();
+ *   await p.join();
+ * }
+ * ```
+ */
 export interface ProcessOptions {
   /** The function the process runs (exported from its module); `run()` calls it with `args`. */
   // deno-lint-ignore no-explicit-any
@@ -26,7 +43,22 @@ export interface ProcessOptions {
   module?: string | URL;
 }
 
-/** Options of a blocking wait: milliseconds and cancellation. */
+/**
+ * Options of a blocking wait: milliseconds and cancellation.
+ * @example Usage
+ * ```ts
+ * import { isMain, Process, type WaitOptions } from "@seed/multiprocessing";
+ *
+ * export function work(): void {}
+ *
+ * if (isMain(import.meta)) {
+ *   const p = new Process({ target: work });
+ *   p.start();
+ *   const options: WaitOptions = { timeout: 5000, signal: AbortSignal.timeout(10_000) };
+ *   await p.join(options);
+ * }
+ * ```
+ */
 export interface WaitOptions {
   /** Give up after this many milliseconds (negative acts as 0). Default: wait forever. */
   timeout?: number;
