@@ -2,6 +2,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { checkCloneable, decode, encode } from "../src/transport/codec.ts";
 import { HANDLE } from "../src/handles.ts";
+import { BrokenBarrierError, Empty, EOFError, Full, ProcessError, TimeoutError, ValueError } from "../src/errors.ts";
 
 /** Encodes, copies the bytes out (as queues do) and decodes. */
 function roundTrip<T>(value: T): T {
@@ -200,6 +201,19 @@ describe("codec round trip", () => {
     assert.equal(custom.name, "Custom");
     assert.equal(custom.message, "mine");
     assert.ok(!Object.hasOwn(roundTrip(new Error("x")), "cause"), "no cause stays no cause");
+  });
+
+  test("this library's errors come back as their classes", () => {
+    for (const Class of [Empty, Full, ValueError, TimeoutError, BrokenBarrierError, EOFError]) {
+      const copy = roundTrip(new Class("why", { cause: 7 }));
+      assert.ok(copy instanceof Class, `${Class.name} comes back as itself`);
+      assert.equal(copy.name, Class.name);
+      assert.equal(copy.message, "why");
+      assert.equal(copy.cause, 7);
+    }
+    const processError = roundTrip(new ProcessError("child failed", { name: "RangeError", message: "m" }));
+    assert.equal(processError.constructor, Error, "ProcessError's own fields would not survive");
+    assert.equal(processError.name, "ProcessError");
   });
 
   test("deep nesting", () => {

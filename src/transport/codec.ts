@@ -12,10 +12,10 @@
  * Semantics kept from structured clone: class instances arrive as plain objects (own
  * enumerable string keys), symbol keys are dropped, holes stay holes, shared references and
  * cycles survive, Errors keep their built-in class (others arrive as `Error` with their
- * `name`), stack and cause, views sharing a buffer share it on arrival. Different: a view of
- * part of a buffer that the message holds nowhere else carries only the bytes it views, and
- * arrives at byteOffset 0. Not kept: extra non-index properties of arrays, resizable
- * buffers' maximum length.
+ * `name`; this library's errors keep their class too), stack and cause, views sharing a
+ * buffer share it on arrival. Different: a view of part of a buffer that the message holds
+ * nowhere else carries only the bytes it views, and arrives at byteOffset 0. Not kept: extra
+ * non-index properties of arrays, resizable buffers' maximum length.
  *
  * Layout: codec_format.ts (the bytes), codec_encode.ts, codec_decode.ts, codec_check.ts
  * (refusals and paths).

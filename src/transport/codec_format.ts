@@ -12,6 +12,8 @@
  * @module
  */
 
+import { BrokenBarrierError, Empty, EOFError, Full, TimeoutError, ValueError } from "../errors.ts";
+
 /** First byte of every encoded message: which format follows. */
 export const FORMAT_BINARY = 1;
 
@@ -70,8 +72,12 @@ export const VIEW_KINDS = [
 export const DATA_VIEW_KIND = VIEW_KINDS.indexOf(DataView);
 export const VIEW_KIND_BY_PROTO = new Map<object, number>(VIEW_KINDS.map((ctor, kind) => [ctor.prototype as object, kind]));
 
-/** Error classes that come back as themselves; any other name comes back as an Error. */
-export const ERROR_CLASSES: Record<string, ErrorConstructor> = {
+/**
+ * Error classes that come back as themselves, by name: the built-in ones, and this library's
+ * (except ProcessError, whose extra fields would not survive). Any other name comes back as
+ * an Error with that name.
+ */
+export const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
   Error,
   EvalError,
   RangeError,
@@ -79,6 +85,12 @@ export const ERROR_CLASSES: Record<string, ErrorConstructor> = {
   SyntaxError,
   TypeError,
   URIError,
+  Empty,
+  Full,
+  ValueError,
+  TimeoutError,
+  BrokenBarrierError,
+  EOFError,
 };
 
 /**
