@@ -53,6 +53,10 @@ interface JoinableQueueState extends QueueState {
   tasks: SharedCounterState;
 }
 
+const RESOLVED: Promise<void> = Promise.resolve();
+/** What a wait for an item returns when none came (an item may be `undefined` itself). */
+const NOTHING: unique symbol = Symbol("nothing");
+
 /** Set while a handle is rebuilt in a receiving process (see {@link revive}). */
 let revival: QueueState | undefined;
 
@@ -134,22 +138,33 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
    * @throws {TypeError} naming the path (`item.…`) of a value that cannot be copied.
    * A refused put leaves the queue as it was.
    */
-  async put(item: T, options: BlockingOptions = {}): Promise<void> {
-    const bytes = this.#encode(item);
-    options.signal?.throwIfAborted();
-    if (this.#ring.tryReserve(this.#maxsize)) return this.#accept(bytes);
-    const copy = bytes.slice(); // the encoder's scratch bytes do not survive a wait
-    const deadline = deadlineFrom(options.timeout, options.block);
-    if (!(await this.#ring.reserve(this.#maxsize, deadline, options.signal))) throw new Full();
-    this.#accept(copy);
+  put(item: T, options?: BlockingOptions): Promise<void> {
+    // Not async: the common case (room for the item) settles without an async function.
+    try {
+      const bytes = this.#encode(item);
+      options?.signal?.throwIfAborted();
+      if (this.#ring.tryReserve(this.#maxsize)) {
+        this.#accept(bytes);
+        return RESOLVED;
+      }
+      return this.#putWhenRoom(bytes.slice(), options); // the encoder's scratch bytes do not survive a wait
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #putWhenRoom(bytes: Uint8Array, options?: BlockingOptions): Promise<void> {
+    const deadline = deadlineFrom(options?.timeout, options?.block);
+    if (!(await this.#ring.reserve(this.#maxsize, deadline, options?.signal))) throw new Full();
+    this.#accept(bytes);
   }
 
   /** As {@link put}, blocking the thread while full (for children). */
-  putSync(item: T, options: BlockingSyncOptions = {}): void {
+  putSync(item: T, options?: BlockingSyncOptions): void {
     const bytes = this.#encode(item);
     if (this.#ring.tryReserve(this.#maxsize)) return this.#accept(bytes);
     const copy = bytes.slice();
-    if (!this.#ring.reserveSync(this.#maxsize, deadlineFrom(options.timeout, options.block))) throw new Full();
+    if (!this.#ring.reserveSync(this.#maxsize, deadlineFrom(options?.timeout, options?.block))) throw new Full();
     this.#accept(copy);
   }
 
@@ -163,19 +178,44 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
    * @throws {Empty} when none came by the timeout, or at once with `block: false`.
    * @throws {ValueError} when this handle is closed.
    */
-  async get(options: BlockingOptions = {}): Promise<T> {
-    this.#checkOpen();
-    options.signal?.throwIfAborted();
-    const bytes = this.#ring.tryReadNow() ??
-      await this.#ring.read(deadlineFrom(options.timeout, options.block), options.signal);
-    if (!bytes) throw new Empty();
-    return decode<T>(bytes);
+  get(options?: BlockingOptions): Promise<T> {
+    try {
+      this.#checkOpen();
+      options?.signal?.throwIfAborted();
+      const bytes = this.#ring.tryReadNow();
+      if (bytes) return Promise.resolve(decode<T>(bytes));
+      return this.#getWhenThere(options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #getWhenThere(options?: BlockingOptions): Promise<T> {
+    const taken = await this.#take(deadlineFrom(options?.timeout, options?.block), options?.signal);
+    if (taken === NOTHING) throw new Empty();
+    return taken;
+  }
+
+  /**
+   * Waits for the next item until `deadline` (NOTHING when none came, or when `until()`
+   * turned true while the queue was empty).
+   */
+  async #take(deadline: number, signal?: AbortSignal, until?: () => boolean): Promise<T | typeof NOTHING> {
+    if (await this.#ring.waitForRecords(deadline, signal, until)) {
+      const bytes = this.#ring.tryReadNow();
+      if (bytes) return decode<T>(bytes);
+    }
+    const bytes = await this.#ring.read(deadline, signal, until);
+    return bytes ? decode<T>(bytes) : NOTHING;
   }
 
   /** As {@link get}, blocking the thread (for children). */
-  getSync(options: BlockingSyncOptions = {}): T {
+  getSync(options?: BlockingSyncOptions): T {
     this.#checkOpen();
-    const bytes = this.#ring.tryReadNow() ?? this.#ring.readSync(deadlineFrom(options.timeout, options.block));
+    const deadline = deadlineFrom(options?.timeout, options?.block);
+    let bytes = this.#ring.tryReadNow();
+    if (!bytes && this.#ring.waitForRecordsSync(deadline)) bytes = this.#ring.tryReadNow();
+    bytes ??= this.#ring.readSync(deadline);
     if (!bytes) throw new Empty();
     return decode<T>(bytes);
   }
@@ -239,9 +279,10 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
     const finished = () => this.#putters.allLeft();
     for (;;) {
       this.#checkOpen();
-      const bytes = this.#ring.tryReadNow() ?? await this.#ring.read(Infinity, undefined, finished);
-      if (!bytes) return;
-      yield decode<T>(bytes);
+      const bytes = this.#ring.tryReadNow();
+      const item = bytes ? decode<T>(bytes) : await this.#take(Infinity, undefined, finished);
+      if (item === NOTHING) return;
+      yield item;
     }
   }
 

@@ -5,6 +5,7 @@ import { HANDLE, packHandles, unpackHandles } from "../src/handles.ts";
 import { JoinableQueue, Queue, SimpleQueue } from "../src/queues.ts";
 import { Process } from "../src/process.ts";
 import { Barrier } from "../src/synchronize.ts";
+import { ByteRing, type RingState } from "../src/transport/ring.ts";
 import {
   consume,
   getForever,
@@ -17,7 +18,7 @@ import {
   workJoinable,
 } from "./fixtures/queue_targets.ts";
 
-const WAIT_MS = 30_000;
+const WAIT_MS = 60_000;
 
 /** A second handle on the same queue, rebuilt the way a child process rebuilds its args. */
 async function reviveCopy<Q>(queue: Q): Promise<Q> {
@@ -238,10 +239,9 @@ function start(target: (...args: never[]) => unknown, args: unknown[]): Process 
   return child;
 }
 
-/** Getters sleeping in get() on the queue (the ring's DATA_WAITERS control word). */
+/** Getters sleeping in get() on the queue (seen on its ring). */
 function sleepingGetters(queue: Queue<unknown>): number {
-  const state = queue[HANDLE]().state as { ring: { control: SharedArrayBuffer } };
-  return Atomics.load(new Int32Array(state.ring.control), 4);
+  return ByteRing.fromState((queue[HANDLE]().state as { ring: RingState }).ring).sleepingReaders();
 }
 
 /** Polls (without blocking the event loop) until `condition()` holds. */

@@ -29,11 +29,6 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-/** Threads sleeping in read() on the ring (the control word DATA_WAITERS). */
-function sleepingReaders(ring: ByteRing): number {
-  return Atomics.load(new Int32Array(ring.toState().control), 4);
-}
-
 test("records come out whole and in order, across many wrap-arounds of the ring", () => {
   const ring = new ByteRing(256);
   const feeder = new Feeder(ring);
@@ -147,7 +142,7 @@ test("a consumer that ends while waiting in read: another consumer gets the next
   const consumer = startWorker("ring_worker", { ring: ring.toState(), mode: "read-forever" });
   try {
     assert.equal(await nextMessage(consumer.worker), "reading");
-    await until(() => sleepingReaders(ring) === 1, "the worker sleeps in read");
+    await until(() => ring.sleepingReaders() === 1, "the worker sleeps in read");
   } finally {
     await endWorker(consumer);
   }

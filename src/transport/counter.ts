@@ -10,6 +10,11 @@ import { remaining, wake } from "./wait.ts";
 const COUNT = 0;
 /** How many threads sleep until the count reaches zero (the last decrement skips `notify` without them). */
 const WAITERS = 1;
+/**
+ * Bumped each time the count reaches zero. Waiters sleep on it rather than on the count,
+ * which changes with every decrement: they wake once, when it matters.
+ */
+const ZEROS = 2;
 
 /** Everything another process needs to rebuild a {@link SharedCounter}. */
 export interface SharedCounterState {
@@ -33,7 +38,7 @@ export class SharedCounter {
 
   /** Allocates a count of zero, or rebuilds one on `state`'s shared memory. */
   constructor(state?: SharedCounterState) {
-    this.#words = new Int32Array(state?.buffer ?? new SharedArrayBuffer(8));
+    this.#words = new Int32Array(state?.buffer ?? new SharedArrayBuffer(12));
   }
 
   /** Describes this count for another process. */
@@ -58,7 +63,10 @@ export class SharedCounter {
       const count = Atomics.load(words, COUNT);
       if (count <= 0) return false;
       if (Atomics.compareExchange(words, COUNT, count, count - 1) !== count) continue;
-      if (count === 1 && Atomics.load(words, WAITERS) > 0) wake(words, COUNT);
+      if (count === 1) {
+        Atomics.add(words, ZEROS, 1);
+        if (Atomics.load(words, WAITERS) > 0) wake(words, ZEROS);
+      }
       return true;
     }
   }
@@ -75,11 +83,12 @@ export class SharedCounter {
   }
 
   *#untilZero(deadline: number): Steps<boolean> {
-    for (let count = this.value; count > 0; count = this.value) {
+    for (;;) {
+      const zeros = Atomics.load(this.#words, ZEROS);
+      if (this.value <= 0) return true;
       const left = remaining(deadline);
       if (left === 0) return false;
-      yield { cell: this.#words, index: COUNT, seen: count, timeoutMs: left, interruptible: true, waiters: WAITERS };
+      yield { cell: this.#words, index: ZEROS, seen: zeros, timeoutMs: left, interruptible: true, waiters: WAITERS };
     }
-    return true;
   }
 }

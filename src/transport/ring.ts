@@ -23,8 +23,11 @@
  * out): the consumer that takes the lock over skips that item's remaining records, which
  * are the only `MIDDLE`/`LAST` records a consumer can meet without a `FIRST`.
  *
- * **Item count.** `ITEMS` counts items that producers reserved ({@link ByteRing.tryReserve},
- * before writing) and no consumer has taken yet: a bounded queue's `maxsize` and `qsize()`.
+ * **Item count.** Producers count the items they reserve (`RESERVED`, {@link ByteRing.tryReserve},
+ * before writing) and consumers the items they take (`TAKEN`); the difference is a bounded
+ * queue's `maxsize` check and `qsize()`. Two counters, each written by one side only, and
+ * every word that one side writes on a cache line of its own: the sides do not slow each
+ * other down by writing to the same line for every item.
  * @module
  */
 
@@ -50,17 +53,20 @@ export const DEFAULT_RING_BYTES = 1 << 20;
 const MIN_RING_BYTES = 64;
 const MAX_RING_BYTES = 1 << 28;
 
-// Control words. HEAD and TAIL are byte positions that wrap at 2^32 (stored as int32).
+// Control words, 16 ints (a cache line) apart. HEAD and TAIL are byte positions and
+// RESERVED and TAKEN item counts, all wrapping at 2^32 (stored as int32).
+const LINE = 16;
 const HEAD = 0;
-const TAIL = 1;
-const ITEMS = 2;
+const TAKEN = 1;
+const TAIL = LINE;
+const RESERVED = 2 * LINE;
 /** Pid of the producer streaming an item (set before its FIRST record, 0 after its LAST). */
-const STREAMER = 3;
-/** How many threads sleep on TAIL, HEAD and ITEMS: a side skips `notify` when nobody waits. */
-const DATA_WAITERS = 4;
-const ROOM_WAITERS = 5;
-const ITEM_WAITERS = 6;
-const CONTROL_INTS = 8;
+const STREAMER = TAIL + 1;
+/** How many threads sleep on TAIL, HEAD and TAKEN: a side skips `notify` when nobody waits. */
+const DATA_WAITERS = 3 * LINE;
+const ROOM_WAITERS = 4 * LINE;
+const ITEM_WAITERS = 5 * LINE;
+const CONTROL_INTS = 6 * LINE;
 
 // Frames (the low two bits of a record header).
 const WHOLE = 0;
@@ -176,7 +182,7 @@ export class ByteRing {
 
   /** Items reserved by producers and not yet taken by a consumer. */
   itemCount(): number {
-    return Math.max(Atomics.load(this.#control, ITEMS), 0);
+    return Math.max((Atomics.load(this.#control, RESERVED) - Atomics.load(this.#control, TAKEN)) | 0, 0);
   }
 
   /** True when at least one record is published and unread. */
@@ -188,13 +194,13 @@ export class ByteRing {
   tryReserve(limit: number): boolean {
     const control = this.#control;
     if (limit === Infinity) {
-      Atomics.add(control, ITEMS, 1);
+      Atomics.add(control, RESERVED, 1);
       return true;
     }
     for (;;) {
-      const count = Atomics.load(control, ITEMS);
-      if (count >= limit) return false;
-      if (Atomics.compareExchange(control, ITEMS, count, count + 1) === count) return true;
+      const reserved = Atomics.load(control, RESERVED);
+      if (((reserved - Atomics.load(control, TAKEN)) | 0) >= limit) return false;
+      if (Atomics.compareExchange(control, RESERVED, reserved, (reserved + 1) | 0) === reserved) return true;
     }
   }
 
@@ -210,11 +216,11 @@ export class ByteRing {
 
   *#reserveSteps(limit: number, deadline: number): Steps<boolean> {
     for (;;) {
-      const seen = Atomics.load(this.#control, ITEMS);
+      const seen = Atomics.load(this.#control, TAKEN);
       if (this.tryReserve(limit)) return true;
       const left = remaining(deadline);
       if (left === 0) return false;
-      yield { cell: this.#control, index: ITEMS, seen, timeoutMs: left, interruptible: true, waiters: ITEM_WAITERS };
+      yield { cell: this.#control, index: TAKEN, seen, timeoutMs: left, interruptible: true, waiters: ITEM_WAITERS };
     }
   }
 
@@ -286,8 +292,7 @@ export class ByteRing {
   }
 
   #free(): number {
-    const used = (Atomics.load(this.#control, TAIL) - Atomics.load(this.#control, HEAD)) >>> 0;
-    return this.capacity - used;
+    return this.capacity - ((Atomics.load(this.#control, TAIL) - Atomics.load(this.#control, HEAD)) >>> 0);
   }
 
   /** Writes one record of `length` bytes of `bytes` from `from`, then publishes it. */
@@ -326,10 +331,12 @@ export class ByteRing {
    */
   tryReadNow(): Uint8Array | undefined {
     const control = this.#control;
-    if (!this.hasRecords() || !this.#consumerLock.tryAcquire()) return undefined;
+    const tail = Atomics.load(control, TAIL);
+    if (tail === Atomics.load(control, HEAD) || !this.#consumerLock.tryAcquire()) return undefined;
     try {
+      // TAIL only grows: unless another consumer took everything meanwhile, a record is there.
       const head = Atomics.load(control, HEAD);
-      if (head === Atomics.load(control, TAIL)) return undefined;
+      if (head === tail) return undefined;
       const at = head & this.#mask;
       const header = this.#words[at >> 2];
       if ((header & 3) !== WHOLE) return undefined;
@@ -371,6 +378,37 @@ export class ByteRing {
     } finally {
       this.#consumerLock.release();
     }
+  }
+
+  /**
+   * Waits, without taking the consumer lock, until a record is published (true), or until
+   * `deadline` passes or `until()` turns true (false). A consumer then takes the item with
+   * {@link tryReadNow} in the same turn, or falls back to {@link read} (a streamed item, or
+   * another consumer is at it): this way the common item is decoded from the scratch copy.
+   */
+  waitForRecords(deadline: number, signal?: AbortSignal, until?: () => boolean): Promise<boolean> {
+    return runAsync(this.#recordSteps(deadline, until), signal);
+  }
+
+  /** As {@link waitForRecords}, blocking the thread. */
+  waitForRecordsSync(deadline: number, until?: () => boolean): boolean {
+    return runSync(this.#recordSteps(deadline, until));
+  }
+
+  *#recordSteps(deadline: number, until?: () => boolean): Steps<boolean> {
+    const control = this.#control;
+    for (;;) {
+      const tail = Atomics.load(control, TAIL);
+      if (tail !== Atomics.load(control, HEAD)) return true;
+      const left = remaining(deadline);
+      if (left === 0 || until?.()) return false;
+      yield { cell: control, index: TAIL, seen: tail, timeoutMs: left, interruptible: true, waiters: DATA_WAITERS };
+    }
+  }
+
+  /** How many readers sleep in {@link read}/{@link readSync} now (for tests and diagnostics). */
+  sleepingReaders(): number {
+    return Atomics.load(this.#control, DATA_WAITERS);
   }
 
   /** Wakes every sleeping reader so that it re-checks its `until` condition. */
@@ -446,8 +484,9 @@ export class ByteRing {
 
   /** One item left the ring: a producer waiting for a free item slot may go on. */
   #taken(): void {
-    Atomics.sub(this.#control, ITEMS, 1);
-    if (Atomics.load(this.#control, ITEM_WAITERS) > 0) wake(this.#control, ITEMS);
+    // Only the consumer-lock holder writes TAKEN: no read-modify-write needed.
+    Atomics.store(this.#control, TAKEN, (Atomics.load(this.#control, TAKEN) + 1) | 0);
+    if (Atomics.load(this.#control, ITEM_WAITERS) > 0) wake(this.#control, TAKEN);
   }
 
   /** A private copy of a payload: decoding from shared memory is slow on some runtimes. */
@@ -483,13 +522,20 @@ function copyBytes(source: Uint8Array, from: number, target: Uint8Array, to: num
 
 /** Largest scratch buffer kept between reads; larger items get a buffer of their own. */
 const MAX_RETAINED_SCRATCH = 1 << 20;
+/** Views of the scratch buffer are kept for payloads up to this size (creating one costs ~100 ns). */
+const CACHED_VIEWS = 512;
 let scratch = new Uint8Array(4096);
+let scratchViews: Uint8Array[] = [];
 
 /** A view of `length` bytes of the per-thread read scratch buffer. */
 function scratchView(length: number): Uint8Array {
   if (length > MAX_RETAINED_SCRATCH) return new Uint8Array(length);
-  if (length > scratch.length) scratch = new Uint8Array(Math.max(length, scratch.length * 2));
-  return scratch.subarray(0, length);
+  if (length > scratch.length) {
+    scratch = new Uint8Array(Math.max(length, scratch.length * 2));
+    scratchViews = [];
+  }
+  if (length > CACHED_VIEWS) return scratch.subarray(0, length);
+  return scratchViews[length] ??= scratch.subarray(0, length);
 }
 
 function isValidCapacity(capacity: number): boolean {
