@@ -20,7 +20,16 @@ import { PutterRegistry, type PutterRegistryState } from "./transport/putters.ts
 import { ByteRing, type RingState } from "./transport/ring.ts";
 import { deadlineFrom } from "./transport/wait.ts";
 
-/** Options of a blocking `put`/`get`, as in Python plus cancellation. */
+/**
+ * Options of a blocking `put`/`get`, as in Python plus cancellation.
+ * @example Usage
+ * ```ts
+ * import { type BlockingOptions, Empty, Queue } from "@seed/multiprocessing";
+ * const q = new Queue<number>();
+ * const options: BlockingOptions = { timeout: 10 };
+ * await q.get(options).catch((error) => console.log(error instanceof Empty)); // true
+ * ```
+ */
 export interface BlockingOptions {
   /** `false`: do not wait at all (the timeout is ignored). Default `true`. */
   block?: boolean;
@@ -30,10 +39,28 @@ export interface BlockingOptions {
   signal?: AbortSignal;
 }
 
-/** Options of a thread-blocking `putSync`/`getSync` (children only). */
+/**
+ * Options of a thread-blocking `putSync`/`getSync` (children only).
+ * @example Usage
+ * ```ts
+ * import { type BlockingSyncOptions, Queue } from "@seed/multiprocessing";
+ * const q = new Queue<number>();
+ * const options: BlockingSyncOptions = { block: false };
+ * q.putSync(1, options);
+ * ```
+ */
 export type BlockingSyncOptions = Omit<BlockingOptions, "signal">;
 
-/** Options of `JoinableQueue.join`. */
+/**
+ * Options of `JoinableQueue.join`.
+ * @example Usage
+ * ```ts
+ * import { JoinableQueue, type JoinOptions } from "@seed/multiprocessing";
+ * const q = new JoinableQueue<number>();
+ * const options: JoinOptions = { timeout: 1000 };
+ * await q.join(options); // nothing was put: returns at once
+ * ```
+ */
 export interface JoinOptions {
   /** Give up after this many milliseconds with a `TimeoutError`. Default: wait forever. */
   timeout?: number;
