@@ -1,7 +1,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { checkCloneable, decode, encode } from "../src/transport/codec.ts";
+import { Buffer } from "node:buffer";
 import { HANDLE } from "../src/handles.ts";
+import { runScript } from "./_helpers.ts";
+import { codecSample } from "./fixtures/codec_sample.ts";
 import { BrokenBarrierError, Empty, EOFError, Full, ProcessError, TimeoutError, ValueError } from "../src/errors.ts";
 
 /** Encodes, copies the bytes out (as queues do) and decodes. */
@@ -227,6 +230,17 @@ describe("codec round trip", () => {
     assert.equal(copy, "leaf");
   });
 
+  test("decodes bytes encoded by another process", async () => {
+    const { status, stdout, stderr } = await runScript("tests/fixtures/codec_encode_main.ts");
+    assert.equal(status, 0, stderr);
+    const copy = decode<{ error: Error }>(Buffer.from(stdout.trim(), "hex"));
+    const expected = codecSample() as { error: Error };
+    assert.equal(copy.error.constructor, RangeError);
+    assert.equal(copy.error.message, expected.error.message);
+    copy.error = expected.error; // the stacks differ: the processes built them apart
+    assert.deepEqual(copy, expected);
+  });
+
   test("decodes bytes copied into a SharedArrayBuffer view", () => {
     const value = { s: "x".repeat(500), t: "ünïcödé ".repeat(20), n: [1, 2.5], b: new Uint8Array([1, 2, 3]) };
     const bytes = encode(value);
@@ -235,6 +249,12 @@ describe("codec round trip", () => {
     const copy = decode<typeof value>(shared);
     assert.deepEqual(copy, value);
     assert.ok(!(copy.b.buffer instanceof SharedArrayBuffer), "decoded buffers are private copies");
+  });
+
+  test("decodes from a Node Buffer that views part of a pool", () => {
+    const value = { bytes: new Uint8Array([9, 8, 7]), text: "pooled buffer text" };
+    const pooled = Buffer.from(Buffer.from(encode(value)).toString("hex"), "hex");
+    assert.deepEqual(decode(pooled), value);
   });
 
   test("the input may be reused after decode returns", () => {

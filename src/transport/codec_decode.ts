@@ -213,12 +213,13 @@ function readUtf8(length: number): string {
 }
 
 function sliceToString(slice: SliceToString | undefined, length: number): string {
+  if (input.buffer instanceof SharedArrayBuffer && slice === undefined) {
+    // TextDecoder refuses (or is slow on) views of shared memory: decode a private copy.
+    return textDecoder.decode(readBytes(length));
+  }
   const start = at;
   at += length;
-  if (slice !== undefined) return slice.call(input, start, at);
-  // TextDecoder refuses (or is slow on) views of shared memory: decode a private copy.
-  const shared = input.buffer instanceof SharedArrayBuffer;
-  return textDecoder.decode(shared ? input.slice(start, at) : input.subarray(start, at));
+  return slice !== undefined ? slice.call(input, start, at) : textDecoder.decode(input.subarray(start, at));
 }
 
 function readUtf16(units: number): string {
@@ -432,7 +433,9 @@ function readSet(): Set<unknown> {
 
 /** A private copy of the next `length` input bytes. */
 function readBytes(length: number): Uint8Array {
-  const copy = input.slice(at, at + length);
+  // Not input.slice(): on a Node Buffer, slice() is a view into (often) a shared pool.
+  const copy = new Uint8Array(length);
+  copy.set(input.subarray(at, at + length));
   at += length;
   return copy;
 }
