@@ -75,13 +75,18 @@ function describe(kind: string): string {
 
 
 /**
- * Throws the `TypeError` that {@link encode} would throw for `value`, without producing
+ * Throws the `TypeError` that `encode()` would throw for `value`, without producing
  * bytes: used for a Process's args, which travel by `postMessage`. Unlike encode(), it
  * accepts `SharedArrayBuffer`s and this library's shareable handles (not walked into).
  * @example
  * ```ts
+ * import { checkCloneable } from "./codec.ts";
  * checkCloneable([1, { name: "x" }], "args"); // fine
- * checkCloneable([1, () => 1], "args"); // TypeError: args[1] is a function and cannot be sent …
+ * try {
+ *   checkCloneable([1, () => 1], "args");
+ * } catch (error) {
+ *   console.log((error as TypeError).message); // "args[1] is a function and cannot be sent …"
+ * }
  * ```
  */
 export function checkCloneable(value: unknown, path: string): void {

@@ -57,11 +57,12 @@ let at = 0;
 const objects: unknown[] = [];
 
 /**
- * Decodes bytes produced by {@link encode} (in any process or runtime). `bytes` may be
+ * Decodes bytes produced by `encode()` (in any process or runtime). `bytes` may be
  * reused by the caller once decode() returns: nothing in the result refers to it. Bytes
  * after the encoded value are ignored, so a reused receive buffer can be passed whole.
  * @example
  * ```ts
+ * import { decode, encode } from "./codec.ts";
  * const value = decode<Map<string, number>>(encode(new Map([["a", 1]])));
  * value.get("a"); // 1
  * ```

@@ -20,6 +20,8 @@ const MAX_RETAINED_SCRATCH = 4 * 1024 * 1024;
 const LINEAR_SEEN_LIMIT = 32;
 /** Strings shorter than this are written char by char; longer ones by TextEncoder. */
 const SHORT_STRING = 64;
+/** Views of the scratch buffer shorter than this are reused. */
+const REUSED_VIEWS = 512;
 
 const textEncoder = new TextEncoder();
 const float64 = new Float64Array(1);
@@ -80,10 +82,10 @@ class SeenObjects {
   }
 }
 
+/** The scratch buffer, the write position in it, and reused views of it by length. */
 let out = new Uint8Array(INITIAL_SCRATCH);
-const REUSED_VIEWS = 512;
-const scratchViews: Uint8Array[] = [];
 let pos = 0;
+const scratchViews: Uint8Array[] = [];
 let encoding = false;
 let seen = new SeenObjects();
 /** Numbers the messages, so that the recent keys of earlier messages are ignored. */
@@ -101,13 +103,14 @@ const PARTLY_WRITTEN_BUFFER_MET_AGAIN = Symbol("partly written buffer met again"
 let wholeBuffers = false;
 
 /**
- * Encodes `value` into bytes that {@link decode} turns back into a copy of it, with
+ * Encodes `value` into bytes that `decode()` turns back into a copy of it, with
  * structured-clone semantics. Throws a `TypeError` that starts with the path (from `path`,
  * default "value") of the first value that cannot cross, before anything is written.
  * The returned bytes may be a view of an internal scratch buffer that stays valid only until
  * the next encode() call in this thread: copy them out at once.
  * @example
  * ```ts
+ * import { decode, encode } from "./codec.ts";
  * const bytes = encode({ id: 1, tags: new Set(["a"]) });
  * const copy = decode<{ id: number; tags: Set<string> }>(bytes.slice());
  * ```
@@ -117,12 +120,7 @@ export function encode(value: unknown, path = "value"): Uint8Array {
   encoding = true;
   if (out.length > MAX_RETAINED_SCRATCH) out = new Uint8Array(INITIAL_SCRATCH);
   try {
-    try {
-      return encodeMessage(value, false);
-    } catch (error) {
-      if (error !== PARTLY_WRITTEN_BUFFER_MET_AGAIN) throw error;
-      return encodeMessage(value, true);
-    }
+    return encodeMessage(value);
   } catch (error) {
     if (error === UNCLONEABLE) throwUncloneable(value, path, true);
     throw error;
@@ -132,8 +130,18 @@ export function encode(value: unknown, path = "value"): Uint8Array {
   }
 }
 
+/** Encodes `value`, over again with whole buffers if a buffer written in part turns up again. */
+function encodeMessage(value: unknown): Uint8Array {
+  try {
+    return encodeMessageOnce(value, false);
+  } catch (error) {
+    if (error !== PARTLY_WRITTEN_BUFFER_MET_AGAIN) throw error;
+    return encodeMessageOnce(value, true);
+  }
+}
+
 /** Writes the format byte and `value`; views carry their whole buffer if `whole`. */
-function encodeMessage(value: unknown, whole: boolean): Uint8Array {
+function encodeMessageOnce(value: unknown, whole: boolean): Uint8Array {
   seen.clear();
   pos = 0;
   message = ++messageCount;
