@@ -4,7 +4,7 @@
  * `cpuCount`, `exit` and `isMain`.
  * @module
  */
-import { checkCloneable } from "./transport/codec.ts";
+import { checkCloneable } from "./transport/codec_check.ts";
 import { packHandles } from "./handles.ts";
 import { type ChildWorker, libraryModuleUrl, runtime } from "./runtime/mod.ts";
 import { allocateChildPid, currentPid, isPidAlive, markPidEnded, type ProcessTableState } from "./transport/liveness.ts";
