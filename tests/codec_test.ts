@@ -398,6 +398,12 @@ describe("codec refusals", () => {
     }
   });
 
+  test("a Blob goes in a Process's args but not into a queue message", () => {
+    const blob = new Blob(["bytes"]);
+    checkCloneable({ blob }, "args");
+    assert.match(refusal(() => encode({ blob }, "item")), /^item\.blob is a Blob and cannot be copied into a queue or pipe message: pass its bytes/);
+  });
+
   test("Map and Set entries have readable paths", () => {
     assert.match(refusal(() => encode({ m: new Map([["cb", () => 1]]) }, "item")), /^item\.m\.get\("cb"\) is a function/);
     assert.match(refusal(() => encode(new Map([[7, Symbol()]]), "item")), /^item\.get\(7\) is a symbol/);

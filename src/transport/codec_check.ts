@@ -6,7 +6,7 @@
 
 import { isShareable } from "../handles.ts";
 
-export const ADVICE = "pass data (structured-clonable values) or this library's handles";
+const ADVICE = "pass data (structured-clonable values) or this library's handles";
 const IN_ARGS_INSTEAD = "cannot be copied into a queue or pipe message: pass it in a Process's args instead";
 
 // Objects postMessage refuses (or that have internal state we cannot represent), by global name.
@@ -17,7 +17,6 @@ const HOST_CLASS_NAMES = [
   "WeakRef",
   "FinalizationRegistry",
   "EventTarget",
-  "Blob",
   "URL",
   "URLSearchParams",
   "Headers",
@@ -38,7 +37,6 @@ const REFUSED_TAGS = new Set(["Arguments", "Generator", "AsyncGenerator", "Itera
 const ADVICE_BY_KIND: Record<string, string> = {
   "a function": `${ADVICE}, and look functions up by name in the child`,
   "a Promise": `await it and pass the result`,
-  "a Blob": `pass its bytes (await blob.arrayBuffer())`,
 };
 
 /**
@@ -57,6 +55,10 @@ export function refusalOf(value: unknown, toBytes: boolean): string | undefined 
     return toBytes ? `${withArticle(value.constructor.name)} over a SharedArrayBuffer and ${IN_ARGS_INSTEAD}` : undefined;
   }
   if (value instanceof Symbol) return describe("a Symbol object");
+  if (typeof Blob === "function" && value instanceof Blob) {
+    // postMessage carries a Blob, but its bytes can only be read asynchronously.
+    return toBytes ? "a Blob and cannot be copied into a queue or pipe message: pass its bytes (await blob.arrayBuffer())" : undefined;
+  }
   for (const [name, ctor] of HOST_CLASSES) {
     if (value instanceof ctor) return describe(withArticle(name === "EventTarget" ? value.constructor?.name ?? name : name));
   }
@@ -72,7 +74,6 @@ function withArticle(name: string): string {
 function describe(kind: string): string {
   return `${kind} and cannot be sent to another process: ${ADVICE_BY_KIND[kind] ?? ADVICE}`;
 }
-
 
 /**
  * Throws the `TypeError` that `encode()` would throw for `value`, without producing
