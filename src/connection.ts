@@ -17,6 +17,7 @@ import { Feeder } from "./transport/feeder.ts";
 import { HolderRegistry } from "./transport/holders.ts";
 import { currentPid } from "./transport/liveness.ts";
 import { ByteRing, type RingState } from "./transport/ring.ts";
+import { AdaptiveSpin } from "./transport/spin.ts";
 import { runAsync, runSync, type Steps } from "./transport/steps.ts";
 import { deadlineFrom, remaining, wake } from "./transport/wait.ts";
 
@@ -42,6 +43,9 @@ export type RecvBytesSyncOptions = Omit<RecvBytesOptions, "signal">;
 
 /** Bytes of each direction's ring: larger messages stream through it. */
 const PIPE_RING_BYTES = 1 << 18;
+
+/** Longest a receive polls for a message before it sleeps (see {@link AdaptiveSpin}). */
+const SPIN_MS = 0.03;
 
 /**
  * A doorbell for one direction, rung after each message written and when the writing end
@@ -132,6 +136,8 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
   #bellAfterFlush = false;
   /** A blocked receive gives up when this turns true (see `#nothingReceived`). */
   readonly #stopWaiting = (): boolean => this.#closed || !this.#peer.anyOpen();
+  readonly #hasMessage = (): boolean => this.#inbound!.ring.hasRecords();
+  readonly #spin = new AdaptiveSpin(SPIN_MS);
 
   /** Connections are made by {@link Pipe} (and rebuilt when passed to a process). */
   constructor(build: symbol, description: unknown) {
@@ -313,14 +319,25 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     const { ring } = this.#readableChannel();
     signal?.throwIfAborted();
     const deadline = deadlineFrom(timeout);
-    const bytes = ring.tryReadNow() ?? await ring.read(deadline, signal, this.#stopWaiting);
+    const bytes = this.#takeSoon(ring, deadline) ?? await ring.read(deadline, signal, this.#stopWaiting);
     return bytes ?? this.#nothingReceived(ring, timeout);
   }
 
   #receiveSync({ timeout }: RecvSyncOptions): Uint8Array {
     const { ring } = this.#readableChannel();
-    const bytes = ring.tryReadNow() ?? ring.readSync(deadlineFrom(timeout), this.#stopWaiting);
+    const deadline = deadlineFrom(timeout);
+    const bytes = this.#takeSoon(ring, deadline) ?? ring.readSync(deadline, this.#stopWaiting);
     return bytes ?? this.#nothingReceived(ring, timeout);
+  }
+
+  /**
+   * Takes a message that is there now or comes within a brief spin; undefined otherwise
+   * (the caller then sleeps until one comes).
+   */
+  #takeSoon(ring: ByteRing, deadline: number): Uint8Array | undefined {
+    const bytes = ring.tryReadNow();
+    if (bytes || !this.#spin.spinUntil(this.#hasMessage, deadline)) return bytes;
+    return ring.tryReadNow();
   }
 
   /** Why a receive got no message: this handle closed, end-of-file, or the timeout. */
