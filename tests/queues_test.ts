@@ -6,6 +6,7 @@ import { JoinableQueue, Queue, SimpleQueue } from "../src/queues.ts";
 import { Process } from "../src/process.ts";
 import { Barrier } from "../src/synchronize.ts";
 import { ByteRing, type RingState } from "../src/transport/ring.ts";
+import { runScript } from "./_helpers.ts";
 import {
   consume,
   getForever,
@@ -19,6 +20,8 @@ import {
 } from "./fixtures/queue_targets.ts";
 
 const WAIT_MS = 60_000;
+/** Tests that start processes: far more than Bun's default 5 s on a loaded machine. */
+const SLOW = { timeout: 120_000 };
 
 /** A second handle on the same queue, rebuilt the way a child process rebuilds its args. */
 async function reviveCopy<Q>(queue: Q): Promise<Q> {
@@ -259,7 +262,7 @@ function sameBytes(actual: Uint8Array, expected: Uint8Array): boolean {
   return true;
 }
 
-test("a queue in a child's args (nested) works there, and in a grandchild", async () => {
+test("a queue in a child's args (nested) works there, and in a grandchild", SLOW, async () => {
   const q = new Queue<string>();
   const child = start(greetWithGrandchild, [{ nested: [q] }]);
   const got = new Set([await q.get({ timeout: WAIT_MS }), await q.get({ timeout: WAIT_MS })]);
@@ -268,7 +271,7 @@ test("a queue in a child's args (nested) works there, and in a grandchild", asyn
   assert.equal(child.exitCode, 0);
 });
 
-test("a 16 MiB item and then a burst of 100k items cross from a child intact and in order", async () => {
+test("a 16 MiB item and then a burst of 100k items cross from a child intact and in order", SLOW, async () => {
   const q = new Queue<unknown>();
   const child = start(putLargeThenBurst, [q, 100_000]);
   const large = await q.get({ timeout: WAIT_MS }) as Uint8Array;
@@ -282,7 +285,7 @@ test("a 16 MiB item and then a burst of 100k items cross from a child intact and
   assert.equal(q.qsize(), 0);
 });
 
-test("2 producers x 2 iterating consumers: each of 100k items delivered exactly once, in each producer's order", async () => {
+test("2 producers x 2 iterating consumers: each of 100k items delivered exactly once, in each producer's order", SLOW, async () => {
   const q = new Queue<{ p: number; i: number }>();
   const results = new Queue<{ count: number; checksum: number; ordered: boolean }>();
   const perProducer = 50_000;
@@ -301,7 +304,7 @@ test("2 producers x 2 iterating consumers: each of 100k items delivered exactly 
 });
 
 for (const [how, target] of [["get()", getForever], ["getSync()", getSyncForever]] as const) {
-  test(`a consumer terminated while waiting in ${how}: the next getter gets the item`, async () => {
+  test(`a consumer terminated while waiting in ${how}: the next getter gets the item`, SLOW, async () => {
     const q = new Queue<string>();
     const ready = new Queue<string>();
     const child = start(target, [q, ready]);
@@ -315,7 +318,7 @@ for (const [how, target] of [["get()", getForever], ["getSync()", getSyncForever
   });
 }
 
-test("a consumer terminated mid-way through a large item: the rest is skipped, what follows is intact", async () => {
+test("a consumer terminated mid-way through a large item: the rest is skipped, what follows is intact", SLOW, async () => {
   const q = new Queue<unknown>();
   const ready = new Queue<string>();
   const child = start(getSyncForever, [q, ready]);
@@ -334,7 +337,7 @@ test("a consumer terminated mid-way through a large item: the rest is skipped, w
   assert.throws(() => ready.getNowait(), Empty, "the terminated child got nothing whole");
 });
 
-test("a child writes what it buffered before it ends; after cancelJoinThread it may not, and the queue recovers", async () => {
+test("a child writes what it buffered before it ends; after cancelJoinThread it may not, and the queue recovers", SLOW, async () => {
   const q = new Queue<Uint8Array>();
   const size = 256 << 10; // 12 of them are three times the ring
   const flushing = start(putManyAndEnd, [q, 12, size, false]);
@@ -359,7 +362,7 @@ test("a child writes what it buffered before it ends; after cancelJoinThread it 
   assert.ok(sameBytes(await q.get({ timeout: WAIT_MS }), pattern(100, 7)), "the queue works on");
 });
 
-test("JoinableQueue across processes: join() returns once a child marked every item done", async () => {
+test("JoinableQueue across processes: join() returns once a child marked every item done", SLOW, async () => {
   const q = new JoinableQueue<number | null>();
   const results = new Queue<number>();
   const worker = start(workJoinable, [q, results]);
@@ -370,4 +373,10 @@ test("JoinableQueue across processes: join() returns once a child marked every i
   assert.equal(await results.get({ timeout: WAIT_MS }), 5050);
   await q.join({ timeout: WAIT_MS });
   await worker.join();
+});
+
+test("the main program ends even when what it put cannot be written (nobody reads)", SLOW, async () => {
+  const result = await runScript("tests/fixtures/queue_unflushed_main.ts", [], 30_000);
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim(), "buffered 8");
 });

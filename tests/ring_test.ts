@@ -120,7 +120,7 @@ test("a capacity that is not a power of two in range is refused", () => {
   assert.throws(() => new ByteRing(32), RangeError);
 });
 
-test("a producer that ends mid-way through a large item: the part is dropped, the ring goes on", async () => {
+test("a producer that ends mid-way through a large item: the part is dropped, the ring goes on", { timeout: 120_000 }, async () => {
   const ring = new ByteRing(1024);
   const producer = startWorker("ring_worker", { ring: ring.toState(), mode: "stream", size: 100_000 });
   try {
@@ -137,7 +137,7 @@ test("a producer that ends mid-way through a large item: the part is dropped, th
   assert.deepEqual(await ring.read(soon()), pattern(100, 10));
 });
 
-test("a consumer that ends while waiting in read: another consumer gets the next item", async () => {
+test("a consumer that ends while waiting in read: another consumer gets the next item", { timeout: 120_000 }, async () => {
   const ring = new ByteRing(1024);
   const consumer = startWorker("ring_worker", { ring: ring.toState(), mode: "read-forever" });
   try {
@@ -151,7 +151,7 @@ test("a consumer that ends while waiting in read: another consumer gets the next
   assert.deepEqual(await ring.read(soon()), pattern(50, 1));
 });
 
-test("a consumer that ends mid-way through a large item: the rest is skipped, what follows is intact", async () => {
+test("a consumer that ends mid-way through a large item: the rest is skipped, what follows is intact", { timeout: 120_000 }, async () => {
   const ring = new ByteRing(1024);
   const consumer = startWorker("ring_worker", { ring: ring.toState(), mode: "read" });
   const large = new Uint8Array(50_000).fill(3);

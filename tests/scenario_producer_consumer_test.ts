@@ -39,7 +39,7 @@ function checkOutput(result: ScriptResult, labels: { start: [string, string]; it
   }
 }
 
-test("producer-consumer: each item produced, then consumed once, in order; the program ends after join()", async () => {
+test("producer-consumer: each item produced, then consumed once, in order; the program ends after join()", { timeout: 120_000 }, async () => {
   const result = await run("zh");
   checkOutput(result, { start: ["生产开始:", "消费开始:"], item: ["生产 >>>>>>>>>", "消费 >>>>>>>>>"], end: "生产结束:" });
   // The producer sleeps one interval after each of its 4 items; the program ends right after.
@@ -47,7 +47,7 @@ test("producer-consumer: each item produced, then consumed once, in order; the p
   assert.ok(result.elapsed - end < 2000, `exited ${(result.elapsed - end).toFixed(0)} ms after the last line`);
 });
 
-test("producer-consumer --lang en prints English labels", async () => {
+test("producer-consumer --lang en prints English labels", { timeout: 120_000 }, async () => {
   const result = await run("en");
   checkOutput(result, {
     start: ["produce start:", "consume start:"],

@@ -9,7 +9,6 @@
 
 import { onProcessExit } from "../atexit.ts";
 import { type ByteRing, OutgoingItem } from "./ring.ts";
-import { deadlineFrom, MAX_WAIT_SLICE_MS } from "./wait.ts";
 
 /** What one pass of writing achieved. */
 type PumpOutcome = "done" | "no-room" | "lock-busy";
@@ -59,10 +58,15 @@ export class Feeder {
     if (this.#pump() !== "done") this.#startDraining();
   }
 
-  /** Resolves once every accepted item is written into the ring. */
+  /**
+   * Resolves once every accepted item is written into the ring. The background writing does
+   * not keep the program alive by itself (as Python's feeder thread, a daemon thread); a
+   * pending `flushed()` does.
+   */
   flushed(): Promise<void> {
     if (this.pending === 0) return Promise.resolve();
-    return new Promise((resolve) => this.#whenFlushed.push(resolve));
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    return new Promise<void>((resolve) => this.#whenFlushed.push(resolve)).finally(() => clearInterval(keepAlive));
   }
 
   /** This process may end without writing what is still buffered (`cancelJoinThread`). */
@@ -114,17 +118,15 @@ export class Feeder {
     this.#drain().finally(() => this.#draining = false);
   }
 
-  /** The background loop: waits for room or for the lock, writes, until nothing is left. */
+  /**
+   * The background loop: writes, and waits until a consumer frees room (which is also when
+   * another producer's turn with the lock tends to end), until nothing is left.
+   */
   async #drain(): Promise<void> {
     const ring = this.#ring;
     while (this.pending > 0) {
       const mark = ring.roomMark();
-      const outcome = this.#pump();
-      if (outcome === "no-room") await ring.waitForRoom(mark);
-      // A bounded wait: a put() on this thread may take the lock meanwhile (then #pump uses it).
-      else if (outcome === "lock-busy" && await ring.lockProducer(deadlineFrom(MAX_WAIT_SLICE_MS))) {
-        this.#lockHeld = true;
-      }
+      if (this.#pump() !== "done") await ring.waitForRoom(mark);
     }
   }
 }

@@ -282,13 +282,17 @@ export class ByteRing {
     return Atomics.load(this.#control, HEAD);
   }
 
-  /** Waits (one slice at most) until a consumer frees room after `mark` was taken. */
+  /**
+   * Waits (one slice at most) until a consumer frees room after `mark` was taken. The wait
+   * does not keep the program alive: it is the feeder's background work.
+   */
   async waitForRoom(mark: number): Promise<void> {
-    await runAsync(this.#waitOnce(HEAD, mark, ROOM_WAITERS));
+    await runAsync(this.#roomSteps(mark));
   }
 
-  *#waitOnce(index: number, seen: number, waiters: number): Steps<void> {
-    yield { cell: this.#control, index, seen, timeoutMs: MAX_WAIT_SLICE_MS, interruptible: false, waiters };
+  *#roomSteps(mark: number): Steps<void> {
+    const control = this.#control;
+    yield { cell: control, index: HEAD, seen: mark, timeoutMs: MAX_WAIT_SLICE_MS, interruptible: false, waiters: ROOM_WAITERS, keepAlive: false };
   }
 
   #free(): number {

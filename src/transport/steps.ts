@@ -12,7 +12,7 @@
  */
 
 import { currentPid, isPidAlive } from "./liveness.ts";
-import { waitAsync, waitSync } from "./wait.ts";
+import { MAX_WAIT_SLICE_MS, waitAsync, waitSync } from "./wait.ts";
 
 /** One wait: sleep while `cell[index] === seen`, at most `timeoutMs`. */
 export interface WaitRequest {
@@ -28,6 +28,11 @@ export interface WaitRequest {
   interruptible: boolean;
   /** A word counting sleepers, raised while sleeping, so that wakers may skip `notify`. */
   waiters?: number;
+  /**
+   * `false`: this wait does not keep the program alive (background work, such as a queue's
+   * feeder, that nobody awaits). Default `true`.
+   */
+  keepAlive?: boolean;
 }
 
 /** The logic of a blocking operation: yields the waits it needs, returns its result. */
@@ -50,10 +55,11 @@ export type Steps<T> = Generator<WaitRequest, T, void>;
 export async function runAsync<T>(steps: Steps<T>, signal?: AbortSignal): Promise<T> {
   for (let step = steps.next();; step = steps.next()) {
     if (step.done) return step.value;
-    const { cell, index, seen, timeoutMs, interruptible, waiters } = step.value;
+    const { cell, index, seen, timeoutMs, interruptible, waiters, keepAlive } = step.value;
     if (waiters !== undefined) Atomics.add(cell, waiters, 1);
     try {
-      await waitAsync(cell, index, seen, timeoutMs, interruptible ? signal : undefined);
+      if (keepAlive === false) await waitInBackground(cell, index, seen, timeoutMs);
+      else await waitAsync(cell, index, seen, timeoutMs, interruptible ? signal : undefined);
     } finally {
       if (waiters !== undefined) Atomics.sub(cell, waiters, 1);
     }
@@ -92,4 +98,14 @@ export function runSync<T>(steps: Steps<T>): T {
 function sleepForever(): never {
   const cell = new Int32Array(new SharedArrayBuffer(4));
   for (;;) Atomics.wait(cell, 0, 0);
+}
+
+/**
+ * A wait that does not keep the program alive: a bare `Atomics.waitAsync` (wait.ts always
+ * holds a ref'd timer while waiting). Whoever needs the background work done holds the
+ * program open itself (e.g. `Feeder.flushed()`).
+ */
+async function waitInBackground(cell: Int32Array, index: number, seen: number, timeoutMs: number): Promise<void> {
+  const waiting = Atomics.waitAsync(cell, index, seen, Math.min(Math.max(timeoutMs, 0), MAX_WAIT_SLICE_MS));
+  if (waiting.async) await waiting.value;
 }
