@@ -232,9 +232,8 @@ function readUtf16(units: number): string {
 /** An object key: short ASCII keys come from the key cache. */
 function readKey(): string {
   const tag = input[at++];
-  let length: number;
-  if (tag >= T_FIXASCII && tag <= T_FIXASCII + FIXASCII_MAX) length = tag - T_FIXASCII;
-  else return readString(tag);
+  if (tag < T_FIXASCII || tag > T_FIXASCII + FIXASCII_MAX) return readString(tag);
+  const length = tag - T_FIXASCII;
   if (length > KEY_CACHE_MAX_LENGTH) return readAscii(length);
   let hash = length;
   for (let i = 0; i < length; i++) hash = (hash * 31 + input[at + i]) | 0;
