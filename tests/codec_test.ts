@@ -146,6 +146,14 @@ describe("codec round trip", () => {
     assert.deepEqual(roundTrip(new Float32Array([1.5, NaN, -0])), new Float32Array([1.5, NaN, -0]));
   });
 
+  const Float16 = (globalThis as { Float16Array?: new (items: number[]) => ArrayLike<number> }).Float16Array;
+  test("Float16Array, where the runtime has it", { skip: Float16 === undefined }, () => {
+    const halves = new Float16!([0.5, -2, 65504]);
+    const copy = roundTrip(halves);
+    assert.equal(copy.constructor, Float16);
+    assert.deepEqual(Array.from(copy), [0.5, -2, 65504]);
+  });
+
   test("a view of part of a buffer travels with only the bytes it views", () => {
     const pooled = new Uint8Array(new ArrayBuffer(8192), 100, 5); // like a small Node Buffer
     pooled.set([1, 2, 3, 4, 5]);

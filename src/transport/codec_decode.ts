@@ -442,6 +442,10 @@ function readBytes(length: number): Uint8Array {
 
 function readView(): ArrayBufferView {
   const Kind = VIEW_KINDS[input[at++]];
+  if (Kind === undefined) {
+    // Kind 12 is Float16Array, which the sender's runtime has and this one lacks.
+    throw new TypeError(`cannot decode: a typed array of kind ${input[at - 1]}, which this runtime does not have`);
+  }
   const index = objects.push(undefined) - 1; // the view comes before its buffer
   const buffer = readValue() as ArrayBuffer;
   const byteOffset = readVarint();
