@@ -1,8 +1,9 @@
 /**
  * Micro-benchmark of the codec against JSON (+ TextEncoder/TextDecoder, as a queue would
  * use it) and structuredClone: encode+decode round trips per second, also encode and
- * decode alone. Run: `npx deno run -A bench/codec.ts`, `npx bun bench/codec.ts`, or on
- * Node from tsc's output: `node build/node/bench/codec.js`.
+ * decode alone, measured in CPU time, best of several rounds. Run: `npx deno run -A
+ * bench/codec.ts`, `npx bun bench/codec.ts`, or on Node `npx tsc -p bench && node
+ * build/node/bench/codec.js`.
  * @module
  */
 
