@@ -39,6 +39,14 @@ export function ctime(date: Date = new Date()): string {
 /**
  * The consumer process: forever take an item, print it, mark it done, sleep `interval`
  * seconds. It never returns; as a daemon it ends with the program.
+ * @example Usage
+ * ```ts
+ * import { JoinableQueue, Process } from "@seed/multiprocessing";
+ * import { consumer } from "./producer_consumer.ts";
+ * const queue = new JoinableQueue<number>();
+ * const p = new Process({ target: consumer, args: [queue, 1, "en"], daemon: true });
+ * p.start();
+ * ```
  */
 export async function consumer(inputQueue: JoinableQueue<number>, interval: number, lang: Lang): Promise<void> {
   const labels = LABELS[lang];
@@ -51,7 +59,15 @@ export async function consumer(inputQueue: JoinableQueue<number>, interval: numb
   }
 }
 
-/** The producer: puts each item of `sequence`, printing it, one `interval` apart. */
+/**
+ * The producer: puts each item of `sequence`, printing it, one `interval` apart.
+ * @example Usage
+ * ```ts
+ * import { JoinableQueue } from "@seed/multiprocessing";
+ * import { producer } from "./producer_consumer.ts";
+ * await producer([1, 2], new JoinableQueue<number>(), 0.1, "en"); // produce start: …, produce >>>>>>>>> 1, …
+ * ```
+ */
 export async function producer(
   sequence: number[],
   outputQueue: JoinableQueue<number>,
@@ -68,7 +84,14 @@ export async function producer(
   console.log(labels.produceEnd, ctime());
 }
 
-/** Runs the scenario: a daemon consumer, the producer here, then `join()` on the queue. */
+/**
+ * Runs the scenario: a daemon consumer, the producer here, then `join()` on the queue.
+ * @example Usage
+ * ```ts
+ * import { main } from "./producer_consumer.ts";
+ * await main({ interval: 1, lang: "zh" }); // the tutorial's output
+ * ```
+ */
 export async function main({ interval, lang }: Pick<ScenarioFlags, "interval" | "lang">): Promise<void> {
   const queue = new JoinableQueue<number>();
   const consumerProcess = new Process({ target: consumer, args: [queue, interval, lang] });

@@ -80,6 +80,17 @@ const TOTAL_BYTES = 4;
 /**
  * An item on its way into the ring: the producer writes it record by record with
  * {@link ByteRing.writeSome}; `offset` is how many bytes are already published.
+ * @example Usage
+ * ```ts
+ * import { ByteRing, OutgoingItem } from "./ring.ts";
+ * const ring = new ByteRing(1024);
+ * const item = new OutgoingItem(new Uint8Array(100));
+ * ring.tryReserve(Infinity);
+ * if (ring.tryLockProducer()) {
+ *   try { ring.writeSome(item); } finally { ring.unlockProducer(); }
+ * }
+ * console.log(item.done); // true
+ * ```
  */
 export class OutgoingItem {
   /** Bytes of the item published so far. */
