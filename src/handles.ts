@@ -73,18 +73,13 @@ export function isShareable(value: unknown): value is Shareable {
 }
 
 /**
- * Copies `value`, replacing every shareable handle (at any depth of arrays and plain
- * objects) by its description, so that the result can be posted with structured clone.
+ * Replaces every shareable handle inside `value` (at any depth of arrays, objects, Maps and
+ * Sets) by its description, so that the result can be posted with structured clone. Values
+ * without handles are returned as they are; shared references and cycles are kept.
  */
 export function packHandles(value: unknown): unknown {
-  if (isShareable(value)) return { [MARK]: value[HANDLE]() };
-  if (Array.isArray(value)) return value.map(packHandles);
-  if (isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = packHandles(item);
-    return out;
-  }
-  return value;
+  if (!containsMatch(value, isShareable, new Set())) return value;
+  return mapTree(value, (item) => (isShareable(item) ? { [MARK]: item[HANDLE]() } : undefined), new Map());
 }
 
 /**
@@ -93,24 +88,64 @@ export function packHandles(value: unknown): unknown {
  * starts faster.
  */
 export async function unpackHandles(value: unknown): Promise<unknown> {
-  if (!containsHandle(value)) return value;
+  if (!containsMatch(value, isMarker, new Set())) return value;
   await import("../mod.ts"); // registers every kind of handle
-  return revive(value);
+  return mapTree(value, (item) => (isMarker(item) ? reviveHandle(item[MARK]) : undefined), new Map());
 }
 
-function containsHandle(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(containsHandle);
-  if (!isPlainObject(value)) return false;
-  return MARK in value || Object.values(value).some(containsHandle);
+function isMarker(value: unknown): value is { [MARK]: HandleDescription } {
+  return isPlainObject(value) && MARK in value;
 }
 
-function revive(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(revive);
-  if (!isPlainObject(value)) return value;
-  if (MARK in value) return reviveHandle(value[MARK] as HandleDescription);
-  const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) out[key] = revive(item);
+/** True if `match` holds for `value` or anything inside it. */
+function containsMatch(value: unknown, match: (item: unknown) => boolean, seen: Set<object>): boolean {
+  if (match(value)) return true;
+  if (!isContainer(value) || seen.has(value)) return false;
+  seen.add(value);
+  for (const item of itemsOf(value)) if (containsMatch(item, match, seen)) return true;
+  return false;
+}
+
+/**
+ * Copies the containers of `value`, replacing each item for which `replace` returns a
+ * value; `copies` keeps shared references and cycles as they were.
+ */
+function mapTree(value: unknown, replace: (item: unknown) => object | undefined, copies: Map<object, unknown>): unknown {
+  const replaced = replace(value);
+  if (replaced !== undefined) return replaced;
+  if (!isContainer(value)) return value;
+  if (copies.has(value)) return copies.get(value);
+  const copy = (m: unknown) => mapTree(m, replace, copies);
+  if (value instanceof Map) {
+    const out = new Map();
+    copies.set(value, out);
+    for (const [key, item] of value) out.set(copy(key), copy(item));
+    return out;
+  }
+  if (value instanceof Set) {
+    const out = new Set();
+    copies.set(value, out);
+    for (const item of value) out.add(copy(item));
+    return out;
+  }
+  const out: Record<string, unknown> | unknown[] = Array.isArray(value) ? new Array(value.length) : {};
+  copies.set(value, out);
+  for (const [key, item] of Object.entries(value)) (out as Record<string, unknown>)[key] = copy(item);
   return out;
+}
+
+/** Arrays, Maps, Sets and records (plain objects and class instances, which cross as records). */
+function isContainer(value: unknown): value is object {
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value) || value instanceof Map || value instanceof Set) return true;
+  return !(value instanceof Date || value instanceof RegExp || value instanceof Error ||
+    value instanceof ArrayBuffer || value instanceof SharedArrayBuffer || ArrayBuffer.isView(value));
+}
+
+function itemsOf(value: object): Iterable<unknown> {
+  if (value instanceof Map) return [...value.keys(), ...value.values()];
+  if (value instanceof Set) return value;
+  return Object.values(value);
 }
 
 function reviveHandle({ kind, state }: HandleDescription): object {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { activeChildren, cpuCount, currentProcess, parentProcess, Process } from "../mod.ts";
+import { activeChildren, cpuCount, currentProcess, parentProcess, Process, Value } from "../mod.ts";
 import { deadline, lines, runScript } from "./_helpers.ts";
 import { filled as mailboxFilled, newMailbox, read } from "./_mailbox.ts";
 import {
@@ -9,6 +9,7 @@ import {
   Reporter,
   runForever,
   startFromDaemon,
+  setValues,
   startGrandchild,
 } from "./fixtures/targets.ts";
 
@@ -189,4 +190,16 @@ test("starting processes at a module's top level without the isMain guard fails 
   assert.match(result.stderr, /isMain\(import\.meta\)/);
   assert.match(result.stderr, /while the child process "Process-1" was still importing/);
   assert.equal((result.stderr.match(/^Process Process-/gm) ?? []).length, 1, "exactly one child failed");
+});
+
+test("handles inside Maps, Sets and cyclic records arrive as working handles", async () => {
+  const inMap = new Value("i", 0);
+  const inSet = new Value("i", 0);
+  const counter = new Value("i", 0);
+  const cyclic: { self?: unknown; counter: Value<"i"> } = { counter };
+  cyclic.self = cyclic;
+  const p = new Process({ target: setValues, args: [new Map([["a", inMap]]), new Set([inSet]), cyclic, 40] });
+  await runToEnd(p);
+  assert.equal(p.exitCode, 0);
+  assert.deepEqual([inMap.value, inSet.value, counter.value], [40, 41, 42]);
 });
