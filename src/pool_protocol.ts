@@ -113,25 +113,32 @@ export function isCancelled(table: Int32Array, jobId: number): boolean {
 /** Polls between clock reads in {@link BriefPoll}. */
 const POLLS_PER_CLOCK_READ = 64;
 
+/** After a poll that did not pay, this many waits sleep at once before a poll is tried again. */
+const WAITS_BEFORE_RETRY = 8;
+
 /**
  * Polls a ring for a short while before its reader goes to sleep, as long as that pays.
  * A message that comes within microseconds (the next `apply` of a loop, its reply) is then
- * caught without going to sleep and being woken, which dominates a round trip. When the
- * last wait was longer than the budget (idle, or a busy machine where polling only steals
- * the CPU from the thread we wait for), the next wait sleeps at once.
+ * caught without going to sleep and being woken, which dominates a round trip. When a wait
+ * was longer than the budget (idle, or a busy machine where polling only steals the CPU
+ * from the thread we wait for), the next waits sleep at once, and a poll is tried again
+ * after a few of them.
  */
 export class BriefPoll {
   #worthIt = true;
+  #waitsWithoutPoll = 0;
 
   constructor(
     /** Longest poll, in ms. */
     readonly budgetMs: number,
   ) {}
 
-  /** Polls `ring` (if the last wait was short) until it has a record or the budget is spent; returns when the wait began. */
+  /** Polls `ring` (unless polls lately did not pay) until it has a record or the budget is spent; returns when the wait began. */
   begin(ring: ByteRing): number {
     const began = performance.now();
-    if (!this.#worthIt || ring.hasRecords()) return began;
+    if (!this.#worthIt && ++this.#waitsWithoutPoll < WAITS_BEFORE_RETRY) return began;
+    this.#waitsWithoutPoll = 0;
+    if (ring.hasRecords()) return began;
     const until = began + this.budgetMs;
     do {
       for (let i = 0; i < POLLS_PER_CLOCK_READ; i++) if (ring.hasRecords()) return began;
