@@ -167,6 +167,16 @@ export function sendMessage(ring: ByteRing, bytes: Uint8Array, giveUp?: () => bo
 }
 
 async function streamMessage(ring: ByteRing, item: OutgoingItem, giveUp?: () => boolean): Promise<void> {
+  // The ring's wait for room does not keep a program alive (a worker would end mid-write).
+  const keepAlive = setInterval(() => {}, MAX_WAIT_SLICE_MS);
+  try {
+    await streamLocked(ring, item, giveUp);
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+async function streamLocked(ring: ByteRing, item: OutgoingItem, giveUp?: () => boolean): Promise<void> {
   while (!ring.tryLockProducer() && !(await ring.lockProducer(deadlineFrom(MAX_WAIT_SLICE_MS)))) {
     if (giveUp?.()) return;
   }
