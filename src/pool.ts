@@ -767,9 +767,8 @@ export class Pool {
     const results = this.#results;
     try {
       while (this.#inFlight > 0) {
-        const began = this.#recentChunkMs < QUICK_CHUNK_MS ? this.#resultPoll.begin(results) : 0;
+        if (this.#recentChunkMs < QUICK_CHUNK_MS) this.#resultPoll.poll(results);
         const bytes = results.tryReadNow() ?? await results.read(Infinity, undefined, this.#stopReading);
-        if (began) this.#resultPoll.end(began);
         if (bytes) {
           this.#onResult(decode<ResultMessage>(bytes));
           continue;

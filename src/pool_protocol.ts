@@ -114,15 +114,14 @@ export function isCancelled(table: Int32Array, jobId: number): boolean {
 const POLLS_PER_CLOCK_READ = 64;
 
 /** After a poll that did not pay, this many waits sleep at once before a poll is tried again. */
-const WAITS_BEFORE_RETRY = 8;
+const WAITS_BEFORE_RETRY = 16;
 
 /**
  * Polls a ring for a short while before its reader goes to sleep, as long as that pays.
  * A message that comes within microseconds (the next `apply` of a loop, its reply) is then
- * caught without going to sleep and being woken, which dominates a round trip. When a wait
- * was longer than the budget (idle, or a busy machine where polling only steals the CPU
- * from the thread we wait for), the next waits sleep at once, and a poll is tried again
- * after a few of them.
+ * caught without going to sleep and being woken, which dominates a round trip. A poll that
+ * runs out (idle, or a busy machine where polling only steals the CPU from the thread we
+ * wait for) makes the next waits sleep at once; a poll is tried again after a few of them.
  */
 export class BriefPoll {
   #worthIt = true;
@@ -133,22 +132,21 @@ export class BriefPoll {
     readonly budgetMs: number,
   ) {}
 
-  /** Polls `ring` (unless polls lately did not pay) until it has a record or the budget is spent; returns when the wait began. */
-  begin(ring: ByteRing): number {
-    const began = performance.now();
-    if (!this.#worthIt && ++this.#waitsWithoutPoll < WAITS_BEFORE_RETRY) return began;
+  /** Polls `ring` until it has a record or the budget is spent, unless polls lately did not pay. */
+  poll(ring: ByteRing): void {
+    if (ring.hasRecords()) return;
+    if (!this.#worthIt && ++this.#waitsWithoutPoll < WAITS_BEFORE_RETRY) return;
     this.#waitsWithoutPoll = 0;
-    if (ring.hasRecords()) return began;
-    const until = began + this.budgetMs;
+    const until = performance.now() + this.budgetMs;
     do {
-      for (let i = 0; i < POLLS_PER_CLOCK_READ; i++) if (ring.hasRecords()) return began;
+      for (let i = 0; i < POLLS_PER_CLOCK_READ; i++) {
+        if (ring.hasRecords()) {
+          this.#worthIt = true;
+          return;
+        }
+      }
     } while (performance.now() < until);
-    return began;
-  }
-
-  /** The wait that began at `began` is over. */
-  end(began: number): void {
-    this.#worthIt = performance.now() - began <= this.budgetMs;
+    this.#worthIt = false;
   }
 }
 

@@ -62,9 +62,8 @@ export async function poolWorkerMain(config: PoolWorkerConfig): Promise<void> {
   let chunksRun = 0;
   for (;;) {
     // Blocking here is what Python's worker does; the parent's event loop never waits on us.
-    const began = idlePoll.begin(tasks);
+    idlePoll.poll(tasks);
     const message = decode<TaskMessage>(tasks.tryReadNow() ?? tasks.readSync(Infinity)!);
-    idlePoll.end(began);
     if (message[0] === STOP) return;
     if (message[0] === DEFINE) {
       functions.set(message[1], await resolveFunction(message[2]));
