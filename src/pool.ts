@@ -1,11 +1,12 @@
 /**
  * `Pool`: Python's `multiprocessing.Pool` on the library's processes. Calls are cut into
  * chunks (Python's default chunksize rule); each worker gets its chunks through its own
- * task ring, at most {@link CHUNKS_PER_WORKER} at a time (the one it runs plus a prefetch),
- * and all workers stream results back through one shared result ring that the pool reads
- * with async waits. Since a worker runs its chunks in order, the pool always knows which
- * chunk a worker is running: when a worker dies, that chunk fails with a `ProcessError`,
- * the ones it had not started go to other workers, and a new worker takes its place.
+ * task ring, a few at a time (the one it runs plus a prefetch of about
+ * {@link PREFETCH_MS} of work), and all workers stream results back through one shared
+ * result ring that the pool reads with async waits. Since a worker runs its chunks in
+ * order and counts those it started, the pool always knows which chunk a worker is
+ * running: when a worker dies, that chunk fails with a `ProcessError`, the others it held
+ * go to other workers, and a new worker takes its place.
  * @module
  */
 import { AsyncResult, type ResultCallbacks } from "./async_result.ts";
@@ -595,7 +596,7 @@ export class Pool {
     if (batch.length > 0) this.#send(slot, batch);
   }
 
-  /** Gives `slot` one chunk if it has room (the turn of a round in {@link dispatch}). */
+  /** Gives `slot` one chunk if it has room (its turn in a round of `#dispatch`). */
   #sendOne(slot: WorkerSlot): "sent" | "full" | "no-chunk" {
     if (!this.#hasRoom(slot, 0)) return "full";
     const chunk = this.#queue.take();
