@@ -11,6 +11,8 @@ import { calibrateCpuTask, cpuTask, oneThreadMs, square } from "./tasks.ts";
 import { CPU_TASK_MS, POOL, POOL_WORKERS, SIZES } from "./workloads.ts";
 
 const TASKS = siblingModule(import.meta.url, "./tasks");
+/** Untimed runs of a map before it is timed (the JIT compiles the hot loops meanwhile). */
+const WARMUP_RUNS = 3;
 
 /** Runs `use` with a started pool of {@link POOL_WORKERS}, warmed up like the baselines, terminated afterwards. */
 async function withPool<T>(use: (pool: Pool) => Promise<T>): Promise<T> {
@@ -33,12 +35,12 @@ const libraryCases: BenchCase[] = [
     run: (ctx) =>
       withPool(async (pool) => {
         const inputs = range(sizeFor(ctx, SIZES.mapItems));
-        // One untimed run of each first: steady state, once the JIT compiled the codec's loops.
+        // Untimed runs of each first: steady state, once the JIT compiled the codec's loops.
         const defaultMap = () => pool.map(square, inputs);
         const chunk1Map = () => pool.map(square, inputs, { chunksize: 1 });
-        await defaultMap();
+        for (let i = 0; i < WARMUP_RUNS; i++) await defaultMap();
         const defaultMs = await medianOfRepeats(ctx, () => timeMs(defaultMap));
-        await chunk1Map();
+        for (let i = 0; i < WARMUP_RUNS; i++) await chunk1Map();
         const chunk1Ms = await medianOfRepeats(ctx, () => timeMs(chunk1Map));
         const iterations = await calibrateCpuTask(CPU_TASK_MS);
         const cpuInputs = Array<number>(sizeFor(ctx, SIZES.cpuTasks)).fill(iterations);
