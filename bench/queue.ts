@@ -71,12 +71,15 @@ async function twoToTwoMs(count: number): Promise<number> {
   return elapsed;
 }
 
-/** Milliseconds to put `count` items and join() until a consumer child marked them all done. */
+/**
+ * Milliseconds to put `count` items and join() until a consumer child marked them all done.
+ * A first untimed batch, joined, stands for the barrier: the consumer is up and warm.
+ */
 async function joinableMs(count: number): Promise<number> {
   const queue = new JoinableQueue();
-  const barrier = new Barrier(2);
-  const consumer = start(consumeJoinable, [queue, barrier]);
-  await barrier.wait();
+  const consumer = start(consumeJoinable, [queue]);
+  for (let i = 0; i < WARMUP.small; i++) await queue.put(smallItem(i));
+  await queue.join();
   const started = performance.now();
   for (let i = 0; i < count; i++) await queue.put(smallItem(i));
   await queue.join();

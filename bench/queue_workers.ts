@@ -40,9 +40,8 @@ export async function consumeUntilNull(queue: Queue, barrier: Barrier, results: 
   await results.put({ count, sum });
 }
 
-/** Gets items and marks each done, until `null`. */
-export async function consumeJoinable(queue: JoinableQueue, barrier: Barrier): Promise<void> {
-  await barrier.wait();
+/** Gets items and marks each done, until `null` (the main process warms it up with a first batch). */
+export async function consumeJoinable(queue: JoinableQueue): Promise<void> {
   for (;;) {
     const item = await queue.get();
     queue.taskDone();

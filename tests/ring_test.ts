@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Feeder } from "../src/transport/feeder.ts";
 import { ByteRing } from "../src/transport/ring.ts";
 import { deadlineFrom } from "../src/transport/wait.ts";
-import { endWorker, nextMessage, startWorker } from "./fixtures/workers.ts";
+import { endWorker, nextMessage, startWorker, type TestWorker } from "./fixtures/workers.ts";
 
 const soon = (): number => deadlineFrom(5000);
 
@@ -173,5 +173,32 @@ test("a consumer that ends mid-way through a large item: the rest is skipped, wh
     assert.equal(ring.itemCount(), 0);
   } finally {
     await endWorker(consumer);
+  }
+});
+
+test("two consumers racing for small records: each record is taken whole, exactly once", { timeout: 120_000 }, async () => {
+  const ring = new ByteRing(4096);
+  const consumers: TestWorker[] = [];
+  try {
+    // One after the other: two raw workers starting at once sometimes never start on Bun 1.4.5.
+    for (let i = 0; i < 2; i++) {
+      consumers.push(startWorker("ring_worker", { ring: ring.toState(), mode: "drain" }));
+      assert.equal(await nextMessage(consumers[i].worker), "reading");
+    }
+    const reports = consumers.map((consumer) => nextMessage<{ taken: number; bad: number }>(consumer.worker));
+    const feeder = new Feeder(ring);
+    const count = 100_000;
+    for (let i = 0; i < count; i++) {
+      const length = 1 + (i % 60);
+      put(ring, feeder, new Uint8Array(length).fill(length & 255));
+      if (feeder.pending > 0) await feeder.flushed();
+    }
+    for (const _ of consumers) put(ring, feeder, new Uint8Array(0)); // one end marker each
+    await feeder.flushed();
+    const [a, b] = await Promise.all(reports);
+    assert.equal(a.bad + b.bad, 0, "no torn or misread record");
+    assert.equal(a.taken + b.taken, count);
+  } finally {
+    for (const consumer of consumers) await endWorker(consumer);
   }
 });

@@ -115,7 +115,11 @@ export class Feeder {
   #startDraining(): void {
     if (this.#draining) return;
     this.#draining = true;
-    this.#drain().finally(() => this.#draining = false);
+    this.#drain().finally(() => {
+      this.#draining = false;
+      // An item may have come between the loop's last check and now: it needs a loop too.
+      if (this.pending > 0) this.#startDraining();
+    });
   }
 
   /**

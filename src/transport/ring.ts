@@ -346,12 +346,11 @@ export class ByteRing {
    */
   tryReadNow(): Uint8Array | undefined {
     const control = this.#control;
-    const tail = Atomics.load(control, TAIL);
-    if (tail === Atomics.load(control, HEAD) || !this.#consumerLock.tryAcquire()) return undefined;
+    if (!this.hasRecords() || !this.#consumerLock.tryAcquire()) return undefined;
     try {
-      // TAIL only grows: unless another consumer took everything meanwhile, a record is there.
+      // Checked again under the lock: another consumer may have taken the records meanwhile.
       const head = Atomics.load(control, HEAD);
-      if (head === tail) return undefined;
+      if (head === Atomics.load(control, TAIL)) return undefined;
       const at = head & this.#mask;
       const header = this.#words[at >> 2];
       if ((header & 3) !== WHOLE) return undefined;

@@ -56,6 +56,7 @@ export async function runAsync<T>(steps: Steps<T>, signal?: AbortSignal): Promis
   for (let step = steps.next();; step = steps.next()) {
     if (step.done) return step.value;
     const { cell, index, seen, timeoutMs, interruptible, waiters, keepAlive } = step.value;
+    if (changesSoon(cell, index, seen)) continue;
     if (waiters !== undefined) Atomics.add(cell, waiters, 1);
     try {
       if (keepAlive === false) await waitInBackground(cell, index, seen, timeoutMs);
@@ -84,6 +85,7 @@ export function runSync<T>(steps: Steps<T>): T {
   for (let step = steps.next();; step = steps.next()) {
     if (step.done) return step.value;
     const { cell, index, seen, timeoutMs, waiters } = step.value;
+    if (changesSoon(cell, index, seen)) continue;
     if (waiters !== undefined) Atomics.add(cell, waiters, 1);
     try {
       waitSync(cell, index, seen, timeoutMs);
@@ -92,6 +94,18 @@ export function runSync<T>(steps: Steps<T>): T {
     }
     if (!isPidAlive(currentPid())) sleepForever();
   }
+}
+
+/** Polls before a waiter counts itself as sleeping (and makes the other side `notify`). */
+const SPIN_POLLS = 1000;
+
+/**
+ * True when `cell[index]` moves away from `seen` within a short spin: on a busy queue the
+ * next record comes within microseconds, and the producer is spared a `notify` for it.
+ */
+function changesSoon(cell: Int32Array, index: number, seen: number): boolean {
+  for (let i = 0; i < SPIN_POLLS; i++) if (Atomics.load(cell, index) !== seen) return true;
+  return false;
 }
 
 /** Parks a thread whose process was ended (see the module notes). */
