@@ -88,8 +88,10 @@ export {
   type ApplyAsyncOptions,
   type CallOptions,
   type ChunkOptions,
+  type Inputs,
   type MapAsyncOptions,
   Pool,
   type PoolOptions,
+  type TaskFunction,
 } from "./src/pool.ts";
 export { AsyncResult, type ResultCallbacks } from "./src/async_result.ts";

@@ -77,23 +77,29 @@ function assertModuleExists(url: string): void {
  * In the parent: narrows the candidates to the module whose source exports the name, among
  * the candidates and the modules they import by path (static analysis: importing them here
  * could wait on a module that is still running its top-level await). The child then imports
- * just that module, as Python imports a pickled function's module. When no source says so
- * (bundles, unusual export forms), the child searches the candidates itself.
+ * just that module, as Python imports a pickled function's module. Throws when every source
+ * was read and none exports the name; when some could not be read (a compiled binary), the
+ * child searches the candidates itself.
  */
 export function resolveTarget(ref: TargetRef): TargetRef {
   if (ref.explicit) return ref;
   const queue = [...ref.modules];
   const searched = new Set<string>();
+  let unreadable = false;
   while (queue.length > 0 && searched.size < MAX_MODULES_SEARCHED) {
     const url = queue.shift()!;
     if (searched.has(url)) continue;
     searched.add(url);
     const source = readSource(url);
-    if (source === undefined) continue;
+    if (source === undefined) {
+      unreadable = true;
+      continue;
+    }
     if (exportsName(source, ref.exportName)) return { ...ref, modules: [url] };
     queue.push(...importsOf(source, url));
   }
-  return ref;
+  if (unreadable || queue.length > 0) return ref;
+  throw new Error(notExportedMessage(ref));
 }
 
 /**
