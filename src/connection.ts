@@ -21,7 +21,17 @@ import { AdaptiveSpin } from "./transport/spin.ts";
 import { runAsync, runSync, type Steps } from "./transport/steps.ts";
 import { deadlineFrom, remaining, wake } from "./transport/wait.ts";
 
-/** Options of a blocking `recv()`. */
+/**
+ * Options of a blocking `recv()`.
+ * @example Usage
+ * ```ts
+ * import { Pipe, type RecvOptions } from "@seed/multiprocessing";
+ * const [a, b] = Pipe<string>();
+ * b.send("hi");
+ * const options: RecvOptions = { timeout: 1000 };
+ * console.log(await a.recv(options)); // "hi"
+ * ```
+ */
 export interface RecvOptions {
   /** Give up after this many milliseconds with a `TimeoutError` (negative acts as 0). Default: wait forever. */
   timeout?: number;
@@ -29,16 +39,46 @@ export interface RecvOptions {
   signal?: AbortSignal;
 }
 
-/** Options of a blocking `recvBytes()`. */
+/**
+ * Options of a blocking `recvBytes()`.
+ * @example Usage
+ * ```ts
+ * import { Pipe, type RecvBytesOptions } from "@seed/multiprocessing";
+ * const [a, b] = Pipe();
+ * b.sendBytes(new Uint8Array([1, 2, 3]));
+ * const options: RecvBytesOptions = { maxLength: 16, timeout: 1000 };
+ * console.log(await a.recvBytes(options)); // Uint8Array(3) [1, 2, 3]
+ * ```
+ */
 export interface RecvBytesOptions extends RecvOptions {
   /** Longest message accepted, in bytes; a longer one is discarded with an `Error`. Default: any. */
   maxLength?: number;
 }
 
-/** Options of `recvSync()` (children: it blocks the thread). */
+/**
+ * Options of `recvSync()` (children: it blocks the thread).
+ * @example Usage
+ * ```ts
+ * import type { Connection, RecvSyncOptions } from "@seed/multiprocessing";
+ * export function child(conn: Connection<string>): void {
+ *   const options: RecvSyncOptions = { timeout: 5000 };
+ *   console.log(conn.recvSync(options));
+ * }
+ * ```
+ */
 export type RecvSyncOptions = Omit<RecvOptions, "signal">;
 
-/** Options of `recvBytesSync()` (children: it blocks the thread). */
+/**
+ * Options of `recvBytesSync()` (children: it blocks the thread).
+ * @example Usage
+ * ```ts
+ * import type { Connection, RecvBytesSyncOptions } from "@seed/multiprocessing";
+ * export function child(conn: Connection): void {
+ *   const options: RecvBytesSyncOptions = { maxLength: 1 << 20 };
+ *   console.log(conn.recvBytesSync(options).length);
+ * }
+ * ```
+ */
 export type RecvBytesSyncOptions = Omit<RecvBytesOptions, "signal">;
 
 /** Bytes of each direction's ring: larger messages stream through it. */
@@ -208,7 +248,12 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     return decode<T>(await this.#receive(options));
   }
 
-  /** As {@link recv}, blocking the thread (for children). */
+  /**
+   * As {@link recv}, blocking the thread (for children). What this process sent that did not
+   * fit in the pipe yet (more than its 256 KiB) is written by the event loop, which a
+   * blocked thread does not run: a child should not block in a receive right after sending
+   * that much, if the answer depends on it.
+   */
   recvSync(options: RecvSyncOptions = {}): T {
     return decode<T>(this.#receiveSync(options));
   }
@@ -320,14 +365,14 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     signal?.throwIfAborted();
     const deadline = deadlineFrom(timeout);
     const bytes = this.#takeSoon(ring, deadline) ?? await ring.read(deadline, signal, this.#stopWaiting);
-    return bytes ?? this.#nothingReceived(ring, timeout);
+    return bytes ?? this.#nothingReceived(ring, deadline, timeout);
   }
 
   #receiveSync({ timeout }: RecvSyncOptions): Uint8Array {
     const { ring } = this.#readableChannel();
     const deadline = deadlineFrom(timeout);
     const bytes = this.#takeSoon(ring, deadline) ?? ring.readSync(deadline, this.#stopWaiting);
-    return bytes ?? this.#nothingReceived(ring, timeout);
+    return bytes ?? this.#nothingReceived(ring, deadline, timeout);
   }
 
   /**
@@ -341,9 +386,10 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
   }
 
   /** Why a receive got no message: this handle closed, end-of-file, or the timeout. */
-  #nothingReceived(ring: ByteRing, timeout: number | undefined): never {
+  #nothingReceived(ring: ByteRing, deadline: number, timeout: number | undefined): never {
     this.#checkOpen();
-    if (!this.#peer.anyOpen() && !ring.hasRecords()) {
+    // Without a deadline, only end-of-file stops a receive (see #stopWaiting).
+    if (deadline === Infinity || (!this.#peer.anyOpen() && !ring.hasRecords())) {
       throw new EOFError("the other end of the pipe is closed and every message was received");
     }
     throw new TimeoutError(`no message came within ${timeout} ms`);
