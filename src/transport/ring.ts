@@ -2,11 +2,14 @@
  * A multi-producer, multi-consumer ring of byte records on a `SharedArrayBuffer`: the
  * transport under the queues. Any process holding its state may write and read.
  *
- * **Records.** Each record is a 4-byte header `(payload length << 2) | frame` followed by
- * the payload, padded to 4 bytes; a payload may wrap around the end of the buffer. An item
- * up to {@link ByteRing.maxPayload} bytes is one `WHOLE` record; a larger item streams
- * through the ring as `FIRST` (which starts with the item's total length), `MIDDLE`… and
- * `LAST` records, so an item of any size crosses a ring of fixed size.
+ * **Records.** Each record is an 8-byte header, `(payload length << 2) | frame` and (in a
+ * `FIRST` record) the item's total length, followed by the payload, padded to 8 bytes; a
+ * payload may wrap around the end of the buffer. Payloads start 8-byte aligned, as the bytes
+ * they come from and go to do: runtimes copy to and from shared memory word by word only
+ * between equally aligned addresses (measured: 64 KiB at a 4-byte offset copies 10-20x
+ * slower). An item up to {@link ByteRing.maxPayload} bytes is one `WHOLE` record; a larger
+ * item streams through the ring as `FIRST`, `MIDDLE`… and `LAST` records, so an item of any
+ * size crosses a ring of fixed size.
  *
  * **Locks.** Producers take the producer lock and consumers the consumer lock (robust
  * {@link SemLock}s), so one producer and one consumer work at the same time. A producer
@@ -73,9 +76,9 @@ const WHOLE = 0;
 const FIRST = 1;
 const MIDDLE = 2;
 const LAST = 3;
-const HEADER_BYTES = 4;
-/** A FIRST record's payload starts with the item's total length. */
-const TOTAL_BYTES = 4;
+const HEADER_BYTES = 8;
+/** The header's second word: a FIRST record's item length. */
+const TOTAL_WORD = 1;
 
 /**
  * An item on its way into the ring: the producer writes it record by record with
@@ -277,11 +280,9 @@ export class ByteRing {
       return item.done = true;
     }
     while (item.offset < bytes.length) {
-      const first = item.offset === 0;
-      const room = this.maxPayload - (first ? TOTAL_BYTES : 0);
-      const length = Math.min(room, bytes.length - item.offset);
-      const frame = first ? FIRST : item.offset + length === bytes.length ? LAST : MIDDLE;
-      if (this.#free() < recordSize(length + (first ? TOTAL_BYTES : 0))) return false;
+      const length = Math.min(this.maxPayload, bytes.length - item.offset);
+      const frame = item.offset === 0 ? FIRST : item.offset + length === bytes.length ? LAST : MIDDLE;
+      if (this.#free() < recordSize(length)) return false;
       this.#writeRecord(frame, bytes, item.offset, length);
       item.offset += length;
     }
@@ -315,16 +316,13 @@ export class ByteRing {
     const control = this.#control;
     const tail = Atomics.load(control, TAIL);
     const at = tail & this.#mask;
-    let start = (at + HEADER_BYTES) & this.#mask;
-    const payload = frame === FIRST ? length + TOTAL_BYTES : length;
-    this.#words[at >> 2] = (payload << 2) | frame;
+    this.#words[at >> 2] = (length << 2) | frame;
     if (frame === FIRST) {
-      this.#words[start >> 2] = bytes.length;
-      start = (start + TOTAL_BYTES) & this.#mask;
+      this.#words[(at >> 2) + TOTAL_WORD] = bytes.length;
       Atomics.store(control, STREAMER, currentPid());
     }
-    this.#copyIn(bytes, from, length, start);
-    Atomics.store(control, TAIL, tail + recordSize(payload));
+    this.#copyIn(bytes, from, length, (at + HEADER_BYTES) & this.#mask);
+    Atomics.store(control, TAIL, tail + recordSize(length));
     if (frame === LAST) Atomics.store(control, STREAMER, 0);
     if (Atomics.load(control, DATA_WAITERS) > 0) wake(control, TAIL);
   }
@@ -475,8 +473,8 @@ export class ByteRing {
           assembly.blockedByOwnStream = true;
           return undefined;
         }
-        assembly.begin(this.#words[start >> 2] >>> 0);
-        this.#appendTo(assembly, (start + TOTAL_BYTES) & this.#mask, length - TOTAL_BYTES);
+        assembly.begin(this.#words[(at >> 2) + TOTAL_WORD] >>> 0);
+        this.#appendTo(assembly, start, length);
         this.#taken();
       } else if (assembly.active) {
         this.#appendTo(assembly, start, length);
@@ -559,5 +557,5 @@ function isValidCapacity(capacity: number): boolean {
 
 /** Bytes a record with a payload of `length` bytes takes: header plus padded payload. */
 function recordSize(length: number): number {
-  return HEADER_BYTES + ((length + 3) & ~3);
+  return HEADER_BYTES + ((length + 7) & ~7);
 }
