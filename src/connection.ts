@@ -268,14 +268,14 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
   async recvBytes(options: RecvBytesOptions = {}): Promise<Uint8Array> {
     this.#readableChannel();
     const maxLength = checkMaxLength(options.maxLength);
-    return checkLength(await this.#receive(options), maxLength);
+    return checkLength(await this.#receive(options), maxLength).slice();
   }
 
   /** As {@link recvBytes}, blocking the thread (for children). */
   recvBytesSync(options: RecvBytesSyncOptions = {}): Uint8Array {
     this.#readableChannel();
     const maxLength = checkMaxLength(options.maxLength);
-    return checkLength(this.#receiveSync(options), maxLength);
+    return checkLength(this.#receiveSync(options), maxLength).slice();
   }
 
   /**
@@ -384,6 +384,9 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     if (bytes || !this.#spin.spinUntil(this.#hasMessage, deadline)) return bytes;
     return ring.tryReadNow();
   }
+
+  // The bytes a receive returns may be the ring's per-thread scratch copy, valid until the
+  // next read on this thread: `recv` decodes them at once, `recvBytes` hands out a copy.
 
   /** Why a receive got no message: this handle closed, end-of-file, or the timeout. */
   #nothingReceived(ring: ByteRing, deadline: number, timeout: number | undefined): never {

@@ -80,6 +80,19 @@ test("messages are never merged or split, whatever their sizes", async () => {
   b.close();
 });
 
+test("bytes received stay as they were after later receives", async () => {
+  const [a, b] = Pipe();
+  a.sendBytes(new Uint8Array([1, 2, 3]));
+  a.sendBytes(new Uint8Array([4, 5, 6]));
+  a.send("x");
+  const first = await b.recvBytes();
+  const second = b.recvBytesSync();
+  await b.recv();
+  assert.deepEqual([first, second], [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5, 6])]);
+  a.close();
+  b.close();
+});
+
 test("sendBytes sends `size` bytes from byte `offset`, in bytes also for wider views", async () => {
   const [a, b] = Pipe();
   const bytes = new Uint8Array([10, 11, 12, 13, 14]);
