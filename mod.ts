@@ -25,6 +25,7 @@ export {
   EOFError,
   type ErrorInfo,
   Full,
+  type NamedError,
   ProcessError,
   TimeoutError,
   ValueError,
@@ -83,7 +84,7 @@ export {
   type TypedArrays,
   Value,
 } from "./src/sharedctypes.ts";
-export { type HandleDescription, type Shareable } from "./src/handles.ts";
+export { HANDLE, type HandleDescription, type Shareable } from "./src/handles.ts";
 export {
   type ApplyAsyncOptions,
   type CallOptions,

@@ -16,7 +16,9 @@ step() {
   shift
   echo
   echo "=== $name: $*"
+  local started=$SECONDS
   "$@" || failed+=("$name")
+  echo "=== $name: $((SECONDS - started)) s"
 }
 
 emit_for_node() {
@@ -27,6 +29,10 @@ step "TypeScript (type-check, emit for Node)" emit_for_node
 step "Deno $("$BIN/deno" --version | head -1 | cut -d' ' -f2)" "$BIN/deno" test -A --no-check tests/
 step "Bun $("$BIN/bun" --version)" "$BIN/bun" test --timeout 120000 ./tests/
 step "Node $(node --version)" node --test build/node/tests/
+step "npm package (packed, installed, tested on Node and Bun)" "$BIN/deno" run -A scripts/build_npm.ts
+step "JSR (publish dry run, doc lint)" npm run --silent test:jsr
+step "Binary (bun build --compile, every scenario from an empty directory)" \
+  "$BIN/bun" test --timeout 120000 ./scripts/binary_test.ts
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then
