@@ -77,8 +77,10 @@ export async function producer(
   const labels = LABELS[lang];
   console.log(labels.produceStart, ctime());
   for (const item of sequence) {
-    await outputQueue.put(item);
+    // Printed before the put (the tutorial prints after): a waiting consumer could otherwise
+    // print its line first, since the item reaches it at once through shared memory.
     console.log(labels.produce, item);
+    await outputQueue.put(item);
     await sleep(interval);
   }
   console.log(labels.produceEnd, ctime());
