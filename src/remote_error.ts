@@ -6,35 +6,13 @@
  * Python's pool does the same with `RemoteTraceback` as the re-raised error's `__cause__`.
  * @module
  */
-import {
-  BrokenBarrierError,
-  Empty,
-  EOFError,
-  type ErrorInfo,
-  Full,
-  ProcessError,
-  TimeoutError,
-  ValueError,
-} from "./errors.ts";
+import { type ErrorInfo, ProcessError } from "./errors.ts";
+import { ERROR_CLASSES } from "./transport/codec_format.ts";
 
 type ErrorClass = new (message?: string, options?: ErrorOptions) => Error;
 
-/** Classes that come back as themselves; any other name comes back as a ProcessError. */
-const KNOWN_CLASSES: Record<string, ErrorClass> = {
-  Error,
-  EvalError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  TypeError,
-  URIError,
-  Empty,
-  Full,
-  ValueError,
-  TimeoutError,
-  BrokenBarrierError,
-  EOFError,
-};
+/** Classes that come back as themselves (the codec's list); any other name comes back as a ProcessError. */
+const KNOWN_CLASSES = ERROR_CLASSES as Record<string, ErrorClass>;
 
 /** Describes what a child's code threw (any value) as plain, clonable data. */
 export function describeError(thrown: unknown): ErrorInfo {
