@@ -17,7 +17,7 @@ import { type Blocking, runAsync, runSync } from "./transport/blocking.ts";
 import { currentPid, isPidAlive } from "./transport/liveness.ts";
 import { SEM_VALUE_MAX, SemLock, type SemLockKind, type SemLockState } from "./transport/semlock.ts";
 import { deadlineFrom, remaining, wake } from "./transport/wait.ts";
-import { WAITING as WAITING_STATE, WaiterQueue } from "./transport/waiters.ts";
+import { WaiterQueue } from "./transport/waiters.ts";
 
 /**
  * Options of a blocking `acquire()`.
@@ -402,20 +402,20 @@ export class Condition implements Shareable {
   *#waitSteps(deadline: number): Blocking<boolean> {
     const core = this.#lock.core;
     if (!core.isMine()) throw new Error("cannot wait on un-acquired lock");
-    const slot = this.#waiters.enqueue();
+    const waiter = this.#waiters.enqueue();
     const depth = core.count();
     for (let i = 0; i < depth; i++) core.release();
     try {
-      while (this.#waiters.isWaiting(slot) && remaining(deadline) > 0) {
-        yield { kind: "wait", cell: this.#waiters.words, index: slot, expected: WAITING_STATE, deadline };
+      while (this.#waiters.isWaiting(waiter) && remaining(deadline) > 0) {
+        yield { kind: "wait", cell: this.#waiters.words, index: waiter.slot, expected: waiter.waiting, deadline };
       }
     } catch (error) {
       // Interrupted: a notification that reached us meanwhile belongs to another waiter.
-      if (this.#waiters.leave(slot)) this.#waiters.notify(1);
+      if (this.#waiters.leave(waiter)) this.#waiters.notify(1);
       yield* reacquire(core, depth);
       throw error;
     }
-    const notified = this.#waiters.leave(slot);
+    const notified = this.#waiters.leave(waiter);
     yield* reacquire(core, depth);
     return notified;
   }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { haltIfEnded, haltIfEndedAsync } from "./halt.ts";
 import type { SemLock } from "./semlock.ts";
 import { remaining, waitAsync, waitSync } from "./wait.ts";
 
@@ -59,7 +60,8 @@ export async function runAsync<T>(steps: Blocking<T>, signal?: AbortSignal): Pro
 function performSync(step: BlockingStep): unknown {
   switch (step.kind) {
     case "wait":
-      return void waitSync(step.cell, step.index, step.expected, remaining(step.deadline));
+      waitSync(step.cell, step.index, step.expected, remaining(step.deadline));
+      return haltIfEnded();
     case "acquire":
       return step.lock.acquireSync(step.deadline);
     case "call":
@@ -70,7 +72,8 @@ function performSync(step: BlockingStep): unknown {
 async function performAsync(step: BlockingStep, signal?: AbortSignal): Promise<unknown> {
   switch (step.kind) {
     case "wait":
-      return void await waitAsync(step.cell, step.index, step.expected, remaining(step.deadline), signal);
+      await waitAsync(step.cell, step.index, step.expected, remaining(step.deadline), signal);
+      return await haltIfEndedAsync();
     case "acquire":
       return await step.lock.acquire(step.deadline);
     case "call":

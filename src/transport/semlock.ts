@@ -33,6 +33,7 @@
  */
 
 import { ValueError } from "../errors.ts";
+import { haltIfEnded, haltIfEndedAsync } from "./halt.ts";
 import { currentPid, isPidAlive } from "./liveness.ts";
 import { remaining, waitAsync, waitSync, wake } from "./wait.ts";
 
@@ -154,6 +155,7 @@ export class SemLock {
       const left = remaining(deadline);
       if (left === 0) return this.#giveUp(busy, waited);
       waitSync(this.#words, busy.index, busy.seen, left);
+      haltIfEnded();
     }
   }
 
@@ -174,6 +176,7 @@ export class SemLock {
         this.#giveUp(busy, true);
         throw reason;
       }
+      await haltIfEndedAsync();
     }
   }
 
