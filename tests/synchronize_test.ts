@@ -296,7 +296,8 @@ test("Condition: a process blocked in waitSync is woken by notify from another p
 test("Condition.notify skips a waiter whose process ended, so the notification reaches a live one", async () => {
   const cond = new Condition();
   const waiting = new Event();
-  const waiter = startProcess(notifiedInWait, [cond, waiting, new Value("i", -1)]);
+  const endedWaiterNotified = new Value("i", -1);
+  const waiter = startProcess(notifiedInWait, [cond, waiting, endedWaiterNotified]);
   try {
     assert.equal(await waiting.wait({ timeout: PROCESS_MS }), true);
     await cond.acquire(); // the child waits (it released the lock inside wait)
@@ -305,6 +306,8 @@ test("Condition.notify skips a waiter whose process ended, so the notification r
     const mine = cond.wait({ timeout: 5000 }); // the younger waiter
     await cond.withLock(() => cond.notify(1));
     assert.equal(await mine, true, "notified, not timed out");
+    // On Deno a terminated worker's thread may still run a while: it must not take the notification.
+    assert.notEqual(endedWaiterNotified.value, 1, "the ended waiter was not notified");
     cond.release();
   } finally {
     await cleanUp(waiter);
