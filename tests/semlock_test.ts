@@ -151,6 +151,7 @@ test("a waiter blocked on a holder that crashes takes the lock over", async () =
   const exited = workerExit(holder);
   assert.equal(await nextMessage(holder.worker), "held");
   const waiting = lock.acquire(soon());
+  holder.worker.postMessage("crash now");
   await exited; // (Bun reports a worker's uncaught error as exit code 0: the code is not the point)
   assert.equal(await waiting, true);
   assert.equal(lock.ownerDied, true);
