@@ -28,9 +28,22 @@ const HOST_CLASS_NAMES = [
   "TextEncoder",
   "TextDecoder",
 ];
-const HOST_CLASSES = HOST_CLASS_NAMES
-  .map((name) => [name, (globalThis as Record<string, unknown>)[name]] as const)
-  .filter((entry): entry is readonly [string, new () => object] => typeof entry[1] === "function");
+const HOST_CLASS_NAME_SET = new Set(HOST_CLASS_NAMES);
+
+/**
+ * The host class (by global name) that `value` is an instance of, if any. The globals are
+ * looked up only for a prototype of that name: on Node, merely reading `globalThis.Request`
+ * or `globalThis.ReadableStream` loads their implementation (~30 ms on a worker's start).
+ */
+function hostClassOf(value: object): string | undefined {
+  for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+    const name: unknown = proto.constructor?.name;
+    if (typeof name !== "string" || !HOST_CLASS_NAME_SET.has(name)) continue;
+    const host = (globalThis as Record<string, unknown>)[name];
+    if (typeof host === "function" && value instanceof host) return name;
+  }
+  return undefined;
+}
 const REFUSED_TAGS = new Set(["Arguments", "Generator", "AsyncGenerator", "Iterator Helper"]);
 
 /** Advice for the kinds of values that need a specific suggestion. */
@@ -59,9 +72,8 @@ export function refusalOf(value: unknown, toBytes: boolean): string | undefined 
     // postMessage carries a Blob, but its bytes can only be read asynchronously.
     return toBytes ? "a Blob and cannot be copied into a queue or pipe message: pass its bytes (await blob.arrayBuffer())" : undefined;
   }
-  for (const [name, ctor] of HOST_CLASSES) {
-    if (value instanceof ctor) return describe(withArticle(name === "EventTarget" ? value.constructor?.name ?? name : name));
-  }
+  const host = hostClassOf(value);
+  if (host !== undefined) return describe(withArticle(host === "EventTarget" ? value.constructor?.name ?? host : host));
   const tag = Object.prototype.toString.call(value).slice(8, -1);
   if (REFUSED_TAGS.has(tag) || tag.endsWith(" Iterator")) return describe(withArticle(tag));
   return undefined;
