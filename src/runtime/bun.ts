@@ -19,13 +19,17 @@ interface NodeFs {
 declare const Bun: { main: string; isMainThread: boolean };
 declare const require: (id: "node:fs") => NodeFs;
 
-const bunProcess = (globalThis as unknown as { process: BunProcess }).process;
+// Read when used: on Deno, which loads every adapter, reading `globalThis.process` loads
+// its Node compatibility layer (15 ms on a worker's start).
+function bunProcess(): BunProcess {
+  return (globalThis as unknown as { process: BunProcess }).process;
+}
 
 /** The Bun implementation of the runtime interface. */
 export const bunRuntime: Runtime = {
   name: "bun",
   spawn: spawnWebWorker,
-  parentChannel: () => (Bun.isMainThread ? null : webParentChannel((code) => bunProcess.exit(code))),
+  parentChannel: () => (Bun.isMainThread ? null : webParentChannel((code) => bunProcess().exit(code))),
   mainModuleUrl: () => new URL(Bun.main, "file:///").href,
   readTextFile: (url) => {
     try {
@@ -37,9 +41,9 @@ export const bunRuntime: Runtime = {
   fileExists: (url) => require("node:fs").existsSync(new URL(url)),
   cpuCount: () => navigator.hardwareConcurrency,
   onUncaughtError: (handler) => {
-    bunProcess.on("uncaughtException", handler);
-    bunProcess.on("unhandledRejection", handler);
+    bunProcess().on("uncaughtException", handler);
+    bunProcess().on("unhandledRejection", handler);
   },
-  onIdle: (handler) => bunProcess.on("beforeExit", handler),
-  exitProgram: (code) => bunProcess.exit(code),
+  onIdle: (handler) => bunProcess().on("beforeExit", handler),
+  exitProgram: (code) => bunProcess().exit(code),
 };

@@ -3,11 +3,13 @@
  * which talk to their parent through `postMessage` whatever kind of worker they are. A Deno
  * web worker keeps the program alive and cannot be unref'd, so the main program starts its
  * daemon children as `node:worker_threads` workers, which can. `node:` modules cost a
- * Deno worker tens of milliseconds to load, so only the main thread loads them.
+ * Deno worker tens of milliseconds to load, so children use Deno's own APIs.
  * @module
  */
+import { nodeServices } from "./node_process.ts";
 import type { Runtime } from "./types.ts";
 import { inWebWorker, spawnWebWorker, webParentChannel } from "./web_worker.ts";
+import { spawnThreadWorker } from "./worker_threads.ts";
 
 interface DenoApi {
   mainModule: string;
@@ -17,27 +19,17 @@ interface DenoApi {
 }
 declare const Deno: DenoApi;
 
-type MainThreadServices = typeof import("./node_process.ts") & typeof import("./worker_threads.ts");
-
 function inChild(): boolean {
   return inWebWorker() || typeof (globalThis as { postMessage?: unknown }).postMessage === "function";
-}
-
-// The main thread needs `node:` services (daemon workers, beforeExit); children do not.
-const mainThread: MainThreadServices | undefined = inChild()
-  ? undefined
-  : { ...(await import("./node_process.ts")), ...(await import("./worker_threads.ts")) };
-
-function mainOnly(): MainThreadServices {
-  if (!mainThread) throw new Error("only the main thread of a Deno program can do this");
-  return mainThread;
 }
 
 /** The Deno implementation of the runtime interface. */
 export const denoRuntime: Runtime = {
   name: "deno",
+  // Only the main program needs a daemon that does not keep it alive: a child ends its
+  // daemons itself when its work is done.
   spawn: (url, options) =>
-    options.daemon && mainThread ? mainThread.spawnThreadWorker(url, options) : spawnWebWorker(url, options),
+    options.daemon && !inChild() ? spawnThreadWorker(url, options) : spawnWebWorker(url, options),
   parentChannel: () => (inChild() ? webParentChannel((code) => Deno.exit(code)) : null),
   mainModuleUrl: () => Deno.mainModule,
   readTextFile: (url) => {
@@ -66,6 +58,6 @@ export const denoRuntime: Runtime = {
       handler((event as PromiseRejectionEvent).reason);
     });
   },
-  onIdle: (handler) => mainOnly().nodeServices.onIdle(handler),
+  onIdle: nodeServices.onIdle,
   exitProgram: (code) => Deno.exit(code),
 };

@@ -3,19 +3,22 @@
  * never asks which runtime it is on.
  * @module
  */
+import { bunRuntime } from "./bun.ts";
+import { denoRuntime } from "./deno.ts";
+import { nodeRuntime } from "./node.ts";
 import type { Runtime } from "./types.ts";
 
 export type { ChildWorker, ParentChannel, Runtime, SpawnOptions } from "./types.ts";
 
-// Only the running runtime's adapter is loaded: each pulls in what only it can load cheaply.
-async function detect(): Promise<Runtime> {
-  if ("Deno" in globalThis) return (await import("./deno.ts")).denoRuntime;
-  if ("Bun" in globalThis) return (await import("./bun.ts")).bunRuntime;
-  return (await import("./node.ts")).nodeRuntime;
+// No adapter loads a `node:` module before it needs one, so all three can be imported.
+function detect(): Runtime {
+  if ("Deno" in globalThis) return denoRuntime;
+  if ("Bun" in globalThis) return bunRuntime;
+  return nodeRuntime;
 }
 
 /** The runtime this program runs on. */
-export const runtime: Runtime = await detect();
+export const runtime: Runtime = detect();
 
 // A bundler that moves the library's files (the compiled demo binary) sets this map from a
 // module name ("child", "pool_worker") to the URL where that module ended up.

@@ -1,12 +1,9 @@
 /**
- * The parts of the runtime interface that `node:` modules provide (Node and Bun load them
- * cheaply; Deno only in its main thread, where their start-up cost is paid once).
+ * The parts of the runtime interface that `node:` modules provide (Node; Deno's main
+ * thread). They are loaded on first use.
  * @module
  */
-import { existsSync, readFileSync, realpathSync } from "node:fs";
-import os from "node:os";
-import process from "node:process";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { builtin, nodeProcess } from "./builtins.ts";
 import type { Runtime } from "./types.ts";
 
 /** File, CPU, error and exit services from `node:` modules. */
@@ -16,27 +13,31 @@ export const nodeServices: Pick<
 > = {
   readTextFile: (url) => {
     try {
-      return readFileSync(fileURLToPath(url), "utf8");
+      return builtin("node:fs").readFileSync(new URL(url), "utf8");
     } catch {
       return undefined;
     }
   },
-  fileExists: (url) => existsSync(fileURLToPath(url)),
-  cpuCount: () => (typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length),
-  onUncaughtError: (handler) => {
-    process.on("uncaughtException", handler);
-    process.on("unhandledRejection", handler);
+  fileExists: (url) => builtin("node:fs").existsSync(new URL(url)),
+  cpuCount: () => {
+    const os = builtin("node:os");
+    return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
   },
-  onIdle: (handler) => process.on("beforeExit", handler),
-  exitProgram: (code) => process.exit(code),
+  onUncaughtError: (handler) => {
+    nodeProcess().on("uncaughtException", handler);
+    nodeProcess().on("unhandledRejection", handler);
+  },
+  onIdle: (handler) => nodeProcess().on("beforeExit", handler),
+  exitProgram: (code) => nodeProcess().exit(code),
 };
 
 /** The entry script as a URL, with links resolved as `import.meta.url` resolves them. */
 export function entryScriptUrl(): string | undefined {
-  const entry = process.argv[1];
+  const entry = nodeProcess().argv[1];
   if (!entry) return undefined;
+  const { pathToFileURL } = builtin("node:url");
   try {
-    return pathToFileURL(realpathSync(entry)).href;
+    return pathToFileURL(builtin("node:fs").realpathSync(entry)).href;
   } catch {
     return pathToFileURL(entry).href;
   }
@@ -44,5 +45,5 @@ export function entryScriptUrl(): string | undefined {
 
 /** Ends the current worker (only the worker, when called inside one). */
 export function exitThread(code: number): never {
-  return process.exit(code);
+  return nodeProcess().exit(code);
 }

@@ -3,13 +3,13 @@
  * workers can be unref'd there). Workers report their exit code through the `exit` event.
  * @module
  */
-import { parentPort, Worker } from "node:worker_threads";
+import { builtin } from "./builtins.ts";
 import { exitThread } from "./node_process.ts";
 import type { ChildWorker, ParentChannel, SpawnOptions } from "./types.ts";
 
 /** Starts a `node:worker_threads` worker on the module at `url`. */
 export function spawnThreadWorker(url: URL, options: SpawnOptions): ChildWorker {
-  const worker = new Worker(url, { name: options.name });
+  const worker = new (builtin("node:worker_threads").Worker)(url, { name: options.name });
   return {
     post: (message) => worker.postMessage(message),
     onMessage: (handler) => worker.on("message", handler),
@@ -24,7 +24,7 @@ export function spawnThreadWorker(url: URL, options: SpawnOptions): ChildWorker 
 
 /** The parent channel of a `node:worker_threads` worker, or null outside one. */
 export function threadParentChannel(): ParentChannel | null {
-  const port = parentPort;
+  const port = builtin("node:worker_threads").parentPort;
   if (!port) return null;
   return {
     post: (message) => port.postMessage(message),
