@@ -63,7 +63,7 @@ async function rebuildSelf(spec: ChildSpec): Promise<Process> {
 
 async function main(parent: ParentChannel): Promise<never> {
   runtime.onUncaughtError((error) => fail(parent, error));
-  const spec = (await parent.receiveOnce({ type: "ready" } satisfies ChildMessage)) as ChildSpec;
+  const spec = (await parent.receiveOnce()) as ChildSpec;
   adoptProcessTable(spec.table);
   processName = spec.name;
   // The process object must exist (currentProcess) while its module is imported.

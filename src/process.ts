@@ -79,7 +79,7 @@ export interface ChildSpec {
 }
 
 /** Messages a child sends to its parent. */
-export type ChildMessage = { type: "ready" } | { type: "exit"; code: number };
+export type ChildMessage = { type: "exit"; code: number };
 
 const SIGTERM_EXIT = -15;
 const SIGKILL_EXIT = -9;
@@ -261,10 +261,10 @@ export class Process {
     this.#pid = spec.table.pid;
     this.#state = "started";
     ctx.children.add(this);
-    // The spec goes out once the child listens: a message that arrives earlier can be lost.
-    worker.onMessage((message) => this.#onMessage(message as ChildMessage, spec));
+    worker.onMessage((message) => this.#onMessage(message as ChildMessage));
     worker.onError((error) => this.#onLoadError(error));
     worker.onExit((code) => this.#onExit(code));
+    worker.post(spec);
     // Unref last: adding a listener after unref() re-refs a worker on Node and Bun.
     if (this.#daemon) {
       worker.unref();
@@ -374,13 +374,10 @@ export class Process {
     this.#worker?.terminate();
   }
 
-  #onMessage(message: ChildMessage, spec: ChildSpec): void {
-    if (message.type === "ready") {
-      this.#worker?.post(spec);
-    } else if (message.type === "exit") {
-      this.#reportedCode = message.code;
-      this.#worker?.finish();
-    }
+  #onMessage(message: ChildMessage): void {
+    if (message.type !== "exit") return;
+    this.#reportedCode = message.code;
+    this.#worker?.finish();
   }
 
   #onLoadError(error: unknown): void {

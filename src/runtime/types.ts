@@ -41,10 +41,11 @@ export interface ParentChannel {
   /** Sends a structured-clonable message to the parent. */
   post(message: unknown): void;
   /**
-   * Listens for the next message from the parent, posts `ready` to say so, and resolves
-   * with that message, after which it stops listening.
+   * Resolves with the next message from the parent, then stops listening. Called while the
+   * child's bootstrap module is first evaluated (no top-level await before it), so that a
+   * message the parent posted at once is not missed.
    */
-  receiveOnce(ready: unknown): Promise<unknown>;
+  receiveOnce(): Promise<unknown>;
   /** Ends this child's thread with `code`, right away. */
   exit(code: number): never;
 }

@@ -66,10 +66,9 @@ export function webParentChannel(exit: (code: number) => never): ParentChannel {
   const scope = globalThis as WorkerScope;
   return {
     post: (message) => scope.postMessage(message),
-    receiveOnce: (ready) =>
+    receiveOnce: () =>
       new Promise((resolve) => {
         scope.addEventListener("message", (event) => resolve((event as MessageEvent).data), { once: true });
-        scope.postMessage(ready);
       }),
     exit,
   };

@@ -28,14 +28,13 @@ export function threadParentChannel(): ParentChannel | null {
   if (!port) return null;
   return {
     post: (message) => port.postMessage(message),
-    receiveOnce: (ready) =>
+    receiveOnce: () =>
       new Promise((resolve) => {
         port.once("message", (message: unknown) => {
           // An idle parent port must not keep the child alive once the spec arrived.
           port.unref();
           resolve(message);
         });
-        port.postMessage(ready);
       }),
     exit: exitThread,
   };
