@@ -3,7 +3,7 @@
  * `Atomics.wait` keeps running (measured: it wakes every slice, for seconds, after the
  * parent saw it end), while every other process already treats it as gone: it must not go
  * on to take a lock, a permit or a notification that live processes now use. Blocking
- * operations call these after each wait. (`steps.ts` does the same for the queues' waits.)
+ * operations (the sync primitives' and the queues' steps) call these after each wait.
  * @module
  */
 

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { currentPid, isPidAlive } from "./liveness.ts";
+import { haltIfEnded, haltIfEndedAsync } from "./halt.ts";
 import { MAX_WAIT_SLICE_MS, waitAsync, waitSync } from "./wait.ts";
 
 /** One wait: sleep while `cell[index] === seen`, at most `timeoutMs`. */
@@ -64,7 +64,7 @@ export async function runAsync<T>(steps: Steps<T>, signal?: AbortSignal): Promis
     } finally {
       if (waiters !== undefined) Atomics.sub(cell, waiters, 1);
     }
-    if (!isPidAlive(currentPid())) await new Promise<never>(() => {});
+    await haltIfEndedAsync();
   }
 }
 
@@ -92,7 +92,7 @@ export function runSync<T>(steps: Steps<T>): T {
     } finally {
       if (waiters !== undefined) Atomics.sub(cell, waiters, 1);
     }
-    if (!isPidAlive(currentPid())) sleepForever();
+    haltIfEnded();
   }
 }
 
@@ -106,12 +106,6 @@ const SPIN_POLLS = 1000;
 function changesSoon(cell: Int32Array, index: number, seen: number): boolean {
   for (let i = 0; i < SPIN_POLLS; i++) if (Atomics.load(cell, index) !== seen) return true;
   return false;
-}
-
-/** Parks a thread whose process was ended (see the module notes). */
-function sleepForever(): never {
-  const cell = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) Atomics.wait(cell, 0, 0);
 }
 
 /**
