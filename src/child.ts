@@ -13,6 +13,7 @@ import {
   type ChildSpec,
   endChildren,
   Process,
+  setCurrentProcess,
   setImportingModule,
 } from "./process.ts";
 import { runtime } from "./runtime/mod.ts";
@@ -66,11 +67,10 @@ async function main(parent: ParentChannel): Promise<never> {
   const spec = (await parent.receiveOnce()) as ChildSpec;
   adoptProcessTable(spec.table);
   processName = spec.name;
-  // The process object must exist (currentProcess) while its module is imported.
-  becomeChild(Process.rebuild(Process, "current", { name: spec.name, pid: spec.table.pid, daemon: spec.daemon }), spec);
+  becomeChild(spec);
   try {
     const self = await rebuildSelf(spec);
-    becomeChild(self, spec);
+    setCurrentProcess(self);
     await self.run();
   } catch (error) {
     return fail(parent, error);

@@ -437,12 +437,18 @@ function installDaemonReaper(ctx: ProcessContext): void {
   });
 }
 
-/** @internal Called by the child bootstrap: this thread is now the process `self`. */
-export function becomeChild(self: Process, spec: ChildSpec): void {
+/** @internal Called by the child bootstrap: this thread is now the process `spec` describes. */
+export function becomeChild(spec: ChildSpec): void {
   const ctx = context();
-  ctx.current = self;
   ctx.identity = spec.identity;
   ctx.parent = Process.rebuild(Process, "parent", { ...spec.parent, daemon: false });
+  // Until the target's module is imported, the process object is a plain Process.
+  ctx.current = Process.rebuild(Process, "current", { name: spec.name, pid: spec.table.pid, daemon: spec.daemon });
+}
+
+/** @internal Called by the child bootstrap once its own process object is rebuilt. */
+export function setCurrentProcess(self: Process): void {
+  context().current = self;
 }
 
 /** @internal Called by the child bootstrap around the import of the target's module. */

@@ -174,15 +174,19 @@ function viewOf<C extends Typecode>(typecode: C, buffer: SharedArrayBuffer): Typ
   return new ARRAY_TYPES[typecode](buffer);
 }
 
-function lockFrom(option: SynchronizedOptions["lock"]): Lock | RLock | undefined {
+/** The lock of a locked kind: the one it was sent with, or the one its options ask for. */
+function lockFor(state: SharedState | undefined, option: SynchronizedOptions["lock"]): Lock | RLock | undefined {
+  if (state) return state.lock && reviveLock(state.lock);
   if (option === undefined || option === true) return new Lock();
   if (option === false) return undefined;
   if (option instanceof Lock || option instanceof RLock) return option;
   throw new TypeError("the lock option takes true, false, a Lock or an RLock");
 }
 
-function missingLock(what: string): Error {
-  return new Error(`this ${what} was created with { lock: false } and has no lock: use the default, or pass a Lock`);
+/** `getLock()` of the locked kinds. */
+function requireLock(lock: Lock | RLock | undefined, what: string): Lock | RLock {
+  if (lock) return lock;
+  throw new Error(`this ${what} was created with { lock: false } and has no lock: use the default, or pass a Lock`);
 }
 
 /**
@@ -266,7 +270,7 @@ export class Value<C extends Typecode = Typecode> extends RawValue<C> {
   constructor(typecode: C, init?: InputOf<C>, options: SynchronizedOptions = {}) {
     const state = peekRebuildState<SharedState>();
     super(typecode, init);
-    this.#lock = state ? state.lock && reviveLock(state.lock) : lockFrom(options.lock);
+    this.#lock = lockFor(state, options.lock);
   }
 
   /**
@@ -274,8 +278,7 @@ export class Value<C extends Typecode = Typecode> extends RawValue<C> {
    * @throws {Error} when created with `{ lock: false }`.
    */
   getLock(): Lock | RLock {
-    if (!this.#lock) throw missingLock("Value");
-    return this.#lock;
+    return requireLock(this.#lock, "Value");
   }
 
   /** Describes this handle for another process. */
@@ -368,7 +371,7 @@ export class SharedArray<C extends Typecode = Typecode> extends RawArray<C> {
   constructor(typecode: C, sizeOrValues: number | Iterable<InputOf<C>>, options: SynchronizedOptions = {}) {
     const state = peekRebuildState<SharedState>();
     super(typecode, sizeOrValues);
-    this.#lock = state ? state.lock && reviveLock(state.lock) : lockFrom(options.lock);
+    this.#lock = lockFor(state, options.lock);
   }
 
   /**
@@ -376,8 +379,7 @@ export class SharedArray<C extends Typecode = Typecode> extends RawArray<C> {
    * @throws {Error} when created with `{ lock: false }`.
    */
   getLock(): Lock | RLock {
-    if (!this.#lock) throw missingLock("SharedArray");
-    return this.#lock;
+    return requireLock(this.#lock, "SharedArray");
   }
 
   /** Describes this handle for another process. */
