@@ -364,14 +364,14 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     const { ring } = this.#readableChannel();
     signal?.throwIfAborted();
     const deadline = deadlineFrom(timeout);
-    const bytes = this.#takeSoon(ring, deadline) ?? await ring.read(deadline, signal, this.#stopWaiting);
+    const bytes = this.#takeSoon(ring, deadline) ?? this.#sleptFor(await ring.read(deadline, signal, this.#stopWaiting));
     return bytes ?? this.#nothingReceived(ring, deadline, timeout);
   }
 
   #receiveSync({ timeout }: RecvSyncOptions): Uint8Array {
     const { ring } = this.#readableChannel();
     const deadline = deadlineFrom(timeout);
-    const bytes = this.#takeSoon(ring, deadline) ?? ring.readSync(deadline, this.#stopWaiting);
+    const bytes = this.#takeSoon(ring, deadline) ?? this.#sleptFor(ring.readSync(deadline, this.#stopWaiting));
     return bytes ?? this.#nothingReceived(ring, deadline, timeout);
   }
 
@@ -383,6 +383,12 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     const bytes = ring.tryReadNow();
     if (bytes || !this.#spin.spinUntil(this.#hasMessage, deadline)) return bytes;
     return ring.tryReadNow();
+  }
+
+  /** Passes on what a receive got after sleeping, telling the spinner when it was a message. */
+  #sleptFor(bytes: Uint8Array | undefined): Uint8Array | undefined {
+    if (bytes) this.#spin.sleptUntilReady();
+    return bytes;
   }
 
   // The bytes a receive returns may be the ring's per-thread scratch copy, valid until the
