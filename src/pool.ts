@@ -43,7 +43,7 @@ import {
 import { poolWorkerMain } from "./pool_worker.ts";
 import { cpuCount, Process } from "./process.ts";
 import { rebuildError } from "./remote_error.ts";
-import { libraryModuleUrl } from "./runtime/mod.ts";
+import { libraryModuleUrl } from "./target.ts";
 import { callerModules, describeTarget, resolveTarget, type TargetRef } from "./target.ts";
 import { checkCloneable, decode, encode } from "./transport/codec.ts";
 import { ByteRing } from "./transport/ring.ts";

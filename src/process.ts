@@ -6,9 +6,9 @@
  */
 import { checkCloneable } from "./transport/codec_check.ts";
 import { packHandles } from "./handles.ts";
-import { type ChildWorker, libraryModuleUrl, runtime } from "./runtime/mod.ts";
+import { type ChildWorker, runtime } from "./runtime/mod.ts";
 import { allocateChildPid, currentPid, isPidAlive, markPidEnded, type ProcessTableState } from "./transport/liveness.ts";
-import { callerModules, describeTarget, resolveTarget, type TargetRef } from "./target.ts";
+import { callerModules, describeTarget, libraryModuleUrl, resolveTarget, type TargetRef } from "./target.ts";
 import { raceAbort } from "./transport/wait.ts";
 
 /**

@@ -19,11 +19,24 @@ export interface TargetRef {
   explicit?: boolean;
 }
 
+/**
+ * The directory of the library's own modules (`src/`). A bundle of the library must keep
+ * this module's code in a file directly in that directory (see scripts/bundle.ts).
+ */
 const LIBRARY_DIR = new URL("./", import.meta.url).href;
 const MAX_MODULES_SEARCHED = 32;
 const STATIC_IMPORT = /\b(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']/g;
 const EXPORT_LIST = /\bexport\s*(?:type\s*)?\{([^}]*)\}/g;
 const FRAME_LOCATION = /(?:\(|at )((?:file:\/\/|\/)[^\s()]*?):\d+:\d+\)?\s*$/;
+
+/**
+ * The URL of one of the library's own modules under `src/` (e.g. "child"), with the
+ * extension this copy of the library runs from: `.ts` from sources, `.js` once compiled.
+ */
+export function libraryModuleUrl(name: string): URL {
+  const extension = import.meta.url.slice(import.meta.url.lastIndexOf("."));
+  return new URL(`${name}${extension}`, LIBRARY_DIR);
+}
 
 /** Module URLs of the call stack, nearest first, outside this library (all of them if none). */
 export function callerModules(): string[] {

@@ -19,19 +19,3 @@ function detect(): Runtime {
 
 /** The runtime this program runs on. */
 export const runtime: Runtime = detect();
-
-// A bundler that moves the library's files (the compiled demo binary) sets this map from a
-// module name ("child", "pool_worker") to the URL where that module ended up.
-const MODULE_URLS_KEY = Symbol.for("@seed/multiprocessing/module-urls");
-type GlobalWithModuleUrls = typeof globalThis & { [MODULE_URLS_KEY]?: Record<string, string> };
-
-/**
- * The URL of one of the library's own modules under `src/` (e.g. "child"), with the
- * extension this copy of the library runs from: `.ts` from sources, `.js` once compiled.
- */
-export function libraryModuleUrl(name: string): URL {
-  const moved = (globalThis as GlobalWithModuleUrls)[MODULE_URLS_KEY]?.[name];
-  if (moved) return new URL(moved);
-  const extension = import.meta.url.slice(import.meta.url.lastIndexOf("."));
-  return new URL(`../${name}${extension}`, import.meta.url);
-}
