@@ -1,11 +1,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { BrokenBarrierError, Empty, EOFError, Full, HANDLE, ProcessError, TimeoutError, ValueError } from "../mod.ts";
 import { checkCloneable, decode, encode } from "../src/transport/codec.ts";
 import { Buffer } from "node:buffer";
-import { HANDLE } from "../src/handles.ts";
 import { runScript } from "./_helpers.ts";
 import { codecSample } from "./fixtures/codec_sample.ts";
-import { BrokenBarrierError, Empty, EOFError, Full, ProcessError, TimeoutError, ValueError } from "../src/errors.ts";
 
 /** Encodes, copies the bytes out (as queues do) and decodes. */
 function roundTrip<T>(value: T): T {

@@ -1,8 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Connection, EOFError, Pipe, Process, TimeoutError, ValueError } from "../mod.ts";
+import { Connection, EOFError, Event, Pipe, Process, TimeoutError, ValueError } from "../mod.ts";
 import { packHandles, unpackHandles } from "../src/handles.ts";
-import { Event } from "../src/synchronize.ts";
 import { deadline } from "./_helpers.ts";
 import { newMailbox, read } from "./_mailbox.ts";
 import {

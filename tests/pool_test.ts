@@ -1,9 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { activeChildren, cpuCount } from "../src/process.ts";
-import { AsyncResult } from "../src/async_result.ts";
-import { ProcessError, TimeoutError, ValueError } from "../src/errors.ts";
-import { Pool } from "../src/pool.ts";
+import { activeChildren, AsyncResult, cpuCount, Pool, ProcessError, TimeoutError, ValueError } from "../mod.ts";
 import {
   add,
   crashWorker,

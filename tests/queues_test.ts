@@ -1,10 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Empty, Full, TimeoutError, ValueError } from "../src/errors.ts";
-import { HANDLE, packHandles, unpackHandles } from "../src/handles.ts";
-import { JoinableQueue, Queue, SimpleQueue } from "../src/queues.ts";
-import { Process } from "../src/process.ts";
-import { Barrier } from "../src/synchronize.ts";
+import { Barrier, Empty, Full, HANDLE, JoinableQueue, Process, Queue, SimpleQueue, TimeoutError, ValueError } from "../mod.ts";
+import { packHandles, unpackHandles } from "../src/handles.ts";
 import { ByteRing, type RingState } from "../src/transport/ring.ts";
 import { runScript } from "./_helpers.ts";
 import {

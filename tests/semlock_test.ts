@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ValueError } from "../src/errors.ts";
+import { ValueError } from "../mod.ts";
 import { SemLock } from "../src/transport/semlock.ts";
 import { deadlineFrom } from "../src/transport/wait.ts";
 import { endWorker, nextMessage, startWorker, workerExit } from "./fixtures/workers.ts";

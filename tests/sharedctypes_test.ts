@@ -1,9 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { packHandles, unpackHandles } from "../src/handles.ts";
-import { RawArray, RawValue, SharedArray, type Typecode, Value } from "../src/sharedctypes.ts";
-import { Lock, RLock } from "../src/synchronize.ts";
-import { Process } from "../mod.ts";
+import { Lock, Process, RawArray, RawValue, RLock, SharedArray, type Typecode, Value } from "../mod.ts";
 import { addUnderLock, TARGETS_MODULE } from "./fixtures/sync_targets.ts";
 
 /** The handle as another process rebuilds it from its description. */

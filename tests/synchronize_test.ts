@@ -1,17 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Process } from "../mod.ts";
+import { Barrier, BoundedSemaphore, Condition, Event, Lock, Process, RLock, Semaphore, Value } from "../mod.ts";
 import { packHandles, unpackHandles } from "../src/handles.ts";
-import { Value } from "../src/sharedctypes.ts";
-import {
-  Barrier,
-  BoundedSemaphore,
-  Condition,
-  Event,
-  Lock,
-  RLock,
-  Semaphore,
-} from "../src/synchronize.ts";
 import {
   holdAndCrash,
   holdAndExit,
