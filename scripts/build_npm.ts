@@ -3,12 +3,15 @@
  * would get it:
  *
  * 1. TypeScript's compiler emits ESM `.js` + `.d.ts` of mod.ts, src/, cli.ts and examples/
- *    into `npm/` (relative `.ts` imports rewritten to `.js`).
+ *    into `npm/` (relative `.ts` imports rewritten to `.js`); then the library's own `.js`
+ *    (mod.js, src/) is replaced by its bundle (scripts/bundle.ts: a Node worker loads one
+ *    module per file, at about a millisecond each).
  * 2. `npm/package.json` (version from deno.json, `exports`, `types`, `bin`, Node >= 20, no
  *    dependencies), README.md and LICENSE; then `npm pack` into `dist/`.
  * 3. Unless `--no-test`: installs the tarball into a temporary project, copies the tests, the
  *    cli and the examples there with their imports of the library pointed at the installed
- *    package, compiles them against its types, and runs them on Node and on Bun.
+ *    package (their imports of the library's internals pointed at its `src/internals.js`),
+ *    compiles them against its types, and runs them on Node and on Bun.
  *
  * Run it with Deno or Bun (Node 20 cannot run TypeScript):
  * `npx deno run -A scripts/build_npm.ts [--no-test] [--keep]` (`--keep` leaves the test project).
@@ -20,6 +23,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { bundleLibrary } from "./bundle.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OUT = join(ROOT, "npm");
@@ -104,6 +108,14 @@ function rewriteDeclarationImports(dir: string): void {
   }
 }
 
+/** Deletes what tsc emitted as the library's JavaScript (mod.js, src/**.js); types stay. */
+function removeLibraryJavaScript(): void {
+  rmSync(join(OUT, "mod.js"));
+  for (const name of readdirSync(join(OUT, "src"), { recursive: true, encoding: "utf8" })) {
+    if (name.endsWith(".js")) rmSync(join(OUT, "src", name));
+  }
+}
+
 /** The package's manifest: the library's entry, the cli as `./cli` and as the `mp-demo` command. */
 function packageManifest(version: string): Record<string, unknown> {
   const entry = (path: string) => ({ types: `./${path}.d.ts`, default: `./${path}.js` });
@@ -129,6 +141,10 @@ function buildPackage(): string {
   rmSync(OUT, { recursive: true, force: true });
   step("emit .js + .d.ts into npm/", () => compile(ROOT, typeScriptFiles(ROOT, PACKAGE_SOURCES), OUT, true));
   rewriteDeclarationImports(OUT);
+  step("bundle the library over its emitted .js", () => {
+    removeLibraryJavaScript();
+    bundleLibrary(OUT);
+  });
   // `npm install -g` / `npx` run the cli as a command.
   const cli = join(OUT, "cli.js");
   writeFileSync(cli, `#!/usr/bin/env node\n${readFileSync(cli, "utf8")}`);
@@ -151,14 +167,15 @@ function buildPackage(): string {
 /**
  * The specifier a copied file uses for `specifier` (as written in the repository): the
  * library's entry becomes the package name; its internals (which some tests import) become
- * paths into the installed package; everything else is copied along and stays as it is.
+ * the path of the installed package's `src/internals.js`, which exports them from the
+ * bundle; everything else is copied along and stays as it is.
  */
 function redirect(specifier: string, file: string, sourceDir: string, projectDir: string): string {
   if (!specifier.startsWith(".")) return specifier;
   const target = relative(ROOT, resolve(dirname(join(ROOT, file)), specifier));
   if (target === "mod.ts") return NAME;
   if (!target.startsWith(`src/`)) return specifier;
-  const installed = join(projectDir, "node_modules", NAME, target.replace(/\.ts$/, ".js"));
+  const installed = join(projectDir, "node_modules", NAME, "src", "internals.js");
   const fromFile = relative(dirname(join(sourceDir, file)), installed);
   return fromFile.startsWith(".") ? fromFile : `./${fromFile}`;
 }
