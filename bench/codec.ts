@@ -3,12 +3,12 @@
  * use it) and structuredClone: encode+decode round trips per second, also encode and
  * decode alone, measured in CPU time, best of several rounds. Run: `npx deno run -A
  * bench/codec.ts`, `npx bun bench/codec.ts`, or on Node `npx tsc -p bench && node
- * build/node/bench/codec.js`.
+ * build/bench/bench/codec.js`.
  * @module
  */
 
 import process from "node:process";
-import { decode, encode } from "../src/transport/codec.ts";
+import { decode, encode } from "../src/internals.ts";
 
 const MEASURE_MS = 600;
 const ROUNDS = 12;

@@ -7,8 +7,7 @@
  * @module
  */
 
-import { Process } from "../mod.ts";
-import { Barrier, Lock } from "../src/synchronize.ts";
+import { Barrier, Lock, Process } from "../mod.ts";
 import { type BenchCase, LIBRARY, medianMs, perSecond, type RunContext, type Size, sizeFor } from "./lib.ts";
 import { LOCK } from "./workloads.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { Pool } from "../src/pool.ts";
+import { Pool } from "../mod.ts";
 import { type BenchCase, LIBRARY, medianOfRepeats, perSecond, sizeFor, siblingModule, timeMs } from "./lib.ts";
 import { piscinaCases } from "./raw/piscina.ts";
 import { calibrateCpuTask, cpuTask, oneThreadMs, square } from "./tasks.ts";

@@ -4,9 +4,7 @@
  * @module
  */
 
-import { Process } from "../src/process.ts";
-import { JoinableQueue, Queue } from "../src/queues.ts";
-import { Barrier } from "../src/synchronize.ts";
+import { Barrier, JoinableQueue, Process, Queue } from "../mod.ts";
 import { type BenchCase, LIBRARY, median, megabytesPerSecond, perSecond, type RunContext, siblingModule, sizeFor } from "./lib.ts";
 import { oneWayBatchCase, oneWayBytesCases, oneWaySmallCases } from "./raw/postmessage.ts";
 import { consumeJoinable, consumeUntilNull, produceBytes, produceSmall } from "./queue_workers.ts";

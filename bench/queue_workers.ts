@@ -6,11 +6,7 @@
  * @module
  */
 
-import type { JoinableQueue, Queue } from "../src/queues.ts";
-import type { Barrier } from "../src/synchronize.ts";
-// The child rebuilds the handles in its args: the modules that register their kinds.
-import "../src/queues.ts";
-import "../src/synchronize.ts";
+import type { Barrier, JoinableQueue, Queue } from "../mod.ts";
 import { BYTES_ITEM_SIZE, smallItem } from "./workloads.ts";
 
 /** Puts `warmup` untimed items, then small items `first … first + count - 1`. */

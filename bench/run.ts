@@ -9,12 +9,13 @@
  * ```
  * Flags: `--quick`; `--runtimes deno,bun,node,python` (default all); `--json` prints the rows
  * instead of the table. Progress goes to stderr, the table to stdout. Node runs the
- * JavaScript that `tsc -p bench` emits to build/node/ (compiled here first).
+ * JavaScript that `tsc -p bench` emits to build/bench/, with the library in it replaced by
+ * its bundle (scripts/bundle.ts), as the npm package ships it (both done here first).
  * @module
  */
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -22,8 +23,11 @@ import { fileURLToPath } from "node:url";
 import type { Row } from "./lib.ts";
 import { LEGEND, renderTable } from "./table.ts";
 import { BENCHES } from "./workloads.ts";
+import { bundleLibrary } from "../scripts/bundle.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** Where Node's JavaScript goes (bench/tsconfig.json's outDir), relative to ROOT. */
+const NODE_BUILD = "build/bench";
 /** A run that takes longer than this is stuck (e.g. a worker left running): it is killed. */
 const RUN_TIMEOUT_MS = 3 * 60_000;
 
@@ -51,7 +55,7 @@ const RUNNERS: Record<RunnerName, Runner> = {
   bun: { command: tool("bun"), args: (bench, flags) => ["bench/run_cases.ts", bench, ...flags], versionArgs: ["--version"] },
   node: {
     command: "node",
-    args: (bench, flags) => ["build/node/bench/run_cases.js", bench, ...flags],
+    args: (bench, flags) => [`${NODE_BUILD}/bench/run_cases.js`, bench, ...flags],
     versionArgs: ["--version"],
   },
   python: {
@@ -93,14 +97,20 @@ function parseOptions(argv: string[]): Options {
   return options;
 }
 
-/** Emits build/node/bench/ for Node; tolerates type errors elsewhere as long as JS is emitted. */
+/**
+ * Emits build/bench/ for Node, then bundles the library over the modules tsc emitted for it,
+ * so that Node measures the library as npm users get it. Tolerates type errors elsewhere as
+ * long as JavaScript is emitted.
+ */
 function compileForNode(): void {
-  console.error("[node] compiling bench/ with tsc -p bench …");
+  console.error("[node] compiling bench/ with tsc -p bench, bundling the library …");
+  rmSync(join(ROOT, NODE_BUILD), { recursive: true, force: true });
   const result = spawnSync(tool("tsc"), ["-p", "bench"], { cwd: ROOT, encoding: "utf8" });
   if (result.status !== 0) {
     const output = `${result.stdout}${result.stderr}`.split("\n").slice(0, 20).join("\n");
     console.error(`[node] tsc reported errors (running what it emitted anyway):\n${output}`);
   }
+  bundleLibrary(join(ROOT, NODE_BUILD));
 }
 
 interface RunResult {

@@ -2,7 +2,8 @@
  * Runs one bench's cases on the runtime running this file and prints one JSON row per line
  * (progress on stderr). `bench/run.ts` calls it on each runtime; by hand:
  * `deno run -A bench/run_cases.ts queue --quick`, `bun bench/run_cases.ts queue`,
- * `node build/node/bench/run_cases.js queue` (after `npx tsc -p bench`).
+ * `node build/bench/bench/run_cases.js queue` (after `npx tsc -p bench` and
+ * `npx deno run -A scripts/bundle.ts build/bench`).
  * @module
  */
 
