@@ -72,6 +72,9 @@ const SEMAPHORE_INTS = TABLE + HOLDER_SLOTS * SLOT_INTS;
 /** Marks a holder slot while a waiter returns the permits of its ended process. */
 const RECLAIMING = -1;
 
+/** What an `acquire()` that took a free lock at once returns (a settled promise can be shared). */
+const ACQUIRED: Promise<boolean> = Promise.resolve(true);
+
 /** What one acquisition attempt saw when it did not succeed: wait while this word holds it. */
 interface Busy {
   index: number;
@@ -163,7 +166,13 @@ export class SemLock {
    * Waits without blocking the event loop until acquired or `deadline` passes.
    * @returns true when acquired, false on timeout; rejects with `signal.reason` on abort.
    */
-  async acquire(deadline: number, signal?: AbortSignal): Promise<boolean> {
+  acquire(deadline: number, signal?: AbortSignal): Promise<boolean> {
+    // The common case, a free lock, skips the async function's machinery.
+    if (!signal?.aborted && this.#attempt() === undefined) return ACQUIRED;
+    return this.#acquireAsync(deadline, signal);
+  }
+
+  async #acquireAsync(deadline: number, signal?: AbortSignal): Promise<boolean> {
     signal?.throwIfAborted();
     for (let waited = false;; waited = true) {
       const busy = this.#attempt();
