@@ -5,7 +5,7 @@
  * How Python's parts map here: each direction of a pipe is a shared-memory {@link ByteRing}
  * (one message = one ring item, so messages are never merged or split); what an end sends is
  * written at once, or by a per-handle {@link Feeder} when the ring is full, so `send()` never
- * blocks; the file descriptors' reference count is a {@link HolderRegistry} per end, which
+ * blocks; the file descriptors' reference count is a {@link Registrations} per end, which
  * tells a reader when every handle of the other end is closed or gone (end-of-file).
  * @module
  */
@@ -14,7 +14,7 @@ import { EOFError, TimeoutError, ValueError } from "./errors.ts";
 import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
 import { decode, encode } from "./transport/codec.ts";
 import { Feeder } from "./transport/feeder.ts";
-import { HolderRegistry } from "./transport/holders.ts";
+import { Registrations } from "./transport/registrations.ts";
 import { currentPid } from "./transport/liveness.ts";
 import { ByteRing, type RingState } from "./transport/ring.ts";
 import { AdaptiveSpin } from "./transport/spin.ts";
@@ -136,6 +136,11 @@ interface ConnectionState {
   sender: number;
 }
 
+/** The handles of one end that are open (or travelling), in their processes' pids. */
+function endHolders(buffer?: SharedArrayBuffer): Registrations {
+  return new Registrations("handles of one pipe end are open", buffer);
+}
+
 /** Lets {@link Pipe} and the reviver build connections; nobody else can. */
 const BUILD = Symbol("Connection.build");
 
@@ -169,13 +174,13 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
   readonly #inbound: Channel | undefined;
   readonly #outbound: Channel | undefined;
   readonly #feeder: Feeder | undefined;
-  readonly #own: HolderRegistry;
-  readonly #peer: HolderRegistry;
+  readonly #own: Registrations;
+  readonly #peer: Registrations;
   readonly #slot: number;
   #closed = false;
   #bellAfterFlush = false;
   /** A blocked receive gives up when this turns true (see `#nothingReceived`). */
-  readonly #stopWaiting = (): boolean => this.#closed || !this.#peer.anyOpen();
+  readonly #stopWaiting = (): boolean => this.#closed || !this.#peer.anyLive();
   readonly #hasMessage = (): boolean => this.#inbound!.ring.hasRecords();
   readonly #spin = new AdaptiveSpin(SPIN_MS);
 
@@ -186,8 +191,8 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     this.#inbound = state.inbound && new Channel(state.inbound);
     this.#outbound = state.outbound && new Channel(state.outbound);
     this.#feeder = this.#outbound && new Feeder(this.#outbound.ring);
-    this.#own = new HolderRegistry(state.own);
-    this.#peer = new HolderRegistry(state.peer);
+    this.#own = endHolders(state.own);
+    this.#peer = endHolders(state.peer);
     this.#slot = this.#own.takeOver(state.slot, state.sender);
   }
 
@@ -309,7 +314,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
       this.#inbound.ringBell();
     }
     const leave = () => {
-      this.#own.leave(this.#slot);
+      this.#own.unregister(this.#slot);
       this.#outbound?.ring.wakeReaders(); // readers of the other end re-check for end-of-file
       this.#outbound?.ringBell();
     };
@@ -339,14 +344,14 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
       outbound: this.#outbound?.toState(),
       own: this.#own.buffer,
       peer: this.#peer.buffer,
-      slot: this.#own.join(), // held in this process's pid until the receiver takes it over
+      slot: this.#own.register(), // held in this process's pid until the receiver takes it over
       sender: currentPid(),
     };
     return { kind: "Connection", state };
   }
 
   #write(outbound: Channel, bytes: Uint8Array): void {
-    if (!this.#peer.anyOpen()) throw new Error("broken pipe: every handle of the other end is closed");
+    if (!this.#peer.anyLive()) throw new Error("broken pipe: every handle of the other end is closed");
     const feeder = this.#feeder!;
     outbound.ring.tryReserve(Infinity);
     feeder.push(bytes);
@@ -398,7 +403,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
   #nothingReceived(ring: ByteRing, deadline: number, timeout: number | undefined): never {
     this.#checkOpen();
     // Without a deadline, only end-of-file stops a receive (see #stopWaiting).
-    if (deadline === Infinity || (!this.#peer.anyOpen() && !ring.hasRecords())) {
+    if (deadline === Infinity || (!this.#peer.anyLive() && !ring.hasRecords())) {
       throw new EOFError("the other end of the pipe is closed and every message was received");
     }
     throw new TimeoutError(`no message came within ${timeout} ms`);
@@ -408,7 +413,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     for (;;) {
       const seen = Atomics.load(inbound.bell, RINGS);
       this.#checkOpen();
-      if (inbound.ring.hasRecords() || !this.#peer.anyOpen()) return true;
+      if (inbound.ring.hasRecords() || !this.#peer.anyLive()) return true;
       const timeoutMs = remaining(deadline);
       if (timeoutMs === 0) return false;
       yield { cell: inbound.bell, index: RINGS, seen, timeoutMs, interruptible: false, waiters: WAITERS };
@@ -448,14 +453,14 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
 export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
   const toFirst = new Channel();
   const toSecond = duplex ? new Channel() : undefined;
-  const holders = [new HolderRegistry(), new HolderRegistry()];
+  const holders = [endHolders(), endHolders()];
   const end = (own: number, inbound?: Channel, outbound?: Channel): Connection<T> =>
     new Connection<T>(BUILD, {
       inbound: inbound?.toState(),
       outbound: outbound?.toState(),
       own: holders[own].buffer,
       peer: holders[1 - own].buffer,
-      slot: holders[own].join(),
+      slot: holders[own].register(),
       sender: currentPid(),
     });
   return [end(0, toFirst, toSecond), end(1, toSecond, toFirst)];

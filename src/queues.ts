@@ -16,7 +16,7 @@ import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } fr
 import { decode, encode } from "./transport/codec.ts";
 import { SharedCounter, type SharedCounterState } from "./transport/counter.ts";
 import { Feeder } from "./transport/feeder.ts";
-import { PutterRegistry, type PutterRegistryState } from "./transport/putters.ts";
+import { Registrations } from "./transport/registrations.ts";
 import { ByteRing, type RingState } from "./transport/ring.ts";
 import { deadlineFrom } from "./transport/wait.ts";
 
@@ -71,7 +71,8 @@ export interface JoinOptions {
 /** The shared memory of a queue, as it travels to other processes. */
 interface QueueState {
   ring: RingState;
-  putters: PutterRegistryState;
+  /** The {@link queuePutters} registry. */
+  putters: SharedArrayBuffer;
   /** The bound on items (Infinity when unbounded). */
   maxsize: number;
 }
@@ -83,6 +84,14 @@ interface JoinableQueueState extends QueueState {
 const RESOLVED: Promise<void> = Promise.resolve();
 /** What a wait for an item returns when none came (an item may be `undefined` itself). */
 const NOTHING: unique symbol = Symbol("nothing");
+
+/**
+ * The handles that have put into a queue and are not closed yet, in their processes' pids:
+ * the queue is finished (for its async iterators) once some joined and none is left.
+ */
+function queuePutters(buffer?: SharedArrayBuffer): Registrations {
+  return new Registrations("queue handles are putting into one queue", buffer);
+}
 
 /** Set while a handle is rebuilt in a receiving process (see {@link revive}). */
 let revival: QueueState | undefined;
@@ -130,7 +139,7 @@ function revive<Q>(state: QueueState, make: () => Q): Q {
  */
 export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
   readonly #ring: ByteRing;
-  readonly #putters: PutterRegistry;
+  readonly #putters: Registrations;
   readonly #maxsize: number;
   readonly #feeder: Feeder;
   #putterSlot = -1;
@@ -145,14 +154,14 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
     const state = revival;
     if (state) {
       this.#ring = ByteRing.fromState(state.ring);
-      this.#putters = new PutterRegistry(state.putters);
+      this.#putters = queuePutters(state.putters);
       this.#maxsize = state.maxsize;
     } else {
       if (typeof maxsize !== "number" || Number.isNaN(maxsize)) {
         throw new TypeError(`maxsize must be a number (<= 0 for unbounded), got ${String(maxsize)}`);
       }
       this.#ring = new ByteRing();
-      this.#putters = new PutterRegistry();
+      this.#putters = queuePutters();
       this.#maxsize = maxsize <= 0 ? Infinity : Math.floor(maxsize);
     }
     this.#feeder = new Feeder(this.#ring);
@@ -277,7 +286,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
     const slot = this.#putterSlot;
     if (slot < 0) return;
     this.#feeder.flushed().then(() => {
-      this.#putters.leave(slot);
+      this.#putters.unregister(slot);
       this.#ring.wakeReaders(); // iterators re-check whether the queue is finished
     });
   }
@@ -303,7 +312,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
 
   /** Yields items as `get()` would, until the queue is finished (see the class notes). */
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    const finished = () => this.#putters.allLeft();
+    const finished = () => this.#putters.ever() && !this.#putters.anyLive();
     for (;;) {
       this.#checkOpen();
       const bytes = this.#ring.tryReadNow();
@@ -323,7 +332,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
    * @ignore
    */
   protected describe(): QueueState {
-    return { ring: this.#ring.toState(), putters: this.#putters.toState(), maxsize: this.#maxsize };
+    return { ring: this.#ring.toState(), putters: this.#putters.buffer, maxsize: this.#maxsize };
   }
 
   /**
@@ -339,7 +348,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
   }
 
   #accept(bytes: Uint8Array): void {
-    if (this.#putterSlot < 0) this.#putterSlot = this.#putters.join();
+    if (this.#putterSlot < 0) this.#putterSlot = this.#putters.register();
     this.accepted();
     this.#feeder.push(bytes);
   }
