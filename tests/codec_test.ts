@@ -192,6 +192,27 @@ describe("codec round trip", () => {
     assert.ok(Buffer.compare(copy, big) === 0, "contents are equal");
   });
 
+  test("large buffers at any offset, next to other values, come back whole (their bytes are aligned in the message)", () => {
+    const backing = new ArrayBuffer(20_000);
+    const bytes = new Uint8Array(backing);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7) & 0xff;
+    for (let offset = 0; offset < 70; offset += 23) {
+      const view = new Uint8Array(backing, offset, 4096 + offset);
+      const [before, copy, doubles, after] = roundTrip(["x".repeat(offset), view, new Float64Array(backing, 8, 600), { n: offset }] as const);
+      assert.equal(before.length, offset);
+      assert.deepEqual(copy, view);
+      assert.deepEqual(doubles, new Float64Array(backing, 8, 600));
+      assert.deepEqual(after, { n: offset });
+    }
+    for (const offset of [0, 5, 63]) {
+      const message = encode(["ab", new Uint8Array(new ArrayBuffer(9000), offset, 8192).fill(0xee)]);
+      assert.equal(message.indexOf(0xee) % 64, offset, `bytes at offset ${offset} sit at that offset modulo 64`);
+    }
+    const [exactly, justBelow] = roundTrip([new ArrayBuffer(4096), new Uint8Array(4095).fill(9)] as const);
+    assert.equal(exactly.byteLength, 4096);
+    assert.deepEqual(justBelow, new Uint8Array(4095).fill(9));
+  });
+
   test("Errors keep class, name, message, stack and cause", () => {
     const classes = [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError];
     for (const Class of classes) {

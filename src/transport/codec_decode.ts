@@ -10,7 +10,7 @@ import {
   T_BIGINT64, T_BIGINT_HEX, T_ASCII, T_UTF8, T_UTF16, T_OBJECT, T_OBJECT_OPEN, T_OBJECT_AGAIN,
   T_OBJECT_AGAIN_OPEN, T_ARRAY, T_HOLES, T_MAP, T_SET, T_DATE, T_REGEXP, T_ARRAY_BUFFER, T_VIEW,
   T_ERROR, T_REF, T_BOXED_NUMBER, T_BOXED_STRING, T_BOXED_BOOLEAN, T_BOXED_BIGINT, T_FIXASCII,
-  FIXASCII_MAX, VIEW_KINDS, ERROR_CLASSES, RECENT_SHAPES,
+  FIXASCII_MAX, VIEW_KINDS, ERROR_CLASSES, RECENT_SHAPES, ALIGNED_BYTES_MIN,
 } from "./codec_format.ts";
 
 const textEncoder = new TextEncoder();
@@ -171,7 +171,7 @@ function readRareValue(tag: number): unknown {
       return remember(new RegExp(source, readValue() as string));
     }
     case T_ARRAY_BUFFER:
-      return remember(readBytes(readVarint()).buffer);
+      return remember(readBufferBytes(readVarint()).buffer);
     case T_VIEW:
       return readView();
     case T_ERROR:
@@ -432,6 +432,12 @@ function readSet(): Set<unknown> {
 }
 
 /** A private copy of the next `length` input bytes. */
+/** The bytes of a T_ARRAY_BUFFER of `length` bytes, after their padding (ALIGNED_BYTES_MIN). */
+function readBufferBytes(length: number): Uint8Array {
+  if (length >= ALIGNED_BYTES_MIN) at += 1 + input[at];
+  return readBytes(length);
+}
+
 function readBytes(length: number): Uint8Array {
   // Not input.slice(): on a Node Buffer, slice() is a view into (often) a shared pool.
   const copy = new Uint8Array(length);

@@ -10,7 +10,7 @@ import {
   T_BIGINT64, T_BIGINT_HEX, T_ASCII, T_UTF8, T_UTF16, T_OBJECT, T_OBJECT_OPEN, T_OBJECT_AGAIN,
   T_OBJECT_AGAIN_OPEN, T_ARRAY, T_HOLES, T_MAP, T_SET, T_DATE, T_REGEXP, T_ARRAY_BUFFER, T_VIEW,
   T_ERROR, T_REF, T_BOXED_NUMBER, T_BOXED_STRING, T_BOXED_BOOLEAN, T_BOXED_BIGINT, T_FIXASCII,
-  FIXASCII_MAX, DATA_VIEW_KIND, VIEW_KIND_BY_PROTO, RECENT_SHAPES,
+  FIXASCII_MAX, DATA_VIEW_KIND, VIEW_KIND_BY_PROTO, RECENT_SHAPES, ALIGNED_BYTES_MIN, BYTES_ALIGNMENT,
 } from "./codec_format.ts";
 
 const INITIAL_SCRATCH = 64 * 1024;
@@ -473,9 +473,15 @@ function writeArrayBuffer(buffer: ArrayBuffer): void {
 /** Writes `bytes` as a T_ARRAY_BUFFER. */
 function writeBufferBytes(bytes: Uint8Array): void {
   const length = bytes.length;
-  ensure(length + 8);
+  ensure(length + 8 + BYTES_ALIGNMENT);
   out[pos++] = T_ARRAY_BUFFER;
   writeVarint(length);
+  if (length >= ALIGNED_BYTES_MIN) {
+    const pad = (bytes.byteOffset - pos - 1) & (BYTES_ALIGNMENT - 1);
+    out[pos++] = pad;
+    out.fill(0, pos, pos + pad);
+    pos += pad;
+  }
   out.set(bytes, pos);
   pos += length;
 }

@@ -41,7 +41,17 @@ export const T_MAP = 0x90; // varint count, then key and value pairs
 export const T_SET = 0x91; // varint count, then items
 export const T_DATE = 0x92; // float64 time value
 export const T_REGEXP = 0x93; // source and flags string values
-export const T_ARRAY_BUFFER = 0x94; // varint byte length, bytes
+export const T_ARRAY_BUFFER = 0x94; // varint byte length, [pad count byte, pad bytes: see ALIGNED_BYTES_MIN], bytes
+/**
+ * Buffers of at least this many bytes have a pad count byte and that many zero bytes before
+ * their bytes, chosen so that the bytes sit at the source's offset modulo
+ * {@link BYTES_ALIGNMENT}. Why: a large copy whose target is a few bytes (1–63) past its
+ * source modulo 4096 is 10–20 times slower (measured: 64 KiB in 37 µs instead of 2 µs on Deno
+ * and Bun, on this AMD machine), and buffers this large usually start on a page boundary.
+ */
+export const ALIGNED_BYTES_MIN = 4096;
+/** See {@link ALIGNED_BYTES_MIN}. */
+export const BYTES_ALIGNMENT = 64;
 export const T_VIEW = 0x95; // view kind byte, buffer value, varint byteOffset, varint length
 export const T_ERROR = 0x96; // name, message, stack values, has-cause byte, cause value
 export const T_REF = 0x97; // varint index of an object met before
