@@ -5,7 +5,7 @@
  */
 import { TimeoutError, ValueError } from "./errors.ts";
 import type { WaitOptions } from "./process.ts";
-import { raceAbort } from "./transport/wait.ts";
+import { settleWithin } from "./transport/wait.ts";
 
 /**
  * Callbacks of an `…Async` pool call, run in the main program when the result is ready.
@@ -121,18 +121,7 @@ export class AsyncResult<T> {
       await this.#settled;
       return true;
     }
-    signal?.throwIfAborted();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const waits: Promise<void>[] = [this.#settled];
-    if (timeout !== undefined && timeout !== null) {
-      waits.push(new Promise((resolve) => (timer = setTimeout(resolve, Math.max(timeout, 0)))));
-    }
-    try {
-      const settledOrTimedOut = Promise.race(waits);
-      await (signal ? raceAbort(settledOrTimedOut, signal) : settledOrTimedOut);
-    } finally {
-      clearTimeout(timer);
-    }
+    await settleWithin(this.#settled, timeout, signal);
     return this.#outcome !== undefined;
   }
 }

@@ -4,12 +4,13 @@
  * `cpuCount`, `exit` and `isMain`.
  * @module
  */
+import { ValueError } from "./errors.ts";
 import { checkCloneable } from "./transport/codec_check.ts";
 import { packHandles } from "./handles.ts";
 import { type ChildWorker, runtime } from "./runtime/mod.ts";
 import { allocateChildPid, currentPid, isPidAlive, markPidEnded, type ProcessTableState } from "./transport/liveness.ts";
 import { callerModules, describeTarget, libraryModuleUrl, resolveTarget, type TargetRef } from "./target.ts";
-import { raceAbort } from "./transport/wait.ts";
+import { settleWithin } from "./transport/wait.ts";
 
 /**
  * Options of {@link Process}.
@@ -303,11 +304,14 @@ export class Process {
     this.#stop(SIGKILL_EXIT);
   }
 
-  /** Releases the process object; it must have ended. Later use throws `ValueError`-like errors. */
+  /**
+   * Releases the process object; it must have ended. Later use throws `ValueError`.
+   * @throws {ValueError} while the process is running.
+   */
   close(): void {
     if (this.#state === "closed") return;
     if (this.#state === "started") {
-      throw new Error(
+      throw new ValueError(
         "Cannot close a process while it is still running. You should first call join() or terminate().",
       );
     }
@@ -342,18 +346,12 @@ export class Process {
   }
 
   async #waitForEnd({ timeout, signal }: WaitOptions): Promise<void> {
-    const waits: Promise<void>[] = [this.#ended];
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    if (timeout !== undefined && timeout !== null) {
-      waits.push(new Promise((resolve) => (timer = setTimeout(resolve, Math.max(timeout, 0)))));
-    }
+    signal?.throwIfAborted();
     // A daemon worker is unref'd; while someone joins it, it must keep the program alive.
     if (this.#joiners++ === 0) this.#worker?.ref();
     try {
-      const ended = Promise.race(waits);
-      await (signal ? raceAbort(ended, signal) : ended);
+      await settleWithin(this.#ended, timeout, signal);
     } finally {
-      clearTimeout(timer);
       if (--this.#joiners === 0 && this.#daemon && this.#state === "started") this.#worker?.unref();
     }
   }
@@ -397,7 +395,7 @@ export class Process {
   }
 
   #assertNotClosed(): void {
-    if (this.#state === "closed") throw new Error("process object is closed");
+    if (this.#state === "closed") throw new ValueError("process object is closed");
   }
 
   /** @internal Rebuilds a process object in its child (or the view of a parent). */

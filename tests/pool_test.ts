@@ -129,7 +129,7 @@ test("applyAsync, mapAsync and starmapAsync return AsyncResults and call their c
   });
 });
 
-test("AsyncResult: get with a timeout is a TimeoutError, wait returns, successful is a ValueError until ready", async () => {
+test("AsyncResult: get with a timeout is a TimeoutError (none with Infinity), wait returns, a signal aborts, successful is a ValueError until ready", async () => {
   await withPool({ processes: 1 }, async (pool) => {
     const slow = pool.applyAsync(sleepThen, [400, "late"]);
     assert.equal(slow.ready(), false);
@@ -141,6 +141,8 @@ test("AsyncResult: get with a timeout is a TimeoutError, wait returns, successfu
     const waiting = slow.get({ signal: controller.signal });
     controller.abort(new Error("stop waiting"));
     await assert.rejects(waiting, { message: "stop waiting" });
+    await assert.rejects(slow.get({ signal: AbortSignal.abort(new Error("aborted before")) }), { message: "aborted before" });
+    assert.equal(await slow.get({ timeout: Infinity }), "late", "Infinity waits for the result");
     assert.equal(await slow.get({ timeout: 30_000 }), "late");
     assert.equal(slow.successful(), true);
   });

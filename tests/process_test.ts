@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { setTimeout as delay } from "node:timers/promises";
 import { activeChildren, cpuCount, currentProcess, parentProcess, Process, Value } from "../mod.ts";
 import { deadline, lines, runScript } from "./_helpers.ts";
 import { filled as mailboxFilled, newMailbox, read } from "./_mailbox.ts";
@@ -90,7 +91,7 @@ test("terminate() ends a running child with exitCode -15 and kill() with -9", as
   }
 });
 
-test("join({timeout}) returns without error while the child still runs; a signal aborts it", async () => {
+test("join({timeout}) returns without error while the child still runs; a signal aborts it, even one aborted before", async () => {
   const mailbox = newMailbox();
   const p = new Process({ target: runForever, args: [mailbox] });
   p.start();
@@ -104,6 +105,12 @@ test("join({timeout}) returns without error while the child still runs; a signal
   const joining = p.join({ signal: controller.signal });
   controller.abort(new Error("stop waiting"));
   await assert.rejects(joining, { message: "stop waiting" });
+  await assert.rejects(p.join({ signal: AbortSignal.abort(new Error("aborted before")) }), { message: "aborted before" });
+  for (const timeout of [Infinity, 2 ** 31]) {
+    // Longer than a timer can wait: still a wait, not an immediate return.
+    const joined = await Promise.race([p.join({ timeout }).then(() => "joined"), delay(200).then(() => "waiting")]);
+    assert.equal(joined, "waiting", `join({ timeout: ${timeout} })`);
+  }
   p.terminate();
   await deadline(p.join(), JOIN_MS, "join after terminate");
 });
@@ -114,10 +121,11 @@ test("misuse is refused with Python's errors", async () => {
   p.start();
   assert.throws(() => p.start(), { message: "processes can only be started once" });
   assert.throws(() => (p.daemon = true), { message: "process has already started" });
-  assert.throws(() => p.close(), /Cannot close a process while it is still running/);
+  assert.throws(() => p.close(), { name: "ValueError", message: /^Cannot close a process while it is still running/ });
   await deadline(p.join(), JOIN_MS);
   p.close();
-  assert.throws(() => p.pid, { message: "process object is closed" });
+  assert.throws(() => p.pid, { name: "ValueError", message: "process object is closed" });
+  assert.throws(() => p.isAlive(), { name: "ValueError", message: "process object is closed" });
   assert.throws(() => currentProcess().join(), { message: "can only join a child process" });
 });
 

@@ -80,13 +80,45 @@ export async function waitAsync(
   }
 }
 
-/** Resolves as `promise` does, or rejects with the signal's reason if it aborts first. */
+/** Resolves as `promise` does, or rejects with the signal's reason if it aborts first (or has). */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
     const onAbort = () => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
+}
+
+/** The longest delay a timer takes (longer ones fire at once, with a warning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Waits until `promise` resolves, or `timeout` ms passed (none, or Infinity: no limit; a
+ * negative timeout acts as 0), whichever comes first; rejects with `signal.reason` when the
+ * signal aborts first (or has already). For waits on events rather than on shared memory.
+ */
+export async function settleWithin(promise: Promise<unknown>, timeout?: number | null, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waits = [promise];
+  if (timeout !== undefined && timeout !== null && timeout !== Infinity) {
+    const deadline = performance.now() + (Math.max(timeout, 0) || 0);
+    waits.push(new Promise<void>((resolve) => {
+      const check = () => {
+        const left = deadline - performance.now();
+        if (left <= 0) resolve();
+        else timer = setTimeout(check, Math.min(left, MAX_TIMER_MS));
+      };
+      check();
+    }));
+  }
+  try {
+    const first = Promise.race(waits);
+    await (signal ? raceAbort(first, signal) : first);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Wakes up to `count` waiters on `cell[index]` (all by default). */
