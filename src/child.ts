@@ -45,6 +45,8 @@ function fail(parent: ParentChannel, error: unknown): never {
 }
 
 async function rebuildSelf(spec: ChildSpec): Promise<Process> {
+  const info = { name: spec.name, pid: spec.table.pid, daemon: spec.daemon };
+  if (!spec.target) return Process.rebuild(Process, "current", info); // no code: runs nothing, as in Python
   setImportingModule(spec.target.modules[0] ?? "its module");
   let code: unknown;
   try {
@@ -52,7 +54,6 @@ async function rebuildSelf(spec: ChildSpec): Promise<Process> {
   } finally {
     setImportingModule(undefined);
   }
-  const info = { name: spec.name, pid: spec.table.pid, daemon: spec.daemon };
   const payload = await unpackHandles(spec.payload);
   if (spec.target.kind === "function") {
     const target = code as (...args: unknown[]) => unknown;

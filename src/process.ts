@@ -74,7 +74,8 @@ export interface ChildSpec {
   daemon: boolean;
   identity: number[];
   parent: { name: string; pid: number };
-  target: TargetRef;
+  /** Where the code is; null when there is none (Python runs such a process, doing nothing). */
+  target: TargetRef | null;
   /** `args` (kind "function") or the subclass instance's own fields (kind "class"), packed. */
   payload: unknown;
 }
@@ -330,8 +331,9 @@ export class Process {
     const overridden = this.run !== Process.prototype.run;
     const kind = overridden ? "class" : "function";
     const code = overridden ? this.constructor : this.#target;
-    if (!code) throw new TypeError("a process needs a target function or a subclass that overrides run()");
-    const target = resolveTarget(describeTarget(code, kind, this.#module, [...this.#modules, ...callerModules()]));
+    const target = code
+      ? resolveTarget(describeTarget(code, kind, this.#module, [...this.#modules, ...callerModules()]))
+      : null;
     const payload = overridden ? ownFields(this) : this.#args;
     checkCloneable(payload, overridden ? this.constructor.name : "args");
     return {

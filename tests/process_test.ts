@@ -115,6 +115,13 @@ test("join({timeout}) returns without error while the child still runs; a signal
   await deadline(p.join(), JOIN_MS, "join after terminate");
 });
 
+test("a process without a target runs nothing and ends with exit code 0, as in Python", async () => {
+  const p = new Process();
+  p.start();
+  await deadline(p.join(), JOIN_MS);
+  assert.equal(p.exitCode, 0);
+});
+
 test("misuse is refused with Python's errors", async () => {
   const p = new Process({ target: exitWith, args: [0] });
   assert.throws(() => p.join(), { message: "can only join a started process" });
