@@ -85,6 +85,8 @@ export type ChildMessage = { type: "exit"; code: number };
 
 const SIGTERM_EXIT = -15;
 const SIGKILL_EXIT = -9;
+/** How Python's repr shows the exit codes of a terminated or killed process. */
+const EXIT_CODE_NAMES: Record<number, string> = { [SIGTERM_EXIT]: "-SIGTERM", [SIGKILL_EXIT]: "-SIGKILL" };
 
 /** Per-thread state: who this process is and which children it started. */
 interface ProcessContext {
@@ -160,6 +162,8 @@ export class Process {
   #role: Role;
   #state: State = "initial";
   #pid: number | null = null;
+  /** The pid of the process that created this child (role "child"; Python's `_parent_pid`). */
+  #createdBy: number | null = null;
   #exitCode: number | null = null;
   #reportedCode: number | null = null;
   #endedBy: number | null = null;
@@ -189,6 +193,7 @@ export class Process {
     }
     const ctx = context();
     this.#role = "child";
+    this.#createdBy = currentPid();
     this.#identity = [...ctx.identity, ++ctx.childCounter];
     this.#target = options.target as ((...args: unknown[]) => unknown) | undefined;
     this.#args = options.args ? [...options.args] : [];
@@ -320,10 +325,18 @@ export class Process {
     this.#worker = undefined;
   }
 
-  /** A short description, like Python's repr. */
+  /**
+   * A short description, as Python's repr:
+   * `<Process name='Process-1' pid=2 parent=1 stopped exitcode=-SIGTERM daemon>`.
+   */
   toString(): string {
-    const status = this.#state === "started" ? "started" : this.#state === "ended" ? `stopped exitcode=${this.#exitCode}` : this.#state;
-    return `<${this.constructor.name} name='${this.#name}' ${status}${this.#daemon ? " daemon" : ""}>`;
+    const parts = [this.constructor.name, `name='${this.#name}'`];
+    if (this.#role === "child" && this.#pid !== null) parts.push(`pid=${this.#pid}`);
+    const parent = this.#role === "child" ? this.#createdBy : this.#role === "current" ? context().parent?.pid : null;
+    parts.push(`parent=${parent ?? "None"}`, this.#state === "ended" ? "stopped" : this.#state);
+    if (this.#state === "ended") parts.push(`exitcode=${EXIT_CODE_NAMES[this.#exitCode!] ?? this.#exitCode}`);
+    if (this.#daemon) parts.push("daemon");
+    return `<${parts.join(" ")}>`;
   }
 
   /** Everything the child needs: who it is, where its code is, and its args or fields. */

@@ -155,13 +155,17 @@ function checkTypecode(typecode: unknown): Typecode {
   );
 }
 
-/** A typecode's element from what the caller gave: BigInt for q/Q, a number otherwise. */
+/**
+ * A typecode's element from what the caller gave: BigInt for q/Q, a number otherwise. As
+ * with ctypes, an integer type refuses a fraction (TypeError) and wraps an integer that is
+ * out of its range.
+ */
 function toElement(typecode: Typecode, value: unknown): number | bigint {
   const big = typecode === "q" || typecode === "Q";
+  const float = typecode === "f" || typecode === "d";
   if (big && typeof value === "bigint") return value;
-  if (big && typeof value === "number" && Number.isInteger(value)) return BigInt(value);
-  if (!big && typeof value === "number") return value;
-  const expected = big ? "a bigint (or an integer number)" : "a number";
+  if (typeof value === "number" && (float || Number.isInteger(value))) return big ? BigInt(value) : value;
+  const expected = big ? "a bigint (or an integer number)" : float ? "a number" : "an integer";
   throw new TypeError(`typecode "${typecode}" holds ${expected}, got ${typeof value} ${String(value)}`);
 }
 

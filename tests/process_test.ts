@@ -115,6 +115,24 @@ test("join({timeout}) returns without error while the child still runs; a signal
   await deadline(p.join(), JOIN_MS, "join after terminate");
 });
 
+test("toString() reads like Python's repr in every state", async () => {
+  const p = new Process({ name: "shown", daemon: true });
+  const me = currentProcess().pid;
+  assert.equal(String(p), `<Process name='shown' parent=${me} initial daemon>`);
+  p.start();
+  assert.match(String(p), new RegExp(`^<Process name='shown' pid=${p.pid} parent=${me} (started|stopped exitcode=0) daemon>$`));
+  await deadline(p.join(), JOIN_MS);
+  assert.equal(String(p), `<Process name='shown' pid=${p.pid} parent=${me} stopped exitcode=0 daemon>`);
+  const forever = new Process({ target: runForever, args: [newMailbox()] });
+  forever.start();
+  forever.terminate();
+  await deadline(forever.join(), JOIN_MS);
+  assert.match(String(forever), / stopped exitcode=-SIGTERM>$/);
+  forever.close();
+  assert.match(String(forever), / closed>$/);
+  assert.equal(String(currentProcess()), "<Process name='MainProcess' parent=None started>");
+});
+
 test("a process without a target runs nothing and ends with exit code 0, as in Python", async () => {
   const p = new Process();
   p.start();

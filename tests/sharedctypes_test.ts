@@ -26,7 +26,20 @@ test("q and Q hold BigInts and accept integer numbers", () => {
   assert.equal(big.value, 5n);
   assert.equal(new RawValue("Q", -1n).value, 2n ** 64n - 1n);
   assert.throws(() => new Value("q", 1.5 as unknown as bigint), { name: "TypeError", message: /typecode "q" holds a bigint/ });
-  assert.throws(() => new Value("i", 1n as unknown as number), { name: "TypeError", message: /typecode "i" holds a number/ });
+  assert.throws(() => new Value("i", 1n as unknown as number), { name: "TypeError", message: /typecode "i" holds an integer/ });
+});
+
+test("integer typecodes refuse fractions, NaN and Infinity with a TypeError, as ctypes does", () => {
+  for (const typecode of ["b", "B", "h", "H", "i", "I", "l", "L"] as const) {
+    assert.throws(() => new Value(typecode, 1.7), { name: "TypeError", message: `typecode "${typecode}" holds an integer, got number 1.7` });
+  }
+  const v = new Value("i", 3);
+  assert.throws(() => (v.value = 7.9), { name: "TypeError" });
+  assert.equal(v.value, 3, "a refused value leaves the old one");
+  assert.throws(() => new SharedArray("h", [1, 2.5]), { name: "TypeError", message: /got number 2.5/ });
+  assert.throws(() => new Value("i", NaN), { name: "TypeError" });
+  assert.throws(() => new Value("L", Infinity), { name: "TypeError" });
+  assert.ok(Number.isNaN(new Value("d", NaN).value), "floats take any number");
 });
 
 test("f and d hold floats", () => {
