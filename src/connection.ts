@@ -406,7 +406,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     if (deadline === Infinity || (!this.#peer.anyLive() && !ring.hasRecords())) {
       throw new EOFError("the other end of the pipe is closed and every message was received");
     }
-    throw new TimeoutError(`no message came within ${timeout} ms`);
+    throw new TimeoutError(`no message came within ${Math.max(timeout ?? 0, 0)} ms`);
   }
 
   *#pollSteps(inbound: Channel, deadline: number): Steps<boolean> {

@@ -344,9 +344,8 @@ export class Process {
     const overridden = this.run !== Process.prototype.run;
     const kind = overridden ? "class" : "function";
     const code = overridden ? this.constructor : this.#target;
-    const target = code
-      ? resolveTarget(describeTarget(code, kind, this.#module, [...this.#modules, ...callerModules()]))
-      : null;
+    const searched = [...new Set([...this.#modules, ...callerModules()])];
+    const target = code ? resolveTarget(describeTarget(code, kind, this.#module, searched)) : null;
     const payload = overridden ? ownFields(this) : this.#args;
     checkCloneable(payload, overridden ? this.constructor.name : "args");
     return {
