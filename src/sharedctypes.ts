@@ -124,7 +124,11 @@ const ARRAY_TYPES: ViewConstructors = {
  * ```
  */
 export interface SynchronizedOptions {
-  /** `true` (default): a new Lock; `false`: no lock; or the Lock/RLock to use. */
+  /**
+   * `true` (default): a new Lock (Python makes an RLock, but locks here belong to a whole
+   * process, so an RLock would let two async tasks of one process in at once); `false`: no
+   * lock; or the Lock/RLock to use.
+   */
   lock?: boolean | Lock | RLock;
 }
 
