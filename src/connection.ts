@@ -11,7 +11,7 @@
  */
 
 import { EOFError, TimeoutError, ValueError } from "./errors.ts";
-import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
+import { HANDLE, type HandleDescription, packingFor, registerHandleKind, type Shareable } from "./handles.ts";
 import { decode, encode } from "./transport/codec.ts";
 import { Feeder } from "./transport/feeder.ts";
 import { Registrations } from "./transport/registrations.ts";
@@ -131,9 +131,9 @@ interface ConnectionState {
   /** The holders of this end and of the other end. */
   own: SharedArrayBuffer;
   peer: SharedArrayBuffer;
-  /** The holder slot registered for the travelling handle, and the pid that holds it. */
+  /** The holder slot registered for the travelling handle, and the pid it is registered in. */
   slot: number;
-  sender: number;
+  holder: number;
 }
 
 /** The handles of one end that are open (or travelling), in their processes' pids. */
@@ -193,7 +193,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     this.#feeder = this.#outbound && new Feeder(this.#outbound.ring);
     this.#own = endHolders(state.own);
     this.#peer = endHolders(state.peer);
-    this.#slot = this.#own.takeOver(state.slot, state.sender);
+    this.#slot = this.#own.takeOver(state.slot, state.holder);
   }
 
   /** True once {@link close} was called on this handle. */
@@ -339,13 +339,16 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    */
   [HANDLE](): HandleDescription {
     this.#checkOpen();
+    // Held in the receiving child's pid (or this process's, when no child is named) until the
+    // receiver takes it over: a child that ends before that leaves the end closed.
+    const holder = packingFor() ?? currentPid();
     const state: ConnectionState = {
       inbound: this.#inbound?.toState(),
       outbound: this.#outbound?.toState(),
       own: this.#own.buffer,
       peer: this.#peer.buffer,
-      slot: this.#own.register(), // held in this process's pid until the receiver takes it over
-      sender: currentPid(),
+      slot: this.#own.register(holder),
+      holder,
     };
     return { kind: "Connection", state };
   }
@@ -461,7 +464,7 @@ export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>]
       own: holders[own].buffer,
       peer: holders[1 - own].buffer,
       slot: holders[own].register(),
-      sender: currentPid(),
+      holder: currentPid(),
     });
   return [end(0, toFirst, toSecond), end(1, toSecond, toFirst)];
 }

@@ -72,14 +72,32 @@ export function isShareable(value: unknown): value is Shareable {
     typeof (value as Partial<Shareable>)[HANDLE] === "function";
 }
 
+/** The pid of the process that the handles being packed go to, while packHandles runs. */
+let receiver: number | undefined;
+
+/**
+ * While handles are packed for a process (inside their {@link HANDLE} method): that
+ * process's pid. Handles that keep a registry of their holders register the receiver in it
+ * before it runs. Undefined when a description is asked for otherwise.
+ */
+export function packingFor(): number | undefined {
+  return receiver;
+}
+
 /**
  * Replaces every shareable handle inside `value` (at any depth of arrays, objects, Maps and
- * Sets) by its description, so that the result can be posted with structured clone. Values
- * without handles are returned as they are; shared references and cycles are kept.
+ * Sets) by its description for the process `receiverPid`, so that the result can be posted
+ * with structured clone. Values without handles are returned as they are; shared references
+ * and cycles are kept.
  */
-export function packHandles(value: unknown): unknown {
+export function packHandles(value: unknown, receiverPid: number): unknown {
   if (!containsMatch(value, isShareable, new Set())) return value;
-  return mapTree(value, (item) => (isShareable(item) ? { [MARK]: item[HANDLE]() } : undefined), new Map());
+  receiver = receiverPid;
+  try {
+    return mapTree(value, (item) => (isShareable(item) ? { [MARK]: item[HANDLE]() } : undefined), new Map());
+  } finally {
+    receiver = undefined;
+  }
 }
 
 /**

@@ -8,7 +8,7 @@
 export { checkCloneable, decode, encode } from "./transport/codec.ts";
 export { packHandles, unpackHandles } from "./handles.ts";
 export { Feeder } from "./transport/feeder.ts";
-export { adoptProcessTable, allocateChildPid, markPidEnded } from "./transport/liveness.ts";
+export { adoptProcessTable, allocateChildPid, currentPid, markPidEnded } from "./transport/liveness.ts";
 export { ByteRing, OutgoingItem, type RingState } from "./transport/ring.ts";
 export { SemLock, type SemLockState } from "./transport/semlock.ts";
 export { AdaptiveSpin } from "./transport/spin.ts";

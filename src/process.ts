@@ -263,7 +263,13 @@ export class Process {
     if (ctx.importingModule !== undefined) throw new Error(unguardedStartMessage(ctx.importingModule));
     if (ctx.current?.daemon) throw new Error("daemonic processes are not allowed to have children");
     const spec = this.#prepareSpec();
-    const worker = runtime.spawn(libraryModuleUrl("child"), { daemon: this.#daemon, name: this.#name });
+    let worker: ChildWorker;
+    try {
+      worker = runtime.spawn(libraryModuleUrl("child"), { daemon: this.#daemon, name: this.#name });
+    } catch (error) {
+      markPidEnded(spec.table.pid); // what its args registered in its pid must not outlive it
+      throw error;
+    }
     this.#worker = worker;
     this.#pid = spec.table.pid;
     this.#state = "started";
@@ -348,14 +354,15 @@ export class Process {
     const target = code ? resolveTarget(describeTarget(code, kind, this.#module, searched)) : null;
     const payload = overridden ? ownFields(this) : this.#args;
     checkCloneable(payload, overridden ? this.constructor.name : "args");
+    const table = allocateChildPid();
     return {
-      table: allocateChildPid(),
+      table,
       name: this.#name,
       daemon: this.#daemon,
       identity: this.#identity,
       parent: { name: currentProcess().name, pid: currentPid() },
       target,
-      payload: packHandles(payload),
+      payload: packHandles(payload, table.pid),
     };
   }
 

@@ -12,7 +12,7 @@
  */
 
 import { Empty, Full, TimeoutError, ValueError } from "./errors.ts";
-import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
+import { HANDLE, type HandleDescription, packingFor, registerHandleKind, type Shareable } from "./handles.ts";
 import { decode, encode } from "./transport/codec.ts";
 import { SharedCounter, type SharedCounterState } from "./transport/counter.ts";
 import { Feeder } from "./transport/feeder.ts";
@@ -73,6 +73,8 @@ interface QueueState {
   ring: RingState;
   /** The {@link queuePutters} registry. */
   putters: SharedArrayBuffer;
+  /** The registration made for a handle travelling to a child: its slot and the child's pid. */
+  travel?: { slot: number; holder: number };
   /** The bound on items (Infinity when unbounded). */
   maxsize: number;
 }
@@ -86,8 +88,9 @@ const RESOLVED: Promise<void> = Promise.resolve();
 const NOTHING: unique symbol = Symbol("nothing");
 
 /**
- * The handles that have put into a queue and are not closed yet, in their processes' pids:
- * the queue is finished (for its async iterators) once some joined and none is left.
+ * The handles that may put into a queue and are not closed yet, in their processes' pids:
+ * those that have put, and those that a child received and has not used to get. The queue
+ * is finished (for its async iterators) once some handle has put and none is left.
  */
 function queuePutters(buffer?: SharedArrayBuffer): Registrations {
   return new Registrations("queue handles are putting into one queue", buffer);
@@ -113,12 +116,12 @@ function revive<Q>(state: QueueState, make: () => Q): Q {
  * `Process` in its `args` (at any depth) and it arrives there as a working handle.
  *
  * Async iteration yields items as `get()` would and ends when the queue is *finished*: at
- * least one handle has put an item, every handle that put items has been closed (and has
+ * least one handle has put an item, every handle that may put has been closed (and has
  * written what it buffered) or belongs to a process that ended, and nothing is left to get.
- * A handle counts as a putter from its first `put`: a producer that has not put yet when the
- * others are done does not hold the iteration open (let producers put before one closes, or
- * send a sentinel as in Python). A handle that puts and is never closed (for instance in
- * the main process) keeps iterators waiting, as `get()` would.
+ * A handle may put from its first `put`, and a handle that a child received in its args
+ * from the start, until it is used to get (a consumer) or closed: so a producer that is
+ * still starting holds the iteration open. A handle that puts and is never closed (for
+ * instance in the main process) keeps iterators waiting, as `get()` would.
  *
  * @example Usage
  * ```ts
@@ -143,6 +146,8 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
   readonly #maxsize: number;
   readonly #feeder: Feeder;
   #putterSlot = -1;
+  /** True once this handle put an item (a handle that a child received may put until it gets). */
+  #hasPut = false;
   #closed = false;
   #joinCancelled = false;
 
@@ -156,6 +161,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
       this.#ring = ByteRing.fromState(state.ring);
       this.#putters = queuePutters(state.putters);
       this.#maxsize = state.maxsize;
+      if (state.travel) this.#putterSlot = this.#putters.takeOver(state.travel.slot, state.travel.holder);
     } else {
       if (typeof maxsize !== "number" || Number.isNaN(maxsize)) {
         throw new TypeError(`maxsize must be a number (<= 0 for unbounded), got ${String(maxsize)}`);
@@ -216,7 +222,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
    */
   get(options?: BlockingOptions): Promise<T> {
     try {
-      this.#checkOpen();
+      this.#checkGetter();
       options?.signal?.throwIfAborted();
       const bytes = this.#ring.tryReadNow();
       if (bytes) return Promise.resolve(decode<T>(bytes));
@@ -247,7 +253,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
 
   /** As {@link get}, blocking the thread (for children). */
   getSync(options?: BlockingSyncOptions): T {
-    this.#checkOpen();
+    this.#checkGetter();
     const deadline = deadlineFrom(options?.timeout, options?.block);
     let bytes = this.#ring.tryReadNow();
     if (!bytes && this.#ring.waitForRecordsSync(deadline)) bytes = this.#ring.tryReadNow();
@@ -312,9 +318,9 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
 
   /** Yields items as `get()` would, until the queue is finished (see the class notes). */
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
-    const finished = () => this.#putters.ever() && !this.#putters.anyLive();
+    const finished = () => this.#putters.everActive() && !this.#putters.anyLive();
     for (;;) {
-      this.#checkOpen();
+      this.#checkGetter();
       const bytes = this.#ring.tryReadNow();
       const item = bytes ? decode<T>(bytes) : await this.#take(Infinity, undefined, finished);
       if (item === NOTHING) return;
@@ -332,7 +338,9 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
    * @ignore
    */
   protected describe(): QueueState {
-    return { ring: this.#ring.toState(), putters: this.#putters.buffer, maxsize: this.#maxsize };
+    const receiver = packingFor();
+    const travel = receiver === undefined ? undefined : { slot: this.#putters.register(receiver), holder: receiver };
+    return { ring: this.#ring.toState(), putters: this.#putters.buffer, maxsize: this.#maxsize, travel };
   }
 
   /**
@@ -349,12 +357,25 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
 
   #accept(bytes: Uint8Array): void {
     if (this.#putterSlot < 0) this.#putterSlot = this.#putters.register();
+    if (!this.#hasPut) {
+      this.#hasPut = true;
+      this.#putters.markActive();
+    }
     this.accepted();
     this.#feeder.push(bytes);
   }
 
   #checkOpen(): void {
     if (this.#closed) throw new ValueError("Queue is closed");
+  }
+
+  /** Checks the handle for a get; a received handle that gets without having put is a consumer. */
+  #checkGetter(): void {
+    this.#checkOpen();
+    if (this.#putterSlot >= 0 && !this.#hasPut) {
+      this.#putters.unregister(this.#putterSlot);
+      this.#putterSlot = -1;
+    }
   }
 }
 

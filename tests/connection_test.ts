@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Connection, EOFError, Event, Pipe, Process, TimeoutError, ValueError } from "../mod.ts";
-import { packHandles, unpackHandles } from "../src/handles.ts";
 import { deadline } from "./_helpers.ts";
+import { pack, travel } from "./_travel.ts";
 import { newMailbox, read } from "./_mailbox.ts";
 import {
   checkLarge,
@@ -32,10 +32,6 @@ async function joined(p: Process): Promise<number | null> {
   return p.exitCode;
 }
 
-/** The handle as another process rebuilds it from its description. */
-async function travel<T>(handle: T): Promise<T> {
-  return ((await unpackHandles(packHandles([handle]))) as T[])[0];
-}
 
 // ---- in one process ----------------------------------------------------------------
 
@@ -262,7 +258,7 @@ test("a closed handle says 'handle is closed' on every use", async () => {
   assert.throws(() => a.recvSync(), closed);
   assert.throws(() => a.recvBytesSync(), closed);
   assert.throws(() => a.pollSync(), closed);
-  assert.throws(() => packHandles([a]), closed, "a closed handle cannot be passed on");
+  assert.throws(() => pack([a]), closed, "a closed handle cannot be passed on");
   b.close();
 });
 
@@ -383,6 +379,23 @@ test("EOFError when the only holder of the other end is terminated without closi
   p.terminate();
   await assert.rejects(deadline(reader.recv(), WAIT_MS), (error: Error) => error instanceof EOFError);
   assert.equal(await joined(p), -15);
+  reader.close();
+});
+
+/** A module that throws while it is imported (not imported here: only by a child). */
+const FAILS_ON_IMPORT = new URL(`./fixtures/fails_on_import${import.meta.url.slice(import.meta.url.lastIndexOf("."))}`, import.meta.url);
+
+/** The name of the export that the child looks for in {@link FAILS_ON_IMPORT}. */
+function neverRuns(): void {}
+
+test("EOFError when the child that got the other end ends before it could rebuild it", async () => {
+  const [reader, writer] = Pipe<string>(false);
+  // The child's module fails to import (it prints why): it ends before its args are rebuilt.
+  const p = new Process({ target: neverRuns, args: [writer], module: FAILS_ON_IMPORT });
+  p.start();
+  writer.close();
+  await assert.rejects(deadline(reader.recv(), WAIT_MS), (error: Error) => error instanceof EOFError);
+  assert.equal(await joined(p), 1);
   reader.close();
 });
 

@@ -1,9 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Barrier, Empty, Full, HANDLE, JoinableQueue, Process, Queue, SimpleQueue, TimeoutError, ValueError } from "../mod.ts";
-import { packHandles, unpackHandles } from "../src/handles.ts";
+import { setTimeout as delay } from "node:timers/promises";
+import { Barrier, Empty, Event, Full, HANDLE, JoinableQueue, Process, Queue, SimpleQueue, TimeoutError, ValueError } from "../mod.ts";
 import { ByteRing, type RingState } from "../src/transport/ring.ts";
 import { runScript } from "./_helpers.ts";
+import { travel } from "./_travel.ts";
 import {
   consume,
   getForever,
@@ -11,6 +12,8 @@ import {
   greetWithGrandchild,
   pattern,
   produceTogether,
+  putAfter,
+  putAll,
   putLargeThenBurst,
   putManyAndEnd,
   workJoinable,
@@ -19,11 +22,6 @@ import {
 const WAIT_MS = 60_000;
 /** Tests that start processes: far more than Bun's default 5 s on a loaded machine. */
 const SLOW = { timeout: 120_000 };
-
-/** A second handle on the same queue, rebuilt the way a child process rebuilds its args. */
-async function reviveCopy<Q>(queue: Q): Promise<Q> {
-  return await unpackHandles(structuredClone(packHandles(queue))) as Q;
-}
 
 test("a queue hands items out in the order they were put, as copies", async () => {
   const q = new Queue<unknown>();
@@ -134,7 +132,7 @@ test("close(): this handle refuses put and get with ValueError; joinThread needs
 
 test("joinThread waits until what this handle buffered is written", async () => {
   const producer = new Queue<Uint8Array>();
-  const other = await reviveCopy(producer);
+  const other = await travel(producer);
   for (let i = 0; i < 30; i++) await producer.put(new Uint8Array(200_000).fill(i));
   producer.close();
   let joined = false;
@@ -147,7 +145,7 @@ test("joinThread waits until what this handle buffered is written", async () => 
 
 test("cancelJoinThread makes joinThread return at once", async () => {
   const q = new Queue<Uint8Array>();
-  const reader = await reviveCopy(q);
+  const reader = await travel(q);
   for (let i = 0; i < 20; i++) await q.put(new Uint8Array(200_000));
   q.close();
   q.cancelJoinThread();
@@ -157,8 +155,8 @@ test("cancelJoinThread makes joinThread return at once", async () => {
 
 test("async iteration ends once every putter closed and the queue is drained", async () => {
   const q = new Queue<number>();
-  const producerA = await reviveCopy(q);
-  const producerB = await reviveCopy(q);
+  const producerA = await travel(q);
+  const producerB = await travel(q);
   const seen: number[] = [];
   const consuming = (async () => {
     for await (const item of q) seen.push(item);
@@ -171,6 +169,25 @@ test("async iteration ends once every putter closed and the queue is drained", a
   producerB.close();
   await consuming;
   assert.deepEqual(seen.sort((a, b) => a - b), [0, 1, 2, 3, 4, 100]);
+});
+
+test("async iteration waits for a child that received the queue and has not put yet", SLOW, async () => {
+  const q = new Queue<number>();
+  const go = new Event();
+  const fast = start(putAll, [q, [1, 2]]);
+  const slow = start(putAfter, [q, go, [3, 4]]);
+  const seen: number[] = [];
+  const consuming = (async () => {
+    for await (const item of q) seen.push(item);
+  })();
+  await fast.join();
+  await until(() => seen.length === 2, "the fast producer's items arrived");
+  const state = await Promise.race([consuming.then(() => "ended"), delay(300).then(() => "iterating")]);
+  assert.equal(state, "iterating", "the slow producer holds the iteration open");
+  go.set();
+  await consuming;
+  await slow.join();
+  assert.deepEqual(seen.sort((a, b) => a - b), [1, 2, 3, 4]);
 });
 
 test("JoinableQueue: join resolves once every item had its taskDone", async () => {
@@ -220,7 +237,7 @@ test("a queue describes itself as a handle that another process rebuilds", async
   const q = new JoinableQueue<string>(3);
   const description = q[HANDLE]();
   assert.equal(description.kind, "JoinableQueue");
-  const copy = await reviveCopy(q);
+  const copy = await travel(q);
   assert.ok(copy instanceof JoinableQueue);
   await q.put("x");
   assert.equal(copy.qsize(), 1);

@@ -1,11 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { packHandles, unpackHandles } from "../src/handles.ts";
 import { Lock, Process, RawArray, RawValue, RLock, SharedArray, type Typecode, Value } from "../mod.ts";
 import { addUnderLock, TARGETS_MODULE } from "./fixtures/sync_targets.ts";
+import { travel } from "./_travel.ts";
 
-/** The handle as another process rebuilds it from its description. */
-const travel = async <T>(handle: T): Promise<T> => ((await unpackHandles(packHandles([handle]))) as T[])[0];
 
 test("Value holds a number of its typecode, 0 by default, and wraps like the C type", () => {
   const v = new Value("i", 7);

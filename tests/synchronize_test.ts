@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Barrier, BoundedSemaphore, Condition, Event, Lock, Process, RLock, Semaphore, Value } from "../mod.ts";
-import { packHandles, unpackHandles } from "../src/handles.ts";
 import {
   holdAndCrash,
   holdAndExit,
@@ -13,6 +12,7 @@ import {
   waitAtBarrierAndReport,
 } from "./fixtures/sync_targets.ts";
 import { until } from "./fixtures/workers.ts";
+import { travel } from "./_travel.ts";
 
 /** Generous bound for anything that involves starting a process (Deno type-checks each). */
 const PROCESS_MS = 60_000;
@@ -30,8 +30,6 @@ async function cleanUp(p: Process): Promise<void> {
   await p.join({ timeout: PROCESS_MS });
 }
 
-/** The handle as another process rebuilds it from its description. */
-const travel = async <T>(handle: T): Promise<T> => ((await unpackHandles(packHandles([handle]))) as T[])[0];
 
 // --- Lock / RLock ---------------------------------------------------------------------------
 

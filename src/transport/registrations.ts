@@ -6,13 +6,15 @@
  * ({@link isPidAlive}), so a crashed or terminated process never keeps a pipe open or a
  * queue unfinished.
  *
- * A handle on its way to a child (packed into a Process's args) can be registered in the
- * sender's pid until the child rebuilds it and takes the registration over
- * ({@link Registrations.takeOver}): a pipe end never looks closed between the sender closing
- * its own handle and the child starting.
+ * A handle on its way to a child (packed into a Process's args) is registered in the child's
+ * pid before the child runs, and the child takes the registration over when it rebuilds the
+ * handle ({@link Registrations.takeOver}): a pipe end never looks closed between the sender
+ * closing its own handle and the child starting, and a child that ends before it rebuilt
+ * the handle leaves nothing registered.
  *
- * Layout (Int32): `[EVER]` 1 once anything registered, `[HIGH_WATER]` slots ever used, then
- * {@link REGISTRATION_SLOTS} slots, each 0 or a pid.
+ * Layout (Int32): `[ACTIVE]` 1 once some holder became active ({@link markActive}: a queue's
+ * first put), `[HIGH_WATER]` slots ever used, then {@link REGISTRATION_SLOTS} slots, each 0 or
+ * a pid.
  * @module
  */
 
@@ -21,7 +23,7 @@ import { currentPid, isPidAlive } from "./liveness.ts";
 /** Most registrations (handles of live processes) one registry holds at the same time. */
 export const REGISTRATION_SLOTS = 1024;
 
-const EVER = 0;
+const ACTIVE = 0;
 const HIGH_WATER = 1;
 const SLOTS = 2;
 
@@ -34,7 +36,7 @@ const SLOTS = 2;
  * const slot = holders.register();
  * console.log(holders.anyLive()); // true
  * holders.unregister(slot);
- * console.log(holders.anyLive(), holders.ever()); // false true
+ * console.log(holders.anyLive()); // false
  * ```
  */
 export class Registrations {
@@ -56,18 +58,16 @@ export class Registrations {
   }
 
   /**
-   * Registers one handle of the calling process; returns its slot.
+   * Registers one handle of the process `holder` (by default the calling one); returns its slot.
    * @throws {Error} when {@link REGISTRATION_SLOTS} handles of live processes are registered.
    */
-  register(): number {
+  register(holder: number = currentPid()): number {
     const words = this.#words;
-    const me = currentPid();
     for (let slot = SLOTS; slot < SLOTS + REGISTRATION_SLOTS; slot++) {
       const pid = Atomics.load(words, slot);
       if (pid !== 0 && isPidAlive(pid)) continue;
-      if (Atomics.compareExchange(words, slot, pid, me) !== pid) continue;
+      if (Atomics.compareExchange(words, slot, pid, holder) !== pid) continue;
       raiseHighWater(words, slot);
-      Atomics.store(words, EVER, 1);
       return slot;
     }
     throw new Error(
@@ -76,12 +76,13 @@ export class Registrations {
   }
 
   /**
-   * In the process that rebuilt a handle: takes over the registration that `senderPid` made
-   * for it while it travelled; returns the slot this process now holds.
+   * In the process that rebuilt a handle: takes over the registration made in `holder`'s pid
+   * while the handle travelled; returns the slot this process now holds.
    */
-  takeOver(slot: number, senderPid: number): number {
-    if (Atomics.compareExchange(this.#words, slot, senderPid, currentPid()) === senderPid) return slot;
-    return this.register(); // the slot was freed meanwhile (its sender ended): register afresh
+  takeOver(slot: number, holder: number): number {
+    const me = currentPid();
+    if (holder === me || Atomics.compareExchange(this.#words, slot, holder, me) === holder) return slot;
+    return this.register(); // the slot was freed meanwhile (its holder ended): register afresh
   }
 
   /** Removes the registration that the calling process holds in `slot`. */
@@ -100,9 +101,14 @@ export class Registrations {
     return false;
   }
 
-  /** True once anything was ever registered. */
-  ever(): boolean {
-    return Atomics.load(this.#words, EVER) === 1;
+  /** Notes that some holder became active (what that means is the user's: a queue's put). */
+  markActive(): void {
+    if (Atomics.load(this.#words, ACTIVE) === 0) Atomics.store(this.#words, ACTIVE, 1);
+  }
+
+  /** True once {@link markActive} was called by any holder. */
+  everActive(): boolean {
+    return Atomics.load(this.#words, ACTIVE) === 1;
   }
 }
 
