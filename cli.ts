@@ -10,11 +10,13 @@
  */
 import process from "node:process";
 import { isMain } from "./mod.ts";
-import { parseFlags, type ScenarioFlags } from "./examples/_shared.ts";
+import { type FlagSpec, parseFlags, type ScenarioFlags } from "./examples/_shared.ts";
+import { DOWNLOAD_FLAGS } from "./examples/download/options.ts";
 
-/** A tutorial scenario: what it shows, and how to run it. */
+/** A tutorial scenario: what it shows, what it takes besides --interval and --lang, how to run it. */
 interface Scenario {
   summary: string;
+  accepts?: FlagSpec;
   run(flags: ScenarioFlags): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   download: {
     summary: "worker processes download files in parallel: progress bars, verified, retried, resumed",
+    accepts: DOWNLOAD_FLAGS,
     run: async (flags) => (await import("./examples/download.ts")).main(flags),
   },
 };
@@ -59,17 +62,21 @@ function usage(): string {
     "Scenarios of the tutorial (Python's multiprocessing, in TypeScript):",
     ...lines,
     "",
-    "  --interval SECONDS  time between the clock's ticks (default 1, as in the tutorial)",
+    "  --interval SECONDS  time between the clock's ticks, or the producer's items (default 1, as in the tutorial)",
     "  --lang zh|en        labels of the producer-consumer and pipe scenarios (default zh)",
     "  download: --workers N  --out DIR  --list FILE  --retries N  [URL…]",
     "                      (with no URLs it serves its own files on 127.0.0.1)",
   ].join("\n");
 }
 
+function isHelp(arg: string): boolean {
+  return arg === "--help" || arg === "-h";
+}
+
 /** Runs the scenario named by `argv[0]` with the flags that follow. */
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === "--help" || name === "-h" || name === "help") {
+  if (!name || isHelp(name) || name === "help" || rest.some(isHelp)) {
     console.log(usage());
     return 0;
   }
@@ -79,7 +86,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    await scenario.run(parseFlags(rest));
+    await scenario.run(parseFlags(scenario.accepts, rest));
   } catch (error) {
     console.error(`${name}: ${(error as Error).message}`);
     return 1;

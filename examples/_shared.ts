@@ -18,27 +18,50 @@ export interface ScenarioFlags {
   extra: Record<string, string>;
 }
 
-/** Parses `--interval SECONDS`, `--lang zh|en` and `--name value` flags. */
-export function parseFlags(argv: string[] = process.argv.slice(2)): ScenarioFlags {
+/** What a scenario takes besides `--interval` and `--lang`. */
+export interface FlagSpec {
+  /** Names of its own `--name value` flags (they land in `extra`). */
+  flags?: readonly string[];
+  /** Whether it takes words that are not flags (they land in `rest`). */
+  positional?: boolean;
+}
+
+/**
+ * Parses `--interval SECONDS`, `--lang zh|en` and the scenario's own `--name value` flags;
+ * throws, saying what is wrong, on anything else.
+ */
+export function parseFlags(spec: FlagSpec = {}, argv: string[] = process.argv.slice(2)): ScenarioFlags {
+  const known = ["interval", "lang", ...(spec.flags ?? [])];
   const flags: ScenarioFlags = { interval: 1, lang: "zh", rest: [], extra: {} };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith("--")) {
+    if (!arg.startsWith("-")) {
+      if (!spec.positional) throw new Error(`unexpected argument "${arg}" (see --help)`);
       flags.rest.push(arg);
       continue;
     }
-    const [name, inline] = arg.slice(2).split("=", 2);
+    const [name, inline] = arg.replace(/^--?/, "").split("=", 2);
+    if (!known.includes(name)) {
+      throw new Error(`unknown flag ${arg} (this scenario takes ${known.map((flag) => `--${flag}`).join(", ")})`);
+    }
     const value = inline ?? argv[++i];
     if (value === undefined) throw new Error(`--${name} needs a value`);
-    if (name === "interval") flags.interval = positiveNumber(name, value);
-    else if (name === "lang") flags.lang = value === "en" ? "en" : "zh";
+    if (name === "interval") flags.interval = positiveSeconds(name, value);
+    else if (name === "lang") flags.lang = language(value);
     else flags.extra[name] = value;
   }
   return flags;
 }
 
-function positiveNumber(name: string, value: string): number {
+function positiveSeconds(name: string, value: string): number {
   const number = Number(value);
-  if (!Number.isFinite(number) || number < 0) throw new Error(`--${name} takes a number of seconds, got "${value}"`);
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new Error(`--${name} takes a positive number of seconds, got "${value}"`);
+  }
   return number;
+}
+
+function language(value: string): "zh" | "en" {
+  if (value === "zh" || value === "en") return value;
+  throw new Error(`--lang takes zh or en, got "${value}"`);
 }

@@ -32,6 +32,6 @@ export async function main({ interval, daemon }: Pick<ScenarioFlags, "interval">
 }
 
 if (isMain(import.meta)) {
-  const flags = parseFlags();
+  const flags = parseFlags({ flags: ["daemon"] });
   await main({ interval: flags.interval, daemon: flags.extra.daemon !== "false" });
 }

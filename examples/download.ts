@@ -17,7 +17,7 @@ import { Empty, isMain, JoinableQueue, Process, Queue } from "../mod.ts";
 import { parseFlags, type ScenarioFlags } from "./_shared.ts";
 import type { WorkerEvent } from "./download/events.ts";
 import type { Job } from "./download/jobs.ts";
-import { downloadOptions, jobsOf, prepareOutDir } from "./download/options.ts";
+import { DOWNLOAD_FLAGS, downloadOptions, jobsOf, prepareOutDir } from "./download/options.ts";
 import { createProgressView } from "./download/progress.ts";
 import { startDemoServer } from "./download/server.ts";
 import { formatSummary } from "./download/summary.ts";
@@ -124,7 +124,7 @@ async function followEvents(
 
 if (isMain(import.meta)) {
   try {
-    await main(parseFlags());
+    await main(parseFlags(DOWNLOAD_FLAGS));
   } catch (error) {
     console.error(`download: ${(error as Error).message}`);
     process.exitCode = 1;

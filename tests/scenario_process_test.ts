@@ -34,6 +34,25 @@ test("an unknown scenario is refused with the list", async () => {
   assert.match(result.stderr, /clock/);
 });
 
+test("a scenario refuses flags and arguments it does not take, saying what is wrong", async () => {
+  const cases: [string[], RegExp][] = [
+    [["clock", "--bogus", "3"], /^clock: unknown flag --bogus \(this scenario takes --interval, --lang\)$/m],
+    [["clock", "extra"], /^clock: unexpected argument "extra"/m],
+    [["producer-consumer", "--lang", "fr"], /^producer-consumer: --lang takes zh or en, got "fr"$/m],
+    [["no-daemon", "--interval", "0"], /^no-daemon: --interval takes a positive number of seconds, got "0"$/m],
+    [["pipe", "--interval"], /^pipe: --interval needs a value$/m],
+  ];
+  for (const [args, message] of cases) {
+    const result = await runScript("cli.ts", args);
+    assert.equal(result.status, 1, args.join(" "));
+    assert.match(result.stderr, message);
+    assert.equal(result.stdout, "", "nothing ran");
+  }
+  const help = await runScript("cli.ts", ["download", "--help"]);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /^usage: mp-demo <scenario> \[flags\]/);
+});
+
 for (const name of ["clock", "subclass"]) {
   test(`${name}: five ticks one interval apart, then Ending!`, async () => {
     const result = await scenario(name, CLOCK_INTERVAL);

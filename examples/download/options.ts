@@ -3,7 +3,7 @@
 import { access, constants, mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ScenarioFlags } from "../_shared.ts";
+import type { FlagSpec, ScenarioFlags } from "../_shared.ts";
 import { type Job, jobFromUrl, nameJobs, readUrlList } from "./jobs.ts";
 
 /** What a run is asked to do. */
@@ -20,15 +20,11 @@ export interface DownloadOptions {
   retries: number;
 }
 
-const KNOWN_FLAGS = ["workers", "out", "list", "retries"];
+/** What the download scenario takes on its command line (see `parseFlags`). */
+export const DOWNLOAD_FLAGS: FlagSpec = { flags: ["workers", "out", "list", "retries"], positional: true };
 
-/** Reads the scenario's flags; throws on an unknown flag or a bad number. */
+/** Reads the scenario's flags (parsed with {@link DOWNLOAD_FLAGS}); throws on a bad number. */
 export function downloadOptions({ rest, extra }: Pick<ScenarioFlags, "rest" | "extra">): DownloadOptions {
-  for (const name of Object.keys(extra)) {
-    if (!KNOWN_FLAGS.includes(name)) {
-      throw new Error(`unknown flag --${name} (download knows ${KNOWN_FLAGS.map((flag) => `--${flag}`).join(", ")})`);
-    }
-  }
   return {
     urls: rest,
     list: extra.list,
