@@ -8,12 +8,13 @@
  *
  * Kinds and layouts (an `Int32Array` over one `SharedArrayBuffer`):
  * - `"lock"` / `"rlock"`: `[OWNER]` 0 when free, else the holder's pid; `[DEPTH]` the
- *   recursion depth (`"rlock"`; always 1 for `"lock"`). The owner is the *process*: two
- *   async tasks of one process share an RLock's ownership. A `"lock"` may be released by any
- *   process (Python allows it: a Lock is a semaphore of one).
+ *   recursion depth (`"rlock"`; always 1 for `"lock"`); `[MUTEX_WAITERS]` how many threads
+ *   sleep waiting (a release skips the costly `notify` when none does). The owner is the
+ *   *process*: two async tasks of one process share an RLock's ownership. A `"lock"` may be
+ *   released by any process (Python allows it: a Lock is a semaphore of one).
  * - `"semaphore"`: `[VALUE]` the free permits, `[SIGNALS]` permits that nobody owns,
- *   `[HIGH_WATER]` how many holder slots were ever used, then {@link HOLDER_SLOTS} slots of
- *   `(pid, held)`.
+ *   `[HIGH_WATER]` how many holder slots were ever used, `[SEMAPHORE_WAITERS]` sleepers, then
+ *   {@link HOLDER_SLOTS} slots of `(pid, held)`.
  *
  * **The semaphore ownership rule.** Permits are counted per process so that those of a
  * process that ended can be returned:
@@ -59,11 +60,13 @@ export const HOLDER_SLOTS = 64;
 // Mutex words.
 const OWNER = 0;
 const DEPTH = 1;
-const MUTEX_INTS = 2;
+const MUTEX_WAITERS = 2;
+const MUTEX_INTS = 3;
 // Semaphore words.
 const VALUE = 0;
 const SIGNALS = 1;
 const HIGH_WATER = 2;
+const SEMAPHORE_WAITERS = 3;
 const TABLE = 4;
 const SLOT_PID = 0;
 const SLOT_HELD = 1;
@@ -157,7 +160,13 @@ export class SemLock {
       if (!busy) return true;
       const left = remaining(deadline);
       if (left === 0) return this.#giveUp(busy, waited);
-      waitSync(this.#words, busy.index, busy.seen, left);
+      const waiters = this.#waitersIndex();
+      Atomics.add(this.#words, waiters, 1);
+      try {
+        waitSync(this.#words, busy.index, busy.seen, left);
+      } finally {
+        Atomics.sub(this.#words, waiters, 1);
+      }
       haltIfEnded();
     }
   }
@@ -179,11 +188,15 @@ export class SemLock {
       if (!busy) return true;
       const left = remaining(deadline);
       if (left === 0) return this.#giveUp(busy, waited);
+      const waiters = this.#waitersIndex();
+      Atomics.add(this.#words, waiters, 1);
       try {
         await waitAsync(this.#words, busy.index, busy.seen, left, signal);
       } catch (reason) {
         this.#giveUp(busy, true);
         throw reason;
+      } finally {
+        Atomics.sub(this.#words, waiters, 1);
       }
       await haltIfEndedAsync();
     }
@@ -232,8 +245,21 @@ export class SemLock {
    * @returns false (the acquisition failed).
    */
   #giveUp(busy: Busy, waited: boolean): false {
-    if (waited) wake(this.#words, busy.index, 1);
+    if (waited) this.#wakeWaiters(busy.index, 1);
     return false;
+  }
+
+  /** The word counting this lock's sleepers. */
+  #waitersIndex(): number {
+    return this.kind === "semaphore" ? SEMAPHORE_WAITERS : MUTEX_WAITERS;
+  }
+
+  /**
+   * Wakes up to `count` sleepers on `index`, if any sleeps. A waiter counts itself before it
+   * sleeps, and its sleep returns at once if the word changed: no wake-up is lost.
+   */
+  #wakeWaiters(index: number, count: number): void {
+    if (Atomics.load(this.#words, this.#waitersIndex()) > 0) wake(this.#words, index, count);
   }
 
   #attemptMutex(): Busy | undefined {
@@ -270,7 +296,7 @@ export class SemLock {
       if (Atomics.sub(words, DEPTH, 1) > 1) return;
     }
     Atomics.store(words, OWNER, 0);
-    wake(words, OWNER, 1);
+    this.#wakeWaiters(OWNER, 1);
   }
 
   #attemptPermit(): Busy | undefined {
@@ -313,7 +339,7 @@ export class SemLock {
       if (Atomics.compareExchange(words, VALUE, value, value + n) === value) break;
     }
     if (n > returned) Atomics.add(words, SIGNALS, n - returned);
-    wake(words, VALUE, n);
+    this.#wakeWaiters(VALUE, n);
   }
 
   /** Lowers the caller's held count by up to `n`; returns by how much. */
@@ -373,7 +399,7 @@ export class SemLock {
       if (Atomics.compareExchange(words, VALUE, value, value + back) === value) break;
     }
     Atomics.store(words, slot + SLOT_PID, 0);
-    if (back > 0) wake(words, VALUE, back);
+    if (back > 0) this.#wakeWaiters(VALUE, back);
     return back;
   }
 }
