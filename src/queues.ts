@@ -375,6 +375,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
     if (this.#putterSlot >= 0 && !this.#hasPut) {
       this.#putters.unregister(this.#putterSlot);
       this.#putterSlot = -1;
+      this.#ring.wakeReaders(); // iterators re-check whether the queue is finished
     }
   }
 }
