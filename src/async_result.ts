@@ -62,16 +62,22 @@ export class AsyncResult<T> {
   /**
    * Made by the pool, which keeps the settler: `executor` receives it at once.
    * @param executor receives the functions that settle the result (the first call wins).
-   * @param callbacks run when the result settles, before waiters resume.
+   * @param callbacks run when the result settles, before waiters resume. Settling takes
+   *   effect on a microtask, never inside the call that made the result (as Python's
+   *   callbacks run on the result thread): a callback may use the result object.
    */
   constructor(executor: (settler: ResultSettler<T>) => void, callbacks: ResultCallbacks<T> = {}) {
     let markSettled!: () => void;
     this.#settled = new Promise((resolve) => (markSettled = resolve));
+    let settling = false;
     const settle = (outcome: Outcome<T>) => {
-      if (this.#outcome) return;
-      this.#outcome = outcome;
-      runCallback(outcome, callbacks);
-      markSettled();
+      if (settling) return;
+      settling = true;
+      queueMicrotask(() => {
+        this.#outcome = outcome;
+        runCallback(outcome, callbacks);
+        markSettled();
+      });
     };
     executor({
       resolve: (value) => settle({ ok: true, value }),

@@ -268,7 +268,9 @@ export interface ChunkFeed {
 /**
  * `imap` (results in input order) and `imapUnordered` (in completion order), streamed: an
  * async iterator over the results. Each value is yielded on its own; an error is thrown by
- * the `next()` that reaches it, and iteration can go on after it, as in Python.
+ * the `next()` that reaches it. With chunks of one item, iteration can go on after it, as in
+ * Python; a failed chunk of several items (whose other results are lost with it) ends the
+ * iteration after its error, as Python's chunked `imap` does.
  * Leaving the loop early (`break`) cancels the chunks not started yet.
  */
 export class IMapJob<R> extends Job implements AsyncIterableIterator<R> {
@@ -363,6 +365,7 @@ export class IMapJob<R> extends Job implements AsyncIterableIterator<R> {
       }
       const outcome = this.#takeOutcome();
       if (outcome) {
+        if (!outcome.ok && this.chunksize > 1) await this.return();
         if (!outcome.ok) throw outcome.error;
         this.#current = outcome.values;
         this.#position = 0;

@@ -126,6 +126,14 @@ test("applyAsync, mapAsync and starmapAsync return AsyncResults and call their c
     assert.equal(failed.successful(), false);
     assert.equal(one.successful(), true);
     assert.deepEqual(seen.sort(), [["apply", 3], ["error", "no"], ["map", [1, 4]], ["starmap", [2]]].sort());
+    // A callback never runs inside the call that made its result, even when the work is quick:
+    // it may use the result object (as a Python callback runs on the result thread).
+    for (let i = 0; i < 20; i++) {
+      const readyInCallback: boolean[] = [];
+      const result: AsyncResult<number> = pool.applyAsync(add, [i, 1], { callback: () => readyInCallback.push(result.ready()) });
+      assert.equal(await result.get(), i + 1);
+      assert.deepEqual(readyInCallback, [true]);
+    }
   });
 });
 
@@ -201,7 +209,7 @@ test("a task that throws fails only its own result, with its class, message and 
   });
 });
 
-test("map fails with the first error; imap yields what came before it and can go on", async () => {
+test("map fails with the first error; imap yields what came before it and goes on after a one-item chunk", async () => {
   await withPool({ processes: 2 }, async (pool) => {
     await assert.rejects(pool.starmap(squareExcept, [[1, 3], [2, 3], [3, 3], [4, 3]], { chunksize: 1 }), {
       name: "RangeError",
@@ -214,6 +222,15 @@ test("map fails with the first error; imap yields what came before it and can go
     await assert.rejects(results.next(), { name: "RangeError", message: "not positive: -3" });
     assert.deepEqual(await results.next(), { done: false, value: 4 });
     assert.deepEqual(await results.next(), { done: true, value: undefined });
+    // A failed chunk of several items loses its other results: its error ends the iteration (as in Python).
+    const chunked = pool.imap(failUnlessPositive, [1, 2, -3, 4, 5, 6], { chunksize: 2 });
+    assert.deepEqual(await chunked.next(), { done: false, value: 1 });
+    assert.deepEqual(await chunked.next(), { done: false, value: 2 });
+    await assert.rejects(chunked.next(), { name: "RangeError", message: "not positive: -3" });
+    assert.deepEqual(await chunked.next(), { done: true, value: undefined });
+    const unordered = pool.imapUnordered(failUnlessPositive, [-1, 2, 3, 4], { chunksize: 2 });
+    await assert.rejects(collect(unordered), { name: "RangeError" });
+    assert.deepEqual(await unordered.next(), { done: true, value: undefined });
   });
 });
 
