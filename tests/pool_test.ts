@@ -13,6 +13,7 @@ import {
   countInit,
   initializedLabel,
   makeBytes,
+  neverSettles,
   notExported,
   pidAfter,
   returnFunction,
@@ -332,6 +333,20 @@ test("work after close is a ValueError; join waits for the workers to finish the
     await pool.join();
     assert.deepEqual(await pending, [50, 50, 50]);
     assert.equal(poolWorkers().length, 0);
+  } finally {
+    await pool.terminate();
+  }
+});
+
+test("a task that never settles stays pending (its worker does not end by itself) until terminate", async () => {
+  const pool = new Pool({ processes: 1 });
+  try {
+    const result = pool.applyAsync(neverSettles, []);
+    await result.wait({ timeout: 500 });
+    assert.equal(result.ready(), false, "still running, as in Python");
+    assert.equal(poolWorkers().length, 1);
+    await pool.terminate();
+    await assert.rejects(result.get({ timeout: 30_000 }), ProcessError);
   } finally {
     await pool.terminate();
   }
