@@ -295,6 +295,11 @@ export class Pool {
   readonly #functionIds = new WeakMap<TaskFunction, Map<string, number>>();
   readonly #functions: TargetRef[] = [];
   #inFlight = 0;
+  /**
+   * Workers whose initializer failed since a worker last answered: once every worker of the
+   * pool's size failed in a row, the initializer is taken to fail everywhere (see #workerGone).
+   */
+  #startFailuresInARow = 0;
   #collecting = false;
   /** A moving average of how long chunks ran lately, in ms. */
   #recentChunkMs = Infinity;
@@ -736,16 +741,19 @@ export class Pool {
     slot.gone = true;
     this.#workers.delete(slot.id);
     // The chunk it was running fails. The others run again elsewhere: those not started,
-    // and those done whose results it had not sent yet. If it started none (it ended while
-    // starting), the first fails, so that a worker that cannot run never stalls the pool.
+    // and those done whose results it had not sent yet. A worker whose initializer failed
+    // ran none: its chunks all go elsewhere, as Python replaces such a worker, unless every
+    // worker failed so in a row; then the first fails, so that an initializer that fails
+    // everywhere never stalls the pool (Python's would hang).
+    const failsEverywhere = slot.startFailure !== undefined && this.#startFailuresInARow >= this.#size;
     const inFlight = slot.inFlight;
-    const running = runningChunk(slot) ?? inFlight[0];
+    const running = runningChunk(slot) ?? (slot.startFailure && !failsEverywhere ? undefined : inFlight[0]);
     this.#inFlight -= inFlight.length;
     slot.inFlight = [];
     this.#queue.putBack(inFlight.filter((chunk) => chunk !== running));
     if (running && !running.job.ended) running.job.chunkFailed(running, error);
-    // A worker whose initializer failed is replaced only when there is work for it.
-    if (!slot.retiring && !slot.startFailure && this.#state === "run") this.#spawn();
+    // A worker whose initializer fails everywhere is replaced only when there is work for it.
+    if (!slot.retiring && !failsEverywhere && this.#state === "run") this.#spawn();
     this.#dispatch();
   }
 
@@ -795,10 +803,12 @@ export class Pool {
     if (message[RESULT_OUTCOMES_AT + 1] === START_FAILED) {
       const info = message[RESULT_OUTCOMES_AT + 2] as ErrorInfo;
       slot.startFailure = info;
+      this.#startFailuresInARow++;
       const text = `the pool worker ${slot.process.name} could not start: its initializer threw ${info.name}: ${info.message}`;
       this.#workerGone(slot, new ProcessError(text, info));
       return;
     }
+    this.#startFailuresInARow = 0;
     const job = slot.inFlight[0].job;
     const ms = message[2];
     job.chunkMs = job.chunkMs === undefined ? ms : job.chunkMs * 0.8 + ms * 0.2;

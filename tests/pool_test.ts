@@ -1,11 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { activeChildren, AsyncResult, cpuCount, Pool, ProcessError, TimeoutError, ValueError } from "../mod.ts";
+import { deadline } from "./_helpers.ts";
 import {
   add,
   crashWorker,
   CustomError,
   exitWorker,
+  failFirstInit,
   failingInit,
   failUnlessPositive,
   failWithCustomError,
@@ -415,12 +417,24 @@ test("leaving an imap loop early cancels the inputs not started", async () => {
   });
 });
 
-test("a worker whose initializer throws fails the tasks sent to it with ProcessError", async () => {
+test("a worker whose initializer throws is replaced, and the tasks sent to it run elsewhere", async () => {
+  const runs = new SharedArrayBuffer(4);
+  await withPool({ processes: 2, initializer: failFirstInit, initargs: [runs] }, async (pool) => {
+    const inputs = Array.from({ length: 8 }, (_, i) => i);
+    assert.deepEqual(await pool.map(square, inputs, { chunksize: 1 }), inputs.map((x) => x * x));
+    assert.ok(Atomics.load(new Int32Array(runs), 0) >= 3, "a third worker replaced the broken one");
+  });
+});
+
+test("when the initializer throws in every worker, tasks fail with ProcessError instead of waiting forever", async () => {
   await withPool({ processes: 1, initializer: failingInit }, async (pool) => {
     await assert.rejects(pool.apply(add, [1, 1]), (error: unknown) => {
       assert.ok(error instanceof ProcessError);
       assert.match(error.message, /initializer threw TypeError: initializer broke/);
       return true;
     });
+  });
+  await withPool({ processes: 2, initializer: failingInit }, async (pool) => {
+    await assert.rejects(deadline(pool.map(square, [1, 2, 3, 4], { chunksize: 1 }), 60_000), ProcessError);
   });
 });
