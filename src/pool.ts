@@ -473,7 +473,7 @@ export class Pool {
   #mapAsync<R>(fn: TaskFunction, inputs: Inputs<unknown>, star: 0 | 1, options: MapAsyncOptions<R[]>): AsyncResult<R[]> {
     this.#checkRunning();
     assertInputs(inputs);
-    const chunksize = checkChunksize(options.chunksize);
+    const chunksize = checkChunksize(options);
     const fnId = this.#functionId(fn, options.module);
     return new AsyncResult<R[]>((settler) => {
       const job = new MapJob<R>(this.#host, this.#nextJobId(), fnId, star, settler);
@@ -496,7 +496,7 @@ export class Pool {
   #imap<R>(fn: TaskFunction, inputs: Inputs<unknown>, options: ChunkOptions, ordered: boolean): AsyncIterableIterator<R> {
     this.#checkRunning();
     assertInputs(inputs);
-    const chunksize = checkChunksize(options.chunksize) ?? 1;
+    const chunksize = checkChunksize(options) ?? 1;
     const fnId = this.#functionId(fn, options.module);
     const feed = feedOf(inputs, chunksize, () => this.#dispatch());
     const job = new IMapJob<R>(this.#host, this.#nextJobId(), fnId, 0, feed, chunksize, ordered);
@@ -859,7 +859,15 @@ async function collect<T>(inputs: AsyncIterable<T>): Promise<T[]> {
   return items;
 }
 
-function checkChunksize(chunksize: number | undefined): number | undefined {
+/**
+ * The chunksize that `options` ask for (undefined: the default). Python's positional
+ * chunksize (`pool.map(f, xs, 5)`) is a TypeError here rather than silently ignored.
+ */
+function checkChunksize(options: ChunkOptions): number | undefined {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`the options are an object, such as { chunksize: ${String(options)} }, not ${typeof options}`);
+  }
+  const { chunksize } = options;
   if (chunksize === undefined || chunksize === null) return undefined;
   if (!Number.isInteger(chunksize) || chunksize < 1) throw new ValueError(`Chunksize must be 1+, not ${String(chunksize)}`);
   return chunksize;

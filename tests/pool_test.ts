@@ -97,6 +97,9 @@ test("map keeps input order over many chunks, with the default or a given chunks
     assert.deepEqual(await pool.map(square, inputs, { chunksize: 7 }), expected);
     assert.deepEqual(await collect(pool.imap(square, inputs, { chunksize: 3 })), expected);
     await assert.rejects(pool.map(square, inputs, { chunksize: 0 }), { name: "ValueError", message: "Chunksize must be 1+, not 0" });
+    const positional = 5 as unknown as { chunksize: number }; // Python's pool.map(f, xs, 5)
+    await assert.rejects(pool.map(square, inputs, positional), { name: "TypeError", message: /\{ chunksize: 5 \}/ });
+    assert.throws(() => pool.imap(square, inputs, positional), TypeError);
   });
 });
 
