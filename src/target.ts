@@ -152,7 +152,10 @@ function exportsName(source: string, name: string): boolean {
 }
 
 function notExportedMessage(ref: TargetRef): string {
-  const where = ref.modules.join(", ") || "(no module found on the call stack)";
+  // The library's own modules are searched only when nothing else was on the stack: naming
+  // them would only confuse.
+  const where = ref.modules.filter((url) => !isLibraryModule(url)).join(", ") ||
+    "any module found on the call stack";
   const example = ref.kind === "function"
     ? `export function ${ref.exportName}(…) {…}`
     : `export class ${ref.exportName} extends Process {…}`;
