@@ -63,6 +63,20 @@ async function rebuildSelf(spec: ChildSpec): Promise<Process> {
   return Object.assign(self, payload as Record<string, unknown>);
 }
 
+/**
+ * Runs the process's code. A `run()` whose promise nothing else keeps pending must not let
+ * the event loop empty and end the worker (Node and Bun end it with exit code 13): it runs
+ * on until it settles or is terminated, as in Python (and on Deno).
+ */
+async function runKeptAlive(self: Process): Promise<void> {
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  try {
+    await self.run();
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
 async function main(parent: ParentChannel): Promise<never> {
   runtime.onUncaughtError((error) => fail(parent, error));
   const spec = (await parent.receiveOnce()) as ChildSpec;
@@ -72,7 +86,7 @@ async function main(parent: ParentChannel): Promise<never> {
   try {
     const self = await rebuildSelf(spec);
     setCurrentProcess(self);
-    await self.run();
+    await runKeptAlive(self);
   } catch (error) {
     return fail(parent, error);
   }

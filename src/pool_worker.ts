@@ -48,18 +48,6 @@ const RESULT_BATCH_MS = 1;
  * ```
  */
 export async function poolWorkerMain(config: PoolWorkerConfig): Promise<void> {
-  // A task's promise that nobody else keeps pending must not let the worker's event loop
-  // empty out and end the worker (Bun does, with exit code 13): it waits, as in Python.
-  const keepAlive = setInterval(() => {}, 1 << 30);
-  try {
-    await serveTasks(config);
-  } finally {
-    clearInterval(keepAlive);
-  }
-}
-
-/** Runs the initializer, then the tasks that come, until told to stop or `maxTasks` ran. */
-async function serveTasks(config: PoolWorkerConfig): Promise<void> {
   const tasks = ByteRing.fromState(config.tasks);
   const results = ByteRing.fromState(config.results);
   const cancelled = new Int32Array(config.cancelled);

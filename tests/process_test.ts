@@ -7,6 +7,7 @@ import { filled as mailboxFilled, newMailbox, read } from "./_mailbox.ts";
 import {
   describeSelf,
   exitWith,
+  neverSettles,
   Reporter,
   runForever,
   startFromDaemon,
@@ -131,6 +132,17 @@ test("toString() reads like Python's repr in every state", async () => {
   forever.close();
   assert.match(String(forever), / closed>$/);
   assert.equal(String(currentProcess()), "<Process name='MainProcess' parent=None started>");
+});
+
+test("a process whose run() never settles stays alive until terminated, as in Python", async () => {
+  const p = new Process({ target: neverSettles });
+  p.start();
+  await p.join({ timeout: 500 });
+  assert.equal(p.isAlive(), true, "it did not end by itself");
+  assert.equal(p.exitCode, null);
+  p.terminate();
+  await deadline(p.join(), JOIN_MS);
+  assert.equal(p.exitCode, -15);
 });
 
 test("a process without a target runs nothing and ends with exit code 0, as in Python", async () => {
