@@ -133,6 +133,11 @@ export abstract class SemLockHandle implements Shareable {
     return Promise.resolve();
   }
 
+  /** Releases at the end of a `using` block (after an `acquire()`). */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+
   /** Describes this handle for another process. */
   [HANDLE](): HandleDescription {
     return { kind: this.#handleKind, state: this.core.toState() };
@@ -332,6 +337,11 @@ export class Condition implements Shareable {
   /** Releases at the end of an `await using` block (after an `acquire()`). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.#lock[Symbol.asyncDispose]();
+  }
+
+  /** Releases at the end of a `using` block (after an `acquire()`). */
+  [Symbol.dispose](): void {
+    this.#lock.release();
   }
 
   /** As {@link SemLockHandle.ownerDied}, for the underlying lock. */
@@ -544,6 +554,8 @@ const HAS_ACTION = 3;
 const CREATOR = 4;
 const PIDS = 5; // `parties` slots: the pid of each counted party, 0 when free
 
+const BROKE_WHILE_WAITING = "the barrier broke while this party waited: abort(), or another party's timeout or end";
+
 /**
  * A barrier for a fixed number of parties (Python's `multiprocessing.Barrier`): each
  * `wait()` blocks until `parties` waits are pending, then all are released together.
@@ -578,7 +590,7 @@ export class Barrier implements Shareable {
       return;
     }
     if (!Number.isInteger(parties) || parties < 1) {
-      throw new ValueError(`a Barrier needs a positive integer number of parties, got ${parties}`);
+      throw new ValueError(`parties must be >= 1: a Barrier needs a positive integer number of parties, got ${parties}`);
     }
     this.parties = parties;
     this.#timeout = options.timeout;
@@ -617,9 +629,9 @@ export class Barrier implements Shareable {
     this.#locked(() => this.#setState(BROKEN));
   }
 
-  /** How many parties are waiting for the others. */
+  /** How many parties are waiting for the others (all of them while the action runs, as in Python). */
   get nWaiting(): number {
-    return this.#state() === FILLING ? this.#count() : 0;
+    return [FILLING, ACTION_PENDING, ACTION_RUNNING].includes(this.#state()) ? this.#count() : 0;
   }
 
   /** True when the barrier is broken. */
@@ -642,7 +654,7 @@ export class Barrier implements Shareable {
     yield { kind: "acquire", lock: this.#mutex, deadline: Infinity };
     try {
       yield* this.#waitForDrain();
-      if (this.#state() === BROKEN) throw new BrokenBarrierError();
+      if (this.#state() === BROKEN) throw new BrokenBarrierError("the barrier is broken: reset() it to use it again");
       const index = this.#arrive();
       try {
         if (index + 1 === this.parties) yield* this.#releaseAll(deadline);
@@ -683,7 +695,8 @@ export class Barrier implements Shareable {
       const state = this.#state();
       if (state === DRAINING) return;
       if (state === ACTION_PENDING && this.#action) return yield* this.#runAction();
-      if (state === BROKEN || state === RESETTING) throw new BrokenBarrierError();
+      if (state === BROKEN) throw new BrokenBarrierError(BROKE_WHILE_WAITING);
+      if (state === RESETTING) throw new BrokenBarrierError("the barrier was reset while this party waited");
       if (remaining(deadline) === 0) {
         this.#setState(BROKEN);
         throw new BrokenBarrierError("timed out waiting for the other parties");
@@ -709,7 +722,7 @@ export class Barrier implements Shareable {
       throw error;
     }
     yield { kind: "acquire", lock: this.#mutex, deadline: Infinity };
-    if (this.#state() !== ACTION_RUNNING) throw new BrokenBarrierError(); // reset or aborted meanwhile
+    if (this.#state() !== ACTION_RUNNING) throw new BrokenBarrierError("the barrier was reset or aborted while its action ran");
     this.#setState(DRAINING);
   }
 

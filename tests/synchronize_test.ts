@@ -95,6 +95,16 @@ test("RLock: the owner re-acquires; a release by another process is an Error, a 
   }
 });
 
+test("Lock, RLock and Condition release at the end of a using block", async () => {
+  for (const held of [new Lock(), new RLock(), new Condition()]) {
+    {
+      await held.acquire();
+      using _held = held;
+    }
+    assert.throws(() => held.release(), { name: "ValueError" }, `${held.constructor.name} was released once`);
+  }
+});
+
 test("a Lock passed to another process is the same lock there", async () => {
   const lock = new Lock();
   const ready = new Event();
@@ -161,6 +171,32 @@ test("Semaphore counts permits; release(n) adds several; negative values are Val
   assert.equal(sem.getValue(), 3, "an unbounded semaphore may grow past its initial value");
   assert.throws(() => new Semaphore(-1), { name: "ValueError" });
   assert.equal(new Semaphore().getValue(), 1);
+});
+
+test("a negative initial value or release(n < 1) is a ValueError with Python's words", () => {
+  for (const make of [() => new Semaphore(-1), () => new BoundedSemaphore(-1)]) {
+    assert.throws(make, { name: "ValueError", message: "semaphore initial value must be >= 0, got -1" });
+  }
+  assert.throws(() => new Semaphore(1.5), { name: "ValueError", message: "semaphore initial value must be an integer, got 1.5" });
+  assert.throws(() => new Semaphore().release(0), { name: "ValueError", message: /^n must be one or more/ });
+});
+
+test("an acquire that finds free permits and returns those of an ended holder has ownerDied true, once", async () => {
+  const sem = new Semaphore(2);
+  const ready = new Event();
+  const holder = startProcess(holdAndExit, [sem, ready]);
+  try {
+    assert.equal(await ready.wait({ timeout: PROCESS_MS }), true);
+    await holder.join({ timeout: PROCESS_MS });
+    assert.equal(sem.getValue(), 1, "the ended holder's permit is returned lazily");
+    assert.equal(await sem.acquire({ block: false }), true);
+    assert.equal(sem.ownerDied, true);
+    assert.equal(sem.getValue(), 1, "one free permit taken, the ended holder's one returned");
+    assert.equal(await sem.acquire({ block: false }), true);
+    assert.equal(sem.ownerDied, false);
+  } finally {
+    await cleanUp(holder);
+  }
 });
 
 test("BoundedSemaphore refuses a release above its initial value", async () => {
@@ -405,8 +441,32 @@ test("Barrier.waitSync with one party returns 0 at once, and runs the action", (
   assert.equal(ran, true);
 });
 
-test("Barrier bad parties is a ValueError", () => {
-  assert.throws(() => new Barrier(0), { name: "ValueError", message: /positive integer number of parties, got 0/ });
+test("Barrier with parties < 1 is a ValueError", () => {
+  for (const parties of [0, -1, 1.5]) {
+    assert.throws(() => new Barrier(parties), { name: "ValueError", message: new RegExp(`^parties must be >= 1: .*got ${parties}$`) });
+  }
+});
+
+test("Barrier.nWaiting counts every party while the action runs, as in Python", async () => {
+  const seen: number[] = [];
+  const barrier: Barrier = new Barrier(2, { action: () => seen.push(barrier.nWaiting) });
+  await Promise.all([barrier.wait(), barrier.wait()]);
+  assert.deepEqual(seen, [2]);
+  assert.equal(barrier.nWaiting, 0);
+});
+
+test("BrokenBarrierError says why: broken on arrival, broken or reset while waiting", async () => {
+  const barrier = new Barrier(2);
+  const aborted = barrier.wait();
+  await until(() => barrier.nWaiting === 1);
+  barrier.abort();
+  await assert.rejects(aborted, { name: "BrokenBarrierError", message: /^the barrier broke while this party waited/ });
+  await assert.rejects(barrier.wait(), { name: "BrokenBarrierError", message: "the barrier is broken: reset() it to use it again" });
+  barrier.reset();
+  const reset = barrier.wait();
+  await until(() => barrier.nWaiting === 1);
+  barrier.reset();
+  await assert.rejects(reset, { name: "BrokenBarrierError", message: "the barrier was reset while this party waited" });
 });
 
 test("Barrier across processes: each party gets its own index; the creator runs the action once", async () => {

@@ -306,8 +306,8 @@ export class SemLock {
       const value = Atomics.load(words, VALUE);
       if (value > 0) {
         if (Atomics.compareExchange(words, VALUE, value, value - 1) !== value) continue;
-        this.#recordTaken();
         this.#ownerDied = tookOver;
+        this.#recordTaken(); // may set ownerDied (see #ownSlot)
         return undefined;
       }
       // Out of permits: those of ended processes come back before anyone sleeps.
@@ -327,7 +327,7 @@ export class SemLock {
   }
 
   #releasePermits(n: number): void {
-    if (!Number.isInteger(n) || n < 1) throw new ValueError(`release(n) needs a positive integer n, got ${n}`);
+    if (!Number.isInteger(n) || n < 1) throw new ValueError(`n must be one or more: release(n) takes a positive integer, got ${n}`);
     const words = this.#words;
     const returned = this.#giveBackHeld(n);
     for (;;) {
@@ -354,7 +354,10 @@ export class SemLock {
     }
   }
 
-  /** This process's holder slot, claimed on first use; -1 when the table is full. */
+  /**
+   * This process's holder slot, claimed on first use; -1 when the table is full. Claiming the
+   * slot of an ended process returns its permits: the acquire that does so is told (ownerDied).
+   */
   #ownSlot(): number {
     if (this.#slot >= 0) return this.#slot;
     const words = this.#words;
@@ -364,7 +367,7 @@ export class SemLock {
       const pid = Atomics.load(words, slot + SLOT_PID);
       if (pid === me) return this.#slot = slot;
       if (pid !== 0 && (pid === RECLAIMING || isPidAlive(pid))) continue;
-      if (pid !== 0) this.#reclaimSlot(slot, pid);
+      if (pid !== 0 && this.#reclaimSlot(slot, pid) > 0) this.#ownerDied = true;
       if (Atomics.compareExchange(words, slot + SLOT_PID, 0, me) !== 0) continue;
       raiseHighWater(words, i + 1);
       return this.#slot = slot;
@@ -411,14 +414,16 @@ function raiseHighWater(words: Int32Array, used: number): void {
 }
 
 function checkInitialValue(kind: SemLockKind, value: number, maxValue: number): void {
-  if (kind === "semaphore") {
-    if (!Number.isInteger(maxValue) || maxValue < 0 || maxValue > SEM_VALUE_MAX) {
-      throw new ValueError(`a semaphore's maxValue must be an integer in 0..${SEM_VALUE_MAX}, got ${maxValue}`);
-    }
-    if (!Number.isInteger(value) || value < 0 || value > maxValue) {
-      throw new ValueError(`semaphore initial value must be an integer in 0..${maxValue}, got ${value}`);
-    }
-  } else if (value !== 0 && value !== 1) {
-    throw new ValueError(`a lock's initial value must be 1 (free) or 0 (held), got ${value}`);
+  if (kind !== "semaphore") {
+    if (value !== 0 && value !== 1) throw new ValueError(`a lock's initial value must be 1 (free) or 0 (held), got ${value}`);
+    return;
   }
+  // The initial value first: it is what the user gave (a BoundedSemaphore's maxValue is it too).
+  if (!Number.isInteger(value)) throw new ValueError(`semaphore initial value must be an integer, got ${value}`);
+  if (value < 0) throw new ValueError(`semaphore initial value must be >= 0, got ${value}`);
+  if (value > SEM_VALUE_MAX) throw new ValueError(`semaphore initial value must be <= ${SEM_VALUE_MAX}, got ${value}`);
+  if (!Number.isInteger(maxValue) || maxValue < 0 || maxValue > SEM_VALUE_MAX) {
+    throw new ValueError(`a semaphore's maxValue must be an integer in 0..${SEM_VALUE_MAX}, got ${maxValue}`);
+  }
+  if (value > maxValue) throw new ValueError(`semaphore initial value must be <= its maxValue ${maxValue}, got ${value}`);
 }
