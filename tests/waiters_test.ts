@@ -23,6 +23,14 @@ test("notify reaches the oldest waiters first, once each", () => {
   assert.equal(queue.notify(1), 0, "nobody is left");
 });
 
+test("notify(n) with n <= 0 or NaN notifies nobody, as Python's loop", () => {
+  const queue = new WaiterQueue();
+  const waiter = queue.enqueue();
+  for (const n of [0, -1, NaN]) assert.equal(queue.notify(n), 0, `notify(${n})`);
+  assert.equal(queue.isWaiting(waiter), true);
+  assert.equal(queue.notify(Infinity), 1);
+});
+
 test("the order survives the ticket counter wrapping around", () => {
   const queue = new WaiterQueue();
   queue.words[0] = 2 ** 30 - 1; // the next ticket is the last one before the wrap

@@ -107,7 +107,7 @@ export class WaiterQueue {
   notify(n: number): number {
     let notified = 0;
     for (const { slot, waiting } of this.#liveWaitersOldestFirst()) {
-      if (notified >= n) break;
+      if (!(notified < n)) break; // as Python's `while notified < n`: n <= 0 or NaN notifies nobody
       // Fails when that waiter left (or its slot changed hands) since the scan.
       const mark = (waiting & ~PHASE_MASK) | NOTIFIED;
       if (Atomics.compareExchange(this.words, slot, waiting, mark) !== waiting) continue;
