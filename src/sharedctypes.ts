@@ -125,11 +125,11 @@ const ARRAY_TYPES: ViewConstructors = {
  */
 export interface SynchronizedOptions {
   /**
-   * `true` (default): a new Lock (Python makes an RLock, but locks here belong to a whole
-   * process, so an RLock would let two async tasks of one process in at once); `false`: no
-   * lock; or the Lock/RLock to use.
+   * `true` (default) or `null` (Python's `lock=None`): a new Lock (Python makes an RLock,
+   * but locks here belong to a whole process, so an RLock would let two async tasks of one
+   * process in at once); `false`: no lock; or the Lock/RLock to use.
    */
-  lock?: boolean | Lock | RLock;
+  lock?: boolean | null | Lock | RLock;
 }
 
 /**
@@ -155,18 +155,19 @@ const ATOMIC_TYPECODES: ReadonlySet<Typecode> = new Set(["b", "B", "h", "H", "i"
 function checkTypecode(typecode: unknown): Typecode {
   if (typeof typecode === "string" && Object.hasOwn(ARRAY_TYPES, typecode)) return typecode as Typecode;
   throw new TypeError(
-    `unknown typecode ${JSON.stringify(typecode)}: use one of ${Object.keys(ARRAY_TYPES).join(" ")}`,
+    `unknown typecode ${JSON.stringify(typecode)} (bad typecode): use one of ${Object.keys(ARRAY_TYPES).join(" ")}`,
   );
 }
 
 /**
  * A typecode's element from what the caller gave: BigInt for q/Q, a number otherwise. As
- * with ctypes, an integer type refuses a fraction (TypeError) and wraps an integer that is
- * out of its range.
+ * with ctypes, an integer type refuses a fraction (TypeError), wraps an integer that is
+ * out of its range, and takes a boolean as 0 or 1.
  */
 function toElement(typecode: Typecode, value: unknown): number | bigint {
   const big = typecode === "q" || typecode === "Q";
   const float = typecode === "f" || typecode === "d";
+  if (typeof value === "boolean") value = Number(value);
   if (big && typeof value === "bigint") return value;
   if (typeof value === "number" && (float || Number.isInteger(value))) return big ? BigInt(value) : value;
   const expected = big ? "a bigint (or an integer number)" : float ? "a number" : "an integer";
@@ -185,10 +186,11 @@ function viewOf<C extends Typecode>(typecode: C, buffer: SharedArrayBuffer): Typ
 /** The lock of a locked kind: the one it was sent with, or the one its options ask for. */
 function lockFor(state: SharedState | undefined, option: SynchronizedOptions["lock"]): Lock | RLock | undefined {
   if (state) return state.lock && reviveLock(state.lock);
-  if (option === undefined || option === true) return new Lock();
+  if (option === undefined || option === null || option === true) return new Lock();
   if (option === false) return undefined;
   if (option instanceof Lock || option instanceof RLock) return option;
-  throw new TypeError("the lock option takes true, false, a Lock or an RLock");
+  const got = typeof option === "object" ? (option as object).constructor?.name ?? "an object" : String(option);
+  throw new TypeError(`the lock option takes true, false, null, a Lock or an RLock, got ${got}`);
 }
 
 /** `getLock()` of the locked kinds. */
@@ -272,7 +274,7 @@ export class Value<C extends Typecode = Typecode> extends RawValue<C> {
    * Allocates one element of `typecode` in shared memory, with a lock.
    * @param typecode one of `b B h H i I l L q Q f d`.
    * @param init the initial value (default 0).
-   * @param options `lock`: true (default, a new Lock), false (none), or the Lock/RLock to use.
+   * @param options `lock`: true or null (default, a new Lock), false (none), or the Lock/RLock to use.
    * @throws {TypeError} for an unknown typecode, a value of the wrong type, or a bad lock.
    */
   constructor(typecode: C, init?: InputOf<C>, options: SynchronizedOptions = {}) {
@@ -287,6 +289,15 @@ export class Value<C extends Typecode = Typecode> extends RawValue<C> {
    */
   getLock(): Lock | RLock {
     return requireLock(this.#lock, "Value");
+  }
+
+  /**
+   * Releases the lock at the end of an `await using` block (after `await v.getLock().acquire()`),
+   * like Python's `with value:`.
+   * @throws {Error} when created with `{ lock: false }`; a `ValueError` when the lock is not held.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.getLock()[Symbol.asyncDispose]();
   }
 
   /** Describes this handle for another process. */
@@ -374,7 +385,7 @@ export class SharedArray<C extends Typecode = Typecode> extends RawArray<C> {
    * Allocates an array of `typecode` elements in shared memory, with a lock.
    * @param typecode one of `b B h H i I l L q Q f d`.
    * @param sizeOrValues the length (zero-filled), or the initial values.
-   * @param options `lock`: true (default, a new Lock), false (none), or the Lock/RLock to use.
+   * @param options `lock`: true or null (default, a new Lock), false (none), or the Lock/RLock to use.
    */
   constructor(typecode: C, sizeOrValues: number | Iterable<InputOf<C>>, options: SynchronizedOptions = {}) {
     const state = peekRebuildState<SharedState>();
@@ -388,6 +399,15 @@ export class SharedArray<C extends Typecode = Typecode> extends RawArray<C> {
    */
   getLock(): Lock | RLock {
     return requireLock(this.#lock, "SharedArray");
+  }
+
+  /**
+   * Releases the lock at the end of an `await using` block (after `await a.getLock().acquire()`),
+   * like Python's `with array:`.
+   * @throws {Error} when created with `{ lock: false }`; a `ValueError` when the lock is not held.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.getLock()[Symbol.asyncDispose]();
   }
 
   /** Describes this handle for another process. */

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Lock, Process, RawArray, RawValue, RLock, SharedArray, type Typecode, Value } from "../mod.ts";
-import { addUnderLock, TARGETS_MODULE } from "./fixtures/sync_targets.ts";
+import { addUnderLock, setEveryElement, TARGETS_MODULE } from "./fixtures/sync_targets.ts";
 import { travel } from "./_travel.ts";
 
 
@@ -40,6 +40,16 @@ test("integer typecodes refuse fractions, NaN and Infinity with a TypeError, as 
   assert.ok(Number.isNaN(new Value("d", NaN).value), "floats take any number");
 });
 
+test("a boolean is stored as 1 or 0, as ctypes takes True and False", () => {
+  const flag = new Value("i", false as unknown as number);
+  assert.equal(flag.value, 0);
+  flag.value = true as unknown as number;
+  assert.equal(flag.value, 1);
+  assert.equal(new RawValue("q", true as unknown as bigint).value, 1n);
+  assert.equal(new RawValue("d", true as unknown as number).value, 1);
+  assert.deepEqual(Array.from(new RawArray("B", [true, false] as unknown as number[]).array), [1, 0]);
+});
+
 test("f and d hold floats", () => {
   assert.equal(new Value("d", 0.1).value, 0.1);
   assert.equal(new Value("f", 0.5).value, 0.5);
@@ -47,7 +57,10 @@ test("f and d hold floats", () => {
 });
 
 test("an unknown typecode is a TypeError naming it", () => {
-  assert.throws(() => new Value("x" as Typecode, 0), { name: "TypeError", message: /unknown typecode "x": use one of b B h H i I l L q Q f d/ });
+  assert.throws(() => new Value("x" as Typecode, 0), {
+    name: "TypeError",
+    message: 'unknown typecode "x" (bad typecode): use one of b B h H i I l L q Q f d',
+  });
   assert.throws(() => new RawArray("z" as Typecode, 3), { name: "TypeError", message: /"z"/ });
 });
 
@@ -59,7 +72,32 @@ test("Value.getLock() is a Lock by default, the given lock, or an Error with loc
   const rlock = new RLock();
   assert.equal(new Value("i", 0, { lock: rlock }).getLock(), rlock);
   assert.throws(() => new Value("i", 0, { lock: false }).getLock(), { message: /created with \{ lock: false \}/ });
-  assert.throws(() => new Value("i", 0, { lock: {} as Lock }), { name: "TypeError" });
+  assert.throws(() => new Value("i", 0, { lock: {} as Lock }), { name: "TypeError", message: /takes true, false, null, a Lock or an RLock, got Object/ });
+});
+
+test("lock: null gives a new Lock, as Python's lock=None", () => {
+  assert.ok(new Value("i", 0, { lock: null }).getLock() instanceof Lock);
+  assert.ok(new SharedArray("i", 2, { lock: null }).getLock() instanceof Lock);
+});
+
+test("Value and SharedArray release their lock at the end of an await using block, as Python's with", async () => {
+  const v = new Value("i", 0);
+  const a = new SharedArray("d", 2);
+  {
+    await v.getLock().acquire();
+    await a.getLock().acquire();
+    await using _value = v;
+    await using _array = a;
+    v.value += 1;
+    a.array[0] += 1;
+    assert.equal(v.getLock().locked() && a.getLock().locked(), true);
+  }
+  assert.equal(v.getLock().locked(), false);
+  assert.equal(a.getLock().locked(), false);
+  const unlocked = new Value("i", 0, { lock: false });
+  await assert.rejects(async () => {
+    await using _unlocked = unlocked;
+  }, { message: /created with \{ lock: false \}/ });
 });
 
 test("SharedArray from a length is zero-filled; from values holds them; array is a typed view", () => {
@@ -98,6 +136,26 @@ test("handles rebuilt from their description share memory, typecode and lock", a
   assert.ok((await travel(new RawArray("i", 2))) instanceof RawArray);
   const unlocked = await travel(new Value("i", 0, { lock: false }));
   assert.throws(() => unlocked.getLock(), { message: /created with \{ lock: false \}/ });
+});
+
+test("what a child writes into every typecode's Value, RawValue, SharedArray and RawArray, the parent reads", async () => {
+  const typecodes: Typecode[] = ["b", "B", "h", "H", "i", "I", "l", "L", "q", "Q", "f", "d"];
+  const values = typecodes.flatMap((typecode) => [new Value(typecode), new RawValue(typecode)]);
+  const arrays = typecodes.flatMap((typecode) => [new SharedArray(typecode, 3), new RawArray(typecode, 3)]);
+  const child = new Process({ target: setEveryElement, args: [values, arrays], module: TARGETS_MODULE });
+  try {
+    child.start();
+    await child.join({ timeout: 60_000 });
+    assert.equal(child.exitCode, 0);
+    const big = (typecode: Typecode) => typecode === "q" || typecode === "Q";
+    for (const v of values) assert.equal(v.value, big(v.typecode) ? 7n : 7, `${v.constructor.name} "${v.typecode}"`);
+    for (const a of arrays) {
+      const expected = [7, 8, 9].map((n) => (big(a.typecode) ? BigInt(n) : n));
+      assert.deepEqual(Array.from(a.array as ArrayLike<number | bigint>), expected, `${a.constructor.name} "${a.typecode}"`);
+    }
+  } finally {
+    if (child.isAlive()) child.kill();
+  }
 });
 
 test("two processes adding under the lock lose no update", async () => {
