@@ -8,10 +8,12 @@
 import { runExitHooks } from "./atexit.ts";
 import { unpackHandles } from "./handles.ts";
 import {
+  announceEnd,
   becomeChild,
-  type ChildMessage,
   type ChildSpec,
+  currentProcess,
   endChildren,
+  parentProcess,
   Process,
   setCurrentProcess,
   setImportingModule,
@@ -19,29 +21,60 @@ import {
 import { runtime } from "./runtime/mod.ts";
 import type { ParentChannel } from "./runtime/types.ts";
 import { importTarget } from "./target.ts";
-import { adoptProcessTable, currentPid, markPidEnded } from "./transport/liveness.ts";
+import { adoptProcessTable } from "./transport/liveness.ts";
 
 const channel = runtime.parentChannel();
 if (!channel) throw new Error("src/child.ts is the bootstrap of a child process: it runs only in a worker");
 
-let processName = "Process";
-let ending = false;
+/** A non-static `#private` member in a class's source (a `.#name` is a use, not a declaration). */
+const PRIVATE_MEMBER = /(?<![.\w$#]|\bstatic\s+)#[\p{L}_$]/u;
 
-/** Reports the end to the parent and ends this worker; runs once. */
+/** Reports the end to the parent and ends this worker (the first report decides the code). */
 function end(parent: ParentChannel, code: number): never {
-  if (!ending) {
-    ending = true;
-    markPidEnded(currentPid());
-    parent.post({ type: "exit", code } satisfies ChildMessage);
-  }
+  announceEnd(parent, code);
   return parent.exit(code);
 }
 
 /** Python prints "Process <name>:" and the traceback, and the exit code becomes 1. */
 function fail(parent: ParentChannel, error: unknown): never {
-  const stack = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-  console.error(`Process ${processName}:\n${stack}`);
+  // The current name: the process's code may have renamed it. No name before the spec came.
+  const name = parentProcess() ? currentProcess().name : "Process";
+  console.error(`Process ${name}:\n${describeChain(error)}${privateMembersNote(error)}`);
   return end(parent, 1);
+}
+
+/** The error's stack, then its causes' (Python prints the whole chain of a traceback). */
+function describeChain(error: unknown): string {
+  const chain = [stackOf(error)];
+  const seen = new Set([error]);
+  for (let current = error; current instanceof Error && "cause" in current && !seen.has(current.cause);) {
+    current = current.cause;
+    seen.add(current);
+    chain.push(stackOf(current));
+  }
+  return chain.join("\nCaused by: ");
+}
+
+function stackOf(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+}
+
+/**
+ * A Process subclass is rebuilt in the child from its own public fields, without running its
+ * constructor (as Python unpickles `__dict__`), so its `#private` members do not exist there:
+ * the TypeError that a use of one throws gets this explanation.
+ */
+function privateMembersNote(error: unknown): string {
+  if (!(error instanceof TypeError) || !parentProcess()) return "";
+  const declaring: string[] = [];
+  for (let cls = currentProcess().constructor; cls !== Process && cls !== Function.prototype;) {
+    if (PRIVATE_MEMBER.test(Function.prototype.toString.call(cls))) declaring.push(cls.name);
+    cls = Object.getPrototypeOf(cls);
+  }
+  if (declaring.length === 0) return "";
+  return `\nNote: ${declaring.join(", ")} declares #private members, which do not exist in the child process: ` +
+    "a Process subclass is rebuilt there from its own public fields, without running its constructor. " +
+    "Keep what run() needs in public fields.";
 }
 
 async function rebuildSelf(spec: ChildSpec): Promise<Process> {
@@ -81,7 +114,6 @@ async function main(parent: ParentChannel): Promise<never> {
   runtime.onUncaughtError((error) => fail(parent, error));
   const spec = (await parent.receiveOnce()) as ChildSpec;
   adoptProcessTable(spec.table);
-  processName = spec.name;
   becomeChild(spec);
   try {
     const self = await rebuildSelf(spec);

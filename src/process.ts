@@ -7,9 +7,16 @@
 import { ValueError } from "./errors.ts";
 import { checkCloneable } from "./transport/codec_check.ts";
 import { packHandles } from "./handles.ts";
-import { type ChildWorker, runtime } from "./runtime/mod.ts";
+import { type ChildWorker, type ParentChannel, runtime } from "./runtime/mod.ts";
 import { allocateChildPid, currentPid, isPidAlive, markPidEnded, type ProcessTableState } from "./transport/liveness.ts";
-import { callerModules, describeTarget, libraryModuleUrl, resolveTarget, type TargetRef } from "./target.ts";
+import {
+  callerModules,
+  describeTarget,
+  libraryEntryUrl,
+  libraryModuleUrl,
+  resolveTarget,
+  type TargetRef,
+} from "./target.ts";
 import { settleWithin } from "./transport/wait.ts";
 
 /**
@@ -36,7 +43,10 @@ export interface ProcessOptions {
   target?: (...args: any[]) => unknown;
   /** Arguments for `target`: structured-clonable values and this library's handles. */
   args?: unknown[];
-  /** The process's name; default `Process-N` (`Process-N:M` for a child's child). */
+  /**
+   * The process's name; default `Process-N` (`Process-N:M` for a child's child; a subclass's
+   * name instead of `Process` for a subclass, as in Python).
+   */
   name?: string;
   /** A daemon process is ended when the program's own work ends. Default: the parent's. */
   daemon?: boolean;
@@ -78,10 +88,16 @@ export interface ChildSpec {
   target: TargetRef | null;
   /** `args` (kind "function") or the subclass instance's own fields (kind "class"), packed. */
   payload: unknown;
+  /** Where the child records how it ended (see {@link announceEnd}). */
+  endStatus: SharedArrayBuffer;
 }
 
-/** Messages a child sends to its parent. */
-export type ChildMessage = { type: "exit"; code: number };
+/** Messages a child sends to its parent: its code finished, and its end status is recorded. */
+export type ChildMessage = { type: "exit" };
+
+/** The end status (Int32): [ENDED] becomes 1 once [EXIT_CODE] holds the child's exit code. */
+const ENDED = 0;
+const EXIT_CODE = 1;
 
 const SIGTERM_EXIT = -15;
 const SIGKILL_EXIT = -9;
@@ -97,6 +113,8 @@ interface ProcessContext {
   children: Set<Process>;
   /** Set while a child imports its target's module (guards against unguarded top-level starts). */
   importingModule?: string;
+  /** In a child: where it records how it ended, for its parent. */
+  endStatus?: Int32Array;
   exitHandlerInstalled: boolean;
 }
 
@@ -165,7 +183,9 @@ export class Process {
   /** The pid of the process that created this child (role "child"; Python's `_parent_pid`). */
   #createdBy: number | null = null;
   #exitCode: number | null = null;
-  #reportedCode: number | null = null;
+  /** Where the child records its exit code, which the parent can read at once (Python's `poll()`). */
+  #endStatus?: Int32Array;
+  #failedToLoad = false;
   #endedBy: number | null = null;
   #worker?: ChildWorker;
   #joiners = 0;
@@ -178,6 +198,8 @@ export class Process {
    */
   constructor(options: ProcessOptions = {}) {
     this.#ended = new Promise((resolve) => (this.#markEnded = resolve));
+    options ??= {}; // Python's Process(None): no options
+    assertProcessOptions(options);
     const rebuild = (options as Partial<RebuildOptions>)[REBUILD];
     if (rebuild) {
       this.#role = rebuild.role;
@@ -195,11 +217,12 @@ export class Process {
     this.#role = "child";
     this.#createdBy = currentPid();
     this.#identity = [...ctx.identity, ++ctx.childCounter];
-    this.#target = options.target as ((...args: unknown[]) => unknown) | undefined;
+    this.#target = (options.target ?? undefined) as ((...args: unknown[]) => unknown) | undefined;
     this.#args = options.args ? [...options.args] : [];
-    this.#name = options.name ?? `Process-${this.#identity.join(":")}`;
-    this.#daemon = options.daemon ?? ctx.current?.daemon ?? false;
-    this.#module = options.module;
+    // As Python: an empty name is no name, and a subclass is named after itself.
+    this.#name = options.name || `${new.target.name || "Process"}-${this.#identity.join(":")}`;
+    this.#daemon = Boolean(options.daemon ?? ctx.current?.daemon ?? false);
+    this.#module = options.module ?? undefined;
     // Remember where the process was created: the child searches these modules for its code.
     this.#modules = callerModules();
   }
@@ -212,7 +235,7 @@ export class Process {
     return this.#target?.(...this.#args);
   }
 
-  /** The process's name (`Process-N` by default); settable. */
+  /** The process's name (`Process-N` by default, `Subclass-N` for a subclass); settable. */
   get name(): string {
     return this.#name;
   }
@@ -249,7 +272,7 @@ export class Process {
    */
   get exitCode(): number | null {
     this.#assertNotClosed();
-    return this.#exitCode;
+    return this.#poll();
   }
 
   /**
@@ -258,7 +281,8 @@ export class Process {
    */
   start(): void {
     this.#assertNotClosed();
-    if (this.#state !== "initial" || this.#role !== "child") throw new Error("processes can only be started once");
+    if (this.#role !== "child") throw new Error("can only start a process object created by the current process");
+    if (this.#state !== "initial") throw new Error("processes can only be started once");
     const ctx = context();
     if (ctx.importingModule !== undefined) throw new Error(unguardedStartMessage(ctx.importingModule));
     if (ctx.current?.daemon) throw new Error("daemonic processes are not allowed to have children");
@@ -271,10 +295,11 @@ export class Process {
       throw error;
     }
     this.#worker = worker;
+    this.#endStatus = new Int32Array(spec.endStatus);
     this.#pid = spec.table.pid;
     this.#state = "started";
     ctx.children.add(this);
-    worker.onMessage((message) => this.#onMessage(message as ChildMessage));
+    worker.onMessage((message) => this.#onMessage(message as ChildMessage, worker));
     worker.onError((error) => this.#onLoadError(error));
     worker.onExit((code) => this.#onExit(code));
     worker.post(spec);
@@ -288,9 +313,12 @@ export class Process {
   /**
    * Waits until the process ends, or until `timeout` ms passed (no error then, as in
    * Python: check {@link Process.exitCode}).
+   * @throws {Error} synchronously, when the process was not started (or is the current one).
    */
   join(options: WaitOptions = {}): Promise<void> {
     this.#assertNotClosed();
+    options ??= {}; // Python's join(None): no timeout
+    assertJoinOptions(options);
     if (this.#role === "current") throw new Error("can only join a child process");
     if (this.#state === "initial") throw new Error("can only join a started process");
     if (this.#state === "ended") return Promise.resolve();
@@ -298,22 +326,28 @@ export class Process {
     return this.#waitForEnd(options);
   }
 
-  /** True from `start()` until the process ended. */
+  /** True from `start()` until the process's code finished (or it was ended). */
   isAlive(): boolean {
     this.#assertNotClosed();
     if (this.#role === "current") return true;
     if (this.#role === "parent") return isPidAlive(this.#pid!);
-    return this.#state === "started";
+    return this.#state === "started" && this.#poll() === null;
   }
 
-  /** Ends the process now (Python's SIGTERM); `exitCode` becomes -15. */
+  /**
+   * Ends the process now (Python's SIGTERM); `exitCode` becomes -15. Does nothing once it ended.
+   * @throws {Error} before `start()`.
+   */
   terminate(): void {
-    this.#stop(SIGTERM_EXIT);
+    this.#stop(SIGTERM_EXIT, "terminate");
   }
 
-  /** Ends the process now (Python's SIGKILL); `exitCode` becomes -9. */
+  /**
+   * Ends the process now (Python's SIGKILL); `exitCode` becomes -9. Does nothing once it ended.
+   * @throws {Error} before `start()`.
+   */
   kill(): void {
-    this.#stop(SIGKILL_EXIT);
+    this.#stop(SIGKILL_EXIT, "kill");
   }
 
   /**
@@ -323,12 +357,15 @@ export class Process {
   close(): void {
     if (this.#state === "closed") return;
     if (this.#state === "started") {
-      throw new ValueError(
-        "Cannot close a process while it is still running. You should first call join() or terminate().",
-      );
+      const exitCode = this.#poll();
+      if (exitCode === null) {
+        throw new ValueError(
+          "Cannot close a process while it is still running. You should first call join() or terminate().",
+        );
+      }
+      this.#recordEnd(exitCode); // its code finished; its worker's exit event need not be awaited
     }
     this.#state = "closed";
-    this.#worker = undefined;
   }
 
   /**
@@ -337,21 +374,35 @@ export class Process {
    */
   toString(): string {
     const parts = [this.constructor.name, `name='${this.#name}'`];
-    if (this.#role === "child" && this.#pid !== null) parts.push(`pid=${this.#pid}`);
+    // As Python: a pid once started, until closed.
+    const hasPid = this.#state === "started" || this.#state === "ended";
+    if (this.#role === "child" && hasPid) parts.push(`pid=${this.#pid}`);
     const parent = this.#role === "child" ? this.#createdBy : this.#role === "current" ? context().parent?.pid : null;
-    parts.push(`parent=${parent ?? "None"}`, this.#state === "ended" ? "stopped" : this.#state);
-    if (this.#state === "ended") parts.push(`exitcode=${EXIT_CODE_NAMES[this.#exitCode!] ?? this.#exitCode}`);
+    const exitCode = this.#poll();
+    parts.push(`parent=${parent ?? "None"}`, this.#status(exitCode));
+    if (exitCode !== null) parts.push(`exitcode=${EXIT_CODE_NAMES[exitCode] ?? exitCode}`);
     if (this.#daemon) parts.push("daemon");
     return `<${parts.join(" ")}>`;
+  }
+
+  /** The status word of Python's repr. */
+  #status(exitCode: number | null): string {
+    if (this.#role === "parent") return "unknown";
+    if (this.#state === "initial" || this.#state === "closed") return this.#state;
+    return exitCode === null ? "started" : "stopped";
+  }
+
+  /** The exit code once the child's code finished, even before its worker is gone (Python's `poll()`). */
+  #poll(): number | null {
+    if (this.#state === "ended") return this.#exitCode;
+    if (this.#state !== "started" || this.#role !== "child") return null;
+    return recordedExitCode(this.#endStatus);
   }
 
   /** Everything the child needs: who it is, where its code is, and its args or fields. */
   #prepareSpec(): ChildSpec {
     const overridden = this.run !== Process.prototype.run;
-    const kind = overridden ? "class" : "function";
-    const code = overridden ? this.constructor : this.#target;
-    const searched = [...new Set([...this.#modules, ...callerModules()])];
-    const target = code ? resolveTarget(describeTarget(code, kind, this.#module, searched)) : null;
+    const target = this.#locateCode(overridden ? "class" : "function");
     const payload = overridden ? ownFields(this) : this.#args;
     checkCloneable(payload, overridden ? this.constructor.name : "args");
     const table = allocateChildPid();
@@ -363,7 +414,18 @@ export class Process {
       parent: { name: currentProcess().name, pid: currentPid() },
       target,
       payload: packHandles(payload, table.pid),
+      endStatus: new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
     };
+  }
+
+  /** Where the child finds its code (null: no code). Throws what the parent can tell is wrong. */
+  #locateCode(kind: TargetRef["kind"]): TargetRef | null {
+    const code = kind === "class" ? this.constructor : this.#target;
+    if (!code) return null;
+    // This library's exit() may be the target itself, as Python's `Process(target=sys.exit)`.
+    if (code === exit) return { exportName: "exit", modules: [libraryEntryUrl().href], kind, explicit: true };
+    const searched = [...new Set([...this.#modules, ...callerModules()])];
+    return resolveTarget(describeTarget(code, kind, this.#module, searched));
   }
 
   async #waitForEnd({ timeout, signal }: WaitOptions): Promise<void> {
@@ -385,30 +447,35 @@ export class Process {
     }
   }
 
-  #stop(exitCode: number): void {
+  #stop(exitCode: number, action: string): void {
     this.#assertNotClosed();
-    if (this.#role !== "child") throw new Error("can only terminate a child process");
+    if (this.#role !== "child") throw new Error(`can only ${action} a child process`);
+    // Python fails here too (its process object has no Popen before start()).
+    if (this.#state === "initial") throw new Error(`can only ${action} a started process`);
     if (this.#state !== "started") return;
     this.#endedBy ??= exitCode;
     this.#worker?.terminate();
   }
 
-  #onMessage(message: ChildMessage): void {
-    if (message.type !== "exit") return;
-    this.#reportedCode = message.code;
-    this.#worker?.finish();
+  #onMessage(message: ChildMessage, worker: ChildWorker): void {
+    if (message.type === "exit") worker.finish();
   }
 
   #onLoadError(error: unknown): void {
     // The bootstrap reports its own errors; this is a worker that failed before that.
     console.error(`Process ${this.#name}:`);
     console.error(error);
-    this.#reportedCode ??= 1;
+    this.#failedToLoad = true;
   }
 
   #onExit(threadCode: number | null): void {
     if (this.#state !== "started") return;
-    this.#exitCode = this.#reportedCode ?? this.#endedBy ?? threadCode ?? 1;
+    const fallback = this.#failedToLoad ? 1 : this.#endedBy ?? threadCode ?? 1;
+    this.#recordEnd(recordedExitCode(this.#endStatus) ?? fallback);
+  }
+
+  #recordEnd(exitCode: number): void {
+    this.#exitCode = exitCode;
     this.#state = "ended";
     markPidEnded(this.#pid!);
     context().children.delete(this);
@@ -427,6 +494,55 @@ export class Process {
   ): T {
     return Reflect.construct(Process, [{ [REBUILD]: { role, ...info } }], cls) as T;
   }
+}
+
+/** The exit code a child recorded in its end status, or null while its code runs. */
+function recordedExitCode(status: Int32Array | undefined): number | null {
+  return status && Atomics.load(status, ENDED) === 1 ? Atomics.load(status, EXIT_CODE) : null;
+}
+
+/** How a bad argument is shown in an error message. */
+function describeValue(value: unknown): string {
+  if (typeof value === "function") return `the function ${value.name || "(anonymous)"}`;
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" && value !== null ? "an object" : String(value);
+}
+
+/** Python refuses bad arguments when the process is created; so does this, saying what to pass. */
+function assertProcessOptions(options: unknown): asserts options is ProcessOptions {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `Process takes an options object, such as new Process({ target: work, args: [1] }), not ${describeValue(options)}`,
+    );
+  }
+  const { target, args, name, module } = options as Record<string, unknown>;
+  if (target != null && typeof target !== "function") {
+    throw new TypeError(`the process target must be a function exported from its module, not ${describeValue(target)}`);
+  }
+  if (args != null && (typeof args !== "object" || !(Symbol.iterator in args))) {
+    throw new TypeError(
+      `args must be an array of the target's arguments, such as args: [1, "a"], not ${describeValue(args)}`,
+    );
+  }
+  if (name != null && typeof name !== "string") throw new TypeError(`name must be a string, not ${describeValue(name)}`);
+  if (module != null && typeof module !== "string" && !(module instanceof URL)) {
+    throw new TypeError(
+      `module must be the URL (or URL string) of the module that exports the target, such as import.meta.url, not ${
+        describeValue(module)
+      }`,
+    );
+  }
+}
+
+/** `join(5)` (Python's positional timeout, in seconds) would otherwise wait forever, silently. */
+function assertJoinOptions(options: unknown): asserts options is WaitOptions {
+  if (typeof options === "object" && options !== null) return;
+  throw new TypeError(
+    `join() takes an options object with the timeout in milliseconds, such as join({ timeout: 5000 }), not ${
+      describeValue(options)
+    }`,
+  );
 }
 
 /** The subclass instance's own fields, which the child gets (Python pickles `__dict__`). */
@@ -459,6 +575,7 @@ function installDaemonReaper(ctx: ProcessContext): void {
 /** @internal Called by the child bootstrap: this thread is now the process `spec` describes. */
 export function becomeChild(spec: ChildSpec): void {
   const ctx = context();
+  ctx.endStatus = new Int32Array(spec.endStatus);
   ctx.identity = spec.identity;
   ctx.parent = Process.rebuild(Process, "parent", { ...spec.parent, daemon: false });
   // Until the target's module is imported, the process object is a plain Process.
@@ -473,6 +590,21 @@ export function setCurrentProcess(self: Process): void {
 /** @internal Called by the child bootstrap around the import of the target's module. */
 export function setImportingModule(module: string | undefined): void {
   context().importingModule = module;
+}
+
+/**
+ * @internal In a child: records its exit code where its parent reads it at once (as Python's
+ * `poll()` sees an ended process), then tells the parent. The first call decides the code.
+ */
+export function announceEnd(channel: ParentChannel, exitCode: number): void {
+  const status = context().endStatus;
+  if (status && Atomics.load(status, ENDED) === 1) return;
+  if (status) {
+    Atomics.store(status, EXIT_CODE, exitCode);
+    Atomics.store(status, ENDED, 1);
+  }
+  markPidEnded(currentPid());
+  channel.post({ type: "exit" } satisfies ChildMessage);
 }
 
 /**
@@ -517,7 +649,8 @@ export function parentProcess(): Process | null {
 }
 
 /**
- * The children of the current process that are still running.
+ * The children of the current process that are still running (ended ones are left out at
+ * once, as Python's `active_children()` reaps them).
  * @example Usage
  * ```ts
  * import { activeChildren } from "@seed/multiprocessing";
@@ -525,7 +658,7 @@ export function parentProcess(): Process | null {
  * ```
  */
 export function activeChildren(): Process[] {
-  return [...context().children];
+  return [...context().children].filter((child) => child.isAlive());
 }
 
 /**
@@ -541,8 +674,9 @@ export function cpuCount(): number {
 }
 
 /**
- * Ends the current process now with `code` (default 0): in a child, its `exitCode` becomes
- * `code`; in the main program, the program exits.
+ * Ends the current process now with `code`: in a child, its `exitCode` becomes `code`; in the
+ * main program, the program exits. As Python's `sys.exit`: no code (or null) is 0, and a code
+ * that is not an integer (a message) is printed to stderr and gives 1.
  * @example Usage
  * ```ts
  * import { exit } from "@seed/multiprocessing";
@@ -551,12 +685,21 @@ export function cpuCount(): number {
  * }
  * ```
  */
-export function exit(code = 0): never {
+export function exit(code?: number | string | null): never {
+  const exitCode = exitCodeOf(code);
   const channel = context().parent ? runtime.parentChannel() : null;
-  if (!channel) return runtime.exitProgram(code);
-  markPidEnded(currentPid());
-  channel.post({ type: "exit", code } satisfies ChildMessage);
-  return channel.exit(code);
+  if (!channel) return runtime.exitProgram(exitCode);
+  announceEnd(channel, exitCode);
+  return channel.exit(exitCode);
+}
+
+/** Python's rule for `SystemExit`'s code. */
+function exitCodeOf(code: unknown): number {
+  if (code === undefined || code === null) return 0;
+  if (typeof code === "boolean") return Number(code); // Python's bool is an int
+  if (Number.isInteger(code)) return code as number;
+  console.error(String(code));
+  return 1;
 }
 
 /**

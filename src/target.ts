@@ -9,7 +9,10 @@ import { runtime } from "./runtime/mod.ts";
 
 /** What a child needs to find its code. */
 export interface TargetRef {
-  /** The export's name: a function's or a Process subclass's name. */
+  /**
+   * The export's name: a function's or a Process subclass's name, or the name it is exported
+   * under ("default" for a default export, the alias of `export { work as job }`).
+   */
   exportName: string;
   /** Module URLs to search, in order. */
   modules: string[];
@@ -24,6 +27,7 @@ export interface TargetRef {
  * this module's code in a file directly in that directory (see scripts/bundle.ts).
  */
 const LIBRARY_DIR = new URL("./", import.meta.url).href;
+const LIBRARY_EXTENSION = import.meta.url.slice(import.meta.url.lastIndexOf("."));
 const MAX_MODULES_SEARCHED = 32;
 const STATIC_IMPORT = /\b(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']/g;
 const EXPORT_LIST = /\bexport\s*(?:type\s*)?\{([^}]*)\}/g;
@@ -34,8 +38,12 @@ const FRAME_LOCATION = /(?:\(|at )((?:file:\/\/|\/)[^\s()]*?):\d+:\d+\)?\s*$/;
  * extension this copy of the library runs from: `.ts` from sources, `.js` once compiled.
  */
 export function libraryModuleUrl(name: string): URL {
-  const extension = import.meta.url.slice(import.meta.url.lastIndexOf("."));
-  return new URL(`${name}${extension}`, LIBRARY_DIR);
+  return new URL(`${name}${LIBRARY_EXTENSION}`, LIBRARY_DIR);
+}
+
+/** The URL of the library's entry module, `mod.ts` (`mod.js` once compiled or bundled). */
+export function libraryEntryUrl(): URL {
+  return new URL(`../mod${LIBRARY_EXTENSION}`, LIBRARY_DIR);
 }
 
 /** Module URLs of the call stack, nearest first, outside this library (all of them if none). */
@@ -95,7 +103,10 @@ function assertModuleExists(url: string): void {
  * child searches the candidates itself.
  */
 export function resolveTarget(ref: TargetRef): TargetRef {
-  if (ref.explicit) return ref;
+  if (ref.explicit) {
+    const source = readSource(ref.modules[0]);
+    return { ...ref, exportName: (source && exportedName(source, ref.exportName)) || ref.exportName };
+  }
   const queue = [...ref.modules];
   const searched = new Set<string>();
   let unreadable = false;
@@ -108,7 +119,8 @@ export function resolveTarget(ref: TargetRef): TargetRef {
       unreadable = true;
       continue;
     }
-    if (exportsName(source, ref.exportName)) return { ...ref, modules: [url] };
+    const exportName = exportedName(source, ref.exportName);
+    if (exportName !== undefined) return { ...ref, exportName, modules: [url] };
     queue.push(...importsOf(source, url));
   }
   if (unreadable || queue.length > 0) return ref;
@@ -135,20 +147,34 @@ export async function importTarget(ref: TargetRef): Promise<unknown> {
   throw new Error(notExportedMessage(ref));
 }
 
-/** True when the module source declares `name` as an export. */
-function exportsName(source: string, name: string): boolean {
+/**
+ * The name under which the module source exports the function or class named `name` (itself,
+ * "default", or an alias), or undefined when it does not export it.
+ */
+function exportedName(source: string, name: string): string | undefined {
+  // The name as a whole identifier (`$` is an identifier character, and special in a RegExp).
+  const identifier = `${name.replaceAll("$", "\\$")}(?![\\p{L}\\p{N}_$])`;
   const declared = new RegExp(
-    `\\bexport\\s+(?:declare\\s+)?(?:default\\s+)?(?:abstract\\s+)?` +
-      `(?:async\\s+)?(?:function\\s*\\*?|class|const|let|var)\\s+${name}\\b`,
+    `\\bexport\\s+(?:declare\\s+)?(default\\s+)?(?:abstract\\s+)?` +
+      `(?:async\\s+)?(?:function\\s*\\*?|class|const|let|var)\\s+${identifier}`,
+    "u",
   );
-  if (declared.test(source)) return true;
+  const declaration = declared.exec(source);
+  if (declaration) return declaration[1] ? "default" : name;
+  // `export default work;`, or an anonymous default export (which is named "default").
+  const defaultExport = name === "default"
+    ? /\bexport\s+default\b/
+    : new RegExp(`\\bexport\\s+default\\s+${identifier}\\s*(?:;|$)`, "mu");
+  if (defaultExport.test(source)) return "default";
+  let alias: string | undefined;
   for (const [, list] of source.matchAll(EXPORT_LIST)) {
     for (const item of list.split(",")) {
-      const exported = item.trim().split(/\s+as\s+/).pop()?.trim();
-      if (exported === name) return true;
+      const [local, exported = local] = item.trim().split(/\s+as\s+/).map((part) => part.trim());
+      if (exported === name) return name;
+      if (local === name) alias ??= exported;
     }
   }
-  return false;
+  return alias;
 }
 
 function notExportedMessage(ref: TargetRef): string {

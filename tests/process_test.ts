@@ -1,9 +1,19 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
-import { activeChildren, cpuCount, currentProcess, parentProcess, Process, Value } from "../mod.ts";
+import {
+  activeChildren,
+  cpuCount,
+  currentProcess,
+  exit,
+  parentProcess,
+  Process,
+  type ProcessOptions,
+  Value,
+} from "../mod.ts";
 import { deadline, lines, runScript } from "./_helpers.ts";
 import { filled as mailboxFilled, newMailbox, read } from "./_mailbox.ts";
+import postDefault, { aliasedTarget, post$ } from "./fixtures/exported_as.ts";
 import {
   describeSelf,
   exitWith,
@@ -48,6 +58,7 @@ test("start() runs the target with its args in a child that knows its name, pid 
   assert.equal(seen.parentName, "MainProcess");
   assert.equal(seen.parentPid, currentProcess().pid);
   assert.equal(seen.parentAlive, true);
+  assert.equal(seen.parentRepr, "<Process name='MainProcess' parent=None unknown>");
   assert.deepEqual(seen.extra, { list: [1, 2], when: new Date(5).toJSON() });
 });
 
@@ -130,7 +141,7 @@ test("toString() reads like Python's repr in every state", async () => {
   await deadline(forever.join(), JOIN_MS);
   assert.match(String(forever), / stopped exitcode=-SIGTERM>$/);
   forever.close();
-  assert.match(String(forever), / closed>$/);
+  assert.equal(String(forever), `<Process name='${forever.name}' parent=${me} closed>`);
   assert.equal(String(currentProcess()), "<Process name='MainProcess' parent=None started>");
 });
 
@@ -164,6 +175,115 @@ test("misuse is refused with Python's errors", async () => {
   assert.throws(() => p.pid, { name: "ValueError", message: "process object is closed" });
   assert.throws(() => p.isAlive(), { name: "ValueError", message: "process object is closed" });
   assert.throws(() => currentProcess().join(), { message: "can only join a child process" });
+  assert.throws(() => currentProcess().start(), {
+    message: "can only start a process object created by the current process",
+  });
+});
+
+test("terminate() and kill() before start() throw, as in Python; once the process ended they do nothing", async () => {
+  const p = new Process({ target: exitWith, args: [4] });
+  assert.throws(() => p.terminate(), { name: "Error", message: "can only terminate a started process" });
+  assert.throws(() => p.kill(), { name: "Error", message: "can only kill a started process" });
+  await runToEnd(p);
+  p.terminate();
+  p.kill();
+  assert.equal(p.exitCode, 4);
+});
+
+test("exit() is Python's sys.exit, target of a process itself: no code or null is 0, a boolean 0 or 1", async () => {
+  const cases: [unknown[], number][] = [[[], 0], [[null], 0], [[true], 1], [[false], 0], [[8], 8]];
+  const children = cases.map(([args]) => new Process({ target: exit, args }));
+  await Promise.all(children.map(runToEnd));
+  assert.deepEqual(children.map((p) => p.exitCode), cases.map(([, code]) => code));
+});
+
+test("bad Process options are refused when the process is created, saying what to pass", () => {
+  const refused: [unknown, RegExp][] = [
+    [
+      exitWith,
+      /^Process takes an options object, such as new Process\(\{ target: work, args: \[1\] \}\), not the function exitWith$/,
+    ],
+    [5, /, not 5$/],
+    [[exitWith], /, not an array$/],
+    [{ target: "exitWith" }, /^the process target must be a function exported from its module, not the string "exitWith"$/],
+    [{ target: exitWith, args: 7 }, /^args must be an array of the target's arguments, such as args: \[1, "a"\], not 7$/],
+    [{ target: exitWith, args: "ab" }, /^args must be .*, not the string "ab"$/],
+    [{ name: 1 }, /^name must be a string, not 1$/],
+    [
+      { target: exitWith, module: 3 },
+      /^module must be the URL \(or URL string\) of the module that exports the target, .*, not 3$/,
+    ],
+  ];
+  for (const [options, message] of refused) {
+    assert.throws(() => new Process(options as ProcessOptions), { name: "TypeError", message }, String(options));
+  }
+  // Python's Process(None), a falsy name and a truthy daemon are accepted as Python takes them.
+  assert.match(new Process(null as unknown as ProcessOptions).name, /^Process-\d+$/);
+  assert.match(new Process({ name: "" }).name, /^Process-\d+$/);
+  assert.equal(new Process({ daemon: 1 as unknown as boolean }).daemon, true);
+});
+
+test("a subclass is named after its class by default, as in Python", () => {
+  assert.match(new Reporter(newMailbox(), "named", new Map()).name, /^Reporter-\d+$/);
+  assert.match(new Process().name, /^Process-\d+$/);
+});
+
+test("join(5), Python's positional timeout, is a TypeError that shows the options object; null is no timeout", async () => {
+  const p = new Process({ target: exitWith, args: [0] });
+  p.start();
+  assert.throws(() => p.join(5 as unknown as { timeout: number }), {
+    name: "TypeError",
+    message: "join() takes an options object with the timeout in milliseconds, such as join({ timeout: 5000 }), not 5",
+  });
+  await deadline(p.join(null as unknown as { timeout: number }), JOIN_MS);
+  assert.equal(p.exitCode, 0);
+});
+
+test("isAlive(), exitCode and activeChildren() see a child's end at once, before any event (Python's poll)", async () => {
+  const p = new Process({ target: exitWith, args: [3] });
+  const closed = new Process({ target: exitWith, args: [0] });
+  p.start();
+  closed.start();
+  const giveUp = performance.now() + JOIN_MS;
+  // A synchronous loop: the children's exit events cannot be handled meanwhile.
+  while ((p.isAlive() || closed.isAlive()) && performance.now() < giveUp);
+  assert.equal(p.exitCode, 3, "the child's end was seen within the time allowed");
+  assert.ok(!activeChildren().includes(p));
+  assert.match(String(p), / stopped exitcode=3>$/);
+  closed.close(); // its code finished: it may be closed, as in Python
+  assert.throws(() => closed.exitCode, { name: "ValueError", message: "process object is closed" });
+  await deadline(p.join(), JOIN_MS);
+  assert.equal(p.exitCode, 3);
+});
+
+test("a target exported as default, under an alias or with a $ in its name is found by its exported name", async () => {
+  const extension = import.meta.url.slice(import.meta.url.lastIndexOf("."));
+  const exportedAs = new URL(`./fixtures/exported_as${extension}`, import.meta.url);
+  const cases = [
+    { target: postDefault, ran: "default export ran" },
+    { target: aliasedTarget, ran: "aliased export ran" },
+    { target: post$, ran: "$ name ran" },
+    { target: postDefault, module: exportedAs, ran: "default export ran" },
+  ];
+  for (const { target, module, ran } of cases) {
+    const mailbox = newMailbox();
+    const p = await runToEnd(new Process({ target, args: [mailbox], module }));
+    assert.equal(p.exitCode, 0);
+    assert.equal(read(mailbox), ran);
+  }
+});
+
+test("a failing child prints exit's message, or its current name, stack and causes; a note explains #private fields", async () => {
+  const result = await runScript("tests/fixtures/failure_output_main.ts");
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(lines(result), ["Process-1: 1", "Process-2: 1", "Chained: 1", "PrivateTicker-4: 1"]);
+  assert.match(result.stderr, /^stopped with a message$/m);
+  assert.match(result.stderr, /^Process Renamed:\nError: thrown after a rename$/m);
+  assert.match(result.stderr, /^Process Chained:\nError: outer failure\n[^]*^Caused by: RangeError: inner failure$/m);
+  assert.match(
+    result.stderr,
+    /^Process PrivateTicker-4:\nTypeError: [^]*^Note: PrivateTicker declares #private members, which do not exist/m,
+  );
 });
 
 test("args that cannot be cloned are refused by start() with the path, and nothing starts", () => {
