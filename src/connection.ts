@@ -254,10 +254,11 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
   }
 
   /**
-   * As {@link recv}, blocking the thread (for children). What this process sent that did not
-   * fit in the pipe yet (more than its 256 KiB) is written by the event loop, which a
-   * blocked thread does not run: a child should not block in a receive right after sending
-   * that much, if the answer depends on it.
+   * As {@link recv}, blocking the thread (for children). While no message is there, it first
+   * writes what this handle sent that did not fit in the pipe yet (more than its 256 KiB),
+   * as Python's blocking `send` would have: the event loop, which writes it otherwise, does
+   * not run while the thread is blocked. (Other blocking calls do not: a child that sends
+   * that much and then blocks elsewhere should let its event loop run first.)
    */
   recvSync(options: RecvSyncOptions = {}): T {
     return decode<T>(this.#receiveSync(options));
@@ -297,9 +298,12 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     }
   }
 
-  /** As {@link poll}, blocking the thread (for children). */
+  /** As {@link poll}, blocking the thread (for children); writes what waits to be sent as {@link recvSync}. */
   pollSync(timeout: number | null = 0): boolean {
-    return runSync(this.#pollSteps(this.#readableChannel(), deadlineFrom(timeout ?? undefined)));
+    const inbound = this.#readableChannel();
+    const deadline = deadlineFrom(timeout ?? undefined);
+    this.#flushWhileWaiting(inbound, deadline);
+    return runSync(this.#pollSteps(inbound, deadline));
   }
 
   /**
@@ -377,10 +381,24 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
   }
 
   #receiveSync({ timeout }: RecvSyncOptions): Uint8Array {
-    const { ring } = this.#readableChannel();
+    const inbound = this.#readableChannel();
+    const { ring } = inbound;
     const deadline = deadlineFrom(timeout);
+    this.#flushWhileWaiting(inbound, deadline);
     const bytes = this.#takeSoon(ring, deadline) ?? this.#sleptFor(ring.readSync(deadline, this.#stopWaiting));
     return bytes ?? this.#nothingReceived(ring, deadline, timeout);
+  }
+
+  /**
+   * Before a blocking receive or poll sleeps: writes, blocking, what this handle sent that
+   * still waits for room, until a message (or end-of-file) is there. The other end may be
+   * waiting for it before it answers, and the background writer needs the event loop.
+   */
+  #flushWhileWaiting(inbound: Channel, deadline: number): void {
+    const feeder = this.#feeder;
+    if (!feeder || feeder.pending === 0) return;
+    const messageOrEnd = () => inbound.ring.hasRecords() || this.#stopWaiting();
+    if (feeder.flushSync(deadline, messageOrEnd)) this.#outbound!.ringBell();
   }
 
   /**

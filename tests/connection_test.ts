@@ -6,12 +6,14 @@ import { pack, travel } from "./_travel.ts";
 import { newMailbox, read } from "./_mailbox.ts";
 import {
   checkLarge,
+  echoBytesSync,
   echoNested,
   measureUntilEof,
   PIPE_TARGETS_MODULE,
   pattern,
   pollThenReceive,
   sendLarge,
+  sendLargeThenPoll,
   sendNumbered,
   sendThenHang,
   shoutUntilEof,
@@ -213,6 +215,19 @@ test("recv waits for a message; it times out with TimeoutError and stops at an a
   b.close();
 });
 
+test("a blocking receive writes what waits to be sent only while no message is there, losing nothing at its timeout", async () => {
+  const [a, b] = Pipe();
+  a.sendBytes(pattern(4 * LARGE)); // nobody reads yet: most of it waits in this handle
+  b.send("first");
+  assert.equal(a.recvSync({ timeout: WAIT_MS }), "first", "a message already there is taken at once");
+  const started = performance.now();
+  assert.throws(() => a.recvSync({ timeout: 50 }), (error: Error) => error instanceof TimeoutError);
+  assert.ok(performance.now() - started < WAIT_MS / 4, "the timeout also bounds the writing");
+  assert.deepEqual(await deadline(b.recvBytes(), WAIT_MS), pattern(4 * LARGE));
+  a.close();
+  b.close();
+});
+
 test("after the other end is closed, pending messages are received, then EOFError", async () => {
   const [a, b] = Pipe();
   a.send(1);
@@ -341,6 +356,30 @@ test("a message larger than the pipe crosses whole in both directions", async ()
   assert.equal(await joined(q), 0);
   assert.equal(read(mailbox), true);
   parentEnd.close();
+});
+
+test("a child echoing with blocking receives sends back a message larger than the pipe (Python's _echo)", async () => {
+  const [here, there] = Pipe();
+  const p = start(echoBytesSync, [there]);
+  there.close();
+  for (const size of [5, 4 * LARGE, 7]) {
+    here.sendBytes(pattern(size));
+    assert.deepEqual(await deadline(here.recvBytes(), WAIT_MS), pattern(size));
+  }
+  here.close();
+  assert.equal(await joined(p), 0);
+});
+
+test("a child's pollSync writes what it sent before waiting, so an answer that depends on it comes", async () => {
+  const [here, there] = Pipe<string>();
+  const mailbox = newMailbox();
+  const p = start(sendLargeThenPoll, [there, LARGE, mailbox]);
+  there.close();
+  assert.deepEqual(await deadline(here.recvBytes(), WAIT_MS), pattern(LARGE));
+  here.send("got it");
+  assert.equal(await joined(p), 0);
+  assert.deepEqual(read(mailbox), { answered: true, answer: "got it" });
+  here.close();
 });
 
 test("one-way: what a child sends arrives in order, then EOFError once the child ended", async () => {

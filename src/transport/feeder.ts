@@ -9,6 +9,10 @@
 
 import { onProcessExit } from "../atexit.ts";
 import { type ByteRing, OutgoingItem } from "./ring.ts";
+import { remaining } from "./wait.ts";
+
+/** Longest a {@link Feeder.flushSync} sleeps before it asks its caller's `until` again. */
+const FLUSH_CHECK_MS = 10;
 
 /** What one pass of writing achieved. */
 type PumpOutcome = "done" | "no-room" | "lock-busy";
@@ -67,6 +71,21 @@ export class Feeder {
     if (this.pending === 0) return Promise.resolve();
     const keepAlive = setInterval(() => {}, 1 << 30);
     return new Promise<void>((resolve) => this.#whenFlushed.push(resolve)).finally(() => clearInterval(keepAlive));
+  }
+
+  /**
+   * Writes what waits here, blocking the thread, until nothing is left (true), `deadline`
+   * passes or `until()` turns true (false). For a thread about to block: the background
+   * writer runs on the event loop, which a blocked thread does not run.
+   */
+  flushSync(deadline: number, until: () => boolean): boolean {
+    for (;;) {
+      const mark = this.#ring.roomMark();
+      if (this.pending === 0 || this.#pump() === "done") return true;
+      const left = remaining(deadline);
+      if (left === 0 || until()) return false;
+      this.#ring.waitForRoomSync(mark, Math.min(left, FLUSH_CHECK_MS));
+    }
   }
 
   /** This process may end without writing what is still buffered (`cancelJoinThread`). */

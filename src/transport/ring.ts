@@ -299,12 +299,17 @@ export class ByteRing {
    * does not keep the program alive: it is the feeder's background work.
    */
   async waitForRoom(mark: number): Promise<void> {
-    await runAsync(this.#roomSteps(mark));
+    await runAsync(this.#roomSteps(mark, MAX_WAIT_SLICE_MS));
   }
 
-  *#roomSteps(mark: number): Steps<void> {
+  /** As {@link waitForRoom}, blocking the thread at most `timeoutMs`. */
+  waitForRoomSync(mark: number, timeoutMs: number): void {
+    runSync(this.#roomSteps(mark, timeoutMs));
+  }
+
+  *#roomSteps(mark: number, timeoutMs: number): Steps<void> {
     const control = this.#control;
-    yield { cell: control, index: HEAD, seen: mark, timeoutMs: MAX_WAIT_SLICE_MS, interruptible: false, waiters: ROOM_WAITERS, keepAlive: false };
+    yield { cell: control, index: HEAD, seen: mark, timeoutMs, interruptible: false, waiters: ROOM_WAITERS, keepAlive: false };
   }
 
   #free(): number {
@@ -368,12 +373,14 @@ export class ByteRing {
    * when `until()` turns true while the ring is empty). Once the first part of a streamed
    * item is taken, the item is handed out: the read finishes it whatever the deadline or
    * signal say, unless its producer ends (then the part is dropped and the read goes on).
+   * With `keepAlive` false, the wait does not keep the program alive (background reading
+   * that nobody awaits; whoever needs the item holds the program open).
    */
-  async read(deadline: number, signal?: AbortSignal, until?: () => boolean): Promise<Uint8Array | undefined> {
+  async read(deadline: number, signal?: AbortSignal, until?: () => boolean, keepAlive = true): Promise<Uint8Array | undefined> {
     const lock = this.#consumerLock;
     if (!lock.tryAcquire() && !(await lock.acquire(deadline, signal))) return undefined;
     try {
-      return await runAsync(this.#readSteps(deadline, false, until), signal);
+      return await runAsync(this.#readSteps(deadline, false, until, keepAlive), signal);
     } finally {
       lock.release();
     }
@@ -428,7 +435,7 @@ export class ByteRing {
     wake(this.#control, TAIL);
   }
 
-  *#readSteps(deadline: number, blockingThread: boolean, until?: () => boolean): Steps<Uint8Array | undefined> {
+  *#readSteps(deadline: number, blockingThread: boolean, until?: () => boolean, keepAlive = true): Steps<Uint8Array | undefined> {
     const control = this.#control;
     const assembly = new Assembly();
     for (;;) {
@@ -444,7 +451,7 @@ export class ByteRing {
       if (assembly.active && !isPidAlive(streamer)) assembly.abandon();
       if (!assembly.active && (finished || remaining(deadline) === 0)) return undefined;
       const timeoutMs = assembly.active ? MAX_WAIT_SLICE_MS : remaining(deadline);
-      yield { cell: control, index: TAIL, seen: tail, timeoutMs, interruptible: !assembly.active, waiters: DATA_WAITERS };
+      yield { cell: control, index: TAIL, seen: tail, timeoutMs, interruptible: !assembly.active, waiters: DATA_WAITERS, keepAlive };
     }
   }
 
