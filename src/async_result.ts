@@ -9,6 +9,7 @@ import { settleWithin } from "./transport/wait.ts";
 
 /**
  * Callbacks of an `…Async` pool call, run in the main program when the result is ready.
+ * An error a callback throws is printed to stderr; the result and the pool go on.
  * @example Usage
  * ```ts
  * import type { ResultCallbacks } from "@seed/multiprocessing";
@@ -123,23 +124,41 @@ export class AsyncResult<T> {
   /** Waits as the options say; true when the result is ready. */
   async #waitReady({ timeout, signal }: WaitOptions): Promise<boolean> {
     if (this.#outcome) return true;
-    if (timeout === undefined && !signal) {
-      await this.#settled;
-      return true;
-    }
-    await settleWithin(this.#settled, timeout, signal);
+    await heldOpen(timeout === undefined && !signal ? this.#settled : settleWithin(this.#settled, timeout, signal));
     return this.#outcome !== undefined;
   }
 }
 
-/** Runs the matching callback; an error it throws is reported like any uncaught error. */
+/**
+ * Awaits `waiting` with the program held open. The pool reads results in the background
+ * without holding it, so that, as in Python, a program that no longer waits for its pool
+ * ends (its daemon workers with it) instead of waiting for work nobody awaits.
+ * @example Usage (what `AsyncResult.get` does)
+ * ```ts
+ * const value = await heldOpen(settled); // the program stays open until `settled` settles
+ * ```
+ */
+export async function heldOpen<T>(waiting: Promise<T>): Promise<T> {
+  const hold = setInterval(() => {}, 1 << 30);
+  try {
+    return await waiting;
+  } finally {
+    clearInterval(hold);
+  }
+}
+
+/**
+ * Runs the matching callback. An error it throws is printed to stderr and changes nothing
+ * else: the result keeps its outcome and the pool goes on (Python prints it from the
+ * pool's result thread; an uncaught error here would end the whole program).
+ */
 function runCallback<T>(outcome: Outcome<T>, { callback, errorCallback }: ResultCallbacks<T>): void {
   try {
     if (outcome.ok) callback?.(outcome.value);
     else errorCallback?.(outcome.error);
   } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
+    const which = outcome.ok ? "callback" : "errorCallback";
+    console.error(`Exception in the ${which} of a pool result (the result is not affected):`);
+    console.error(error);
   }
 }

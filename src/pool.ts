@@ -9,7 +9,8 @@
  * go to other workers, and a new worker takes its place.
  * @module
  */
-import { AsyncResult, type ResultCallbacks } from "./async_result.ts";
+import { AsyncResult, heldOpen, type ResultCallbacks } from "./async_result.ts";
+import { onProcessExit } from "./atexit.ts";
 import { type ErrorInfo, ProcessError, ValueError } from "./errors.ts";
 import {
   ApplyJob,
@@ -41,7 +42,7 @@ import {
   STOP,
 } from "./pool_protocol.ts";
 import { poolWorkerMain } from "./pool_worker.ts";
-import { cpuCount, Process } from "./process.ts";
+import { cpuCount, Process, type WaitOptions } from "./process.ts";
 import { rebuildError } from "./remote_error.ts";
 import { libraryModuleUrl } from "./target.ts";
 import { callerModules, describeTarget, resolveTarget, type TargetRef } from "./target.ts";
@@ -216,6 +217,8 @@ const PREFETCH_MS = 2;
  */
 const RESULT_POLL_MS = 0.1;
 const QUICK_CHUNK_MS = 0.05;
+/** Workers that may end holding a chunk they had not started before that chunk fails. */
+const MAX_UNSTARTED_LOSSES = 3;
 const TASK_RING_BYTES = 1 << 20;
 const RESULT_RING_BYTES = 1 << 20;
 
@@ -306,26 +309,18 @@ export class Pool {
   readonly #resultPoll = new BriefPoll(RESULT_POLL_MS);
   #jobCount = 0;
   #workerCount = 0;
+  #dropExitHook = (): void => {};
 
   /**
    * Starts the worker processes.
    * @throws {ValueError} when `processes` is below 1 or `maxTasksPerChild` is not a positive integer.
+   * @throws {TypeError} when `initializer` is not a function or `initargs` not an array.
    */
   constructor(options: PoolOptions = {}) {
-    const size = options.processes ?? cpuCount();
-    if (!Number.isInteger(size) || size < 1) {
-      throw new ValueError(`Number of processes must be at least 1 (an integer), got ${String(size)}`);
-    }
-    const maxTasks = options.maxTasksPerChild;
-    if (maxTasks !== undefined && maxTasks !== null && (!Number.isInteger(maxTasks) || maxTasks < 1)) {
-      throw new ValueError(`maxTasksPerChild must be a positive integer or undefined, got ${String(maxTasks)}`);
-    }
-    if (options.initializer !== undefined && options.initializer !== null && typeof options.initializer !== "function") {
-      throw new TypeError("initializer must be a function exported from its module");
-    }
+    const { size, maxTasks } = checkPoolOptions(options);
     this.#size = size;
     this.#module = options.module;
-    this.#maxTasks = maxTasks ?? 0;
+    this.#maxTasks = maxTasks;
     this.#initargs = options.initargs ? [...options.initargs] : [];
     checkCloneable(this.#initargs, "initargs");
     this.#initializer = options.initializer ? findFunction(options.initializer, options.module) : undefined;
@@ -335,6 +330,9 @@ export class Pool {
       for (const process of this.#processes) process.terminate();
       throw error;
     }
+    // As Python's pool finalizer: a child process that ends with its pool not joined
+    // terminates it, before it reports its own end.
+    this.#dropExitHook = onProcessExit(() => this.terminate());
   }
 
   /**
@@ -368,7 +366,8 @@ export class Pool {
 
   /**
    * Calls `fn` on every input in workers, in chunks; resolves with the results in input
-   * order, or rejects with the first error.
+   * order. A call that throws does not stop the others: once every input ran, it rejects
+   * with the first error (as in Python).
    * @example Usage
    * ```ts
    * const squares = await pool.map(square, [1, 2, 3]); // [1, 4, 9]
@@ -378,7 +377,10 @@ export class Pool {
     return await this.mapAsync(fn, inputs, options).get();
   }
 
-  /** As {@link Pool.map}, returning an {@link AsyncResult} at once. */
+  /**
+   * As {@link Pool.map}, returning an {@link AsyncResult} at once. An iterable (not an async
+   * one) is read during the call: what it throws, this call throws.
+   */
   mapAsync<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: MapAsyncOptions<Awaited<R>[]> = {}): AsyncResult<Awaited<R>[]> {
     return this.#mapAsync(fn, inputs, 0, options);
   }
@@ -449,18 +451,25 @@ export class Pool {
 
   /**
    * Waits until every worker has ended: after {@link Pool.close}, once the submitted work
-   * is done.
+   * is done. With a `timeout`, it also resolves when that many ms passed (no error, as
+   * `Process.join`).
    * @throws {ValueError} while the pool is still running (call `close()` or `terminate()` first).
    */
-  async join(): Promise<void> {
+  async join(options: WaitOptions = {}): Promise<void> {
     if (this.#state === "run") throw new ValueError("Pool is still running: call close() or terminate() first");
+    const { timeout, signal } = options;
+    const deadline = timeout === undefined || timeout === null ? Infinity : performance.now() + Math.max(timeout, 0);
     // A worker that ends while the last work is done is replaced: join the new one too.
     while (this.#processes.size > 0) {
       for (const process of [...this.#processes]) {
-        await process.join();
+        const left = deadline - performance.now();
+        // Held open: on Bun, the wait for a terminated worker's end alone does not hold it.
+        await heldOpen(process.join(left === Infinity ? { signal } : { timeout: Math.max(left, 0), signal }));
+        if (process.isAlive()) return; // timed out
         this.#processes.delete(process);
       }
     }
+    this.#dropExitHook();
   }
 
   /** Terminates the pool (Python's `with Pool() as pool:`). */
@@ -475,17 +484,20 @@ export class Pool {
     assertInputs(inputs);
     const chunksize = checkChunksize(options);
     const fnId = this.#functionId(fn, options.module);
+    // An iterable is read now, as Python's map_async does: an error it throws comes from this call.
+    const items = isAsyncIterable(inputs) ? undefined : Array.isArray(inputs) ? inputs : [...inputs];
     return new AsyncResult<R[]>((settler) => {
       const job = new MapJob<R>(this.#host, this.#nextJobId(), fnId, star, settler);
       this.#submit(job, options.signal);
-      void this.#setInputs(job, inputs, chunksize);
+      if (items) job.setInputs(items, chunksize, this.#size);
+      else void this.#setAsyncInputs(job, inputs as AsyncIterable<unknown>, chunksize);
     }, options);
   }
 
-  async #setInputs(job: MapJob<unknown>, inputs: Inputs<unknown>, chunksize: number | undefined): Promise<void> {
+  async #setAsyncInputs(job: MapJob<unknown>, inputs: AsyncIterable<unknown>, chunksize: number | undefined): Promise<void> {
     let items: unknown[];
     try {
-      items = Array.isArray(inputs) ? inputs : isAsyncIterable(inputs) ? await collect(inputs) : [...inputs];
+      items = await collect(inputs);
     } catch (error) {
       job.fail(error);
       return;
@@ -747,14 +759,31 @@ export class Pool {
     // everywhere never stalls the pool (Python's would hang).
     const failsEverywhere = slot.startFailure !== undefined && this.#startFailuresInARow >= this.#size;
     const inFlight = slot.inFlight;
-    const running = runningChunk(slot) ?? (slot.startFailure && !failsEverywhere ? undefined : inFlight[0]);
+    const [running, why] = this.#chunkLost(slot, error, failsEverywhere) ?? [];
     this.#inFlight -= inFlight.length;
     slot.inFlight = [];
     this.#queue.putBack(inFlight.filter((chunk) => chunk !== running));
-    if (running && !running.job.ended) running.job.chunkFailed(running, error);
+    if (running && !running.job.ended) running.job.chunkFailed(running, why);
     // A worker whose initializer fails everywhere is replaced only when there is work for it.
     if (!slot.retiring && !failsEverywhere && this.#state === "run") this.#spawn();
     this.#dispatch();
+  }
+
+  /** The chunk that fails because `slot`'s worker is gone, and its error; undefined if none does. */
+  #chunkLost(slot: WorkerSlot, error: Error, failsEverywhere: boolean): [Chunk, Error] | undefined {
+    const running = runningChunk(slot);
+    if (running) return [running, error];
+    const next = slot.inFlight[0];
+    if (!next || (slot.startFailure && !failsEverywhere)) return undefined;
+    if (slot.startFailure) return [next, error];
+    // It ended before it started `next`: killed while idle (Python runs the task elsewhere),
+    // or while loading next's function. `next` runs elsewhere, unless workers keep ending
+    // so (a module that ends its worker on import would otherwise stall the pool).
+    next.unstartedLosses = (next.unstartedLosses ?? 0) + 1;
+    if (next.unstartedLosses < MAX_UNSTARTED_LOSSES) return undefined;
+    const text = `${MAX_UNSTARTED_LOSSES} pool workers ended before they started this task ` +
+      `(the last: ${slot.process.name}, exit code ${slot.process.exitCode})`;
+    return [next, new ProcessError(text)];
   }
 
   #reapEndedWorkers(): void {
@@ -770,20 +799,25 @@ export class Pool {
 
   // ---- results ---------------------------------------------------------------------
 
-  /** Reads results while chunks are out; notices workers that ended. */
+  /**
+   * Reads results while chunks are out; notices workers that ended. The reads do not hold
+   * the program open: whoever awaits a result does (see `heldOpen`).
+   */
   async #collect(): Promise<void> {
     this.#collecting = true;
     const results = this.#results;
     try {
       while (this.#inFlight > 0) {
         if (this.#recentChunkMs < QUICK_CHUNK_MS) this.#resultPoll.poll(results);
-        const bytes = results.tryReadNow() ?? await results.read(Infinity, undefined, this.#stopReading);
+        const bytes = results.tryReadNow() ?? await results.read(Infinity, undefined, this.#stopReading, false);
         if (bytes) {
           this.#onResult(decode<ResultMessage>(bytes));
           continue;
         }
         // What an ended worker wrote before it ended is still there: take it first.
-        for (let late; (late = await results.read(performance.now()));) this.#onResult(decode<ResultMessage>(late));
+        for (let late; (late = await results.read(performance.now(), undefined, undefined, false));) {
+          this.#onResult(decode<ResultMessage>(late));
+        }
         this.#reapEndedWorkers();
       }
     } finally {
@@ -825,10 +859,38 @@ export class Pool {
       if (slot.gone) return;
     }
     this.#forgetIfDone(slot);
+    // A retiring worker takes no more: its replacement, started when it took its last
+    // chunk outside a dispatch round, may still have none.
+    if (slot.retiring) this.#dispatch();
     // Refill once half of the worker's chunks are done, in one go: a worker busy with the
     // other half needs no wake-up for each chunk written.
-    if (slot.inFlight.length <= chunksPerWorker(job) >> 1) this.#fill(slot);
+    else if (slot.inFlight.length <= chunksPerWorker(job) >> 1) this.#fill(slot);
   }
+}
+
+/** The pool's size and task limit (0: none) from valid `options`; throws on invalid ones. */
+function checkPoolOptions(options: PoolOptions): { size: number; maxTasks: number } {
+  const size = options.processes ?? cpuCount();
+  if (!Number.isInteger(size) || size < 1) {
+    throw new ValueError(`Number of processes must be at least 1 (an integer), got ${shown(size)}`);
+  }
+  const maxTasks = options.maxTasksPerChild ?? undefined;
+  if (maxTasks !== undefined && (!Number.isInteger(maxTasks) || maxTasks < 1)) {
+    throw new ValueError(`maxTasksPerChild must be a positive integer or undefined, got ${shown(maxTasks)}`);
+  }
+  const { initializer, initargs } = options;
+  if (initializer !== undefined && initializer !== null && typeof initializer !== "function") {
+    throw new TypeError("initializer must be a function exported from its module");
+  }
+  if (initargs !== undefined && initargs !== null && !Array.isArray(initargs)) {
+    throw new TypeError(`initargs must be an array of the initializer's arguments, got ${typeof initargs}`);
+  }
+  return { size, maxTasks: maxTasks ?? 0 };
+}
+
+/** A value as an error message shows it: strings quoted, so that "2" is not taken for 2. */
+function shown(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
 
 /** The chunk `slot`'s worker is running (or finished without sending its result yet), if any. */

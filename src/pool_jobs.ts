@@ -4,7 +4,7 @@
  * result; the pool only moves chunks (Python's `ApplyResult`, `MapResult`, `IMapIterator`).
  * @module
  */
-import type { ResultSettler } from "./async_result.ts";
+import { heldOpen, type ResultSettler } from "./async_result.ts";
 
 /** A piece of a job: some consecutive inputs, run by one worker in one go. */
 export interface Chunk {
@@ -15,6 +15,8 @@ export interface Chunk {
   start: number;
   /** The inputs: arguments of one call each (argument lists when `star`). */
   items: unknown[];
+  /** How many workers ended holding it before they started it. */
+  unstartedLosses?: number;
 }
 
 /** How a job ended, which tells the pool what to do with its chunks still out. */
@@ -121,8 +123,10 @@ export class ApplyJob<R> extends Job {
 
 /**
  * `map`/`starmap` and their `…Async` twins: the inputs are collected first (their count sets
- * the default chunksize, as in Python), results are kept in input order, and the first
- * error fails the job.
+ * the default chunksize, as in Python), results are kept in input order. As in Python, a
+ * failed chunk does not stop the others: the job settles once every chunk is done, with
+ * the first error that came if any (Python's `MapResult`; a fail-fast map would leave
+ * tasks running behind a settled result).
  */
 export class MapJob<R> extends Job {
   #items: unknown[] | undefined;
@@ -131,6 +135,7 @@ export class MapJob<R> extends Job {
   #chunkCount = 0;
   #chunksLeft = 0;
   #results: R[] = [];
+  #firstError: { error: unknown } | undefined;
 
   constructor(
     host: JobHost,
@@ -175,13 +180,21 @@ export class MapJob<R> extends Job {
   chunkDone(chunk: Chunk, values: unknown[]): void {
     const results = this.#results;
     for (let i = 0, at = chunk.start; i < values.length; i++, at++) results[at] = values[i] as R;
-    if (--this.#chunksLeft > 0) return;
-    this.settler.resolve(results);
-    this.end("done");
+    this.#chunkAnswered();
   }
 
   chunkFailed(_chunk: Chunk, error: unknown): void {
-    this.fail(error);
+    this.#firstError ??= { error };
+    this.#chunkAnswered();
+  }
+
+  /** Settles the job once every chunk is answered. */
+  #chunkAnswered(): void {
+    if (--this.#chunksLeft > 0) return;
+    if (this.#firstError) this.settler.reject(this.#firstError.error);
+    else this.settler.resolve(this.#results);
+    this.#results = [];
+    this.end("done");
   }
 
   fail(error: unknown, ending: Ending = "cancelled"): void {
@@ -284,7 +297,8 @@ export class IMapJob<R> extends Job implements AsyncIterableIterator<R> {
   #nextToYield = 0;
   #current: unknown[] = [];
   #position = 0;
-  #wakeConsumer: (() => void) | undefined;
+  /** Pending `next()` calls waiting for an outcome (several when called without awaiting). */
+  #waiting: (() => void)[] = [];
   #abortReason: { reason: unknown } | undefined;
   /** The consumer left (`return()`): iteration is over. */
   #left = false;
@@ -372,7 +386,7 @@ export class IMapJob<R> extends Job implements AsyncIterableIterator<R> {
         continue;
       }
       if (this.#complete()) return { done: true, value: undefined };
-      await new Promise<void>((resolve) => (this.#wakeConsumer = resolve));
+      await heldOpen(new Promise<void>((resolve) => this.#waiting.push(resolve)));
     }
   }
 
@@ -418,10 +432,11 @@ export class IMapJob<R> extends Job implements AsyncIterableIterator<R> {
     if (this.#complete()) this.end("done");
   }
 
+  /** Wakes every pending `next()`: they resume in call order and each takes what is there. */
   #wake(): void {
-    const wake = this.#wakeConsumer;
-    this.#wakeConsumer = undefined;
-    wake?.();
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const resolve of waiting) resolve();
   }
 }
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { activeChildren, AsyncResult, cpuCount, Pool, ProcessError, TimeoutError, ValueError } from "../mod.ts";
-import { deadline } from "./_helpers.ts";
+import { activeChildren, AsyncResult, cpuCount, Pool, Process, ProcessError, TimeoutError, ValueError } from "../mod.ts";
+import { deadline, lines, runScript } from "./_helpers.ts";
 import {
   add,
   crashWorker,
@@ -12,8 +12,12 @@ import {
   failUnlessPositive,
   failWithCustomError,
   failWithRangeError,
+  flagThenSleep,
+  flagUnlessBad,
   countInit,
   initializedLabel,
+  keepFlags,
+  leavePoolRunning,
   makeBytes,
   neverSettles,
   notExported,
@@ -56,6 +60,15 @@ function* throwingAfter(n: number): Generator<number> {
   throw new SyntaxError("input broke");
 }
 
+/** Resolves once `flags[index]` is set (by a task, through {@link keepFlags}). */
+async function untilSet(flags: Int32Array, index: number): Promise<void> {
+  const giveUp = performance.now() + 30_000;
+  while (Atomics.load(flags, index) === 0) {
+    assert.ok(performance.now() < giveUp, "the task did not start within 30 s");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** A pool worker's process, found among the running children by name. */
 function poolWorkers(): ReturnType<typeof activeChildren> {
   return activeChildren().filter((child) => child.name.startsWith("SpawnPoolWorker-"));
@@ -65,8 +78,25 @@ test("Pool validates processes and maxTasksPerChild with ValueError, starting no
   const before = activeChildren().length;
   assert.throws(() => new Pool({ processes: 0 }), { name: "ValueError", message: /Number of processes must be at least 1/ });
   assert.throws(() => new Pool({ processes: -2 }), ValueError);
+  assert.throws(() => new Pool({ processes: NaN }), { name: "ValueError", message: /got NaN$/ });
+  assert.throws(() => new Pool({ processes: 1.5 }), ValueError);
   assert.throws(() => new Pool({ processes: 1, maxTasksPerChild: 0 }), { name: "ValueError", message: /maxTasksPerChild/ });
   assert.throws(() => new Pool({ processes: 1, maxTasksPerChild: 1.5 }), ValueError);
+  assert.throws(() => new Pool({ processes: 1, maxTasksPerChild: "12" as never }), { name: "ValueError", message: /got "12"$/ });
+  assert.equal(activeChildren().length, before);
+});
+
+test("Pool checks initializer and initargs with TypeError, starting nothing", () => {
+  const before = activeChildren().length;
+  assert.throws(() => new Pool({ processes: 1, initializer: 3 as never }), { name: "TypeError", message: /initializer must be a function/ });
+  assert.throws(() => new Pool({ processes: 1, initializer: countInit, initargs: "ab" as never }), {
+    name: "TypeError",
+    message: "initargs must be an array of the initializer's arguments, got string",
+  });
+  assert.throws(() => new Pool({ processes: 1, initializer: countInit, initargs: [() => 1] }), {
+    name: "TypeError",
+    message: /^initargs\[0\] is a function/,
+  });
   assert.equal(activeChildren().length, before);
 });
 
@@ -192,6 +222,90 @@ test("maxTasksPerChild replaces a worker after that many chunks", async () => {
   });
 });
 
+test("with maxTasksPerChild, tasks submitted one by one keep running on the replacement workers", async () => {
+  await withPool({ processes: 2, maxTasksPerChild: 3 }, async (pool) => {
+    const first = new Set(poolWorkers().map((worker) => worker.pid));
+    const results = Array.from({ length: 24 }, (_, i) => pool.applyAsync(square, [i]));
+    const values = await deadline(Promise.all(results.map((result) => result.get())), 30_000, "the 24 results");
+    assert.deepEqual(values, Array.from({ length: 24 }, (_, i) => i * i));
+    const now = poolWorkers().map((worker) => worker.pid);
+    assert.equal(now.length, 2);
+    assert.ok(now.every((pid) => !first.has(pid)), `workers ${now} replaced ${[...first]}`);
+  });
+});
+
+test("map runs every input even when one throws, then rejects with the first error (as Python)", async () => {
+  const buffer = new SharedArrayBuffer(4 * 4);
+  await withPool({ processes: 2, initializer: keepFlags, initargs: [buffer] }, async (pool) => {
+    const errors: unknown[] = [];
+    const inputs: [number, number, number][] = [[0, 1, 100], [1, 1, 0], [2, 1, 100], [3, 1, 100]];
+    const result = pool.starmapAsync(flagUnlessBad, inputs, { chunksize: 1, errorCallback: (error) => errors.push(error) });
+    await assert.rejects(result.get({ timeout: 30_000 }), { name: "RangeError", message: "bad input 1" });
+    assert.deepEqual([...new Int32Array(buffer)], [1, 0, 1, 1], "the other inputs ran before the map failed");
+    assert.equal(errors.length, 1);
+    assert.equal((errors[0] as Error).message, "bad input 1");
+    assert.equal(result.successful(), false);
+  });
+});
+
+test("mapAsync reads an iterable during the call: what it throws, the call throws", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    const errors: unknown[] = [];
+    assert.throws(() => pool.mapAsync(square, throwingAfter(2), { errorCallback: (e) => errors.push(e) }), {
+      name: "SyntaxError",
+      message: "input broke",
+    });
+    assert.throws(() => pool.starmapAsync(add, throwingAfter(0) as never), SyntaxError);
+    await assert.rejects(pool.map(square, throwingAfter(1)), SyntaxError);
+    assert.deepEqual(errors, []);
+    assert.equal(await pool.apply(add, [1, 2]), 3);
+  });
+});
+
+test("next() called again before the previous one settled gets the following result", async () => {
+  await withPool({ processes: 2 }, async (pool) => {
+    const ordered = pool.imap(square, [1, 2, 3]);
+    assert.deepEqual(await deadline(Promise.all([ordered.next(), ordered.next(), ordered.next(), ordered.next()]), 30_000), [
+      { done: false, value: 1 },
+      { done: false, value: 4 },
+      { done: false, value: 9 },
+      { done: true, value: undefined },
+    ]);
+    const unordered = pool.imapUnordered(sleepThen, [300, 0]);
+    const both = await deadline(Promise.all([unordered.next(), unordered.next()]), 30_000);
+    assert.deepEqual(both.map((step) => step.value).sort((a, b) => a - b), [0, 300]);
+  });
+});
+
+test("an error thrown by a callback is printed and changes nothing: the result keeps its value and the pool goes on", async () => {
+  const printed: unknown[] = [];
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => printed.push(...args);
+  try {
+    await withPool({ processes: 1 }, async (pool) => {
+      const ok = pool.applyAsync(square, [3], {
+        callback: () => {
+          throw new Error("callback broke");
+        },
+      });
+      assert.equal(await ok.get(), 9);
+      assert.equal(ok.successful(), true);
+      const failed = pool.applyAsync(failWithRangeError, ["task broke"], {
+        errorCallback: () => {
+          throw new Error("errorCallback broke");
+        },
+      });
+      await assert.rejects(failed.get(), { name: "RangeError", message: "task broke" });
+      assert.equal(await pool.apply(add, [2, 2]), 4);
+    });
+  } finally {
+    console.error = consoleError;
+  }
+  const text = printed.map((item) => (item instanceof Error ? `${item.name}: ${item.message}` : String(item))).join("\n");
+  assert.match(text, /Exception in the callback of a pool result[^]*Error: callback broke/);
+  assert.match(text, /Exception in the errorCallback of a pool result[^]*Error: errorCallback broke/);
+});
+
 test("a task that throws fails only its own result, with its class, message and the child's stack", async () => {
   await withPool({ processes: 2 }, async (pool) => {
     const bad = pool.applyAsync(failWithRangeError, ["out of range"]);
@@ -271,14 +385,30 @@ test("only the task a worker was running when it ended fails: the others it held
 });
 
 test("a worker terminated from outside fails its task; the chunks it had not started run elsewhere", async () => {
-  await withPool({ processes: 1 }, async (pool) => {
-    const running = pool.applyAsync(sleepThen, [10_000]);
+  const started = new Int32Array(new SharedArrayBuffer(4));
+  await withPool({ processes: 1, initializer: keepFlags, initargs: [started.buffer] }, async (pool) => {
+    const running = pool.applyAsync(flagThenSleep, [0, 10_000]);
     const queued = pool.applyAsync(add, [2, 2]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await untilSet(started, 0);
     const [worker] = poolWorkers();
     worker.terminate();
     await assert.rejects(running.get({ timeout: 30_000 }), ProcessError);
     assert.equal(await queued.get({ timeout: 30_000 }), 4);
+  });
+});
+
+test("a worker that ended while idle is replaced, and the tasks sent next run (none fails)", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    assert.equal(await pool.apply(add, [1, 1]), 2);
+    const [idle] = poolWorkers();
+    idle.terminate();
+    await idle.join();
+    assert.equal(await pool.apply(add, [2, 2]), 4);
+    const [next] = poolWorkers();
+    next.kill();
+    await next.join();
+    assert.deepEqual(await pool.map(square, [1, 2, 3, 4], { chunksize: 1 }), [1, 4, 9, 16]);
+    assert.equal(poolWorkers().length, 1);
   });
 });
 
@@ -318,6 +448,19 @@ test("values that cannot cross fail with a TypeError naming them, and the pool g
   });
 });
 
+test("map with an input that cannot cross rejects with a TypeError naming it, once the other inputs ran (as Python)", async () => {
+  const buffer = new SharedArrayBuffer(3 * 4);
+  await withPool({ processes: 1, initializer: keepFlags, initargs: [buffer] }, async (pool) => {
+    const inputs = [[0, -1, 0], [1, -1, 0], [2, -1, new SharedArrayBuffer(4)]] as [number, number, number][];
+    await assert.rejects(pool.starmap(flagUnlessBad, inputs, { chunksize: 1 }), {
+      name: "TypeError",
+      message: /^inputs\[2\]\[2\] is a SharedArrayBuffer and cannot be copied .*in the Pool's initargs/,
+    });
+    assert.deepEqual([...new Int32Array(buffer)], [1, 1, 0]);
+    assert.equal(await pool.apply(add, [1, 1]), 2, "the pool goes on");
+  });
+});
+
 test("functions must be exported and named", async () => {
   await withPool({ processes: 1 }, async (pool) => {
     assert.throws(() => pool.applyAsync((x: number) => x, [1]), { name: "TypeError", message: /no usable name/ });
@@ -341,6 +484,22 @@ test("work after close is a ValueError; join waits for the workers to finish the
   } finally {
     await pool.terminate();
   }
+});
+
+test("join takes a timeout (resolving with workers still running) and a signal (rejecting with its reason)", async () => {
+  const pool = new Pool({ processes: 1 });
+  try {
+    pool.applyAsync(neverSettles, []);
+    pool.close();
+    const started = performance.now();
+    await pool.join({ timeout: 100 });
+    assert.ok(performance.now() - started >= 90, "join waited for its timeout");
+    assert.equal(poolWorkers().length, 1, "the worker still runs");
+    await assert.rejects(pool.join({ signal: AbortSignal.abort(new Error("stop joining")) }), { message: "stop joining" });
+  } finally {
+    await pool.terminate();
+  }
+  assert.equal(poolWorkers().length, 0);
 });
 
 test("a task that never settles stays pending (its worker does not end by itself) until terminate", async () => {
@@ -369,6 +528,25 @@ test("terminate ends running tasks promptly; their results fail with ProcessErro
   assert.ok(performance.now() - started < 9000, "terminate did not wait for the 10 s tasks");
   assert.equal(poolWorkers().length, 0);
   assert.throws(() => pool.applyAsync(add, [1, 2]), ValueError);
+});
+
+test("a program ends when its main code does, even with pool work nobody awaits (as in Python)", async () => {
+  const result = await runScript("tests/fixtures/pool_exit_main.ts", ["pending"], 20_000);
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(lines(result), ["map 1,4,9", "main done"]);
+});
+
+test("a program stays open while it awaits pool results", async () => {
+  const result = await runScript("tests/fixtures/pool_exit_main.ts", ["awaited"], 20_000);
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(lines(result), ["map 1,4,9", "imap 100", "main done", "then late"]);
+});
+
+test("a child process that ends with its pool still running terminates the pool and exits with code 0", async () => {
+  const child = new Process({ target: leavePoolRunning });
+  child.start();
+  await child.join({ timeout: 30_000 });
+  assert.equal(child.exitCode, 0);
 });
 
 test("await using terminates the pool", async () => {

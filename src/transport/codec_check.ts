@@ -7,7 +7,8 @@
 import { isShareable } from "../handles.ts";
 
 const ADVICE = "pass data (structured-clonable values) or this library's handles";
-const IN_ARGS_INSTEAD = "cannot be copied into a queue or pipe message: pass it in a Process's args instead";
+const IN_ARGS_INSTEAD =
+  "cannot be copied into a queue or pipe message: pass it in a Process's args instead (for pool tasks: in the Pool's initargs)";
 
 // Objects postMessage refuses (or that have internal state we cannot represent), by global name.
 const HOST_CLASS_NAMES = [
