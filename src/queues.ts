@@ -5,9 +5,9 @@
  *
  * How Python's parts map here: the pipe is a {@link ByteRing}; the bounded semaphore is the
  * ring's item count; the feeder thread is a per-handle {@link Feeder} (so an unbounded `put`
- * never blocks, and a child writes what it buffered before it ends unless
- * `cancelJoinThread()` was called); `JoinableQueue`'s unfinished-tasks semaphore and
- * condition are a {@link SharedCounter}.
+ * never blocks, a thread blocked in a `…Sync` call goes on writing what it put, and a child
+ * writes what it buffered before it ends unless `cancelJoinThread()` was called);
+ * `JoinableQueue`'s unfinished-tasks semaphore and condition are a {@link SharedCounter}.
  * @module
  */
 
@@ -152,8 +152,9 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
   #joinCancelled = false;
 
   /**
-   * A new queue holding at most `maxsize` items (`<= 0`: unbounded, and `put` never waits).
-   * @throws {TypeError} when `maxsize` is not a number.
+   * A new queue holding at most `maxsize` items (`<= 0` or `Infinity`: unbounded, and `put`
+   * never waits).
+   * @throws {TypeError} when `maxsize` is not an integer (Python refuses a float too).
    */
   constructor(maxsize = 0) {
     const state = revival;
@@ -163,12 +164,12 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
       this.#maxsize = state.maxsize;
       if (state.travel) this.#putterSlot = this.#putters.takeOver(state.travel.slot, state.travel.holder);
     } else {
-      if (typeof maxsize !== "number" || Number.isNaN(maxsize)) {
-        throw new TypeError(`maxsize must be a number (<= 0 for unbounded), got ${String(maxsize)}`);
+      if (!isMaxsize(maxsize)) {
+        throw new TypeError(`maxsize must be an integer (0 or less: unbounded), not ${describe(maxsize)}`);
       }
       this.#ring = new ByteRing();
       this.#putters = queuePutters();
-      this.#maxsize = maxsize <= 0 ? Infinity : Math.floor(maxsize);
+      this.#maxsize = maxsize <= 0 ? Infinity : maxsize;
     }
     this.#feeder = new Feeder(this.#ring);
   }
@@ -177,12 +178,14 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
    * Puts `item`, waiting while the queue is full.
    * @throws {Full} when still full at the timeout, or at once with `block: false`.
    * @throws {ValueError} when this handle is closed.
-   * @throws {TypeError} naming the path (`item.…`) of a value that cannot be copied.
+   * @throws {TypeError} naming the path (`item.…`) of a value that cannot be copied, or for
+   * options that are not an options object or a timeout that is not a number.
    * A refused put leaves the queue as it was.
    */
   put(item: T, options?: BlockingOptions): Promise<void> {
     // Not async: the common case (room for the item) settles without an async function.
     try {
+      checkOptions("put", options);
       const bytes = this.#encode(item);
       options?.signal?.throwIfAborted();
       if (this.#ring.tryReserve(this.#maxsize)) {
@@ -196,17 +199,18 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
   }
 
   async #putWhenRoom(bytes: Uint8Array, options?: BlockingOptions): Promise<void> {
-    const deadline = deadlineFrom(options?.timeout, options?.block);
+    const deadline = deadlineOf(options);
     if (!(await this.#ring.reserve(this.#maxsize, deadline, options?.signal))) throw new Full();
     this.#accept(bytes);
   }
 
   /** As {@link put}, blocking the thread while full (for children). */
   putSync(item: T, options?: BlockingSyncOptions): void {
+    checkOptions("putSync", options);
     const bytes = this.#encode(item);
     if (this.#ring.tryReserve(this.#maxsize)) return this.#accept(bytes);
     const copy = bytes.slice();
-    if (!this.#ring.reserveSync(this.#maxsize, deadlineFrom(options?.timeout, options?.block))) throw new Full();
+    if (!this.#ring.reserveSync(this.#maxsize, deadlineOf(options))) throw new Full();
     this.#accept(copy);
   }
 
@@ -219,9 +223,11 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
    * Takes the next item, waiting until one is there.
    * @throws {Empty} when none came by the timeout, or at once with `block: false`.
    * @throws {ValueError} when this handle is closed.
+   * @throws {TypeError} for options that are not an options object or a timeout that is not a number.
    */
   get(options?: BlockingOptions): Promise<T> {
     try {
+      checkOptions("get", options);
       this.#checkGetter();
       options?.signal?.throwIfAborted();
       const bytes = this.#ring.tryReadNow();
@@ -233,7 +239,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
   }
 
   async #getWhenThere(options?: BlockingOptions): Promise<T> {
-    const taken = await this.#take(deadlineFrom(options?.timeout, options?.block), options?.signal);
+    const taken = await this.#take(deadlineOf(options), options?.signal);
     if (taken === NOTHING) throw new Empty();
     return taken;
   }
@@ -253,8 +259,9 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
 
   /** As {@link get}, blocking the thread (for children). */
   getSync(options?: BlockingSyncOptions): T {
+    checkOptions("getSync", options);
     this.#checkGetter();
-    const deadline = deadlineFrom(options?.timeout, options?.block);
+    const deadline = deadlineOf(options);
     let bytes = this.#ring.tryReadNow();
     if (!bytes && this.#ring.waitForRecordsSync(deadline)) bytes = this.#ring.tryReadNow();
     bytes ??= this.#ring.readSync(deadline);
@@ -427,14 +434,16 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * Resolves once every item put (by any process) has had its `taskDone()`.
    * @throws {TimeoutError} when tasks are still unfinished at the timeout.
    */
-  async join(options: JoinOptions = {}): Promise<void> {
-    const done = await this.#tasks.waitUntilZero(deadlineFrom(options.timeout), options.signal);
+  async join(options?: JoinOptions): Promise<void> {
+    checkOptions("join", options);
+    const done = await this.#tasks.waitUntilZero(deadlineOf(options), options?.signal);
     if (!done) throw this.#timedOut();
   }
 
   /** As {@link join}, blocking the thread (for children). */
-  joinSync(options: Omit<JoinOptions, "signal"> = {}): void {
-    if (!this.#tasks.waitUntilZeroSync(deadlineFrom(options.timeout))) throw this.#timedOut();
+  joinSync(options?: Omit<JoinOptions, "signal">): void {
+    checkOptions("joinSync", options);
+    if (!this.#tasks.waitUntilZeroSync(deadlineOf(options))) throw this.#timedOut();
   }
 
   /** Describes this queue for another process (see `src/handles.ts`). */
@@ -516,6 +525,40 @@ export class SimpleQueue<T = unknown> implements Shareable {
   [HANDLE](): HandleDescription {
     return { kind: "SimpleQueue", state: this.#queue[HANDLE]().state };
   }
+}
+
+/** Integers, and Infinity for an unbounded queue. */
+function isMaxsize(maxsize: unknown): maxsize is number {
+  return typeof maxsize === "number" && (Number.isInteger(maxsize) || Math.abs(maxsize) === Infinity);
+}
+
+/**
+ * Refuses options that would otherwise silently wait forever or not at all: Python's
+ * positional `get(True, 5)` habit (`get(5000)`, `put(x, false)`) and a timeout that is not
+ * a number of milliseconds.
+ */
+function checkOptions(call: string, options: { timeout?: unknown } | undefined): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${call}() takes an options object, such as ${call}({ timeout: 5000 }), not ${describe(options)}`);
+  }
+  const { timeout } = options;
+  if (timeout !== undefined && timeout !== null && (typeof timeout !== "number" || Number.isNaN(timeout))) {
+    throw new TypeError(`timeout must be a number of milliseconds (undefined: no limit), not ${describe(timeout)}`);
+  }
+}
+
+/** The deadline of checked options (`block: false` is now, whatever the timeout). */
+function deadlineOf(options: { timeout?: number | null; block?: boolean } | undefined): number {
+  return deadlineFrom(options?.timeout ?? undefined, options?.block);
+}
+
+/** How a bad argument is shown in an error message. */
+function describe(value: unknown): string {
+  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "object" && value !== null) return Array.isArray(value) ? "an array" : "an object";
+  return String(value);
 }
 
 registerHandleKind("Queue", (state) => revive(state as QueueState, () => new Queue()));

@@ -7,15 +7,20 @@ import { runScript } from "./_helpers.ts";
 import { travel } from "./_travel.ts";
 import {
   consume,
+  consumeUntilNull,
+  echo,
   getForever,
   getSyncForever,
   greetWithGrandchild,
   pattern,
+  produceMixed,
   produceTogether,
   putAfter,
   putAll,
   putLargeThenBurst,
+  putAndJoinSync,
   putManyAndEnd,
+  putThenBlock,
   workJoinable,
 } from "./fixtures/queue_targets.ts";
 
@@ -99,6 +104,68 @@ test("maxsize <= 0 is unbounded: puts never wait, whatever the ring holds", asyn
   }
 });
 
+test("maxsize must be an integer, as in Python (TypeError); Infinity is unbounded too", () => {
+  for (const [maxsize, shown] of [[2.5, "2.5"], [NaN, "NaN"], ["3", 'the string "3"'], [null, "null"], [{}, "an object"]]) {
+    const message = `maxsize must be an integer (0 or less: unbounded), not ${shown}`;
+    assert.throws(() => new Queue(maxsize as number), { name: "TypeError", message });
+    assert.throws(() => new JoinableQueue(maxsize as number), { name: "TypeError", message });
+  }
+  const q = new Queue<number>(Infinity);
+  for (let i = 0; i < 5; i++) q.putNowait(i);
+  assert.equal(q.full(), false);
+  assert.equal(q.qsize(), 5);
+});
+
+test("options that are not an options object, or a timeout that is not a number, are a TypeError and change nothing", async () => {
+  const q = new Queue<number>(1);
+  const j = new JoinableQueue<number>();
+  await assert.rejects(q.get(5000 as never), {
+    name: "TypeError",
+    message: "get() takes an options object, such as get({ timeout: 5000 }), not 5000",
+  });
+  await assert.rejects(q.put(1, false as never), { name: "TypeError", message: /^put\(\) takes an options object.* not false$/ });
+  assert.throws(() => q.getSync(true as never), { message: /^getSync\(\) takes an options object/ });
+  assert.throws(() => q.putSync(1, "5" as never), { message: /^putSync\(\) takes an options object.* not the string "5"$/ });
+  await assert.rejects(j.join(5000 as never), { name: "TypeError", message: /^join\(\) takes an options object/ });
+  assert.throws(() => j.joinSync(0 as never), { name: "TypeError", message: /^joinSync\(\) takes an options object/ });
+  const badTimeout = { name: "TypeError", message: "timeout must be a number of milliseconds (undefined: no limit), not NaN" };
+  await assert.rejects(q.get({ timeout: NaN }), badTimeout, "NaN would wait forever");
+  await assert.rejects(q.put(1, { timeout: NaN }), badTimeout, "refused even when there is room");
+  await assert.rejects(j.join({ timeout: NaN }), badTimeout);
+  assert.throws(() => q.getSync({ timeout: "50" as never }), { message: /not the string "50"$/ });
+  assert.equal(q.qsize(), 0, "nothing was put");
+  await q.put(1, { timeout: null as never }); // null is Python's None: no limit
+  assert.equal(await q.get({ timeout: null as never }), 1);
+});
+
+test("an aborted signal rejects put and join with its reason, also when aborted before the call, and changes nothing", async () => {
+  const aborted = AbortSignal.abort(new Error("stop"));
+  const q = new JoinableQueue<number>(1);
+  await assert.rejects(q.put(1, { signal: aborted }), { message: "stop" }, "refused even when there is room");
+  assert.equal(q.qsize(), 0);
+  await q.join({ timeout: 0 }); // no task was added
+  await q.put(1);
+  const controller = new AbortController();
+  const putting = q.put(2, { signal: controller.signal });
+  const joining = q.join({ signal: controller.signal });
+  controller.abort(new Error("later"));
+  await assert.rejects(putting, { message: "later" });
+  await assert.rejects(joining, { message: "later" });
+  await assert.rejects(q.join({ signal: aborted }), { message: "stop" });
+  assert.equal(q.getNowait(), 1);
+  assert.throws(() => q.getNowait(), Empty, "the aborted put added nothing");
+  q.taskDone();
+  await q.join({ timeout: 0 });
+});
+
+test("getNowait and getSync take an item larger than the ring that this very thread is still writing", () => {
+  const q = new Queue<Uint8Array>();
+  q.putSync(pattern(3 << 20, 1)); // three times the ring: most of it waits in this handle's buffer
+  q.putSync(pattern(10, 2));
+  assert.ok(sameBytes(q.getNowait(), pattern(3 << 20, 1)));
+  assert.ok(sameBytes(q.getSync({ timeout: WAIT_MS }), pattern(10, 2)));
+});
+
 test("a refused put leaves the queue exactly as it was", async () => {
   const q = new Queue<unknown>(2);
   await q.put("kept");
@@ -107,6 +174,10 @@ test("a refused put leaves the queue exactly as it was", async () => {
     (error: Error) => error instanceof TypeError && error.message.startsWith("item.f "),
   );
   await assert.rejects(q.put([1, Symbol("s")]), (error: Error) => error instanceof TypeError && /^item\[1\]/.test(error.message));
+  await assert.rejects(q.put({ reply: new Queue() }), {
+    name: "TypeError",
+    message: /^item\.reply is a shareable handle \(Queue\) and cannot be copied into a queue or pipe message: pass it in a Process's args/,
+  });
   assert.equal(q.qsize(), 1);
   await q.put("second");
   assert.throws(() => q.putNowait("third"), Full);
@@ -256,6 +327,12 @@ function start(target: (...args: never[]) => unknown, args: unknown[]): Process 
   return child;
 }
 
+/** Ends the children that are still running (a failed test must not leave them behind). */
+async function endAll(children: Process[]): Promise<void> {
+  for (const child of children) if (child.isAlive()) child.terminate();
+  for (const child of children) await child.join();
+}
+
 /** Getters sleeping in get() on the queue (seen on its ring). */
 function sleepingGetters(queue: Queue<unknown>): number {
   return ByteRing.fromState((queue[HANDLE]().state as { ring: RingState }).ring).sleepingReaders();
@@ -393,4 +470,128 @@ test("the main program ends even when what it put cannot be written (nobody read
   const result = await runScript("tests/fixtures/queue_unflushed_main.ts", [], 30_000);
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stdout.trim(), "buffered 8");
+});
+
+test("a child that put an item still in its buffer and then blocks its thread (putSync, getSync) delivers the item", SLOW, async () => {
+  const q = new Queue<string>(1);
+  const told = new Queue<string>();
+  const replies = new Queue<string>();
+  const ring = ByteRing.fromState((q[HANDLE]().state as { ring: RingState }).ring);
+  assert.ok(ring.tryLockProducer(), "the test holds the producer lock: the child's put must buffer");
+  const child = start(putThenBlock, [q, told, replies]);
+  const soon = { timeout: 10_000 };
+  try {
+    assert.equal(await told.get({ timeout: WAIT_MS }), "first is buffered");
+    ring.unlockProducer(); // the child now blocks in putSync: only its wait can write "first"
+    assert.equal(await q.get(soon), "first");
+    assert.equal(await q.get(soon), "second");
+    await until(() => ring.tryLockProducer(), "the child released the producer lock"); // just after it published
+    await replies.put("go");
+    assert.equal(await told.get(soon), "third is buffered");
+    ring.unlockProducer(); // the child now blocks in getSync on another queue
+    assert.equal(await q.get(soon), "third");
+    await replies.put("done");
+    await child.join(soon);
+    assert.equal(child.exitCode, 0);
+  } finally {
+    await endAll([child]);
+  }
+});
+
+test("joinSync in a child blocks until every item had its taskDone, and throws TimeoutError at its timeout", SLOW, async () => {
+  const q = new JoinableQueue<number>();
+  const told = new Queue<string>();
+  const child = start(putAndJoinSync, [q, told, 3]);
+  try {
+    assert.equal(await told.get({ timeout: WAIT_MS }), "TimeoutError: join() timed out with 3 unfinished tasks");
+    for (let i = 0; i < 3; i++) {
+      assert.equal(await q.get({ timeout: WAIT_MS }), i);
+      assert.throws(() => told.getNowait(), Empty, "the child is still joining");
+      q.taskDone();
+    }
+    assert.equal(await told.get({ timeout: WAIT_MS }), "joined");
+    await child.join({ timeout: WAIT_MS });
+    assert.equal(child.exitCode, 0);
+  } finally {
+    await endAll([child]);
+  }
+});
+
+test("3 producers x 3 consumers on a bounded queue, sync and async mixed: every item exactly once, FIFO per producer", SLOW, async () => {
+  const q = new Queue<{ p: number; i: number } | null>(4);
+  const results = new Queue<[number, number][]>();
+  const perProducer = 1000;
+  const producers = [0, 1, 2].map((p) => start(produceMixed, [q, p, perProducer]));
+  const consumers = [true, false, true].map((sync) => start(consumeUntilNull, [q, results, sync]));
+  const reports = [];
+  try {
+    for (const producer of producers) await producer.join({ timeout: WAIT_MS });
+    for (let c = 0; c < 3; c++) await q.put(null, { timeout: WAIT_MS });
+    for (let c = 0; c < 3; c++) reports.push(await results.get({ timeout: WAIT_MS }));
+    for (const consumer of consumers) await consumer.join({ timeout: WAIT_MS });
+  } finally {
+    await endAll([...producers, ...consumers]);
+  }
+  const seen = new Set<string>();
+  for (const report of reports) {
+    const last = new Map<number, number>();
+    for (const [p, i] of report) {
+      assert.ok(!seen.has(`${p}:${i}`), `item ${p}:${i} delivered twice`);
+      seen.add(`${p}:${i}`);
+      assert.ok((last.get(p) ?? -1) < i, `producer ${p}'s items out of order`);
+      last.set(p, i);
+    }
+  }
+  assert.equal(seen.size, 3 * perProducer);
+  assert.deepEqual([...producers, ...consumers].map((child) => child.exitCode), [0, 0, 0, 0, 0, 0]);
+});
+
+test("values of every structured-clone kind cross to a child and back", SLOW, async () => {
+  const cyclic: { name: string; self?: unknown } = { name: "loop" };
+  cyclic.self = cyclic;
+  const shared = { n: 1 };
+  const sent = {
+    map: new Map<unknown, unknown>([[1, "one"], ["set", new Set([1, 2])]]),
+    date: new Date(86_400_000),
+    big: 2n ** 70n,
+    bytes: new Uint8Array([1, 2, 255]),
+    floats: new Float64Array([0.5, -0]),
+    longs: new BigInt64Array([-(2n ** 63n)]),
+    error: new RangeError("too far", { cause: "why" }),
+    nothing: [undefined, null],
+    nested: { deep: [[{ deeper: "x" }]] },
+    cyclic,
+    twice: [shared, shared],
+  };
+  const q = new Queue<unknown>();
+  const replies = new Queue<unknown>();
+  const child = start(echo, [q, replies]);
+  try {
+    for (const value of [sent, undefined, null, 0, "", 10n, "stop"]) await q.put(value);
+    const got = await replies.get({ timeout: WAIT_MS }) as typeof sent;
+    assert.deepEqual([...got.map.entries()], [[1, "one"], ["set", new Set([1, 2])]]);
+    assert.ok(got.date instanceof Date && got.date.getTime() === 86_400_000);
+    assert.equal(got.big, 2n ** 70n);
+    assert.ok(got.bytes instanceof Uint8Array && sameBytes(got.bytes, new Uint8Array([1, 2, 255])));
+    assert.ok(got.floats instanceof Float64Array && got.floats[0] === 0.5 && Object.is(got.floats[1], -0));
+    assert.ok(got.longs instanceof BigInt64Array && got.longs[0] === -(2n ** 63n));
+    assert.ok(got.error instanceof RangeError);
+    assert.deepEqual([got.error.name, got.error.message, got.error.cause], ["RangeError", "too far", "why"]);
+    assert.deepEqual(got.nothing, [undefined, null]);
+    assert.equal(got.nested.deep[0][0].deeper, "x");
+    assert.equal(got.cyclic.self, got.cyclic, "a cycle stays a cycle");
+    assert.equal(got.twice[0], got.twice[1], "a shared reference stays shared");
+    for (const value of [undefined, null, 0, "", 10n]) assert.equal(await replies.get({ timeout: WAIT_MS }), value);
+    await child.join({ timeout: WAIT_MS });
+    assert.equal(child.exitCode, 0);
+  } finally {
+    await endAll([child]);
+  }
+});
+
+test("a child terminated while blocked in getSync does not keep the program from ending", SLOW, async () => {
+  const result = await runScript("tests/fixtures/queue_terminated_main.ts", [], 30_000);
+  assert.equal(result.status, 0, result.stderr);
+  assert.equal(result.stdout.trim(), "ended -15");
+  assert.equal(result.stderr, "");
 });

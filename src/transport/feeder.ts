@@ -9,10 +9,12 @@
 
 import { onProcessExit } from "../atexit.ts";
 import { type ByteRing, OutgoingItem } from "./ring.ts";
-import { remaining } from "./wait.ts";
+import { MAX_WAIT_SLICE_MS, remaining, setWorkWhileBlocked } from "./wait.ts";
 
 /** Longest a {@link Feeder.flushSync} sleeps before it asks its caller's `until` again. */
 const FLUSH_CHECK_MS = 10;
+/** First pause before the background loop tries a busy producer lock again (it then doubles). */
+const FIRST_LOCK_RETRY_MS = 1;
 
 /** What one pass of writing achieved. */
 type PumpOutcome = "done" | "no-room" | "lock-busy";
@@ -56,10 +58,18 @@ export class Feeder {
    * scratch view: it is copied when it has to wait.
    */
   push(bytes: Uint8Array): void {
-    if (this.pending === 0 && this.#ring.tryWriteNow(bytes)) return;
-    if (this.pending === 0 && this.#flushOnExit) this.#dropExitHook = onProcessExit(() => this.flushed());
+    if (this.pending === 0) {
+      if (this.#ring.tryWriteNow(bytes)) return;
+      if (this.#flushOnExit) this.#dropExitHook = onProcessExit(() => this.flushed());
+      unfinished.add(this);
+    }
     this.#items.push(new OutgoingItem(bytes.slice()));
     if (this.#pump() !== "done") this.#startDraining();
+  }
+
+  /** Writes what it can now, without waiting; false while items are left. */
+  writeNow(): boolean {
+    return this.pending === 0 || this.#pump() === "done";
   }
 
   /**
@@ -124,6 +134,7 @@ export class Feeder {
   }
 
   #settle(): void {
+    unfinished.delete(this);
     this.#dropExitHook?.();
     this.#dropExitHook = undefined;
     const waiting = this.#whenFlushed;
@@ -142,14 +153,37 @@ export class Feeder {
   }
 
   /**
-   * The background loop: writes, and waits until a consumer frees room (which is also when
-   * another producer's turn with the lock tends to end), until nothing is left.
+   * The background loop: writes until nothing is left. Without room, it waits until a
+   * consumer frees some. With the lock busy (another producer writes, usually for a moment,
+   * and may be waiting for room too), it tries again soon, then less and less often.
    */
   async #drain(): Promise<void> {
     const ring = this.#ring;
+    let lockRetryMs = FIRST_LOCK_RETRY_MS;
     while (this.pending > 0) {
       const mark = ring.roomMark();
-      if (this.#pump() !== "done") await ring.waitForRoom(mark);
+      const outcome = this.#pump();
+      if (outcome === "done") return;
+      if (outcome === "no-room") {
+        lockRetryMs = FIRST_LOCK_RETRY_MS;
+        await ring.waitForRoom(mark);
+      } else {
+        await ring.waitForRoom(mark, lockRetryMs);
+        lockRetryMs = Math.min(lockRetryMs * 2, MAX_WAIT_SLICE_MS);
+      }
     }
   }
 }
+
+/** The feeders of this thread that hold items not yet written. */
+const unfinished = new Set<Feeder>();
+
+/**
+ * While the thread blocks (a `…Sync` call), its event loop cannot write the buffered items:
+ * the waits do it (Python's feeder is a thread of its own), else a thread that put and then
+ * blocks would hold back its items, maybe the very ones another process waits for.
+ */
+setWorkWhileBlocked(() => {
+  for (const feeder of unfinished) feeder.writeNow();
+  return unfinished.size > 0;
+});

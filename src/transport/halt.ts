@@ -7,6 +7,7 @@
  * @module
  */
 
+import { runtime } from "../runtime/mod.ts";
 import { currentPid, isPidAlive } from "./liveness.ts";
 
 /**
@@ -19,9 +20,15 @@ import { currentPid, isPidAlive } from "./liveness.ts";
  */
 export function haltIfEnded(): void {
   if (isPidAlive(currentPid())) return;
+  // Deno completes a termination only when the thread gets back to its event loop, which a
+  // thread looping in waits never does (the program would never exit): end the thread here.
+  runtime.parentChannel()?.exit(ENDED_EXIT_CODE);
   const cell = new Int32Array(new SharedArrayBuffer(4));
   for (;;) Atomics.wait(cell, 0, 0);
 }
+
+/** The code a thread ends with when it finds itself ended (its parent already saw -15 or -9). */
+const ENDED_EXIT_CODE = 1;
 
 /**
  * {@link haltIfEnded} for asynchronous code: never settles once the process was ended.

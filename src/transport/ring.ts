@@ -116,8 +116,6 @@ export class OutgoingItem {
 class Assembly {
   item: Uint8Array | undefined;
   filled = 0;
-  /** Set when a blocking reader stopped at an item its own process is still streaming. */
-  blockedByOwnStream = false;
 
   get active(): boolean {
     return this.item !== undefined;
@@ -295,11 +293,11 @@ export class ByteRing {
   }
 
   /**
-   * Waits (one slice at most) until a consumer frees room after `mark` was taken. The wait
-   * does not keep the program alive: it is the feeder's background work.
+   * Waits (at most `timeoutMs`, and one slice) until a consumer frees room after `mark` was
+   * taken. The wait does not keep the program alive: it is the feeder's background work.
    */
-  async waitForRoom(mark: number): Promise<void> {
-    await runAsync(this.#roomSteps(mark, MAX_WAIT_SLICE_MS));
+  async waitForRoom(mark: number, timeoutMs = MAX_WAIT_SLICE_MS): Promise<void> {
+    await runAsync(this.#roomSteps(mark, timeoutMs));
   }
 
   /** As {@link waitForRoom}, blocking the thread at most `timeoutMs`. */
@@ -380,20 +378,20 @@ export class ByteRing {
     const lock = this.#consumerLock;
     if (!lock.tryAcquire() && !(await lock.acquire(deadline, signal))) return undefined;
     try {
-      return await runAsync(this.#readSteps(deadline, false, until, keepAlive), signal);
+      return await runAsync(this.#readSteps(deadline, until, keepAlive), signal);
     } finally {
       lock.release();
     }
   }
 
   /**
-   * As {@link read}, blocking the thread. An item that this very process is streaming is
-   * not readable here (its writer runs on this thread's event loop, which is blocked).
+   * As {@link read}, blocking the thread. An item that this very thread is streaming is read
+   * too: its writer goes on while the thread sleeps (see `setWorkWhileBlocked` in wait.ts).
    */
   readSync(deadline: number, until?: () => boolean): Uint8Array | undefined {
     if (!this.#consumerLock.acquireSync(deadline)) return undefined;
     try {
-      return runSync(this.#readSteps(deadline, true, until));
+      return runSync(this.#readSteps(deadline, until));
     } finally {
       this.#consumerLock.release();
     }
@@ -435,19 +433,19 @@ export class ByteRing {
     wake(this.#control, TAIL);
   }
 
-  *#readSteps(deadline: number, blockingThread: boolean, until?: () => boolean, keepAlive = true): Steps<Uint8Array | undefined> {
+  *#readSteps(deadline: number, until?: () => boolean, keepAlive = true): Steps<Uint8Array | undefined> {
     const control = this.#control;
     const assembly = new Assembly();
     for (;;) {
       // Checked before looking at the ring: what made it true was published before.
       const finished = until?.() ?? false;
-      const item = this.#pump(assembly, blockingThread);
+      const item = this.#pump(assembly);
       if (item) return item;
       // STREAMER is read after the last record was seen and before the ring is seen empty:
       // if it names a live process, more records of the item being assembled will come.
       const streamer = Atomics.load(control, STREAMER);
       const tail = Atomics.load(control, TAIL);
-      if (tail !== Atomics.load(control, HEAD) && !assembly.blockedByOwnStream) continue;
+      if (tail !== Atomics.load(control, HEAD)) continue;
       if (assembly.active && !isPidAlive(streamer)) assembly.abandon();
       if (!assembly.active && (finished || remaining(deadline) === 0)) return undefined;
       const timeoutMs = assembly.active ? MAX_WAIT_SLICE_MS : remaining(deadline);
@@ -459,9 +457,8 @@ export class ByteRing {
    * Consumes published records (consumer lock held) until an item is complete or none is
    * left; returns the item, or undefined.
    */
-  #pump(assembly: Assembly, blockingThread: boolean): Uint8Array | undefined {
+  #pump(assembly: Assembly): Uint8Array | undefined {
     const control = this.#control;
-    assembly.blockedByOwnStream = false;
     for (;;) {
       const head = Atomics.load(control, HEAD);
       if (head === Atomics.load(control, TAIL)) return undefined;
@@ -476,10 +473,6 @@ export class ByteRing {
         item = this.#copyOut(start, length);
         this.#taken();
       } else if (frame === FIRST) {
-        if (blockingThread && Atomics.load(control, STREAMER) === currentPid()) {
-          assembly.blockedByOwnStream = true;
-          return undefined;
-        }
         assembly.begin(this.#words[(at >> 2) + TOTAL_WORD] >>> 0);
         this.#appendTo(assembly, start, length);
         this.#taken();

@@ -40,6 +40,30 @@ function spinUntilChanged(cell: Int32Array, index: number, expected: number): bo
   return false;
 }
 
+/** Longest single sleep while {@link setWorkWhileBlocked}'s work is unfinished. */
+const BUSY_WAIT_SLICE_MS = 1;
+
+let workWhileBlocked: (() => boolean) | undefined;
+
+/**
+ * Sets the work that goes on while this thread blocks in {@link waitSync}: the queues'
+ * buffered items, which are otherwise written from the event loop (Python writes them from
+ * a thread of their own), so that a thread that blocks does not hold back what it put.
+ * `work` does what it can without waiting and returns true while some of it is left.
+ * @example Usage
+ * ```ts
+ * import { setWorkWhileBlocked } from "./wait.ts";
+ * const unwritten: Uint8Array[] = [];
+ * setWorkWhileBlocked(() => {
+ *   // write what can be written now, without waiting…
+ *   return unwritten.length > 0;
+ * });
+ * ```
+ */
+export function setWorkWhileBlocked(work: () => boolean): void {
+  workWhileBlocked = work;
+}
+
 /**
  * Blocks the thread while `cell[index] === expected`, at most `timeoutMs` (and at most
  * {@link MAX_WAIT_SLICE_MS}). Only for children and `…Sync` calls.
@@ -51,7 +75,8 @@ export function waitSync(
   timeoutMs: number,
 ): WaitOutcome {
   if (spinUntilChanged(cell, index, expected)) return "not-equal";
-  return Atomics.wait(cell, index, expected, Math.min(Math.max(timeoutMs, 0), MAX_WAIT_SLICE_MS));
+  const slice = workWhileBlocked?.() ? BUSY_WAIT_SLICE_MS : MAX_WAIT_SLICE_MS;
+  return Atomics.wait(cell, index, expected, Math.min(Math.max(timeoutMs, 0), slice));
 }
 
 /**
