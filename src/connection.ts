@@ -257,8 +257,8 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * As {@link recv}, blocking the thread (for children). While no message is there, it first
    * writes what this handle sent that did not fit in the pipe yet (more than its 256 KiB),
    * as Python's blocking `send` would have: the event loop, which writes it otherwise, does
-   * not run while the thread is blocked. (Other blocking calls do not: a child that sends
-   * that much and then blocks elsewhere should let its event loop run first.)
+   * not run while the thread is blocked. (Every other blocking call writes it too, see
+   * `setWorkWhileBlocked`; this one also wakes the other end's pollers when it is written.)
    */
   recvSync(options: RecvSyncOptions = {}): T {
     return decode<T>(this.#receiveSync(options));
