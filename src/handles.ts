@@ -88,16 +88,23 @@ export function packingFor(): number | undefined {
  * Replaces every shareable handle inside `value` (at any depth of arrays, objects, Maps and
  * Sets) by its description for the process `receiverPid`, so that the result can be posted
  * with structured clone. Values without handles are returned as they are; shared references
- * and cycles are kept.
+ * and cycles are kept. The ports of {@link PortHandle}s are appended to `transfer`: the
+ * message must move them.
  */
-export function packHandles(value: unknown, receiverPid: number): unknown {
+export function packHandles(value: unknown, receiverPid: number, transfer: Transferable[] = []): unknown {
   if (!containsMatch(value, isShareable, new Set())) return value;
   receiver = receiverPid;
   try {
-    return mapTree(value, (item) => (isShareable(item) ? { [MARK]: item[HANDLE]() } : undefined), new Map());
+    return mapTree(value, (item) => (isShareable(item) ? { [MARK]: describe(item, transfer) } : undefined), new Map());
   } finally {
     receiver = undefined;
   }
+}
+
+function describe(handle: Shareable, transfer: Transferable[]): HandleDescription {
+  const description = handle[HANDLE]();
+  if (description.kind === PORT_KIND) transfer.push(description.state as MessagePort);
+  return description;
 }
 
 /**
@@ -107,9 +114,38 @@ export function packHandles(value: unknown, receiverPid: number): unknown {
  */
 export async function unpackHandles(value: unknown): Promise<unknown> {
   if (!containsMatch(value, isMarker, new Set())) return value;
-  await import("../mod.ts"); // registers every kind of handle
+  const unregistered = (item: unknown) => isMarker(item) && !registry().has(item[MARK].kind);
+  if (containsMatch(value, unregistered, new Set())) await import("../mod.ts"); // registers every kind of handle
   return mapTree(value, (item) => (isMarker(item) ? reviveHandle(item[MARK]) : undefined), new Map());
 }
+
+/** The kind of {@link PortHandle}s. */
+const PORT_KIND = "MessagePort";
+
+/**
+ * A `MessagePort` that travels to a child in a Process's args: moved there (the sender's
+ * port is detached), not copied, and it arrives as a PortHandle on the moved port. The
+ * library's own side channels use it (a pool's to its workers, see src/pool.ts).
+ * @example Usage
+ * ```ts
+ * const { port1, port2 } = new MessageChannel();
+ * new Process({ target: work, args: [new PortHandle(port2)] }).start(); // work(side: PortHandle)
+ * port1.postMessage("hello"); // work takes it from side.port
+ * ```
+ */
+export class PortHandle implements Shareable {
+  constructor(
+    /** The port: on the sender's side until the child starts, then in the child. */
+    readonly port: MessagePort,
+  ) {}
+
+  /** Describes the port for the child: the port itself, which {@link packHandles} lists to transfer. */
+  [HANDLE](): HandleDescription {
+    return { kind: PORT_KIND, state: this.port };
+  }
+}
+
+registerHandleKind(PORT_KIND, (state) => new PortHandle(state as MessagePort));
 
 function isMarker(value: unknown): value is { [MARK]: HandleDescription } {
   return isPlainObject(value) && MARK in value;

@@ -286,7 +286,8 @@ export class Process {
     const ctx = context();
     if (ctx.importingModule !== undefined) throw new Error(unguardedStartMessage(ctx.importingModule));
     if (ctx.current?.daemon) throw new Error("daemonic processes are not allowed to have children");
-    const spec = this.#prepareSpec();
+    const transfer: Transferable[] = [];
+    const spec = this.#prepareSpec(transfer);
     let worker: ChildWorker;
     try {
       worker = runtime.spawn(libraryModuleUrl("child"), { daemon: this.#daemon, name: this.#name });
@@ -302,7 +303,7 @@ export class Process {
     worker.onMessage((message) => this.#onMessage(message as ChildMessage, worker));
     worker.onError((error) => this.#onLoadError(error));
     worker.onExit((code) => this.#onExit(code));
-    worker.post(spec);
+    worker.post(spec, transfer);
     // Unref last: adding a listener after unref() re-refs a worker on Node and Bun.
     if (this.#daemon) {
       worker.unref();
@@ -399,8 +400,11 @@ export class Process {
     return recordedExitCode(this.#endStatus);
   }
 
-  /** Everything the child needs: who it is, where its code is, and its args or fields. */
-  #prepareSpec(): ChildSpec {
+  /**
+   * Everything the child needs: who it is, where its code is, and its args or fields;
+   * `transfer` gets what the spec's message must move rather than copy.
+   */
+  #prepareSpec(transfer: Transferable[]): ChildSpec {
     const overridden = this.run !== Process.prototype.run;
     const target = this.#locateCode(overridden ? "class" : "function");
     const payload = overridden ? ownFields(this) : this.#args;
@@ -413,7 +417,7 @@ export class Process {
       identity: this.#identity,
       parent: { name: currentProcess().name, pid: currentPid() },
       target,
-      payload: packHandles(payload, table.pid),
+      payload: packHandles(payload, table.pid, transfer),
       endStatus: new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
     };
   }

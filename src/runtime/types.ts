@@ -7,8 +7,8 @@
 
 /** The parent's view of a started child worker. */
 export interface ChildWorker {
-  /** Sends a structured-clonable message to the child. */
-  post(message: unknown): void;
+  /** Sends a structured-clonable message to the child, moving the objects of `transfer` (MessagePorts). */
+  post(message: unknown, transfer?: Transferable[]): void;
   /** Calls `handler` for every message from the child. */
   onMessage(handler: (message: unknown) => void): void;
   /** Calls `handler` for an error that escaped the child's own handling (load failures). */

@@ -34,7 +34,7 @@ export function spawnWebWorker(url: URL, options: SpawnOptions): ChildWorker {
     if (!reportsExit) reportExit(null);
   };
   return {
-    post: (message) => worker.postMessage(message),
+    post: (message, transfer = []) => worker.postMessage(message, transfer),
     onMessage: (handler) => worker.addEventListener("message", (event) => handler(event.data)),
     onError: (handler) =>
       worker.addEventListener("error", (event) => {

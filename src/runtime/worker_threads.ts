@@ -11,7 +11,7 @@ import type { ChildWorker, ParentChannel, SpawnOptions } from "./types.ts";
 export function spawnThreadWorker(url: URL, options: SpawnOptions): ChildWorker {
   const worker = new (builtin("node:worker_threads").Worker)(url, { name: options.name });
   return {
-    post: (message) => worker.postMessage(message),
+    post: (message, transfer) => worker.postMessage(message, transfer as never),
     onMessage: (handler) => worker.on("message", handler),
     onError: (handler) => worker.on("error", handler),
     onExit: (handler) => worker.once("exit", (code: number) => handler(code)),
