@@ -17,11 +17,15 @@
  * nowhere else carries only the bytes it views, and arrives at byteOffset 0. Not kept: extra
  * non-index properties of arrays, resizable buffers' maximum length.
  *
+ * A pool's tasks also carry this library's handles, `SharedArrayBuffer`s and Blobs: the
+ * codec writes each as a number (encodeWithRefs) and the pool sends the objects beside the
+ * bytes, by `postMessage`, so that the worker gives them back by number (decodeWithRefs).
+ *
  * Layout: codec_format.ts (the bytes), codec_encode.ts, codec_decode.ts, codec_check.ts
  * (refusals and paths).
  * @module
  */
 
-export { checkCloneable } from "./codec_check.ts";
-export { decode } from "./codec_decode.ts";
-export { encode } from "./codec_encode.ts";
+export { checkCloneable, type Destination } from "./codec_check.ts";
+export { decode, decodeWithRefs } from "./codec_decode.ts";
+export { encode, encodeWithRefs } from "./codec_encode.ts";

@@ -7,8 +7,26 @@
 import { isShareable } from "../handles.ts";
 
 const ADVICE = "pass data (structured-clonable values) or this library's handles";
-const IN_ARGS_INSTEAD =
-  "cannot be copied into a queue or pipe message: pass it in a Process's args instead (for pool tasks: in the Pool's initargs)";
+
+/**
+ * Where a value is going: a Process's args (posted: they carry what `postMessage` does), a
+ * queue or pipe message (bytes), a pool task's arguments (bytes, with what only `postMessage`
+ * carries beside them, see {@link isCarriedBeside}), or a pool task's result (bytes).
+ */
+export type Destination = "args" | "message" | "task" | "result";
+
+/** Why a value that only `postMessage` carries cannot go to a destination of bytes, and what to do. */
+const NOT_AS_BYTES: Record<Exclude<Destination, "args">, { cannot: string; shared?: string }> = {
+  message: {
+    cannot: "cannot be copied into a queue or pipe message",
+    shared: "pass it in a Process's args instead, or in the arguments of a Pool task",
+  },
+  task: { cannot: "cannot be sent to a pool task" },
+  result: {
+    cannot: "cannot be returned by a pool task",
+    shared: "create it in the parent and pass it to the task in its arguments instead",
+  },
+};
 
 // Objects postMessage refuses (or that have internal state we cannot represent), by global name.
 const HOST_CLASS_NAMES = [
@@ -54,30 +72,47 @@ const ADVICE_BY_KIND: Record<string, string> = {
 };
 
 /**
- * Why `value` (not a plain object or array) cannot cross, as "a <kind> and cannot …: advice",
- * or undefined when it can. `toBytes` is true for queue/pipe messages, false for Process args.
+ * Why `value` (not a plain object or array) cannot go to `destination`, as "a <kind> and
+ * cannot …: advice", or undefined when it can.
  */
-export function refusalOf(value: unknown, toBytes: boolean): string | undefined {
+export function refusalOf(value: unknown, destination: Destination): string | undefined {
   if (typeof value === "function") return describe("a function");
   if (typeof value === "symbol") return describe("a symbol");
   if (typeof value !== "object" || value === null) return undefined;
-  if (isShareable(value)) {
-    return toBytes ? `a shareable handle (${value.constructor?.name ?? "object"}) and ${IN_ARGS_INSTEAD}` : undefined;
-  }
-  if (value instanceof SharedArrayBuffer) return toBytes ? `a SharedArrayBuffer and ${IN_ARGS_INSTEAD}` : undefined;
+  if (isShareable(value)) return sharedRefusal(`a shareable handle (${value.constructor?.name ?? "object"})`, destination);
+  if (value instanceof SharedArrayBuffer) return sharedRefusal("a SharedArrayBuffer", destination);
   if (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer) {
-    return toBytes ? `${withArticle(value.constructor.name)} over a SharedArrayBuffer and ${IN_ARGS_INSTEAD}` : undefined;
+    return sharedRefusal(`${withArticle(value.constructor.name)} over a SharedArrayBuffer`, destination);
   }
   if (value instanceof Symbol) return describe("a Symbol object");
-  if (typeof Blob === "function" && value instanceof Blob) {
+  if (isBlob(value) && destination !== "args" && destination !== "task") {
     // postMessage carries a Blob, but its bytes can only be read asynchronously.
-    return toBytes ? "a Blob and cannot be copied into a queue or pipe message: pass its bytes (await blob.arrayBuffer())" : undefined;
+    return `a Blob and ${NOT_AS_BYTES[destination].cannot}: pass its bytes (await blob.arrayBuffer())`;
   }
   const host = hostClassOf(value);
   if (host !== undefined) return describe(withArticle(host === "EventTarget" ? value.constructor?.name ?? host : host));
   const tag = Object.prototype.toString.call(value).slice(8, -1);
   if (REFUSED_TAGS.has(tag) || tag.endsWith(" Iterator")) return describe(withArticle(tag));
   return undefined;
+}
+
+/**
+ * True for what only `postMessage` carries and a pool task's bytes carry beside them (see
+ * `encodeWithRefs`): this library's handles, SharedArrayBuffers, Blobs.
+ */
+export function isCarriedBeside(value: object): boolean {
+  return isShareable(value) || value instanceof SharedArrayBuffer || isBlob(value);
+}
+
+function isBlob(value: object): boolean {
+  return typeof Blob === "function" && value instanceof Blob;
+}
+
+/** Why shared memory or a handle (`what`) cannot go to `destination`; undefined where it travels. */
+function sharedRefusal(what: string, destination: Destination): string | undefined {
+  if (destination === "args") return undefined;
+  const { cannot, shared } = NOT_AS_BYTES[destination];
+  return shared === undefined ? undefined : `${what} and ${cannot}: ${shared}`;
 }
 
 function withArticle(name: string): string {
@@ -90,8 +125,10 @@ function describe(kind: string): string {
 
 /**
  * Throws the `TypeError` that `encode()` would throw for `value`, without producing
- * bytes: used for a Process's args, which travel by `postMessage`. Unlike encode(), it
- * accepts `SharedArrayBuffer`s and this library's shareable handles (not walked into).
+ * bytes: used for a Process's args, which travel by `postMessage` (the default
+ * `destination`). Unlike encode(), it then accepts `SharedArrayBuffer`s and this library's
+ * shareable handles (not walked into). With another destination it refuses what encode()
+ * refuses, with that destination's advice.
  * @example
  * ```ts
  * import { checkCloneable } from "./codec.ts";
@@ -103,27 +140,27 @@ function describe(kind: string): string {
  * }
  * ```
  */
-export function checkCloneable(value: unknown, path: string): void {
-  const problem = findUncloneable(value, path, false, new Set());
+export function checkCloneable(value: unknown, path: string, destination: Destination = "args"): void {
+  const problem = findUncloneable(value, path, destination, new Set());
   if (problem !== undefined) throw new TypeError(problem);
 }
 
-export function throwUncloneable(value: unknown, path: string, toBytes: boolean): never {
-  const problem = findUncloneable(value, path, toBytes, new Set()) ??
+export function throwUncloneable(value: unknown, path: string, destination: Destination): never {
+  const problem = findUncloneable(value, path, destination, new Set()) ??
     `${path} contains a value that cannot be sent to another process: ${ADVICE}`;
   throw new TypeError(problem);
 }
 
 /** The message for the first value under `value` that cannot cross, in encoding order. */
-function findUncloneable(value: unknown, path: string, toBytes: boolean, seen: Set<object>): string | undefined {
-  if (typeof value === "function" || typeof value === "symbol") return `${path} is ${refusalOf(value, toBytes)}`;
+function findUncloneable(value: unknown, path: string, destination: Destination, seen: Set<object>): string | undefined {
+  if (typeof value === "function" || typeof value === "symbol") return `${path} is ${refusalOf(value, destination)}`;
   if (typeof value !== "object" || value === null || seen.has(value)) return undefined;
   seen.add(value);
-  const refusal = refusalOf(value, toBytes);
+  const refusal = refusalOf(value, destination);
   if (refusal !== undefined) return `${path} is ${refusal}`;
   if (isShareable(value) || value instanceof SharedArrayBuffer) return undefined;
   for (const [childPath, child] of childrenOf(value, path)) {
-    const problem = findUncloneable(child, childPath, toBytes, seen);
+    const problem = findUncloneable(child, childPath, destination, seen);
     if (problem !== undefined) return problem;
   }
   return undefined;

@@ -9,7 +9,7 @@ import {
   FORMAT_BINARY, T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_INT8, T_INT16, T_INT32, T_FLOAT64,
   T_BIGINT64, T_BIGINT_HEX, T_ASCII, T_UTF8, T_UTF16, T_OBJECT, T_OBJECT_OPEN, T_OBJECT_AGAIN,
   T_OBJECT_AGAIN_OPEN, T_ARRAY, T_HOLES, T_MAP, T_SET, T_DATE, T_REGEXP, T_ARRAY_BUFFER, T_VIEW,
-  T_ERROR, T_REF, T_BOXED_NUMBER, T_BOXED_STRING, T_BOXED_BOOLEAN, T_BOXED_BIGINT, T_FIXASCII,
+  T_ERROR, T_REF, T_BOXED_NUMBER, T_BOXED_STRING, T_BOXED_BOOLEAN, T_BOXED_BIGINT, T_CARRIED, T_FIXASCII,
   FIXASCII_MAX, VIEW_KINDS, ERROR_CLASSES, RECENT_SHAPES, ALIGNED_BYTES_MIN,
 } from "./codec_format.ts";
 
@@ -55,6 +55,8 @@ const EMPTY = new Uint8Array(0);
 let input: Uint8Array = EMPTY;
 let at = 0;
 const objects: unknown[] = [];
+/** While {@link decodeWithRefs} runs: the object carried beside the message under each number. */
+let carriedObject: ((ref: number) => unknown) | undefined;
 
 /**
  * Decodes bytes produced by `encode()` (in any process or runtime). `bytes` may be
@@ -82,6 +84,27 @@ export function decode<T = unknown>(bytes: Uint8Array): T {
   } finally {
     objects.length = 0;
     input = EMPTY;
+  }
+}
+
+/**
+ * Decodes bytes produced by `encodeWithRefs()`: `objectOf` gives back the object (a handle,
+ * a SharedArrayBuffer, a Blob) that the sender numbered, and throws if it has none by that
+ * number.
+ * @example
+ * ```ts
+ * import { decodeWithRefs, encodeWithRefs } from "./codec.ts";
+ * const buffer = new SharedArrayBuffer(4);
+ * const bytes = encodeWithRefs([new Int32Array(buffer)], () => 1);
+ * const [view] = decodeWithRefs<Int32Array[]>(bytes.slice(), () => buffer); // a view of `buffer`
+ * ```
+ */
+export function decodeWithRefs<T = unknown>(bytes: Uint8Array, objectOf: (ref: number) => unknown): T {
+  carriedObject = objectOf;
+  try {
+    return decode<T>(bytes);
+  } finally {
+    carriedObject = undefined;
   }
 }
 
@@ -184,9 +207,19 @@ function readRareValue(tag: number): unknown {
       return remember(Object(input[at++] === 1));
     case T_BOXED_BIGINT:
       return remember(Object(readValue() as bigint));
+    case T_CARRIED:
+      return remember(readCarried());
     default:
       throw new TypeError(`cannot decode: unknown tag ${tag} at byte ${at - 1} (corrupt or foreign bytes)`);
   }
+}
+
+function readCarried(): unknown {
+  const ref = readVarint();
+  if (carriedObject === undefined) {
+    throw new TypeError(`cannot decode: an object carried beside the message (number ${ref}), outside decodeWithRefs()`);
+  }
+  return carriedObject(ref);
 }
 
 function remember<T>(obj: T): T {

@@ -4,12 +4,12 @@
  * @module
  */
 
-import { refusalOf, throwUncloneable } from "./codec_check.ts";
+import { isCarriedBeside, refusalOf, throwUncloneable } from "./codec_check.ts";
 import {
   FORMAT_BINARY, T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_INT8, T_INT16, T_INT32, T_FLOAT64,
   T_BIGINT64, T_BIGINT_HEX, T_ASCII, T_UTF8, T_UTF16, T_OBJECT, T_OBJECT_OPEN, T_OBJECT_AGAIN,
   T_OBJECT_AGAIN_OPEN, T_ARRAY, T_HOLES, T_MAP, T_SET, T_DATE, T_REGEXP, T_ARRAY_BUFFER, T_VIEW,
-  T_ERROR, T_REF, T_BOXED_NUMBER, T_BOXED_STRING, T_BOXED_BOOLEAN, T_BOXED_BIGINT, T_FIXASCII,
+  T_ERROR, T_REF, T_BOXED_NUMBER, T_BOXED_STRING, T_BOXED_BOOLEAN, T_BOXED_BIGINT, T_CARRIED, T_FIXASCII,
   FIXASCII_MAX, DATA_VIEW_KIND, VIEW_KIND_BY_PROTO, RECENT_SHAPES, ALIGNED_BYTES_MIN, BYTES_ALIGNMENT,
 } from "./codec_format.ts";
 
@@ -101,6 +101,8 @@ const UNCLONEABLE = Symbol("uncloneable");
 const PARTLY_WRITTEN_BUFFER_MET_AGAIN = Symbol("partly written buffer met again");
 /** Whether views carry their whole buffer (as structured clone does) or only the bytes they view. */
 let wholeBuffers = false;
+/** While {@link encodeWithRefs} runs: the number of each object carried beside the message. */
+let refOf: ((carried: object) => number) | undefined;
 
 /**
  * Encodes `value` into bytes that `decode()` turns back into a copy of it, with
@@ -122,11 +124,34 @@ export function encode(value: unknown, path = "value"): Uint8Array {
   try {
     return encodeMessage(value);
   } catch (error) {
-    if (error === UNCLONEABLE) throwUncloneable(value, path, true);
+    if (error === UNCLONEABLE) throwUncloneable(value, path, refOf === undefined ? "message" : "task");
     throw error;
   } finally {
     seen.clear();
     encoding = false;
+  }
+}
+
+/**
+ * Encodes `value` as {@link encode} does, except that this library's handles,
+ * `SharedArrayBuffer`s and Blobs (which only `postMessage` can carry) are written as the
+ * number that `numberOf` gives each: the receiver gets them some other way and gives them
+ * back to {@link decodeWithRefs} by number. An object met twice is numbered once. A pool's
+ * tasks travel so.
+ * @example
+ * ```ts
+ * import { decodeWithRefs, encodeWithRefs } from "./codec.ts";
+ * const lock = new Lock();
+ * const bytes = encodeWithRefs({ lock, n: 1 }, () => 7);
+ * const copy = decodeWithRefs(bytes.slice(), (n) => (n === 7 ? lock : undefined)); // { lock, n: 1 }
+ * ```
+ */
+export function encodeWithRefs(value: unknown, numberOf: (carried: object) => number, path = "value"): Uint8Array {
+  refOf = numberOf;
+  try {
+    return encode(value, path);
+  } finally {
+    refOf = undefined;
   }
 }
 
@@ -165,14 +190,15 @@ function scratchView(length: number): Uint8Array {
 
 /** encode() called from inside encode() (by a getter): uses its own buffer and state. */
 function encodeReentrant(value: unknown, path: string): Uint8Array {
-  const saved = { out, pos, seen, message, wholeBuffers };
+  const saved = { out, pos, seen, message, wholeBuffers, refOf };
   out = new Uint8Array(INITIAL_SCRATCH);
   seen = new SeenObjects();
   encoding = false;
+  refOf = undefined; // a getter's own encode() is a plain one
   try {
     return encode(value, path);
   } finally {
-    ({ out, pos, seen, message, wholeBuffers } = saved);
+    ({ out, pos, seen, message, wholeBuffers, refOf } = saved);
     encoding = true;
   }
 }
@@ -446,9 +472,15 @@ function writeSpecialObject(obj: object): void {
     out[pos++] = T_BOXED_BIGINT;
     return writeBigInt(obj.valueOf());
   }
-  if (refusalOf(obj, true) !== undefined) throw UNCLONEABLE;
+  if (refOf !== undefined && isCarriedBeside(obj)) return writeCarried(obj);
+  if (refusalOf(obj, "message") !== undefined) throw UNCLONEABLE;
   // A class instance crosses as a plain object of its own enumerable fields, as with postMessage.
   writePlainObject(obj as Record<string, unknown>);
+}
+
+function writeCarried(obj: object): void {
+  out[pos++] = T_CARRIED;
+  writeVarint(refOf!(obj));
 }
 
 function writeMap(map: Map<unknown, unknown>): void {
@@ -495,11 +527,13 @@ function writeBufferBytes(bytes: Uint8Array): void {
 function writeView(view: ArrayBufferView): void {
   const kind = VIEW_KIND_BY_PROTO.get(viewPrototype(view));
   const buffer = view.buffer;
-  if (kind === undefined || buffer instanceof SharedArrayBuffer) throw UNCLONEABLE;
+  // A view of shared memory travels with its buffer carried beside the message, if it can be.
+  const shared = buffer instanceof SharedArrayBuffer;
+  if (kind === undefined || (shared && refOf === undefined)) throw UNCLONEABLE;
   out[pos++] = T_VIEW;
   out[pos++] = kind;
   let byteOffset = view.byteOffset;
-  if (wholeBuffers || (byteOffset === 0 && view.byteLength === buffer.byteLength)) {
+  if (wholeBuffers || shared || (byteOffset === 0 && view.byteLength === buffer.byteLength)) {
     writeValue(buffer);
   } else {
     if (seen.indexOf(buffer, pos) >= 0) throw PARTLY_WRITTEN_BUFFER_MET_AGAIN;

@@ -59,6 +59,7 @@ export const T_BOXED_NUMBER = 0x98; // float64
 export const T_BOXED_STRING = 0x99; // string value
 export const T_BOXED_BOOLEAN = 0x9a; // 0 or 1
 export const T_BOXED_BIGINT = 0x9b; // bigint value
+export const T_CARRIED = 0x9f; // varint: an object carried beside the message (see encodeWithRefs)
 export const T_FIXASCII = 0xa0;
 export const FIXASCII_MAX = 31;
 
