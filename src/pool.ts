@@ -6,12 +6,14 @@
  * result ring that the pool reads with async waits. Since a worker runs its chunks in
  * order and counts those it started, the pool always knows which chunk a worker is
  * running: when a worker dies, that chunk fails with a `ProcessError`, the others it held
- * go to other workers, and a new worker takes its place.
+ * go to other workers, and a new worker takes its place. This library's handles in a task's
+ * arguments go to each worker once, on a side channel (see pool_protocol.ts).
  * @module
  */
 import { AsyncResult, heldOpen, type ResultCallbacks } from "./async_result.ts";
 import { onProcessExit } from "./atexit.ts";
 import { type ErrorInfo, ProcessError, ValueError } from "./errors.ts";
+import { PortHandle } from "./handles.ts";
 import {
   ApplyJob,
   type Chunk,
@@ -29,6 +31,10 @@ import {
   chunksStarted,
   DEFINE,
   FAILED,
+  FORGET,
+  HANDLES,
+  HandleNumbers,
+  HandleSender,
   markCancelled,
   OK,
   BriefPoll,
@@ -46,7 +52,7 @@ import { cpuCount, Process, type WaitOptions } from "./process.ts";
 import { rebuildError } from "./remote_error.ts";
 import { libraryModuleUrl } from "./target.ts";
 import { callerModules, describeTarget, resolveTarget, type TargetRef } from "./target.ts";
-import { checkCloneable, decode, encode } from "./transport/codec.ts";
+import { checkCloneable, decode, encode, encodeWithRefs } from "./transport/codec.ts";
 import { ByteRing } from "./transport/ring.ts";
 
 /**
@@ -221,6 +227,8 @@ const QUICK_CHUNK_MS = 0.05;
 const MAX_UNSTARTED_LOSSES = 3;
 const TASK_RING_BYTES = 1 << 20;
 const RESULT_RING_BYTES = 1 << 20;
+/** Tells a worker to take the handles posted on its side channel. */
+const HANDLES_MESSAGE = encode([HANDLES]).slice();
 
 type PoolState = "run" | "close" | "terminate";
 
@@ -244,6 +252,8 @@ interface WorkerSlot {
   progress: Int32Array;
   /** Ids of the functions this worker was told about. */
   known: Set<number>;
+  /** Sends the worker the handles in its tasks. */
+  handles: HandleSender;
   /** Messages waiting behind a write still in progress, in order. */
   backlog?: Uint8Array[];
   /** Takes no more chunks: it reached `maxTasksPerChild`, or it was told to stop. */
@@ -258,6 +268,14 @@ interface WorkerSlot {
  * A pool of worker processes that run exported functions on many inputs (Python's
  * `multiprocessing.Pool`). Workers are daemon processes named `SpawnPoolWorker-N`.
  *
+ * Task arguments cross with structured-clone rules, and this library's handles (queues,
+ * pipes, locks, events, shared values) and SharedArrayBuffers in them, at any depth, arrive
+ * working, as in a Process's args. A worker gets each handle once, with the first task that
+ * names it, and keeps it while it runs: its tasks share that handle (a task that `close()`s
+ * a queue or a pipe end closes it for the worker's later tasks), and what the worker holds
+ * through it (a pipe end kept open, a queue it may put into) is let go when the worker ends.
+ * A task's result cannot be a handle or shared memory: that task fails with a TypeError.
+ *
  * @example Usage
  * ```ts
  * import { isMain, Pool } from "@seed/multiprocessing";
@@ -270,6 +288,22 @@ interface WorkerSlot {
  *   await using pool = new Pool({ processes: 4 });
  *   console.log(await pool.map(square, [1, 2, 3])); // [1, 4, 9]
  *   for await (const y of pool.imapUnordered(square, [4, 5])) console.log(y);
+ * }
+ * ```
+ *
+ * @example Handles in task arguments
+ * ```ts
+ * import { isMain, Pool, Queue } from "@seed/multiprocessing";
+ *
+ * export async function report(queue: Queue<string>, n: number): Promise<void> {
+ *   await queue.put(`task ${n} done`);
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   const queue = new Queue<string>();
+ *   await using pool = new Pool({ processes: 2 });
+ *   await pool.starmap(report, [[queue, 1], [queue, 2]]);
+ *   console.log(await queue.get(), await queue.get()); // "task 1 done", "task 2 done" (in either order)
  * }
  * ```
  */
@@ -297,6 +331,7 @@ export class Pool {
   readonly #abortListeners = new Map<Job, () => void>();
   readonly #functionIds = new WeakMap<TaskFunction, Map<string, number>>();
   readonly #functions: TargetRef[] = [];
+  readonly #handleNumbers = new HandleNumbers((ref) => this.#forgetHandle(ref));
   #inFlight = 0;
   /**
    * Workers whose initializer failed since a worker last answered: once every worker of the
@@ -336,7 +371,8 @@ export class Pool {
   }
 
   /**
-   * Calls `fn(...args)` in a worker and resolves with what it returns (awaited).
+   * Calls `fn(...args)` in a worker and resolves with what it returns (awaited). Handles in
+   * `args` arrive working (see {@link Pool}); the result cannot be one (TypeError).
    * @example Usage
    * ```ts
    * const sum = await pool.apply(add, [2, 3]); // 5
@@ -348,7 +384,8 @@ export class Pool {
 
   /**
    * Calls `fn(...args)` in a worker; the {@link AsyncResult} gets what it returns, and
-   * `callback`/`errorCallback` run when it is ready.
+   * `callback`/`errorCallback` run when it is ready. Handles in `args` arrive working (see
+   * {@link Pool}); the result cannot be one (TypeError).
    * @throws {ValueError} when the pool was closed or terminated.
    */
   applyAsync<A extends unknown[], R>(
@@ -367,7 +404,8 @@ export class Pool {
   /**
    * Calls `fn` on every input in workers, in chunks; resolves with the results in input
    * order. A call that throws does not stop the others: once every input ran, it rejects
-   * with the first error (as in Python).
+   * with the first error (as in Python). Handles in the inputs arrive working (see
+   * {@link Pool}); a result cannot be one (TypeError).
    * @example Usage
    * ```ts
    * const squares = await pool.map(square, [1, 2, 3]); // [1, 4, 9]
@@ -386,7 +424,8 @@ export class Pool {
   }
 
   /**
-   * As {@link Pool.map} with argument lists: `fn(...args)` for every `args` of `inputs`.
+   * As {@link Pool.map} with argument lists: `fn(...args)` for every `args` of `inputs`
+   * (handles in them arrive working, see {@link Pool}).
    * @example Usage
    * ```ts
    * const sums = await pool.starmap(add, [[1, 2], [3, 4]]); // [3, 7]
@@ -408,7 +447,7 @@ export class Pool {
   /**
    * Calls `fn` on every input in workers and yields the results in input order as they
    * come (inputs are read as workers need them). Leaving the loop early cancels the inputs
-   * not started yet.
+   * not started yet. Handles in the inputs arrive working (see {@link Pool}).
    * @example Usage
    * ```ts
    * for await (const y of pool.imap(square, [1, 2, 3])) console.log(y); // 1, 4, 9
@@ -440,7 +479,10 @@ export class Pool {
       const error = new ProcessError("the pool was terminated before this task finished");
       for (const job of [...this.#jobs.values()]) job.abort(error);
       this.#queue = new ChunkQueue();
-      for (const slot of this.#workers.values()) slot.gone = true;
+      for (const slot of this.#workers.values()) {
+        slot.gone = true;
+        slot.handles.close();
+      }
       this.#workers.clear();
       for (const process of this.#processes) process.terminate();
       this.#inFlight = 0;
@@ -644,7 +686,7 @@ export class Pool {
     for (const chunk of chunks) message.push(chunk.index, chunk.start, chunk.items);
     let bytes: Uint8Array;
     try {
-      bytes = encode(message);
+      bytes = slot.handles.encode(message);
     } catch (error) {
       // Find the chunk that cannot be sent: the others go on their own.
       if (chunks.length > 1) for (const chunk of chunks) this.#send(slot, [chunk]);
@@ -680,12 +722,20 @@ export class Pool {
     }
   }
 
+  /** Handle `ref` was garbage-collected: the workers that have it drop it. */
+  #forgetHandle(ref: number): void {
+    for (const slot of this.#workers.values()) {
+      if (slot.handles.forget(ref)) this.#write(slot, encode([FORGET, ref]));
+    }
+  }
+
   // ---- workers ---------------------------------------------------------------------
 
   #spawn(): void {
     const id = ++this.#workerCount;
     const tasks = new ByteRing(TASK_RING_BYTES);
     const progress = new Int32Array(new SharedArrayBuffer(4));
+    const sideChannel = new MessageChannel();
     const config: PoolWorkerConfig = {
       workerId: id,
       tasks: tasks.toState(),
@@ -694,6 +744,7 @@ export class Pool {
       progress: progress.buffer as SharedArrayBuffer,
       initializer: this.#initializer,
       initargs: this.#initargs,
+      sideChannel: new PortHandle(sideChannel.port2),
       maxTasks: this.#maxTasks,
     };
     const process = new Process({
@@ -715,6 +766,7 @@ export class Pool {
       answered: 0,
       progress,
       known: new Set(),
+      handles: new HandleSender(sideChannel.port1, this.#handleNumbers, process.pid!, () => this.#write(slot, HANDLES_MESSAGE)),
       retiring: false,
       gone: false,
     };
@@ -751,6 +803,7 @@ export class Pool {
   #workerGone(slot: WorkerSlot, error: Error): void {
     if (slot.gone) return;
     slot.gone = true;
+    slot.handles.close();
     this.#workers.delete(slot.id);
     // The chunk it was running fails. The others run again elsewhere: those not started,
     // and those done whose results it had not sent yet. A worker whose initializer failed
@@ -939,7 +992,8 @@ function checkChunksize(options: ChunkOptions): number | undefined {
 function unsendableInput(chunk: Chunk, error: unknown): unknown {
   for (let i = 0; i < chunk.items.length; i++) {
     try {
-      encode(chunk.items[i], chunk.start < 0 ? "args" : `inputs[${chunk.start + i}]`);
+      // Handles pass here (they travel beside the bytes): only what cannot travel at all fails.
+      encodeWithRefs(chunk.items[i], () => 0, chunk.start < 0 ? "args" : `inputs[${chunk.start + i}]`);
     } catch (itemError) {
       return itemError;
     }

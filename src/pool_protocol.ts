@@ -5,9 +5,18 @@
  * order they were written and reports them in that order, so the pool knows which chunk a
  * worker is running: the oldest one it has no result for. Short chunks travel several to a
  * message both ways, so that a message's cost is shared.
+ *
+ * This library's handles (and SharedArrayBuffers, Blobs) in a task's arguments cannot go
+ * through a ring: they travel by `postMessage` on a side channel, a MessagePort per worker.
+ * The pool numbers each handle; a worker gets each one once, on its side channel, announced
+ * by a {@link HANDLES} message written to its ring before the first task that needs it, and
+ * keeps it until the pool tells it to forget it ({@link FORGET}) or ends. A task's bytes
+ * hold the handles' numbers (see `encodeWithRefs` in the codec).
  * @module
  */
+import { packHandles, type PortHandle } from "./handles.ts";
 import type { TargetRef } from "./target.ts";
+import { encodeWithRefs } from "./transport/codec.ts";
 import { type ByteRing, OutgoingItem, type RingState } from "./transport/ring.ts";
 import { deadlineFrom, MAX_WAIT_SLICE_MS } from "./transport/wait.ts";
 
@@ -17,6 +26,10 @@ export const DEFINE = 0;
 export const RUN = 1;
 /** Task message: no more work, end. */
 export const STOP = 2;
+/** Task message: take the next message of the side channel: handles, as {@link HandleEntries}. */
+export const HANDLES = 3;
+/** Task message: the pool will not send these handles again: drop them. */
+export const FORGET = 4;
 
 /** `[DEFINE, fnId, ref]` */
 export type DefineMessage = [typeof DEFINE, number, TargetRef];
@@ -32,8 +45,14 @@ export const RUN_CHUNKS_AT = 4;
 export const RUN_CHUNK_FIELDS = 3;
 /** `[STOP]` */
 export type StopMessage = [typeof STOP];
+/** `[HANDLES]` */
+export type HandlesMessage = [typeof HANDLES];
+/** `[FORGET, number, number, …]` */
+export type ForgetMessage = [typeof FORGET, ...number[]];
 /** A message on a worker's task ring. */
-export type TaskMessage = DefineMessage | RunMessage | StopMessage;
+export type TaskMessage = DefineMessage | RunMessage | StopMessage | HandlesMessage | ForgetMessage;
+/** What the side channel carries, one message per {@link HANDLES}: each handle's number and packed description. */
+export type HandleEntries = [number, unknown][];
 
 /** Result status: `payload` is the chunk's values, in order. */
 export const OK = 0;
@@ -74,8 +93,88 @@ export interface PoolWorkerConfig {
   initializer?: TargetRef;
   /** Arguments of the initializer (handles arrive working, hence here and not in a message). */
   initargs: unknown[];
+  /** The worker's end of its side channel, on which the pool sends the handles of its tasks. */
+  sideChannel: PortHandle;
   /** Chunks to run before ending (Python's `maxtasksperchild`); 0 for no limit. */
   maxTasks: number;
+}
+
+/**
+ * Numbers the handles (and SharedArrayBuffers, Blobs) in a pool's tasks, once each for all
+ * its workers. When one is garbage-collected, no task can name it any more: `onCollected`
+ * gets its number, so that workers can drop it.
+ */
+export class HandleNumbers {
+  readonly #numbers = new WeakMap<object, number>();
+  readonly #collected: FinalizationRegistry<number>;
+  #count = 0;
+
+  constructor(onCollected: (ref: number) => void) {
+    this.#collected = new FinalizationRegistry(onCollected);
+  }
+
+  numberOf(handle: object): number {
+    let ref = this.#numbers.get(handle);
+    if (ref === undefined) {
+      this.#numbers.set(handle, ref = ++this.#count);
+      this.#collected.register(handle, ref);
+    }
+    return ref;
+  }
+}
+
+/** The pool's end of a worker's side channel: sends the worker each handle its tasks name, once. */
+export class HandleSender {
+  /** Numbers of the handles the worker has. */
+  readonly #sent = new Set<number>();
+  /** The handles of the message being encoded that the worker lacks, by number. */
+  readonly #missing = new Map<number, object>();
+
+  /**
+   * @param workerPid the worker's pid: handles are packed for it (registered in its pid, see `packHandles`).
+   * @param announce writes a {@link HANDLES} message to the worker's ring.
+   */
+  constructor(
+    private readonly port: MessagePort,
+    private readonly numbers: HandleNumbers,
+    private readonly workerPid: number,
+    private readonly announce: () => void,
+  ) {}
+
+  /**
+   * Encodes a task message for the worker. The handles in it that the worker lacks are
+   * posted on the side channel first and announced on its ring, before the returned bytes
+   * are written there. Throws the codec's TypeError, or a handle's own error (a closed
+   * Connection), having sent nothing.
+   */
+  encode(message: unknown[]): Uint8Array {
+    this.#missing.clear();
+    const bytes = encodeWithRefs(message, this.#refOf);
+    if (this.#missing.size === 0) return bytes;
+    const copy = bytes.slice(); // describing a handle may encode, reusing the codec's buffer
+    const entries: HandleEntries = [];
+    for (const [ref, handle] of this.#missing) entries.push([ref, packHandles(handle, this.workerPid)]);
+    this.port.postMessage(entries);
+    for (const [ref] of entries) this.#sent.add(ref);
+    this.announce();
+    return copy;
+  }
+
+  /** The worker was told to drop handle `ref`; false if it never had it. */
+  forget(ref: number): boolean {
+    return this.#sent.delete(ref);
+  }
+
+  /** The worker is gone. */
+  close(): void {
+    this.port.close();
+  }
+
+  readonly #refOf = (handle: object): number => {
+    const ref = this.numbers.numberOf(handle);
+    if (!this.#sent.has(ref)) this.#missing.set(ref, handle);
+    return ref;
+  };
 }
 
 /** Counts one more chunk started in a worker's progress cell (see {@link PoolWorkerConfig.progress}). */

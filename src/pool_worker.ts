@@ -1,13 +1,18 @@
 /**
  * The code of a pool worker process (Python's `multiprocessing.pool.worker`): run the
  * initializer once, then take messages from its task ring until told to stop or until it
- * has run `maxTasks` chunks, and write each chunk's outcome to the shared result ring.
+ * has run `maxTasks` chunks, and write each chunk's outcome to the shared result ring. The
+ * handles its tasks name come on its side channel (see pool_protocol.ts).
  * @module
  */
 import type { ErrorInfo } from "./errors.ts";
+import { unpackHandles } from "./handles.ts";
 import {
   DEFINE,
   FAILED,
+  FORGET,
+  type HandleEntries,
+  HANDLES,
   isCancelled,
   OK,
   BriefPoll,
@@ -23,10 +28,12 @@ import {
   STOP,
   type TaskMessage,
 } from "./pool_protocol.ts";
-import { setImportingModule } from "./process.ts";
+import { parentProcess, setImportingModule } from "./process.ts";
 import { describeError } from "./remote_error.ts";
 import { importTarget, type TargetRef } from "./target.ts";
-import { decode, encode } from "./transport/codec.ts";
+import { builtin } from "./runtime/builtins.ts";
+import { checkCloneable, decode, decodeWithRefs, encode } from "./transport/codec.ts";
+import { haltIfEnded } from "./transport/halt.ts";
 import { ByteRing } from "./transport/ring.ts";
 
 type TaskFunction = (...args: unknown[]) => unknown;
@@ -39,6 +46,9 @@ const IDLE_POLL_MS = 0.05;
 
 /** Results of short chunks wait this long at most to travel with the next ones. */
 const RESULT_BATCH_MS = 1;
+
+/** Longest nap between looks for a side-channel message that is not there yet. */
+const MAX_SIDE_CHANNEL_NAP_MS = 20;
 
 /**
  * Runs one pool worker; the pool starts it as the target of a daemon {@link Process}.
@@ -58,15 +68,27 @@ export async function poolWorkerMain(config: PoolWorkerConfig): Promise<void> {
     if (failure) return sendBytes(results, encode([workerId, 0, 0, -1, START_FAILED, failure]));
   }
   const functions = new Map<number, Resolved>();
+  const handles = new HandleTable(config.sideChannel.port);
   const idlePoll = new BriefPoll(IDLE_POLL_MS);
   let chunksRun = 0;
   for (;;) {
     // Blocking here is what Python's worker does; the parent's event loop never waits on us.
     idlePoll.poll(tasks);
-    const message = decode<TaskMessage>(tasks.tryReadNow() ?? tasks.readSync(Infinity)!);
+    const message = handles.decode(tasks.tryReadNow() ?? tasks.readSync(Infinity)!);
+    // Ended (by the pool or from outside) but still running, as a Deno worker may be: it
+    // must not act on the message, nor start a chunk, which other workers now run.
+    haltIfEnded();
     if (message[0] === STOP) return;
     if (message[0] === DEFINE) {
       functions.set(message[1], await resolveFunction(message[2]));
+      continue;
+    }
+    if (message[0] === HANDLES) {
+      if (!(await handles.take())) return; // the pool is gone
+      continue;
+    }
+    if (message[0] === FORGET) {
+      handles.forget(message.slice(1) as number[]);
       continue;
     }
     const [, jobId, fnId, star] = message;
@@ -75,6 +97,7 @@ export async function poolWorkerMain(config: PoolWorkerConfig): Promise<void> {
     for (let at = RUN_CHUNKS_AT; at < message.length; at += RUN_CHUNK_FIELDS) {
       const index = message[at] as number;
       const start = message[at + 1] as number;
+      haltIfEnded();
       countStarted(progress);
       if (isCancelled(cancelled, jobId)) {
         batch.add(index, SKIPPED, null, start, 0);
@@ -91,6 +114,52 @@ export async function poolWorkerMain(config: PoolWorkerConfig): Promise<void> {
     }
     await batch.send(results);
     if (maxTasks > 0 && chunksRun >= maxTasks) return;
+  }
+}
+
+/** The worker's end of its side channel: the handles its tasks name, by number. */
+class HandleTable {
+  readonly #handles = new Map<number, unknown>();
+
+  constructor(private readonly port: MessagePort) {}
+
+  /** Decodes a task message, giving back the handles it names. */
+  decode(bytes: Uint8Array): TaskMessage {
+    return this.#handles.size === 0 ? decode(bytes) : decodeWithRefs(bytes, this.#handleOf);
+  }
+
+  /** Takes the handles of the next side-channel message (see `HANDLES`); false if the pool is gone. */
+  async take(): Promise<boolean> {
+    const entries = receiveSideMessage(this.port) as HandleEntries | undefined;
+    if (entries === undefined) return false;
+    for (const [ref, handle] of (await unpackHandles(entries)) as HandleEntries) this.#handles.set(ref, handle);
+    return true;
+  }
+
+  forget(refs: number[]): void {
+    for (const ref of refs) this.#handles.delete(ref);
+  }
+
+  readonly #handleOf = (ref: number): unknown => {
+    if (!this.#handles.has(ref)) throw new Error(`the pool worker has no handle number ${ref} (a bug of its side channel)`);
+    return this.#handles.get(ref);
+  };
+}
+
+/**
+ * The next message on the side channel, or undefined once the pool's process has ended. The
+ * pool posts a message before it announces it on the task ring, and a posted message can
+ * be taken at once on all three runtimes (measured); should it still be on its way, this
+ * naps and looks again.
+ */
+function receiveSideMessage(port: MessagePort): unknown {
+  const { receiveMessageOnPort } = builtin("node:worker_threads");
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (let ms = 0.01;; ms = Math.min(ms * 2, MAX_SIDE_CHANNEL_NAP_MS)) {
+    const received = receiveMessageOnPort(port as never); // a web MessagePort: all three runtimes take it
+    if (received) return received.message;
+    if (!parentProcess()?.isAlive()) return undefined;
+    Atomics.wait(nap, 0, 0, ms);
   }
 }
 
@@ -215,11 +284,13 @@ class ResultBatch {
   }
 }
 
-/** The codec's error for the first value that cannot cross, its path naming the task. */
+/** The error for the first value that cannot cross, its path naming the task. */
 function unsendable(values: unknown[], start: number): unknown {
   for (let i = 0; i < values.length; i++) {
+    const path = start < 0 ? "result" : `result[${start + i}]`;
     try {
-      encode(values[i], start < 0 ? "result" : `result[${start + i}]`);
+      checkCloneable(values[i], path, "result"); // a handle is refused with the advice for results
+      encode(values[i], path);
     } catch (error) {
       return error;
     }

@@ -1,6 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { activeChildren, AsyncResult, cpuCount, Pool, Process, ProcessError, TimeoutError, ValueError } from "../mod.ts";
+import {
+  activeChildren,
+  AsyncResult,
+  cpuCount,
+  EOFError,
+  Event,
+  Lock,
+  Pipe,
+  Pool,
+  Process,
+  ProcessError,
+  Queue,
+  TimeoutError,
+  Value,
+  ValueError,
+} from "../mod.ts";
 import { deadline, lines, runScript } from "./_helpers.ts";
 import {
   add,
@@ -31,6 +46,18 @@ import {
   squareLater,
   whoAmI,
 } from "./fixtures/pool_tasks.ts";
+import {
+  addThroughNested,
+  addUnderLock,
+  blobText,
+  bumpFirst,
+  countIn,
+  countUnless,
+  distinctReceived,
+  giveBack,
+  putTimesTen,
+  sendWhenSet,
+} from "./fixtures/pool_handle_tasks.ts";
 
 /** Runs `use` with a new pool, terminated afterwards whatever happens. */
 async function withPool<T>(options: ConstructorParameters<typeof Pool>[0], use: (pool: Pool) => Promise<T>): Promise<T> {
@@ -451,10 +478,10 @@ test("values that cannot cross fail with a TypeError naming them, and the pool g
 test("map with an input that cannot cross rejects with a TypeError naming it, once the other inputs ran (as Python)", async () => {
   const buffer = new SharedArrayBuffer(3 * 4);
   await withPool({ processes: 1, initializer: keepFlags, initargs: [buffer] }, async (pool) => {
-    const inputs = [[0, -1, 0], [1, -1, 0], [2, -1, new SharedArrayBuffer(4)]] as [number, number, number][];
+    const inputs = [[0, -1, 0], [1, -1, 0], [2, -1, { ms: Symbol("ms") }]] as [number, number, number][];
     await assert.rejects(pool.starmap(flagUnlessBad, inputs, { chunksize: 1 }), {
       name: "TypeError",
-      message: /^inputs\[2\]\[2\] is a SharedArrayBuffer and cannot be copied .*in the Pool's initargs/,
+      message: /^inputs\[2\]\[2\]\.ms is a symbol and cannot be sent to another process/,
     });
     assert.deepEqual([...new Int32Array(buffer)], [1, 1, 0]);
     assert.equal(await pool.apply(add, [1, 1]), 2, "the pool goes on");
@@ -617,5 +644,141 @@ test("when the initializer throws in every worker, tasks fail with ProcessError 
   });
   await withPool({ processes: 2, initializer: failingInit }, async (pool) => {
     await assert.rejects(deadline(pool.map(square, [1, 2, 3, 4], { chunksize: 1 }), 60_000), ProcessError);
+  });
+});
+
+// ---- handles in task arguments --------------------------------------------------------
+
+test("a Lock and a Value passed in apply's args work in the workers: increments under the lock add up exactly", async () => {
+  const lock = new Lock();
+  const total = new Value("i", 0, { lock: false });
+  await withPool({ processes: 2 }, async (pool) => {
+    const done = await Promise.all(Array.from({ length: 8 }, () => pool.applyAsync(addUnderLock, [lock, total, 25]).get()));
+    assert.deepEqual(done, Array(8).fill(25));
+    assert.equal(total.value, 200);
+    assert.equal(await lock.acquire({ timeout: 0 }), true, "no worker kept the lock");
+    lock.release();
+  });
+});
+
+test("a Queue passed to map tasks gets each task's item, and the parent gets each exactly once", async () => {
+  const queue = new Queue<number>();
+  await withPool({ processes: 2 }, async (pool) => {
+    const inputs = Array.from({ length: 40 }, (_, i) => ({ queue, i }));
+    assert.deepEqual(await pool.map(putTimesTen, inputs), inputs.map(({ i }) => i));
+    const items: number[] = [];
+    for (let i = 0; i < 40; i++) items.push(await queue.get({ timeout: 10_000 }));
+    assert.deepEqual(items.sort((a, b) => a - b), inputs.map(({ i }) => i * 10));
+    assert.equal(queue.empty(), true);
+  });
+});
+
+test("an Event and a pipe end passed in starmap's args work in the workers", async () => {
+  const go = new Event();
+  const [reader, writer] = Pipe<number>(false);
+  await withPool({ processes: 2 }, async (pool) => {
+    const inputs: [Event, typeof writer, number][] = [1, 2, 3, 4, 5].map((i) => [go, writer, i]);
+    const sent = pool.starmapAsync(sendWhenSet, inputs, { chunksize: 1 });
+    assert.equal(await reader.poll(50), false, "the tasks wait for the event");
+    go.set();
+    const received: number[] = [];
+    for (let i = 0; i < 5; i++) received.push(await reader.recv({ timeout: 10_000 }));
+    assert.deepEqual(received.sort(), [1, 2, 3, 4, 5]);
+    assert.deepEqual(await sent.get(), [1, 2, 3, 4, 5]);
+  });
+  reader.close();
+  writer.close();
+});
+
+test("a pipe end sent to pool tasks stays open while the workers hold it, and closes when they end", async () => {
+  const [reader, writer] = Pipe<number>(false);
+  const go = new Event();
+  go.set();
+  const pool = new Pool({ processes: 2 });
+  try {
+    assert.deepEqual(await pool.starmap(sendWhenSet, [[go, writer, 1], [go, writer, 2]], { chunksize: 1 }), [1, 2]);
+    writer.close();
+    const received = [await reader.recv({ timeout: 10_000 }), await reader.recv({ timeout: 10_000 })];
+    assert.deepEqual(received.sort(), [1, 2]);
+    assert.equal(await reader.poll(50), false, "the workers still hold the sending end: no EOF yet");
+    pool.close();
+    await pool.join();
+    await assert.rejects(reader.recv({ timeout: 10_000 }), EOFError);
+  } finally {
+    await pool.terminate();
+    reader.close();
+  }
+});
+
+test("handles nested in an object and in a Map arrive working", async () => {
+  const lock = new Lock();
+  const total = new Value("i", 5);
+  await withPool({ processes: 1 }, async (pool) => {
+    const result = await pool.apply(addThroughNested, [{ deep: { lock } }, new Map([["total", total]]), 3]);
+    assert.equal(result, 8);
+    assert.equal(total.value, 8);
+  });
+});
+
+test("a handle named by many tasks reaches each worker once: its tasks share one rebuilt handle", async () => {
+  const lock = new Lock();
+  await withPool({ processes: 2 }, async (pool) => {
+    const counts = await pool.map(distinctReceived, Array(30).fill(lock), { chunksize: 1 });
+    assert.deepEqual(counts, Array(30).fill(1));
+    const other = new Lock();
+    assert.deepEqual(await pool.map(distinctReceived, [other, other], { chunksize: 2 }), [2, 2]);
+  });
+});
+
+test("SharedArrayBuffers and views of them in task args arrive as the same shared memory", async () => {
+  const buffer = new SharedArrayBuffer(4 * 4);
+  await withPool({ processes: 2 }, async (pool) => {
+    const views = [new Int32Array(buffer), new Int32Array(buffer, 4, 2), new Int32Array(buffer), new Int32Array(buffer, 4, 2)];
+    assert.deepEqual(await pool.map(bumpFirst, views, { chunksize: 1 }), [4, 2, 4, 2]);
+    assert.deepEqual([...new Int32Array(buffer)], [2, 2, 0, 0]);
+  });
+});
+
+test("a Blob in task args arrives (postMessage carries it beside the task's bytes)", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    assert.equal(await pool.apply(blobText, [new Blob(["seed ", "text"])]), "seed text");
+  });
+});
+
+test("handles reach the workers that replace others (maxTasksPerChild: 1)", async () => {
+  const total = new Value("i", 0);
+  await withPool({ processes: 1, maxTasksPerChild: 1 }, async (pool) => {
+    const pids = await pool.map(countIn, [total, total, total, total], { chunksize: 1 });
+    assert.equal(total.value, 4);
+    assert.equal(new Set(pids).size, 4, "each task ran in a new worker");
+  });
+});
+
+test("a task moved off a worker that died reaches its new worker with its handles", async () => {
+  const total = new Value("i", 0);
+  await withPool({ processes: 1 }, async (pool) => {
+    const inputs: [typeof total, boolean][] = [[total, true], [total, false], [total, false], [total, false]];
+    await assert.rejects(pool.starmap(countUnless, inputs, { chunksize: 1 }), (error: unknown) => {
+      assert.ok(error instanceof ProcessError);
+      assert.match(error.message, /ended \(exit code 3\) while running this task/);
+      return true;
+    });
+    assert.equal(total.value, 3, "the three other tasks ran, on the replacement worker");
+  });
+});
+
+test("a task that returns a handle or shared memory fails with a TypeError naming the result, and the pool goes on", async () => {
+  const lock = new Lock();
+  await withPool({ processes: 1 }, async (pool) => {
+    await assert.rejects(pool.apply(giveBack, [lock]), {
+      name: "TypeError",
+      message: "result is a shareable handle (Lock) and cannot be returned by a pool task: " +
+        "create it in the parent and pass it to the task in its arguments instead",
+    });
+    await assert.rejects(pool.map(giveBack, [1, new SharedArrayBuffer(4)]), {
+      name: "TypeError",
+      message: /^result\[1\] is a SharedArrayBuffer and cannot be returned by a pool task: create it in the parent/,
+    });
+    assert.equal(await pool.apply(add, [1, 2]), 3);
   });
 });
