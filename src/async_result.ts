@@ -5,7 +5,7 @@
  */
 import { TimeoutError, ValueError } from "./errors.ts";
 import type { WaitOptions } from "./process.ts";
-import { settleWithin } from "./transport/wait.ts";
+import { heldOpen, settleWithin } from "./transport/wait.ts";
 
 /**
  * Callbacks of an `…Async` pool call, run in the main program when the result is ready.
@@ -130,22 +130,11 @@ export class AsyncResult<T> {
 }
 
 /**
- * Awaits `waiting` with the program held open. The pool reads results in the background
- * without holding it, so that, as in Python, a program that no longer waits for its pool
- * ends (its daemon workers with it) instead of waiting for work nobody awaits.
- * @example Usage (what `AsyncResult.get` does)
- * ```ts
- * const value = await heldOpen(settled); // the program stays open until `settled` settles
- * ```
+ * `heldOpen(waiting)` awaits `waiting` with the program held open. The pool reads results in
+ * the background without holding it, so that, as in Python, a program that no longer waits
+ * for its pool ends (its daemon workers with it) instead of waiting for work nobody awaits.
  */
-export async function heldOpen<T>(waiting: Promise<T>): Promise<T> {
-  const hold = setInterval(() => {}, 1 << 30);
-  try {
-    return await waiting;
-  } finally {
-    clearInterval(hold);
-  }
-}
+export { heldOpen } from "./transport/wait.ts";
 
 /**
  * Runs the matching callback. An error it throws is printed to stderr and changes nothing

@@ -1,7 +1,10 @@
 /**
  * Work a process must finish before it reports its end, like Python's `util._exit_function`:
- * a queue flushing what this process put, for instance. The child bootstrap (and the main
- * program's exit handling) runs the hooks after the process's own work is done.
+ * a queue flushing what this process put, for instance. A child runs the hooks once its own
+ * work is done or failed (`endProcess` in process.ts). An `exit()` that ends the child at once
+ * runs none: it writes what queues and pipes buffered itself (`Feeder.flushBeforeExitSync`)
+ * and terminates the daemon children, which is what the hooks are for. The main program runs
+ * none (as in Python, it does not wait to write into the queues it created).
  * @module
  */
 

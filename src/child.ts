@@ -5,18 +5,17 @@
  * Like Python's `multiprocessing.spawn._main` + `BaseProcess._bootstrap`.
  * @module
  */
-import { runExitHooks } from "./atexit.ts";
 import { unpackHandles } from "./handles.ts";
 import {
-  announceEnd,
   becomeChild,
   type ChildSpec,
   currentProcess,
-  endChildren,
+  endProcess,
   parentProcess,
   Process,
   setCurrentProcess,
   setImportingModule,
+  SystemExit,
 } from "./process.ts";
 import { runtime } from "./runtime/mod.ts";
 import type { ParentChannel } from "./runtime/types.ts";
@@ -29,18 +28,18 @@ if (!channel) throw new Error("src/child.ts is the bootstrap of a child process:
 /** A non-static `#private` member in a class's source (a `.#name` is a use, not a declaration). */
 const PRIVATE_MEMBER = /(?<![.\w$#]|\bstatic\s+)#[\p{L}_$]/u;
 
-/** Reports the end to the parent and ends this worker (the first report decides the code). */
-function end(parent: ParentChannel, code: number): never {
-  announceEnd(parent, code);
-  return parent.exit(code);
-}
-
-/** Python prints "Process <name>:" and the traceback, and the exit code becomes 1. */
-function fail(parent: ParentChannel, error: unknown): never {
-  // The current name: the process's code may have renamed it. No name before the spec came.
-  const name = parentProcess() ? currentProcess().name : "Process";
-  console.error(`Process ${name}:\n${describeChain(error)}${privateMembersNote(error)}`);
-  return end(parent, 1);
+/**
+ * Python prints "Process <name>:" and the traceback, and the exit code becomes 1; the process
+ * then ends as any does (its children first). The `SystemExit` of an `exit()` that waits for
+ * children is no failure: its end is already under way, with its code.
+ */
+function fail(parent: ParentChannel, error: unknown): Promise<never> {
+  if (!(error instanceof SystemExit)) {
+    // The current name: the process's code may have renamed it. No name before the spec came.
+    const name = parentProcess() ? currentProcess().name : "Process";
+    console.error(`Process ${name}:\n${describeChain(error)}${privateMembersNote(error)}`);
+  }
+  return endProcess(parent, 1);
 }
 
 /** The error's stack, then its causes' (Python prints the whole chain of a traceback). */
@@ -111,7 +110,7 @@ async function runKeptAlive(self: Process): Promise<void> {
 }
 
 async function main(parent: ParentChannel): Promise<never> {
-  runtime.onUncaughtError((error) => fail(parent, error));
+  runtime.onUncaughtError((error) => void fail(parent, error));
   const spec = (await parent.receiveOnce()) as ChildSpec;
   adoptProcessTable(spec.table);
   becomeChild(spec);
@@ -120,11 +119,9 @@ async function main(parent: ParentChannel): Promise<never> {
     setCurrentProcess(self);
     await runKeptAlive(self);
   } catch (error) {
-    return fail(parent, error);
+    return await fail(parent, error);
   }
-  await runExitHooks();
-  await endChildren();
-  return end(parent, 0);
+  return await endProcess(parent, 0);
 }
 
 await main(channel);

@@ -14,6 +14,7 @@ import { EOFError, TimeoutError, ValueError } from "./errors.ts";
 import { HANDLE, type HandleDescription, packingFor, registerHandleKind, type Shareable } from "./handles.ts";
 import { decode, encode } from "./transport/codec.ts";
 import { Feeder } from "./transport/feeder.ts";
+import { haltIfEnded } from "./transport/halt.ts";
 import { Registrations } from "./transport/registrations.ts";
 import { currentPid } from "./transport/liveness.ts";
 import { ByteRing, type RingState } from "./transport/ring.ts";
@@ -134,6 +135,8 @@ interface ConnectionState {
   /** The holder slot registered for the travelling handle, and the pid it is registered in. */
   slot: number;
   holder: number;
+  /** True for the ends {@link Pipe} makes (not for a received end). */
+  madeHere?: boolean;
 }
 
 /** The handles of one end that are open (or travelling), in their processes' pids. */
@@ -191,6 +194,9 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     this.#inbound = state.inbound && new Channel(state.inbound);
     this.#outbound = state.outbound && new Channel(state.outbound);
     this.#feeder = this.#outbound && new Feeder(this.#outbound.ring);
+    // A process does not wait at its end to write into a pipe it made (as for a queue it
+    // made): only its own children can hold the other end, and they have ended by then.
+    if (state.madeHere) this.#feeder?.cancelExitFlush();
     this.#own = endHolders(state.own);
     this.#peer = endHolders(state.peer);
     this.#slot = this.#own.takeOver(state.slot, state.holder);
@@ -442,6 +448,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
   }
 
   #checkOpen(): void {
+    haltIfEnded(); // a terminated process still running (Deno) must not send or receive
     if (this.#closed) throw new Error("handle is closed");
   }
 
@@ -483,6 +490,7 @@ export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>]
       peer: holders[1 - own].buffer,
       slot: holders[own].register(),
       holder: currentPid(),
+      madeHere: true,
     });
   return [end(0, toFirst, toSecond), end(1, toSecond, toFirst)];
 }

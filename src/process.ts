@@ -4,8 +4,11 @@
  * `cpuCount`, `exit` and `isMain`.
  * @module
  */
+import { runExitHooks } from "./atexit.ts";
 import { ValueError } from "./errors.ts";
 import { checkCloneable } from "./transport/codec_check.ts";
+import { Feeder } from "./transport/feeder.ts";
+import { haltIfEnded } from "./transport/halt.ts";
 import { packHandles } from "./handles.ts";
 import { type ChildWorker, type ParentChannel, runtime } from "./runtime/mod.ts";
 import { allocateChildPid, currentPid, isPidAlive, markPidEnded, type ProcessTableState } from "./transport/liveness.ts";
@@ -17,7 +20,7 @@ import {
   resolveTarget,
   type TargetRef,
 } from "./target.ts";
-import { settleWithin } from "./transport/wait.ts";
+import { heldOpen, settleWithin } from "./transport/wait.ts";
 
 /**
  * Options of {@link Process}.
@@ -88,7 +91,7 @@ export interface ChildSpec {
   target: TargetRef | null;
   /** `args` (kind "function") or the subclass instance's own fields (kind "class"), packed. */
   payload: unknown;
-  /** Where the child records how it ended (see {@link announceEnd}). */
+  /** Where the child records how it ended (see {@link endProcess}). */
   endStatus: SharedArrayBuffer;
 }
 
@@ -115,6 +118,8 @@ interface ProcessContext {
   importingModule?: string;
   /** In a child: where it records how it ended, for its parent. */
   endStatus?: Int32Array;
+  /** In a child: its end, once under way (see {@link endProcess}). */
+  ending?: Promise<never>;
   exitHandlerInstalled: boolean;
 }
 
@@ -437,7 +442,9 @@ export class Process {
     // A daemon worker is unref'd; while someone joins it, it must keep the program alive.
     if (this.#joiners++ === 0) this.#worker?.ref();
     try {
-      await settleWithin(this.#ended, timeout, signal);
+      // Held open as well: on Bun a terminated worker no longer holds it until its end event,
+      // and a child joining it would end first (exit code 13).
+      await heldOpen(settleWithin(this.#ended, timeout, signal));
     } finally {
       if (--this.#joiners === 0 && this.#daemon && this.#state === "started") this.#worker?.unref();
     }
@@ -597,28 +604,85 @@ export function setImportingModule(module: string | undefined): void {
 }
 
 /**
- * @internal In a child: records its exit code where its parent reads it at once (as Python's
- * `poll()` sees an ended process), then tells the parent. The first call decides the code.
+ * In a child: records its exit code where its parent reads it at once (as Python's `poll()`
+ * sees an ended process), tells the parent, and ends the thread.
  */
-export function announceEnd(channel: ParentChannel, exitCode: number): void {
+function reportEnd(channel: ParentChannel, exitCode: number): never {
   const status = context().endStatus;
-  if (status && Atomics.load(status, ENDED) === 1) return;
   if (status) {
     Atomics.store(status, EXIT_CODE, exitCode);
     Atomics.store(status, ENDED, 1);
   }
   markPidEnded(currentPid());
   channel.post({ type: "exit" } satisfies ChildMessage);
+  return channel.exit(exitCode);
 }
 
 /**
- * @internal Python's `_exit_function` for a child whose work is done: terminate its
- * daemon children, then wait for the others.
+ * @internal The end of a child, as Python's `_bootstrap` ends one (`util._exit_function`):
+ * the exit hooks run (a queue writes what this process put into it), daemon children are
+ * terminated and the others waited for, then the exit code is reported. The first call
+ * decides the code; later calls get the same end.
  */
-export async function endChildren(): Promise<void> {
+export function endProcess(channel: ParentChannel, exitCode: number): Promise<never> {
+  const ctx = context();
+  return ctx.ending ??= (async () => {
+    await runExitHooks();
+    await endChildren();
+    return reportEnd(channel, exitCode);
+  })();
+}
+
+/** Python's `_exit_function` for the children: terminate the daemons, wait for them all. */
+async function endChildren(): Promise<void> {
+  const children = terminateDaemons();
+  await Promise.all(children.map((child) => child.join()));
+}
+
+/** Terminates the daemon children; returns the children not yet seen to end, daemons too. */
+function terminateDaemons(): Process[] {
   const children = [...context().children];
   for (const child of children) if (child.daemon) child.terminate();
-  await Promise.all(children.map((child) => child.join()));
+  return children;
+}
+
+/**
+ * @internal What `exit()` throws in a child that must wait for its non-daemon children before
+ * it ends (Python's `SystemExit`): it unwinds the code that called `exit()`. The end is
+ * already under way, so catching this does not stop it.
+ */
+export class SystemExit extends Error {
+  override name = "SystemExit";
+
+  constructor(readonly code: number) {
+    super(`exit(${code}) was called: the process ends once its non-daemon children have ended`);
+  }
+}
+
+/**
+ * `exit()` in a child. Python raises `SystemExit`, and its `_bootstrap` catches it and runs
+ * `_exit_function` before the process ends. Here the end is done at once, synchronously,
+ * wherever `exit()` is called (in `run()`, a callback, a timer, a pool task, a module being
+ * imported): the buffered items of its queues and pipes are written (blocking, as Python
+ * joins its feeder threads), its daemon children are terminated, and the thread ends. A
+ * `try { … } catch {}` around it (far more common in JavaScript than an `except
+ * BaseException` in Python) cannot swallow an end that does not throw.
+ *
+ * Only non-daemon children that still run need the event loop: their output passes through
+ * this thread on Node, their end is learnt from events. Then the end goes on asynchronously
+ * ({@link endProcess}) and `exit()` throws a {@link SystemExit} to unwind its caller; a
+ * caller that catches it does not stop the end, which comes once those children ended.
+ */
+function exitChild(channel: ParentChannel, exitCode: number): never {
+  haltIfEnded(); // terminated but still running (Deno): it must not write what it buffered
+  const ctx = context();
+  if (!ctx.ending) {
+    Feeder.flushBeforeExitSync();
+    const running = terminateDaemons().filter((child) => !child.daemon && child.isAlive());
+    if (running.length === 0) return reportEnd(channel, exitCode);
+    void endProcess(channel, exitCode);
+  }
+  throw new SystemExit(exitCode);
 }
 
 /**
@@ -678,9 +742,18 @@ export function cpuCount(): number {
 }
 
 /**
- * Ends the current process now with `code`: in a child, its `exitCode` becomes `code`; in the
- * main program, the program exits. As Python's `sys.exit`: no code (or null) is 0, and a code
- * that is not an integer (a message) is printed to stderr and gives 1.
+ * Ends the current process with `code`, as Python's `sys.exit`: no code (or null) is 0, and a
+ * code that is not an integer (a message) is printed to stderr and gives 1.
+ *
+ * In a child, its `exitCode` becomes `code`, wherever `exit()` is called. Before it ends,
+ * what it put into queues and sent on pipes is written, waiting for readers to make room as
+ * Python does (not for a queue after `cancelJoinThread()`, nor for the queues and pipes the
+ * child made itself), and its daemon children are terminated. If non-daemon children still
+ * run, it waits for them, as Python does: `exit()` then throws a `SystemExit` error to stop
+ * the calling code, and the process ends once they ended, even if that error is caught.
+ *
+ * In the main program, the program exits at once, ending every child, non-daemon ones too
+ * (Python would wait for them): let the main code finish, or `join()` them, before `exit()`.
  * @example Usage
  * ```ts
  * import { exit } from "@seed/multiprocessing";
@@ -693,8 +766,7 @@ export function exit(code?: number | string | null): never {
   const exitCode = exitCodeOf(code);
   const channel = context().parent ? runtime.parentChannel() : null;
   if (!channel) return runtime.exitProgram(exitCode);
-  announceEnd(channel, exitCode);
-  return channel.exit(exitCode);
+  return exitChild(channel, exitCode);
 }
 
 /** Python's rule for `SystemExit`'s code. */

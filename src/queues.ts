@@ -6,7 +6,8 @@
  * How Python's parts map here: the pipe is a {@link ByteRing}; the bounded semaphore is the
  * ring's item count; the feeder thread is a per-handle {@link Feeder} (so an unbounded `put`
  * never blocks, a thread blocked in a `…Sync` call goes on writing what it put, and a child
- * writes what it buffered before it ends unless `cancelJoinThread()` was called);
+ * writes what it buffered before it ends, even at `exit()`, unless `cancelJoinThread()` was
+ * called or the queue is its own: as in Python, only its children, ended by then, can read it);
  * `JoinableQueue`'s unfinished-tasks semaphore and condition are a {@link SharedCounter}.
  * @module
  */
@@ -16,6 +17,7 @@ import { HANDLE, type HandleDescription, packingFor, registerHandleKind, type Sh
 import { decode, encode } from "./transport/codec.ts";
 import { SharedCounter, type SharedCounterState } from "./transport/counter.ts";
 import { Feeder } from "./transport/feeder.ts";
+import { haltIfEnded } from "./transport/halt.ts";
 import { Registrations } from "./transport/registrations.ts";
 import { ByteRing, type RingState } from "./transport/ring.ts";
 import { deadlineFrom } from "./transport/wait.ts";
@@ -172,6 +174,9 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
       this.#maxsize = maxsize <= 0 ? Infinity : maxsize;
     }
     this.#feeder = new Feeder(this.#ring);
+    // As Python: a process does not wait at its end to write into a queue it created, which
+    // only its own children can hold, and they have ended by then.
+    if (!state) this.#feeder.cancelExitFlush();
   }
 
   /**
@@ -373,6 +378,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
   }
 
   #checkOpen(): void {
+    haltIfEnded(); // a terminated process still running (Deno) must not put or take an item
     if (this.#closed) throw new ValueError("Queue is closed");
   }
 
@@ -427,6 +433,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * @throws {ValueError} "taskDone() called too many times" when more calls than items put.
    */
   taskDone(): void {
+    haltIfEnded();
     if (!this.#tasks.tryDecrement()) throw new ValueError("taskDone() called too many times");
   }
 

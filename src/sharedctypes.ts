@@ -14,6 +14,7 @@ import { ValueError } from "./errors.ts";
 import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
 import { peekRebuildState, rebuildWith, takeRebuildState } from "./rebuild.ts";
 import { Lock, reviveLock, RLock } from "./synchronize.ts";
+import { haltIfEnded } from "./transport/halt.ts";
 
 /**
  * The typed array through which each typecode's elements are viewed.
@@ -237,6 +238,7 @@ export class RawValue<C extends Typecode = Typecode> implements Shareable {
 
   /** Replaces the value (wrapping around as the C type does). */
   set value(value: ElementOf<C>) {
+    haltIfEnded(); // a terminated process still running (Deno) must not write
     const element = toElement(this.typecode, value) as number;
     const cell = this.#cell as unknown as Int32Array;
     if (this.#atomic) Atomics.store(cell, 0, element);

@@ -14,6 +14,7 @@ import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } fr
 import type { WaitOptions } from "./process.ts";
 import { rebuildWith, takeRebuildState } from "./rebuild.ts";
 import { type Blocking, runAsync, runSync } from "./transport/blocking.ts";
+import { haltIfEnded } from "./transport/halt.ts";
 import { currentPid, isPidAlive } from "./transport/liveness.ts";
 import { SEM_VALUE_MAX, SemLock, type SemLockKind, type SemLockState } from "./transport/semlock.ts";
 import { deadlineFrom, remaining, wake } from "./transport/wait.ts";
@@ -475,12 +476,14 @@ export class Event implements Shareable {
 
   /** Sets the flag and wakes every waiter. */
   set(): void {
+    haltIfEnded(); // a terminated process still running (Deno) must not wake anyone
     Atomics.store(this.#flag, 0, 1);
     wake(this.#flag, 0);
   }
 
   /** Clears the flag. */
   clear(): void {
+    haltIfEnded();
     Atomics.store(this.#flag, 0, 0);
   }
 

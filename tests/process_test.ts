@@ -5,21 +5,34 @@ import {
   activeChildren,
   cpuCount,
   currentProcess,
+  Event,
   exit,
+  JoinableQueue,
+  Lock,
+  Pipe,
+  Pool,
+  ProcessError,
   parentProcess,
   Process,
   type ProcessOptions,
+  Queue,
   Value,
 } from "../mod.ts";
 import { deadline, lines, runScript } from "./_helpers.ts";
 import { filled as mailboxFilled, newMailbox, read } from "./_mailbox.ts";
+import { postAfterImport } from "./fixtures/exit_on_import.ts";
 import postDefault, { aliasedTarget, post$ } from "./fixtures/exported_as.ts";
 import {
   describeSelf,
+  exitFromTimer,
+  exitInsideCatchAll,
   exitWith,
+  leaveDaemonRunning,
   neverSettles,
   Reporter,
   runForever,
+  SPIN,
+  spinThenAct,
   startFromDaemon,
   setValues,
   startGrandchild,
@@ -369,3 +382,109 @@ test("handles inside Maps, Sets and cyclic records arrive as working handles", a
   assert.equal(p.exitCode, 0);
   assert.deepEqual([inMap.value, inSet.value, counter.value], [40, 41, 42]);
 });
+
+test("exit() ends a child wherever it is called: from a timer, inside a catch-all try, while its module is imported", async () => {
+  const caught = newMailbox();
+  const children = [
+    new Process({ target: exitFromTimer, args: [5] }),
+    new Process({ target: exitInsideCatchAll, args: [3, caught] }),
+    new Process({ target: postAfterImport, args: [newMailbox()] }),
+  ];
+  await Promise.all(children.map(runToEnd));
+  assert.deepEqual(children.map((p) => p.exitCode), [5, 3, 6]);
+  assert.equal(read(caught), undefined, "no code ran after exit()");
+});
+
+test("exit() while a pool worker imports the task's module ends that worker: the task never runs and fails", async () => {
+  const mailbox = newMailbox();
+  const pool = new Pool({ processes: 1 });
+  try {
+    await assert.rejects(pool.apply(postAfterImport, [mailbox]), (error: unknown) => {
+      assert.ok(error instanceof ProcessError);
+      assert.match(error.message, /exit code 6/);
+      return true;
+    });
+    assert.equal(read(mailbox), undefined, "the task did not run");
+  } finally {
+    await pool.terminate();
+  }
+});
+
+test("a child that ends with a daemon child still running ends with exit code 0", async () => {
+  const p = await runToEnd(new Process({ target: leaveDaemonRunning, args: [newMailbox()] }));
+  assert.equal(p.exitCode, 0);
+});
+
+test("a child ending with exit(), a swallowed exit() or an uncaught error first waits for its non-daemon child, whose output is kept", async () => {
+  const result = await runScript("tests/fixtures/exit_waits_main.ts");
+  assert.equal(result.status, 0, result.stderr);
+  for (const [how, code] of [["exit", 4], ["caught", 4], ["throw", 1]]) {
+    assert.deepEqual(lines(result).filter((line) => line.startsWith(`${how}:`)), [
+      `${how}: exitCode while its child runs: null`,
+      `${how}: the grandchild printed`,
+      `${how}: exitCode ${code}`,
+    ]);
+  }
+  assert.match(result.stderr, /^Process throw:\nError: failed with a child running$/m);
+  assert.doesNotMatch(result.stderr, /SystemExit/, "a swallowed exit() is no failure");
+});
+
+test("a terminated child that goes on running (Deno) cannot put, get, send, set, acquire, release or write", async () => {
+  const queue = new Queue<string>();
+  const stocked = new Queue<string>();
+  stocked.putNowait("kept");
+  const joinable = new JoinableQueue<string>();
+  joinable.putNowait("one task");
+  const [receiver, sender] = Pipe<string>(false);
+  const event = new Event();
+  const [free, held] = [new Lock(), new Lock()];
+  await held.acquire();
+  const value = new Value("i", 7);
+  const actions: [string, unknown][] = [
+    ["put", queue], ["get", stocked], ["taskDone", joinable], ["send", sender], ["set", event],
+    ["acquire", free], ["release", held], ["write", value],
+  ];
+  const runs = actions.map(([action, handle]) => {
+    const control = new SharedArrayBuffer(4 * Object.keys(SPIN).length);
+    const p = new Process({ target: spinThenAct, args: [control, action, handle] });
+    p.start();
+    return { action, p, words: new Int32Array(control) };
+  });
+  for (const { p, words } of runs) {
+    await deadline(untilSpinning(words), JOIN_MS, "child spinning");
+    p.terminate();
+    await deadline(p.join(), JOIN_MS, "join after terminate");
+    assert.equal(p.exitCode, -15);
+    Atomics.store(words, SPIN.GO, 1);
+  }
+  for (const { words } of runs) await deadline(untilActingOrStopped(words), JOIN_MS, "child acting or stopped");
+  await delay(200); // what a still running thread would do takes microseconds
+  for (const { action, words } of runs) assert.equal(Atomics.load(words, SPIN.ACTED), 0, `${action} went through`);
+  assert.equal(queue.empty(), true);
+  assert.equal(stocked.getNowait(), "kept");
+  await assert.rejects(joinable.join({ timeout: 0 }), { name: "TimeoutError", message: "join() timed out with 1 unfinished tasks" });
+  assert.equal(await receiver.poll(), false);
+  assert.equal(event.isSet(), false);
+  assert.equal(free.locked(), false);
+  assert.equal(held.locked(), true);
+  assert.equal(value.value, 7);
+});
+
+/** Resolves once the child spins (its beat counter moves). */
+async function untilSpinning(words: Int32Array): Promise<void> {
+  while (Atomics.load(words, SPIN.BEATS) === 0) await delay(5);
+}
+
+/**
+ * Resolves once the child, told to go, is acting (its thread still runs: Deno), or is seen
+ * stopped (its beat counter stands still: Node and Bun stop a terminated thread).
+ */
+async function untilActingOrStopped(words: Int32Array): Promise<void> {
+  for (let last = -1;;) {
+    if (Atomics.load(words, SPIN.ACTING) === 1) return;
+    const beats = Atomics.load(words, SPIN.BEATS);
+    if (beats === last) return;
+    last = beats;
+    await delay(20);
+  }
+}

@@ -1,7 +1,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
-import { Barrier, Empty, Event, Full, HANDLE, JoinableQueue, Process, Queue, SimpleQueue, TimeoutError, ValueError } from "../mod.ts";
+import {
+  Barrier,
+  Empty,
+  Event,
+  Full,
+  HANDLE,
+  JoinableQueue,
+  Pipe,
+  Process,
+  Queue,
+  SimpleQueue,
+  TimeoutError,
+  ValueError,
+} from "../mod.ts";
 import { ByteRing, type RingState } from "../src/transport/ring.ts";
 import { runScript } from "./_helpers.ts";
 import { travel } from "./_travel.ts";
@@ -9,6 +22,7 @@ import {
   consume,
   consumeUntilNull,
   echo,
+  fillOwnQueueAndPipe,
   getForever,
   getSyncForever,
   greetWithGrandchild,
@@ -20,6 +34,7 @@ import {
   putLargeThenBurst,
   putAndJoinSync,
   putManyAndEnd,
+  putSendThenExit,
   putThenBlock,
   workJoinable,
 } from "./fixtures/queue_targets.ts";
@@ -438,19 +453,62 @@ test("a child writes what it buffered before it ends; after cancelJoinThread it 
 
   const cancelled = start(putManyAndEnd, [q, 12, size, true]);
   await cancelled.join(); // nobody reads meanwhile: it ends with items unwritten, one of them half-written
-  let received = 0;
-  for (;;) {
-    try {
-      assert.ok(sameBytes(await q.get({ timeout: 300 }), pattern(size, received)), `item ${received}`);
-      received++;
-    } catch (error) {
-      assert.ok(error instanceof Empty);
-      break;
-    }
-  }
+  const received = await takeWhatArrived(q, size);
   assert.ok(received > 0 && received < 12, `some items were lost (received ${received})`);
   await q.put(pattern(100, 7));
   assert.ok(sameBytes(await q.get({ timeout: WAIT_MS }), pattern(100, 7)), "the queue works on");
+});
+
+/**
+ * Takes the items `putManyAndEnd` wrote before its process ended, checking each; returns how
+ * many. The last may be half-written: the queue drops it, and a get then finds nothing.
+ */
+async function takeWhatArrived(q: Queue<Uint8Array>, size: number): Promise<number> {
+  for (let received = 0;; received++) {
+    try {
+      assert.ok(sameBytes(await q.get({ timeout: 300 }), pattern(size, received)), `item ${received}`);
+    } catch (error) {
+      assert.ok(error instanceof Empty);
+      return received;
+    }
+  }
+}
+
+test("a child that put and sent more than its queue and pipe hold, then called exit(0), delivers every item and message", SLOW, async () => {
+  const q = new Queue<Uint8Array>();
+  const [receiver, sender] = Pipe<Uint8Array>(false);
+  const size = 3 << 19; // 1.5 MiB items, larger than the queue's ring; their quarter, larger than the pipe's
+  const child = start(putSendThenExit, [q, sender, 4, size]);
+  try {
+    for (let i = 0; i < 4; i++) assert.ok(sameBytes(await q.get({ timeout: WAIT_MS }), pattern(size, i)), `item ${i}`);
+    for (let i = 0; i < 4; i++) assert.ok(sameBytes(await receiver.recvBytes({ timeout: WAIT_MS }), pattern(size / 4, i)), `message ${i}`);
+    await child.join({ timeout: WAIT_MS });
+    assert.equal(child.exitCode, 0);
+  } finally {
+    await endAll([child]);
+  }
+});
+
+test("exit() in a child after cancelJoinThread() ends it at once, with items unwritten, and the queue recovers", SLOW, async () => {
+  const q = new Queue<Uint8Array>();
+  const size = 256 << 10;
+  const child = start(putManyAndEnd, [q, 12, size, true, true]);
+  await child.join({ timeout: WAIT_MS }); // nobody reads meanwhile
+  assert.equal(child.exitCode, 0);
+  const received = await takeWhatArrived(q, size);
+  assert.ok(received < 12, `some items were lost (received ${received})`);
+  await q.put(pattern(100, 7));
+  assert.ok(sameBytes(await q.get({ timeout: WAIT_MS }), pattern(100, 7)), "the queue works on");
+});
+
+test("a child does not wait at its end to write into a queue or pipe it made itself (only its children could read them)", SLOW, async () => {
+  const children = [start(fillOwnQueueAndPipe, [false]), start(fillOwnQueueAndPipe, [true])];
+  try {
+    for (const child of children) await child.join({ timeout: WAIT_MS });
+    assert.deepEqual(children.map((child) => child.exitCode), [0, 0]);
+  } finally {
+    await endAll(children);
+  }
 });
 
 test("JoinableQueue across processes: join() returns once a child marked every item done", SLOW, async () => {

@@ -8,11 +8,14 @@
  */
 
 import { onProcessExit } from "../atexit.ts";
+import { haltIfEnded } from "./halt.ts";
 import { type ByteRing, OutgoingItem } from "./ring.ts";
-import { MAX_WAIT_SLICE_MS, remaining, setWorkWhileBlocked } from "./wait.ts";
+import { MAX_WAIT_SLICE_MS, remaining, setWorkWhileBlocked, waitSync } from "./wait.ts";
 
 /** Longest a {@link Feeder.flushSync} sleeps before it asks its caller's `until` again. */
 const FLUSH_CHECK_MS = 10;
+/** Pause between the passes of {@link Feeder.flushBeforeExitSync} over this thread's feeders. */
+const EXIT_FLUSH_PASS_MS = 1;
 /** First pause before the background loop tries a busy producer lock again (it then doubles). */
 const FIRST_LOCK_RETRY_MS = 1;
 
@@ -98,7 +101,28 @@ export class Feeder {
     }
   }
 
-  /** This process may end without writing what is still buffered (`cancelJoinThread`). */
+  /**
+   * Writes, blocking the thread, what this thread's feeders must write before the process
+   * ends (all but those told {@link cancelExitFlush}), for an `exit()` that ends the thread
+   * without going back to its event loop. Like Python's join of its feeder threads at exit,
+   * it takes as long as readers take to make room. The feeders write in turns, so that a
+   * reader that waits for one queue's item before it reads another's is not stuck.
+   */
+  static flushBeforeExitSync(): void {
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    for (;;) {
+      let waiting = false;
+      for (const feeder of unfinished) if (!feeder.writeNow() && feeder.#flushOnExit) waiting = true;
+      if (!waiting) return;
+      waitSync(nap, 0, 0, EXIT_FLUSH_PASS_MS);
+      haltIfEnded(); // terminated meanwhile (Deno): this thread must not write on
+    }
+  }
+
+  /**
+   * This process may end without writing what is still buffered (`cancelJoinThread`, or a
+   * queue or pipe this process made, which only its children, ended by then, can read).
+   */
   cancelExitFlush(): void {
     this.#flushOnExit = false;
     this.#dropExitHook?.();

@@ -1,14 +1,17 @@
 /**
- * Stops the thread of a process that was ended. On Deno a terminated worker that sleeps in
- * `Atomics.wait` keeps running (measured: it wakes every slice, for seconds, after the
- * parent saw it end), while every other process already treats it as gone: it must not go
- * on to take a lock, a permit or a notification that live processes now use. Blocking
- * operations (the sync primitives' and the queues' steps) call these after each wait.
+ * Stops the thread of a process that was ended. On Deno a terminated worker keeps running
+ * until it gets back to its event loop (measured: a thread busy in synchronous code, or
+ * waking from `Atomics.wait` every slice, went on for seconds after the parent saw it end),
+ * while every other process already treats it as gone: it must not go on to put or take an
+ * item, send, set an event, take or release a lock, or write a value that live processes now
+ * use. The operations that act on shared state call {@link haltIfEnded} first, and blocking
+ * operations (the sync primitives' and the queues' steps) after each wait. On Node and Bun
+ * `terminate()` stops the thread itself; the checks cost one `Atomics.load` there too.
  * @module
  */
 
 import { runtime } from "../runtime/mod.ts";
-import { currentPid, isPidAlive } from "./liveness.ts";
+import { isCurrentProcessAlive } from "./liveness.ts";
 
 /**
  * Returns at once while the calling process runs; never returns once it was ended.
@@ -19,7 +22,7 @@ import { currentPid, isPidAlive } from "./liveness.ts";
  * ```
  */
 export function haltIfEnded(): void {
-  if (isPidAlive(currentPid())) return;
+  if (isCurrentProcessAlive()) return;
   // Deno completes a termination only when the thread gets back to its event loop, which a
   // thread looping in waits never does (the program would never exit): end the thread here.
   runtime.parentChannel()?.exit(ENDED_EXIT_CODE);
@@ -39,5 +42,5 @@ const ENDED_EXIT_CODE = 1;
  * ```
  */
 export async function haltIfEndedAsync(): Promise<void> {
-  if (!isPidAlive(currentPid())) await new Promise<never>(() => {});
+  if (!isCurrentProcessAlive()) await new Promise<never>(() => {});
 }

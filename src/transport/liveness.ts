@@ -29,6 +29,8 @@ export interface ProcessTableState {
 interface TableState {
   table: Int32Array;
   pid: number;
+  /** See {@link isCurrentProcessAlive}: `[slot index, pid]` pairs, computed on first use. */
+  lineage?: number[];
 }
 
 // Kept on globalThis so that two copies of this module (bundled binaries) agree.
@@ -86,6 +88,33 @@ export function allocateChildPid(): ProcessTableState {
 export function markPidEnded(pid: number): void {
   const { table } = state();
   Atomics.compareExchange(table, PID_BASE + (pid % SLOTS), pid, 0);
+}
+
+/**
+ * True while the calling process runs: {@link isPidAlive} for itself, at the cost of one
+ * `Atomics.load` per generation below the main process (none in the main process), for checks
+ * on hot paths.
+ */
+export function isCurrentProcessAlive(): boolean {
+  const current = state();
+  const lineage = current.lineage ??= lineageOf(current);
+  for (let i = 0; i < lineage.length; i += 2) {
+    if (Atomics.load(current.table, lineage[i]) !== lineage[i + 1]) return false;
+  }
+  return true;
+}
+
+/** The table index and pid of the calling process and of its ancestors, the main process excepted. */
+function lineageOf({ table, pid }: TableState): number[] {
+  const lineage: number[] = [];
+  for (let current = pid, depth = 0; current > 0 && depth < MAX_DEPTH; depth++) {
+    const slot = current % SLOTS;
+    const parent = Atomics.load(table, PARENT_BASE + slot);
+    if (parent === 0) break; // the main process: it ends only with the program
+    lineage.push(PID_BASE + slot, current);
+    current = parent;
+  }
+  return lineage;
 }
 
 /** True while the process `pid` (of this program) runs. */

@@ -208,6 +208,7 @@ export class SemLock {
    * @throws {Error} when an RLock is held by another process.
    */
   release(n = 1): void {
+    haltIfEnded(); // a terminated process still running (Deno) must not release, nor acquire
     if (this.kind === "semaphore") this.#releasePermits(n);
     else this.#releaseMutex();
   }
@@ -237,6 +238,7 @@ export class SemLock {
 
   /** One acquisition attempt: undefined when acquired, else what to wait on. */
   #attempt(): Busy | undefined {
+    haltIfEnded();
     return this.kind === "semaphore" ? this.#attemptPermit() : this.#attemptMutex();
   }
 

@@ -115,6 +115,26 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
+/**
+ * Awaits `waiting` with the program held open (a ref'd timer): for waits on something that
+ * does not hold the program open by itself, such as a background loop nobody else awaits, or
+ * the end of a terminated worker (on Bun neither the worker nor its pending end event does).
+ * @example Usage
+ * ```ts
+ * import { heldOpen } from "./wait.ts";
+ * const settled = new Promise<number>((resolve) => queueMicrotask(() => resolve(1)));
+ * const value = await heldOpen(settled); // the program stays open until `settled` settles
+ * ```
+ */
+export async function heldOpen<T>(waiting: Promise<T>): Promise<T> {
+  const hold = setInterval(() => {}, 1 << 30);
+  try {
+    return await waiting;
+  } finally {
+    clearInterval(hold);
+  }
+}
+
 /** The longest delay a timer takes (longer ones fire at once, with a warning). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
