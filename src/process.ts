@@ -4,10 +4,9 @@
  * `cpuCount`, `exit` and `isMain`.
  * @module
  */
-import { runExitHooks } from "./atexit.ts";
+import { flushBeforeExitSync, runExitHooks } from "./atexit.ts";
 import { ValueError } from "./errors.ts";
 import { checkCloneable } from "./transport/codec_check.ts";
-import { Feeder } from "./transport/feeder.ts";
 import { haltIfEnded } from "./transport/halt.ts";
 import { packHandles } from "./handles.ts";
 import { type ChildWorker, type ParentChannel, runtime } from "./runtime/mod.ts";
@@ -677,7 +676,7 @@ function exitChild(channel: ParentChannel, exitCode: number): never {
   haltIfEnded(); // terminated but still running (Deno): it must not write what it buffered
   const ctx = context();
   if (!ctx.ending) {
-    Feeder.flushBeforeExitSync();
+    flushBeforeExitSync();
     const running = terminateDaemons().filter((child) => !child.daemon && child.isAlive());
     if (running.length === 0) return reportEnd(channel, exitCode);
     void endProcess(channel, exitCode);

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { onProcessExit } from "../atexit.ts";
+import { onProcessExit, setExitFlush } from "../atexit.ts";
 import { haltIfEnded } from "./halt.ts";
 import { type ByteRing, OutgoingItem } from "./ring.ts";
 import { MAX_WAIT_SLICE_MS, remaining, setWorkWhileBlocked, waitSync } from "./wait.ts";
@@ -211,3 +211,5 @@ setWorkWhileBlocked(() => {
   for (const feeder of unfinished) feeder.writeNow();
   return unfinished.size > 0;
 });
+
+setExitFlush(() => Feeder.flushBeforeExitSync());
