@@ -6,6 +6,7 @@
  * This is what pickling a `multiprocessing.Queue` into a child's args does in Python.
  * @module
  */
+import { libraryEntryUrl } from "./target.ts";
 
 /**
  * Symbol under which a shareable object exposes its description.
@@ -115,7 +116,12 @@ function describe(handle: Shareable, transfer: Transferable[]): HandleDescriptio
 export async function unpackHandles(value: unknown): Promise<unknown> {
   if (!containsMatch(value, isMarker, new Set())) return value;
   const unregistered = (item: unknown) => isMarker(item) && !registry().has(item[MARK].kind);
-  if (containsMatch(value, unregistered, new Set())) await import("../mod.ts"); // registers every kind of handle
+  if (containsMatch(value, unregistered, new Set())) {
+    // Every kind of handle registers itself when the library's entry loads. A computed URL:
+    // Deno loads and compiles a literal dynamic import's whole graph (the library, some
+    // 45 modules) with the importing module, which made every child start 3 ms later.
+    await import(libraryEntryUrl().href);
+  }
   return mapTree(value, (item) => (isMarker(item) ? reviveHandle(item[MARK]) : undefined), new Map());
 }
 
