@@ -98,14 +98,14 @@ async function rebuildSelf(spec: ChildSpec): Promise<Process> {
 /**
  * Runs the process's code. A `run()` whose promise nothing else keeps pending must not let
  * the event loop empty and end the worker (Node and Bun end it with exit code 13): it runs
- * on until it settles or is terminated, as in Python (and on Deno).
+ * on until it settles or is terminated, as in Python.
  */
-async function runKeptAlive(self: Process): Promise<void> {
-  const keepAlive = setInterval(() => {}, 1 << 30);
+async function runHeldOpen(parent: ParentChannel, self: Process): Promise<void> {
+  const release = parent.holdOpen();
   try {
     await self.run();
   } finally {
-    clearInterval(keepAlive);
+    release();
   }
 }
 
@@ -117,7 +117,7 @@ async function main(parent: ParentChannel): Promise<never> {
   try {
     const self = await rebuildSelf(spec);
     setCurrentProcess(self);
-    await runKeptAlive(self);
+    await runHeldOpen(parent, self);
   } catch (error) {
     return await fail(parent, error);
   }

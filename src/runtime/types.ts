@@ -48,6 +48,11 @@ export interface ParentChannel {
   receiveOnce(): Promise<unknown>;
   /** Ends this child's thread with `code`, right away. */
   exit(code: number): never;
+  /**
+   * Keeps this child alive, with nothing else pending, until the returned function is called:
+   * Node and Bun end a worker whose event loop is empty (exit code 13).
+   */
+  holdOpen(): () => void;
 }
 
 /** One runtime's implementation of the interface. */

@@ -6,6 +6,7 @@
 import { builtin } from "./builtins.ts";
 import { exitThread } from "./node_process.ts";
 import type { ChildWorker, ParentChannel, SpawnOptions } from "./types.ts";
+import { holdWithTimer } from "./web_worker.ts";
 
 /** Starts a `node:worker_threads` worker on the module at `url`. */
 export function spawnThreadWorker(url: URL, options: SpawnOptions): ChildWorker {
@@ -37,5 +38,6 @@ export function threadParentChannel(): ParentChannel | null {
         });
       }),
     exit: exitThread,
+    holdOpen: holdWithTimer,
   };
 }
