@@ -8,10 +8,13 @@ import { type BenchCase, medianMs, sizeFor, siblingModule } from "../lib.ts";
 import { SIZES, SPAWN } from "../workloads.ts";
 import { rawLabel, runtimesWith, startWorker, type WorkerFlavor } from "./worker.ts";
 
-const HELLO = siblingModule(import.meta.url, "./workers/hello");
+const HELLO = {
+  worker_threads: siblingModule(import.meta.url, "./workers/hello"),
+  web: siblingModule(import.meta.url, "./workers/hello_web"),
+};
 
 async function spawnToEnd(flavor: WorkerFlavor): Promise<void> {
-  const worker = startWorker(flavor, HELLO);
+  const worker = startWorker(flavor, HELLO[flavor]);
   await worker.nextMessage();
   await worker.ended();
 }

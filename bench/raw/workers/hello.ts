@@ -1,5 +1,8 @@
-/** Says hello and ends: the raw spawn baseline's worker. @module */
-import { endWhenIdle, postToParent } from "./parent.ts";
+/**
+ * The raw spawn baseline's worker for `node:worker_threads`: says hello and ends (its event
+ * loop is empty). The web `Worker` has its own, `./hello_web.ts`.
+ * @module
+ */
+import { parentPort } from "node:worker_threads";
 
-postToParent("ready");
-endWhenIdle();
+parentPort!.postMessage("ready");

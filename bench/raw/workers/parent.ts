@@ -9,7 +9,6 @@ import { parentPort } from "node:worker_threads";
 interface WebWorkerScope {
   postMessage(message: unknown, transfer?: Transferable[]): void;
   addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
-  close(): void;
 }
 
 const scope = globalThis as unknown as WebWorkerScope;
@@ -24,12 +23,4 @@ export function postToParent(message: unknown, transfer: Transferable[] = []): v
 export function onParentMessage(listener: (data: unknown) => void): void {
   if (parentPort !== null) parentPort.on("message", listener);
   else scope.addEventListener("message", (event) => listener(event.data));
-}
-
-/**
- * Lets this worker end once it has nothing left to do. Only a Deno web worker needs telling
- * (it has no `parentPort`); the others end when their event loop is empty.
- */
-export function endWhenIdle(): void {
-  if (parentPort === null) scope.close();
 }
