@@ -210,13 +210,15 @@ export interface MapAsyncOptions<T> extends ChunkOptions, ResultCallbacks<T> {}
 export type Inputs<T> = Iterable<T> | AsyncIterable<T>;
 
 /**
- * Chunks a worker holds: the one it runs and one prefetched, and more for short chunks,
- * so that each worker has about {@link PREFETCH_MS} of work queued while the pool's event
- * loop comes round to read results.
+ * Work a busy worker may hold beyond the chunk it runs, so that it has its next chunk at
+ * hand while the pool's event loop comes round to read results: chunks of jobs whose chunk
+ * time is known, about this many milliseconds of them, at most {@link MAX_CHUNKS_PER_WORKER}.
+ * A chunk of unknown length (a job's first) goes only to an idle worker, and a worker
+ * holding one takes nothing more: as in Python, where workers take tasks one at a time from
+ * one queue, no task waits behind a long one while a worker is idle.
  */
-const MIN_CHUNKS_PER_WORKER = 2;
-const MAX_CHUNKS_PER_WORKER = 128;
 const PREFETCH_MS = 2;
+const MAX_CHUNKS_PER_WORKER = 128;
 /**
  * The pool polls for a result this long before it sleeps, when chunks lately ran in less
  * than {@link QUICK_CHUNK_MS}: the reply is then likely a few microseconds away.
@@ -244,6 +246,10 @@ interface WorkerSlot {
   tasks: ByteRing;
   /** Chunks sent and not answered, oldest first: the first is the one running. */
   inFlight: Chunk[];
+  /** The estimated milliseconds of work in `inFlight` (see {@link PREFETCH_MS}). */
+  heldMs: number;
+  /** Chunks in `inFlight` whose length was not known when they were sent. */
+  heldUnknown: number;
   /** Chunks sent in all (for `maxTasksPerChild`). */
   assigned: number;
   /** Chunks answered in all. */
@@ -642,7 +648,7 @@ export class Pool {
   #fill(slot: WorkerSlot): void {
     let batch: Chunk[] = [];
     for (let chunk; this.#hasRoom(slot, batch.length) && (chunk = this.#queue.take());) {
-      if (slot.inFlight.length + batch.length >= chunksPerWorker(chunk.job)) {
+      if (!mayTake(slot, chunk.job, batch.length)) {
         this.#queue.putBack([chunk]);
         break;
       }
@@ -660,7 +666,7 @@ export class Pool {
     if (!this.#hasRoom(slot, 0)) return "full";
     const chunk = this.#queue.take();
     if (!chunk) return "no-chunk";
-    if (slot.inFlight.length >= chunksPerWorker(chunk.job)) {
+    if (!mayTake(slot, chunk.job, 0)) {
       this.#queue.putBack([chunk]);
       return "full";
     }
@@ -694,7 +700,7 @@ export class Pool {
       return;
     }
     this.#write(slot, bytes);
-    slot.inFlight.push(...chunks);
+    for (const chunk of chunks) hold(slot, chunk);
     this.#inFlight += chunks.length;
     slot.assigned += chunks.length;
     if (slot.assigned === this.#maxTasks) this.#retire(slot);
@@ -762,6 +768,8 @@ export class Pool {
       process,
       tasks,
       inFlight: [],
+      heldMs: 0,
+      heldUnknown: 0,
       assigned: 0,
       answered: 0,
       progress,
@@ -815,6 +823,8 @@ export class Pool {
     const [running, why] = this.#chunkLost(slot, error, failsEverywhere) ?? [];
     this.#inFlight -= inFlight.length;
     slot.inFlight = [];
+    slot.heldMs = 0;
+    slot.heldUnknown = 0;
     this.#queue.putBack(inFlight.filter((chunk) => chunk !== running));
     if (running && !running.job.ended) running.job.chunkFailed(running, why);
     // A worker whose initializer fails everywhere is replaced only when there is work for it.
@@ -901,7 +911,7 @@ export class Pool {
     job.chunkMs = job.chunkMs === undefined ? ms : job.chunkMs * 0.8 + ms * 0.2;
     this.#recentChunkMs = this.#recentChunkMs === Infinity ? ms : this.#recentChunkMs * 0.8 + ms * 0.2;
     for (let at = RESULT_OUTCOMES_AT; at < message.length; at += RESULT_OUTCOME_FIELDS) {
-      const chunk = slot.inFlight.shift()!;
+      const chunk = letGo(slot);
       this.#inFlight--;
       slot.answered++;
       const status = message[at + 1];
@@ -915,9 +925,9 @@ export class Pool {
     // A retiring worker takes no more: its replacement, started when it took its last
     // chunk outside a dispatch round, may still have none.
     if (slot.retiring) this.#dispatch();
-    // Refill once half of the worker's chunks are done, in one go: a worker busy with the
+    // Refill once half of the worker's prefetch is done, in one go: a worker busy with the
     // other half needs no wake-up for each chunk written.
-    else if (slot.inFlight.length <= chunksPerWorker(job) >> 1) this.#fill(slot);
+    else if (slot.inFlight.length === 0 || (slot.heldUnknown === 0 && slot.heldMs <= PREFETCH_MS / 2)) this.#fill(slot);
   }
 }
 
@@ -952,11 +962,34 @@ function runningChunk(slot: WorkerSlot): Chunk | undefined {
   return started > 0 ? slot.inFlight[started - 1] : undefined;
 }
 
-/** How many chunks of `job` a worker may hold (see {@link PREFETCH_MS}). */
-function chunksPerWorker(job: Job): number {
-  if (job.chunkMs === undefined) return MIN_CHUNKS_PER_WORKER;
-  const wanted = Math.ceil(PREFETCH_MS / Math.max(job.chunkMs, 0.001));
-  return Math.min(Math.max(wanted, MIN_CHUNKS_PER_WORKER), MAX_CHUNKS_PER_WORKER);
+/**
+ * Whether `slot` may take one more chunk of `job`, beyond `planned` ones of it about to be
+ * sent: an idle worker may; a busy one while what it holds is known to be short (see
+ * {@link PREFETCH_MS}).
+ */
+function mayTake(slot: WorkerSlot, job: Job, planned: number): boolean {
+  const held = slot.inFlight.length + planned;
+  if (held === 0) return true;
+  if (held >= MAX_CHUNKS_PER_WORKER || slot.heldUnknown > 0 || job.chunkMs === undefined) return false;
+  return slot.heldMs + planned * job.chunkMs < PREFETCH_MS;
+}
+
+/** `slot` now holds `chunk`, with its job's chunk time as its estimate. */
+function hold(slot: WorkerSlot, chunk: Chunk): void {
+  chunk.sentEstimateMs = chunk.job.chunkMs ?? NaN;
+  if (Number.isNaN(chunk.sentEstimateMs)) slot.heldUnknown++;
+  else slot.heldMs += chunk.sentEstimateMs;
+  slot.inFlight.push(chunk);
+}
+
+/** `slot`'s oldest chunk was answered: it holds it no more. */
+function letGo(slot: WorkerSlot): Chunk {
+  const chunk = slot.inFlight.shift()!;
+  if (Number.isNaN(chunk.sentEstimateMs)) slot.heldUnknown--;
+  else slot.heldMs -= chunk.sentEstimateMs!;
+  // Sums of floats drift: an empty worker holds nothing.
+  if (slot.inFlight.length === 0) slot.heldMs = 0;
+  return chunk;
 }
 
 function assertInputs(inputs: unknown): void {

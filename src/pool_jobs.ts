@@ -17,6 +17,8 @@ export interface Chunk {
   items: unknown[];
   /** How many workers ended holding it before they started it. */
   unstartedLosses?: number;
+  /** Its job's chunk time when it was sent to a worker (see src/pool.ts); NaN: not known. */
+  sentEstimateMs?: number;
 }
 
 /** How a job ended, which tells the pool what to do with its chunks still out. */

@@ -304,6 +304,19 @@ test("next() called again before the previous one settled gets the following res
   });
 });
 
+test("an idle worker takes the next task: none waits behind a long one on a busy worker (Python's shared task queue)", async () => {
+  await withPool({ processes: 2 }, async (pool) => {
+    await pool.map(square, [1, 2, 3, 4]); // both workers up, the job's chunks known to be short
+    const slow = pool.applyAsync(sleepThen, [2_000, "slow"]);
+    const quick = [pool.applyAsync(sleepThen, [0, "a"]), pool.applyAsync(sleepThen, [0, "b"])];
+    assert.deepEqual(await deadline(Promise.all(quick.map((result) => result.get())), 30_000), ["a", "b"]);
+    assert.equal(slow.ready(), false);
+    await deadline(slow.get(), 30_000);
+    const unordered = await deadline(collect(pool.imapUnordered(sleepThen, [2_000, 10, 20], { chunksize: 1 })), 30_000);
+    assert.deepEqual(unordered, [10, 20, 2_000]);
+  });
+});
+
 test("an error thrown by a callback is printed and changes nothing: the result keeps its value and the pool goes on", async () => {
   const printed: unknown[] = [];
   const consoleError = console.error;
