@@ -4,7 +4,6 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import {
   FORMAT_BINARY, T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_INT8, T_INT16, T_INT32, T_FLOAT64,
   T_BIGINT64, T_BIGINT_HEX, T_ASCII, T_UTF8, T_UTF16, T_OBJECT, T_OBJECT_OPEN, T_OBJECT_AGAIN,
@@ -24,9 +23,10 @@ const CHAR_BY_CHAR_MAX = 8;
 
 /**
  * Node's Buffer methods that make a string from a range of any Uint8Array's bytes, shared
- * memory included, without the per-call cost of TextDecoder (2-4x faster for short strings
- * on all three runtimes, which all implement them). Undocumented, so feature-tested: where
- * missing, TextDecoder is used.
+ * memory included, without the per-call cost of TextDecoder (2-4x faster for short strings).
+ * Undocumented, so feature-tested: where missing, TextDecoder is used. Only the global Buffer
+ * of Node and Bun, which costs nothing: Deno's loads its Node compatibility layer on first use
+ * (12 ms in a new worker, every child's start), as `import "node:buffer"` did.
  */
 type SliceToString = (this: Uint8Array, start: number, end: number) => string;
 const latin1Slice = bufferMethod("latin1Slice", "ascii~\x7f");
@@ -34,7 +34,9 @@ const utf8Slice = bufferMethod("utf8Slice", "utf-8 \u00e9\u65e5\u{1f600}");
 
 /** Buffer.prototype[name] if it decodes `sample` from a range of a shared Uint8Array. */
 function bufferMethod(name: string, sample: string): SliceToString | undefined {
-  const method = (Buffer.prototype as unknown as Record<string, unknown>)[name];
+  if ("Deno" in globalThis) return undefined;
+  const buffer = (globalThis as { Buffer?: { prototype: Record<string, unknown> } }).Buffer;
+  const method = buffer?.prototype[name];
   if (typeof method !== "function") return undefined;
   const encoded = textEncoder.encode(sample);
   const bytes = new Uint8Array(new SharedArrayBuffer(encoded.length + 4));
