@@ -81,8 +81,10 @@ async function rebuildSelf(spec: ChildSpec): Promise<Process> {
   if (!spec.target) return Process.rebuild(Process, "current", info); // no code: runs nothing, as in Python
   setImportingModule(spec.target.modules[0] ?? "its module");
   let code: unknown;
+  let superTarget: unknown;
   try {
     code = await importTarget(spec.target);
+    if (spec.superTarget) superTarget = await importTarget(spec.superTarget);
   } finally {
     setImportingModule(undefined);
   }
@@ -91,8 +93,10 @@ async function rebuildSelf(spec: ChildSpec): Promise<Process> {
     const target = code as (...args: unknown[]) => unknown;
     return Process.rebuild(Process, "current", { ...info, target, args: payload as unknown[] });
   }
-  const self = Process.rebuild(code as new () => Process, "current", info);
-  return Object.assign(self, payload as Record<string, unknown>);
+  const [fields, args] = payload as [Record<string, unknown>, unknown[]];
+  const target = superTarget as ((...args: unknown[]) => unknown) | undefined;
+  const self = Process.rebuild(code as new () => Process, "current", { ...info, target, args });
+  return Object.assign(self, fields);
 }
 
 /**

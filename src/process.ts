@@ -88,7 +88,12 @@ export interface ChildSpec {
   parent: { name: string; pid: number };
   /** Where the code is; null when there is none (Python runs such a process, doing nothing). */
   target: TargetRef | null;
-  /** `args` (kind "function") or the subclass instance's own fields (kind "class"), packed. */
+  /**
+   * Kind "class": the `target` option's function, which the subclass's `run()` may call
+   * through `super.run()` (Python pickles `_target` with the instance).
+   */
+  superTarget?: TargetRef;
+  /** `args` (kind "function"), or the subclass instance's own fields and `args` (kind "class"), packed. */
   payload: unknown;
   /** Where the child records how it ended (see {@link endProcess}). */
   endStatus: SharedArrayBuffer;
@@ -411,8 +416,10 @@ export class Process {
   #prepareSpec(transfer: Transferable[]): ChildSpec {
     const overridden = this.run !== Process.prototype.run;
     const target = this.#locateCode(overridden ? "class" : "function");
-    const payload = overridden ? ownFields(this) : this.#args;
-    checkCloneable(payload, overridden ? this.constructor.name : "args");
+    const superTarget = overridden && this.#target ? this.#locateTarget(this.#target) : undefined;
+    const fields = overridden ? ownFields(this) : undefined;
+    if (fields) checkCloneable(fields, this.constructor.name);
+    checkCloneable(this.#args, "args");
     const table = allocateChildPid();
     return {
       table,
@@ -421,7 +428,8 @@ export class Process {
       identity: this.#identity,
       parent: { name: currentProcess().name, pid: currentPid() },
       target,
-      payload: packHandles(payload, table.pid, transfer),
+      superTarget,
+      payload: packHandles(fields ? [fields, this.#args] : this.#args, table.pid, transfer),
       endStatus: new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
     };
   }
@@ -430,8 +438,16 @@ export class Process {
   #locateCode(kind: TargetRef["kind"]): TargetRef | null {
     const code = kind === "class" ? this.constructor : this.#target;
     if (!code) return null;
+    return kind === "class" ? this.#locate(code, kind) : this.#locateTarget(code as (...args: unknown[]) => unknown);
+  }
+
+  #locateTarget(target: (...args: unknown[]) => unknown): TargetRef {
     // This library's exit() may be the target itself, as Python's `Process(target=sys.exit)`.
-    if (code === exit) return { exportName: "exit", modules: [libraryEntryUrl().href], kind, explicit: true };
+    if (target === exit) return { exportName: "exit", modules: [libraryEntryUrl().href], kind: "function", explicit: true };
+    return this.#locate(target, "function");
+  }
+
+  #locate(code: { name: string }, kind: TargetRef["kind"]): TargetRef {
     const searched = [...new Set([...this.#modules, ...callerModules()])];
     return resolveTarget(describeTarget(code, kind, this.#module, searched));
   }

@@ -19,10 +19,11 @@ import {
   Value,
 } from "../mod.ts";
 import { deadline, lines, runScript } from "./_helpers.ts";
-import { filled as mailboxFilled, newMailbox, read } from "./_mailbox.ts";
+import { filled as mailboxFilled, newMailbox, post, read } from "./_mailbox.ts";
 import { postAfterImport } from "./fixtures/exit_on_import.ts";
 import postDefault, { aliasedTarget, post$ } from "./fixtures/exported_as.ts";
 import {
+  AroundTarget,
   describeSelf,
   exitFromTimer,
   exitInsideCatchAll,
@@ -93,6 +94,15 @@ test("a subclass runs its own run() with its fields cloned into the child", asyn
   await runToEnd(p);
   assert.equal(p.exitCode, 0);
   assert.deepEqual(read(mailbox), { label: "fields", values: [["a", 1]], isReporter: true, name: p.name });
+});
+
+test("a subclass's run() calling super.run() runs the target with its args, as in Python", async () => {
+  const [fromTarget, afterTarget] = [newMailbox(), newMailbox()];
+  const p = new AroundTarget({ target: post, args: [fromTarget, "target ran"] }, afterTarget);
+  await runToEnd(p);
+  assert.equal(p.exitCode, 0);
+  assert.equal(read(fromTarget), "target ran");
+  assert.equal(read(afterTarget), "after the target");
 });
 
 test("exit(n) in the child sets exitCode n", async () => {
