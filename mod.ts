@@ -21,6 +21,7 @@
  */
 export {
   BrokenBarrierError,
+  BrokenPipeError,
   Empty,
   EOFError,
   type ErrorInfo,

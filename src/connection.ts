@@ -10,7 +10,7 @@
  * @module
  */
 
-import { EOFError, TimeoutError, ValueError } from "./errors.ts";
+import { BrokenPipeError, EOFError, TimeoutError, ValueError } from "./errors.ts";
 import { HANDLE, type HandleDescription, packingFor, registerHandleKind, type Shareable } from "./handles.ts";
 import { decode, encode } from "./transport/codec.ts";
 import { Feeder } from "./transport/feeder.ts";
@@ -221,8 +221,9 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * Sends `obj` (any structured-clonable value) as one message. Never waits: what does not
    * fit in the pipe yet is written in order as the other end reads.
    * @throws {TypeError} naming the path (`obj.…`) of a value that cannot be copied; nothing is sent.
-   * @throws {Error} "handle is closed", "connection is read-only", or "broken pipe" when
-   * every handle of the other end is closed.
+   * @throws {BrokenPipeError} when every handle of the other end is closed, or held by
+   * processes that ended: nothing could receive it.
+   * @throws {Error} "handle is closed", "connection is read-only".
    */
   send(obj: T): void {
     const outbound = this.#writableChannel();
@@ -328,7 +329,8 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
       this.#outbound?.ring.wakeReaders(); // readers of the other end re-check for end-of-file
       this.#outbound?.ringBell();
     };
-    if (this.#feeder) this.#feeder.flushed().then(leave);
+    // With nothing waiting to be written, at once: the other end sees end-of-file now.
+    if (this.#feeder && this.#feeder.pending > 0) this.#feeder.flushed().then(leave);
     else leave();
   }
 
@@ -364,7 +366,9 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
   }
 
   #write(outbound: Channel, bytes: Uint8Array): void {
-    if (!this.#peer.anyLive()) throw new Error("broken pipe: every handle of the other end is closed");
+    if (!this.#peer.anyLive()) {
+      throw new BrokenPipeError("broken pipe: every handle of the other end is closed (or its holders ended)");
+    }
     const feeder = this.#feeder!;
     outbound.ring.tryReserve(Infinity);
     feeder.push(bytes);

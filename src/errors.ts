@@ -86,6 +86,19 @@ export class BrokenBarrierError extends NamedError {}
 export class EOFError extends NamedError {}
 
 /**
+ * A send on a connection whose other end is closed in every process that held it (or whose
+ * holders ended): nothing could ever receive it (Python's `BrokenPipeError`).
+ * @example Usage
+ * ```ts
+ * import { BrokenPipeError, Pipe } from "@seed/multiprocessing";
+ * const [a, b] = Pipe();
+ * b.close();
+ * try { a.send("lost"); } catch (e) { console.log(e instanceof BrokenPipeError); } // true
+ * ```
+ */
+export class BrokenPipeError extends NamedError {}
+
+/**
  * What a child reports about an error that escaped it.
  * @example Usage
  * ```ts

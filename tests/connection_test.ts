@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Connection, EOFError, Event, Pipe, Process, TimeoutError, ValueError } from "../mod.ts";
+import { BrokenPipeError, Connection, EOFError, Event, Pipe, Process, TimeoutError, ValueError } from "../mod.ts";
 import { deadline } from "./_helpers.ts";
 import { pack, travel } from "./_travel.ts";
 import { newMailbox, read } from "./_mailbox.ts";
@@ -250,10 +250,24 @@ test("a receive waiting when the other end closes ends with EOFError", async () 
   b.close();
 });
 
-test("sending when every handle of the other end is closed is a broken pipe", () => {
+test("sending when every handle of the other end is closed is a BrokenPipeError, as in Python", () => {
   const [a, b] = Pipe(false);
   a.close();
-  assert.throws(() => b.send("nobody listens"), { name: "Error", message: /^broken pipe/ });
+  assert.throws(() => b.send("nobody listens"), (error: Error) => error instanceof BrokenPipeError && /^broken pipe/.test(error.message));
+  assert.throws(() => b.sendBytes(new Uint8Array(1)), BrokenPipeError);
+  b.close();
+  const [c, d] = Pipe();
+  d.close();
+  assert.throws(() => c.send("at once"), BrokenPipeError, "the close is seen in the same tick");
+  c.close();
+});
+
+test("the other end's close() is seen at once: poll() and receives report end-of-file in the same tick", async () => {
+  const [a, b] = Pipe();
+  a.close();
+  assert.equal(b.pollSync(), true);
+  assert.throws(() => b.recvSync(), EOFError);
+  assert.equal(await b.poll(), true);
   b.close();
 });
 

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { BrokenBarrierError, Empty, EOFError, Full, TimeoutError, ValueError } from "../errors.ts";
+import { BrokenBarrierError, BrokenPipeError, Empty, EOFError, Full, TimeoutError, ValueError } from "../errors.ts";
 
 /** First byte of every encoded message: which format follows. */
 export const FORMAT_BINARY = 1;
@@ -102,6 +102,7 @@ export const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
   TimeoutError,
   BrokenBarrierError,
   EOFError,
+  BrokenPipeError,
 };
 
 /**
