@@ -43,6 +43,11 @@ export abstract class Job {
   #ended = false;
   /** A moving average of how long its chunks ran in a worker, in ms (unknown before the first). */
   chunkMs: number | undefined;
+  /**
+   * At least two chunks per worker: a worker may hold its next chunk of this job while it runs
+   * one, even before their length is known (see src/pool.ts).
+   */
+  manyChunks = false;
 
   constructor(
     protected readonly host: JobHost,
@@ -155,6 +160,7 @@ export class MapJob<R> extends Job {
     this.#chunksize = chunksize ?? defaultChunksize(items.length, processes);
     this.#items = items;
     this.#chunkCount = Math.ceil(items.length / this.#chunksize);
+    this.manyChunks = this.#chunkCount >= 2 * processes;
     this.#chunksLeft = this.#chunkCount;
     this.#results = new Array<R>(items.length);
     if (items.length === 0) {
