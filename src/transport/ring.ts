@@ -24,7 +24,10 @@
  * that the streaming process (`STREAMER`) ended, or that a new item follows, and drops the
  * part it had. A consumer that ends while assembling an item has taken it (it was handed
  * out): the consumer that takes the lock over skips that item's remaining records, which
- * are the only `MIDDLE`/`LAST` records a consumer can meet without a `FIRST`.
+ * are the only `MIDDLE`/`LAST` records a consumer can meet without a `FIRST`. `HEAD` and
+ * `TAIL` move by compare-exchange: on Deno an ended process runs on until its next check (see
+ * halt.ts), and one that held a lock taken over since can neither hand out a record twice nor
+ * publish one.
  *
  * **Item count.** Producers count the items they reserve (`RESERVED`, {@link ByteRing.tryReserve},
  * before writing) and consumers the items they take (`TAKEN`); the difference is a bounded
@@ -34,6 +37,7 @@
  * @module
  */
 
+import { haltIfEnded } from "./halt.ts";
 import { currentPid, isPidAlive } from "./liveness.ts";
 import { SemLock, type SemLockState } from "./semlock.ts";
 import { runAsync, runSync, type Steps } from "./steps.ts";
@@ -325,7 +329,9 @@ export class ByteRing {
       Atomics.store(control, STREAMER, currentPid());
     }
     this.#copyIn(bytes, from, length, (at + HEADER_BYTES) & this.#mask);
-    Atomics.store(control, TAIL, tail + recordSize(length));
+    // A compare-exchange, as #advance: a producer that was ended while it still ran (Deno)
+    // must not publish once another took the lock over, nor move TAIL back.
+    if (Atomics.compareExchange(control, TAIL, tail, tail + recordSize(length)) !== tail) haltEndedProducer();
     if (frame === LAST) Atomics.store(control, STREAMER, 0);
     if (Atomics.load(control, DATA_WAITERS) > 0) wake(control, TAIL);
   }
@@ -358,8 +364,8 @@ export class ByteRing {
       const length = header >>> 2;
       const item = scratchView(length);
       this.#copyInto(item, 0, (at + HEADER_BYTES) & this.#mask, length);
+      if (!this.#advance(head, length)) return undefined;
       this.#taken();
-      this.#advance(head, length);
       return item;
     } finally {
       this.#consumerLock.release();
@@ -471,11 +477,9 @@ export class ByteRing {
       if (frame === WHOLE) {
         assembly.abandon();
         item = this.#copyOut(start, length);
-        this.#taken();
       } else if (frame === FIRST) {
         assembly.begin(this.#words[(at >> 2) + TOTAL_WORD] >>> 0);
         this.#appendTo(assembly, start, length);
-        this.#taken();
       } else if (assembly.active) {
         this.#appendTo(assembly, start, length);
         if (frame === LAST) {
@@ -483,21 +487,32 @@ export class ByteRing {
           assembly.abandon();
         }
       } // else: the rest of an item handed to a consumer that ended; skip it.
-      this.#advance(head, length);
+      if (!this.#advance(head, length)) {
+        assembly.abandon(); // the record went to the consumer that took the lock over
+        continue;
+      }
+      if (frame === WHOLE || frame === FIRST) this.#taken();
       if (item) return item;
     }
   }
 
-  /** Frees the record at `head` with a payload of `length` bytes. */
-  #advance(head: number, length: number): void {
-    Atomics.store(this.#control, HEAD, head + recordSize(length));
+  /**
+   * Frees the record at `head` with a payload of `length` bytes, if it is still there: false
+   * when another consumer freed it. That happens only to a process that was ended while it
+   * held the consumer lock and still runs (Deno, until its next check: see halt.ts): the
+   * consumer that took the lock over reads from `HEAD`, so the ended one must neither hand
+   * out that record nor move `HEAD` back.
+   */
+  #advance(head: number, length: number): boolean {
+    if (Atomics.compareExchange(this.#control, HEAD, head, head + recordSize(length)) !== head) return false;
     if (Atomics.load(this.#control, ROOM_WAITERS) > 0) wake(this.#control, HEAD);
+    return true;
   }
 
   /** One item left the ring: a producer waiting for a free item slot may go on. */
   #taken(): void {
-    // Only the consumer-lock holder writes TAKEN: no read-modify-write needed.
-    Atomics.store(this.#control, TAKEN, (Atomics.load(this.#control, TAKEN) + 1) | 0);
+    // An add, not a store of load + 1: an ended consumer may still be at it (see #advance).
+    Atomics.add(this.#control, TAKEN, 1);
     if (Atomics.load(this.#control, ITEM_WAITERS) > 0) wake(this.#control, TAKEN);
   }
 
@@ -558,4 +573,10 @@ function isValidCapacity(capacity: number): boolean {
 /** Bytes a record with a payload of `length` bytes takes: header plus padded payload. */
 function recordSize(length: number): number {
   return HEADER_BYTES + ((length + 7) & ~7);
+}
+
+/** TAIL moved under a producer that holds the lock: it was ended, and another took the lock over. */
+function haltEndedProducer(): never {
+  haltIfEnded();
+  throw new Error("the ring's TAIL moved while this producer held its lock, which only an ended producer can see");
 }
