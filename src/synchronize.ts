@@ -656,6 +656,7 @@ export class Barrier implements Shareable {
   *#waitSteps(deadline: number): Blocking<number> {
     yield { kind: "acquire", lock: this.#mutex, deadline: Infinity };
     try {
+      this.#dropEndedParties(); // a party that died waiting broke this round: no arrival may complete it
       yield* this.#waitForDrain();
       if (this.#state() === BROKEN) throw new BrokenBarrierError("the barrier is broken: reset() it to use it again");
       const index = this.#arrive();

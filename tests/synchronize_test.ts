@@ -526,6 +526,22 @@ for (const how of ["terminated", "killed"] as const) {
   });
 }
 
+test("a Barrier party that died waiting breaks the round for the parties that arrive after it", async () => {
+  const barrier = new Barrier(2);
+  const party = startProcess(waitAtBarrier, [barrier]);
+  try {
+    await until(() => barrier.nWaiting === 1, PROCESS_MS);
+    party.kill();
+    await party.join({ timeout: PROCESS_MS });
+    await assert.rejects(barrier.wait({ timeout: PROCESS_MS }), { name: "BrokenBarrierError" });
+    assert.equal(barrier.broken, true);
+    barrier.reset();
+    assert.equal(barrier.broken, false, "reset() makes it usable again");
+  } finally {
+    await cleanUp(party);
+  }
+});
+
 test("handles rebuilt from their description keep their class", async () => {
   for (const handle of [new Lock(), new RLock(), new Semaphore(2), new Condition(), new Event(), new Barrier(2)]) {
     assert.equal((await travel(handle)).constructor, handle.constructor);
