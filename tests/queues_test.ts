@@ -503,6 +503,21 @@ test("exit() in a child after cancelJoinThread() ends it at once, with items unw
   assert.ok(sameBytes(await q.get({ timeout: WAIT_MS }), pattern(100, 7)), "the queue works on");
 });
 
+test("a bounded queue gets back the room of items a producer counted and never wrote before it ended", SLOW, async () => {
+  const q = new Queue<Uint8Array>(4);
+  const size = 384 << 10; // two fill the queue's ring: the others wait in the child's buffer
+  const child = start(putManyAndEnd, [q, 4, size, true, true]); // ends at once, items unwritten
+  await child.join({ timeout: WAIT_MS });
+  assert.equal(child.exitCode, 0);
+  const received = await takeWhatArrived(q, size);
+  assert.ok(received < 4, `some items were lost (received ${received})`);
+  assert.equal(q.qsize(), 0);
+  assert.equal(q.empty(), true);
+  for (let i = 0; i < 4; i++) q.putNowait(pattern(10, i));
+  assert.equal(q.full(), true, "the whole maxsize is usable again");
+  assert.throws(() => q.putNowait(pattern(10, 4)), Full);
+});
+
 test("a child does not wait at its end to write into a queue or pipe it made itself (only its children could read them)", SLOW, async () => {
   const children = [start(fillOwnQueueAndPipe, [false]), start(fillOwnQueueAndPipe, [true])];
   try {

@@ -39,6 +39,7 @@
 
 import { haltIfEnded } from "./halt.ts";
 import { currentPid, isPidAlive } from "./liveness.ts";
+import { Reservations } from "./reservations.ts";
 import { SemLock, type SemLockState } from "./semlock.ts";
 import { runAsync, runSync, type Steps } from "./steps.ts";
 import { MAX_WAIT_SLICE_MS, remaining, wake } from "./wait.ts";
@@ -53,6 +54,8 @@ export interface RingState {
   producerLock: SemLockState;
   /** The lock consumers hold while waiting for and reading an item. */
   consumerLock: SemLockState;
+  /** What each producer counted in `RESERVED` and has not published (see reservations.ts). */
+  reservations: SharedArrayBuffer;
 }
 
 /** Default ring size: room for many small items and a few 64 KiB ones at once. */
@@ -157,6 +160,7 @@ export class ByteRing {
   readonly #mask: number;
   readonly #producerLock: SemLock;
   readonly #consumerLock: SemLock;
+  readonly #reservations: Reservations;
 
   /**
    * Allocates a ring of `capacity` bytes (a power of two from 64 to 2^28), or rebuilds one
@@ -177,6 +181,7 @@ export class ByteRing {
     this.#words = new Int32Array(this.#bytes.buffer);
     this.#producerLock = state ? SemLock.fromState(state.producerLock) : new SemLock("lock", 1, 1);
     this.#consumerLock = state ? SemLock.fromState(state.consumerLock) : new SemLock("lock", 1, 1);
+    this.#reservations = new Reservations(state?.reservations);
   }
 
   /** Rebuilds, in any process, a ring on the shared memory described by `state`. */
@@ -191,13 +196,15 @@ export class ByteRing {
       data: this.#bytes.buffer as SharedArrayBuffer,
       producerLock: this.#producerLock.toState(),
       consumerLock: this.#consumerLock.toState(),
+      reservations: this.#reservations.buffer,
     };
   }
 
   // ---- item count --------------------------------------------------------------------
 
-  /** Items reserved by producers and not yet taken by a consumer. */
+  /** Items reserved by producers (that still run, or published them) and not yet taken by a consumer. */
   itemCount(): number {
+    this.#giveBackEndedReservations();
     return Math.max((Atomics.load(this.#control, RESERVED) - Atomics.load(this.#control, TAKEN)) | 0, 0);
   }
 
@@ -211,13 +218,29 @@ export class ByteRing {
     const control = this.#control;
     if (limit === Infinity) {
       Atomics.add(control, RESERVED, 1);
+      this.#reservations.add();
       return true;
     }
     for (;;) {
       const reserved = Atomics.load(control, RESERVED);
-      if (((reserved - Atomics.load(control, TAKEN)) | 0) >= limit) return false;
-      if (Atomics.compareExchange(control, RESERVED, reserved, (reserved + 1) | 0) === reserved) return true;
+      if (((reserved - Atomics.load(control, TAKEN)) | 0) >= limit) {
+        if (this.#giveBackEndedReservations()) continue;
+        return false;
+      }
+      if (Atomics.compareExchange(control, RESERVED, reserved, (reserved + 1) | 0) === reserved) {
+        this.#reservations.add();
+        return true;
+      }
     }
+  }
+
+  /** Takes off `RESERVED` what producers that ended counted and never published; true if any. */
+  #giveBackEndedReservations(): boolean {
+    const reclaimed = this.#reservations.reclaimEnded();
+    if (reclaimed === 0) return false;
+    Atomics.sub(this.#control, RESERVED, reclaimed);
+    if (Atomics.load(this.#control, ITEM_WAITERS) > 0) wake(this.#control, TAKEN);
+    return true;
   }
 
   /** As {@link tryReserve}, waiting until `deadline` for a consumer to take an item. */
@@ -236,7 +259,9 @@ export class ByteRing {
       if (this.tryReserve(limit)) return true;
       const left = remaining(deadline);
       if (left === 0) return false;
-      yield { cell: this.#control, index: TAKEN, seen, timeoutMs: left, interruptible: true, waiters: ITEM_WAITERS };
+      // In slices: the items that fill the queue may be reservations of a producer that ends.
+      const timeoutMs = Math.min(left, MAX_WAIT_SLICE_MS);
+      yield { cell: this.#control, index: TAKEN, seen, timeoutMs, interruptible: true, waiters: ITEM_WAITERS };
     }
   }
 
@@ -328,6 +353,7 @@ export class ByteRing {
       this.#words[(at >> 2) + TOTAL_WORD] = bytes.length;
       Atomics.store(control, STREAMER, currentPid());
     }
+    if (frame === WHOLE || frame === FIRST) this.#reservations.settle();
     this.#copyIn(bytes, from, length, (at + HEADER_BYTES) & this.#mask);
     // A compare-exchange, as #advance: a producer that was ended while it still ran (Deno)
     // must not publish once another took the lock over, nor move TAIL back.
