@@ -10,7 +10,14 @@ import { checkCloneable } from "./transport/codec_check.ts";
 import { haltIfEnded } from "./transport/halt.ts";
 import { packHandles } from "./handles.ts";
 import { type ChildWorker, type ParentChannel, runtime } from "./runtime/mod.ts";
-import { allocateChildPid, currentPid, isPidAlive, markPidEnded, type ProcessTableState } from "./transport/liveness.ts";
+import {
+  allocateChildPid,
+  currentPid,
+  isPidAlive,
+  markPidEnded,
+  mayStillRun,
+  type ProcessTableState,
+} from "./transport/liveness.ts";
 import {
   callerModules,
   describeTarget,
@@ -311,7 +318,7 @@ export class Process {
     ctx.children.add(this);
     worker.onMessage((message) => this.#onMessage(message as ChildMessage, worker));
     worker.onError((error) => this.#onLoadError(error));
-    worker.onExit((code) => this.#onExit(code));
+    worker.onExit((code, mayRunOn) => this.#onExit(code, mayRunOn));
     worker.post(spec, transfer);
     // Unref last: adding a listener after unref() re-refs a worker on Node and Bun.
     if (this.#daemon) {
@@ -494,13 +501,22 @@ export class Process {
     this.#failedToLoad = true;
   }
 
-  #onExit(threadCode: number | null): void {
+  #onExit(threadCode: number | null, mayRunOn: boolean): void {
     if (this.#state !== "started") return;
-    const fallback = this.#failedToLoad ? 1 : this.#endedBy ?? threadCode ?? 1;
-    this.#recordEnd(recordedExitCode(this.#endStatus) ?? fallback);
+    const recorded = recordedExitCode(this.#endStatus);
+    const exitCode = recorded ?? (this.#failedToLoad ? 1 : this.#endedBy ?? threadCode ?? 1);
+    // A child that recorded its end touches nothing shared any more. One ended from outside
+    // whose thread may run on (Deno) is told so at once (its next check stops it), and is
+    // seen to end once its thread confirmed that it stopped, or its grace passed: as Python's
+    // is_alive() after terminate(), until the process is really gone. Then whatever it held
+    // can be taken over, by the code after join() too.
+    if (recorded !== null || !mayRunOn) return this.#recordEnd(exitCode);
+    markPidEnded(this.#pid!, true);
+    void untilStopped(this.#pid!).then(() => this.#recordEnd(exitCode));
   }
 
   #recordEnd(exitCode: number): void {
+    if (this.#state !== "started") return;
     this.#exitCode = exitCode;
     this.#state = "ended";
     markPidEnded(this.#pid!);
@@ -521,6 +537,14 @@ export class Process {
     return Reflect.construct(Process, [{ [REBUILD]: { role, ...info } }], cls) as T;
   }
 }
+
+/** Resolves once the ended process `pid` can no longer be running (see liveness.ts, "Lingering"). */
+async function untilStopped(pid: number): Promise<void> {
+  while (mayStillRun(pid)) await new Promise((resolve) => setTimeout(resolve, STOPPED_POLL_MS));
+}
+
+/** How often a parent looks whether a terminated child's thread stopped. */
+const STOPPED_POLL_MS = 5;
 
 /** The exit code a child recorded in its end status, or null while its code runs. */
 function recordedExitCode(status: Int32Array | undefined): number | null {

@@ -159,6 +159,26 @@ for (const { name, make } of HELD_KINDS) {
   }
 }
 
+for (const { name, make } of HELD_KINDS.filter((kind) => ["Lock", "BoundedSemaphore"].includes(kind.name))) {
+  for (const { how, target, end } of ENDINGS.slice(0, 2)) {
+    test(`${name} held by a ${how} process is free for a non-blocking acquire once join() returned`, async () => {
+      const lock = make();
+      const ready = new Event();
+      const holder = startProcess(target, [lock, ready]);
+      try {
+        assert.equal(await ready.wait({ timeout: PROCESS_MS }), true);
+        end(holder);
+        await holder.join({ timeout: PROCESS_MS });
+        assert.equal(await lock.acquire({ block: false }), true, "the holder is gone once join() returns");
+        assert.equal(lock.ownerDied, true);
+        lock.release();
+      } finally {
+        await cleanUp(holder);
+      }
+    });
+  }
+}
+
 // --- Semaphores -----------------------------------------------------------------------------
 
 test("Semaphore counts permits; release(n) adds several; negative values are ValueErrors", async () => {

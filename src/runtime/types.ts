@@ -15,9 +15,11 @@ export interface ChildWorker {
   onError(handler: (error: unknown) => void): void;
   /**
    * Calls `handler` once, when the worker is gone, with the thread's exit code where the
-   * runtime reports one (null where it cannot tell).
+   * runtime reports one (null where it cannot tell). `mayRunOn` is true where the runtime
+   * reports the end at `terminate()` while the thread may still be running (Deno: until it
+   * gets back to its event loop, or one of the library's checks stops it).
    */
-  onExit(handler: (code: number | null) => void): void;
+  onExit(handler: (code: number | null, mayRunOn: boolean) => void): void;
   /** The child announced its end: let it finish, and make sure `onExit` fires. */
   finish(): void;
   /** Ends the child now. */

@@ -21,12 +21,12 @@ export function spawnWebWorker(url: URL, options: SpawnOptions): ChildWorker {
   const worker = new Worker(url, { type: "module", name: options.name }) as UnrefableWorker;
   // Bun reports the exit code in a `close` event; Deno has no exit event at all.
   const reportsExit = "Bun" in globalThis;
-  let exitHandler: ((code: number | null) => void) | undefined;
+  let exitHandler: ((code: number | null, mayRunOn: boolean) => void) | undefined;
   let exited = false;
   const reportExit = (code: number | null) => {
     if (exited) return;
     exited = true;
-    exitHandler?.(code);
+    exitHandler?.(code, !reportsExit);
   };
   if (reportsExit) worker.addEventListener("close", (event) => reportExit((event as Event & { code: number }).code));
   const terminate = () => {

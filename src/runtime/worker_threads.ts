@@ -15,7 +15,7 @@ export function spawnThreadWorker(url: URL, options: SpawnOptions): ChildWorker 
     post: (message, transfer) => worker.postMessage(message, transfer as never),
     onMessage: (handler) => worker.on("message", handler),
     onError: (handler) => worker.on("error", handler),
-    onExit: (handler) => worker.once("exit", (code: number) => handler(code)),
+    onExit: (handler) => worker.once("exit", (code: number) => handler(code, false)),
     finish: () => {}, // the thread exits by itself right after its last message
     terminate: () => void worker.terminate(),
     ref: () => worker.ref(),

@@ -11,7 +11,7 @@
  */
 
 import { runtime } from "../runtime/mod.ts";
-import { isCurrentProcessAlive } from "./liveness.ts";
+import { confirmStopped, isCurrentProcessAlive } from "./liveness.ts";
 
 /**
  * Returns at once while the calling process runs; never returns once it was ended.
@@ -23,6 +23,7 @@ import { isCurrentProcessAlive } from "./liveness.ts";
  */
 export function haltIfEnded(): void {
   if (isCurrentProcessAlive()) return;
+  confirmStopped(); // nothing of the library runs here any more: its locks may be taken over
   // Deno completes a termination only when the thread gets back to its event loop, which a
   // thread looping in waits never does (the program would never exit): end the thread here.
   runtime.parentChannel()?.exit(ENDED_EXIT_CODE);
@@ -42,5 +43,7 @@ const ENDED_EXIT_CODE = 1;
  * ```
  */
 export async function haltIfEndedAsync(): Promise<void> {
-  if (!isCurrentProcessAlive()) await new Promise<never>(() => {});
+  if (isCurrentProcessAlive()) return;
+  confirmStopped();
+  await new Promise<never>(() => {});
 }

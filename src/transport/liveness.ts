@@ -3,11 +3,18 @@
  * hands out process ids and tells any process whether another one is still alive. Robust
  * locks store their owner's pid and ask {@link isPidAlive} before waiting on it again.
  *
- * Layout (Int32): `[0]` the next pid to hand out, then `SLOTS` pids, then `SLOTS` parent pids.
- * A pid lives in slot `pid % SLOTS`; the slot holds the pid while the process runs and 0
- * after its parent saw it end. A process is alive when its slot still holds its pid and its
- * parent is alive: a worker never outlives its parent, so ending a process ends the whole
- * subtree at once without anyone visiting it.
+ * Layout (Int32): `[0]` the next pid to hand out, then `SLOTS` pids, then `SLOTS` parent pids,
+ * then `SLOTS` lingering pids and `SLOTS` times. A pid lives in slot `pid % SLOTS`; the slot
+ * holds the pid while the process runs and 0 after its parent saw it end. A process is alive
+ * when its slot still holds its pid and its parent is alive: a worker never outlives its
+ * parent, so ending a process ends the whole subtree at once without anyone visiting it.
+ *
+ * **Lingering.** On Deno a terminated worker's thread runs on until it gets back to its event
+ * loop or one of the library's checks stops it (see halt.ts), yet its parent sees it end at
+ * once. Such a process is marked lingering: {@link mayStillRun} is true until its thread
+ * confirms that it stopped, or for {@link LINGER_GRACE_MS} (a thread that neither runs the
+ * library's code nor yields cannot touch what it held). Robust locks wait that long before
+ * they take a lock over from it, so that two threads never hold one lock.
  * @module
  */
 
@@ -15,7 +22,14 @@ const SLOTS = 4096;
 const NEXT_PID = 0;
 const PID_BASE = 1;
 const PARENT_BASE = PID_BASE + SLOTS;
-const TABLE_INTS = PARENT_BASE + SLOTS;
+const LINGER_BASE = PARENT_BASE + SLOTS;
+const LINGER_SINCE_BASE = LINGER_BASE + SLOTS;
+const TABLE_INTS = LINGER_SINCE_BASE + SLOTS;
+/**
+ * How long a lingering process counts as possibly running: several times the longest a
+ * thread blocked in the library sleeps between its checks (wait.ts's slice, 100 ms).
+ */
+export const LINGER_GRACE_MS = 200;
 const MAX_DEPTH = 64;
 
 /** What a child needs to join its program's process table. */
@@ -80,14 +94,56 @@ export function allocateChildPid(): ProcessTableState {
     if (previous !== 0 && isPidAlive(previous)) continue;
     if (Atomics.compareExchange(table, PID_BASE + slot, previous, pid) !== previous) continue;
     Atomics.store(table, PARENT_BASE + slot, parent);
+    Atomics.store(table, LINGER_BASE + slot, 0);
     return { buffer: table.buffer as SharedArrayBuffer, pid };
   }
 }
 
-/** Records that a process ended (called by its parent, or by itself on a clean exit). */
-export function markPidEnded(pid: number): void {
+/**
+ * Records that a process ended (called by its parent, or by itself on a clean exit);
+ * `mayRunOn`: its thread may still be running (see "Lingering" above).
+ */
+export function markPidEnded(pid: number, mayRunOn = false): void {
   const { table } = state();
-  Atomics.compareExchange(table, PID_BASE + (pid % SLOTS), pid, 0);
+  const slot = pid % SLOTS;
+  if (mayRunOn && Atomics.load(table, PID_BASE + slot) === pid) {
+    Atomics.store(table, LINGER_SINCE_BASE + slot, clockMs());
+    Atomics.store(table, LINGER_BASE + slot, pid);
+  }
+  Atomics.compareExchange(table, PID_BASE + slot, pid, 0);
+}
+
+/**
+ * True while the ended process `pid` may still be running (see "Lingering" above). Always
+ * false for a process that runs, or whose end stopped its thread.
+ */
+export function mayStillRun(pid: number): boolean {
+  const { table } = state();
+  const slot = pid % SLOTS;
+  if (Atomics.load(table, LINGER_BASE + slot) !== pid) return false;
+  const since = Atomics.load(table, LINGER_SINCE_BASE + slot);
+  return ((clockMs() - since) & CLOCK_MASK) < LINGER_GRACE_MS;
+}
+
+/**
+ * True once the process `pid` ended and its thread can no longer be running (see "Lingering"
+ * above): what it held may be taken over.
+ */
+export function isPidGone(pid: number): boolean {
+  return !isPidAlive(pid) && !mayStillRun(pid);
+}
+
+/** Called by the thread of an ended process as it stops for good: it lingers no more. */
+export function confirmStopped(): void {
+  const { table, pid } = state();
+  Atomics.compareExchange(table, LINGER_BASE + (pid % SLOTS), pid, 0);
+}
+
+const CLOCK_MASK = 0x7fffffff;
+
+/** Milliseconds on a clock every thread shares (wall time, wrapping at 2^31). */
+function clockMs(): number {
+  return Date.now() & CLOCK_MASK;
 }
 
 /**

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { currentPid, isPidAlive } from "./liveness.ts";
+import { currentPid, isPidGone } from "./liveness.ts";
 
 /** Most producing processes one ring accounts for at a time; more share the ring unaccounted. */
 export const RESERVATION_SLOTS = 128;
@@ -70,7 +70,7 @@ export class Reservations {
     for (let i = 0; i < used; i++) {
       const slot = slotAt(i);
       const pid = Atomics.load(words, slot + PID);
-      if (pid === 0 || isPidAlive(pid)) continue;
+      if (pid === 0 || !isPidGone(pid)) continue;
       reclaimed += Math.max(Atomics.exchange(words, slot + PENDING, 0), 0);
       Atomics.compareExchange(words, slot + PID, pid, 0);
     }

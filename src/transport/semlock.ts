@@ -4,7 +4,8 @@
  *
  * **Robust ownership.** Python documents a process that dies holding a lock as a deadlock;
  * here the holder's pid is stored in shared memory and a waiter that finds the holder ended
- * ({@link isPidAlive}) takes the lock over, and sees {@link SemLock.ownerDied} true.
+ * ({@link isPidGone}: on Deno, also its thread stopped or its grace passed) takes the lock
+ * over, and sees {@link SemLock.ownerDied} true.
  *
  * Kinds and layouts (an `Int32Array` over one `SharedArrayBuffer`):
  * - `"lock"` / `"rlock"`: `[OWNER]` 0 when free, else the holder's pid; `[DEPTH]` the
@@ -35,7 +36,7 @@
 
 import { ValueError } from "../errors.ts";
 import { haltIfEnded, haltIfEndedAsync } from "./halt.ts";
-import { currentPid, isPidAlive } from "./liveness.ts";
+import { currentPid, isPidGone } from "./liveness.ts";
 import { remaining, waitAsync, waitSync, wake } from "./wait.ts";
 
 /** What a {@link SemLock} is: a plain lock, a recursive lock, or a counting semaphore. */
@@ -273,7 +274,7 @@ export class SemLock {
       Atomics.add(words, DEPTH, 1);
       return undefined;
     }
-    if (owner !== me && !isPidAlive(owner) && Atomics.compareExchange(words, OWNER, owner, me) === owner) {
+    if (owner !== me && isPidGone(owner) && Atomics.compareExchange(words, OWNER, owner, me) === owner) {
       return this.#acquiredMutex(true);
     }
     return { index: OWNER, seen: owner };
@@ -368,7 +369,7 @@ export class SemLock {
       const slot = TABLE + i * SLOT_INTS;
       const pid = Atomics.load(words, slot + SLOT_PID);
       if (pid === me) return this.#slot = slot;
-      if (pid !== 0 && (pid === RECLAIMING || isPidAlive(pid))) continue;
+      if (pid !== 0 && (pid === RECLAIMING || !isPidGone(pid))) continue;
       if (pid !== 0 && this.#reclaimSlot(slot, pid) > 0) this.#ownerDied = true;
       if (Atomics.compareExchange(words, slot + SLOT_PID, 0, me) !== 0) continue;
       raiseHighWater(words, i + 1);
@@ -385,7 +386,7 @@ export class SemLock {
     for (let i = 0; i < used; i++) {
       const slot = TABLE + i * SLOT_INTS;
       const pid = Atomics.load(words, slot + SLOT_PID);
-      if (pid > 0 && Atomics.load(words, slot + SLOT_HELD) > 0 && !isPidAlive(pid)) {
+      if (pid > 0 && Atomics.load(words, slot + SLOT_HELD) > 0 && isPidGone(pid)) {
         any = this.#reclaimSlot(slot, pid) > 0 || any;
       }
     }
