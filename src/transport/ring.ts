@@ -390,8 +390,7 @@ export class ByteRing {
       const length = header >>> 2;
       const item = scratchView(length);
       this.#copyInto(item, 0, (at + HEADER_BYTES) & this.#mask, length);
-      if (!this.#advance(head, length)) return undefined;
-      this.#taken();
+      if (!this.#advance(head, length, true)) return undefined;
       return item;
     } finally {
       this.#consumerLock.release();
@@ -513,33 +512,32 @@ export class ByteRing {
           assembly.abandon();
         }
       } // else: the rest of an item handed to a consumer that ended; skip it.
-      if (!this.#advance(head, length)) {
+      if (!this.#advance(head, length, frame === WHOLE || frame === FIRST)) {
         assembly.abandon(); // the record went to the consumer that took the lock over
         continue;
       }
-      if (frame === WHOLE || frame === FIRST) this.#taken();
       if (item) return item;
     }
   }
 
   /**
-   * Frees the record at `head` with a payload of `length` bytes, if it is still there: false
-   * when another consumer freed it. That happens only to a process that was ended while it
-   * held the consumer lock and still runs (Deno, until its next check: see halt.ts): the
-   * consumer that took the lock over reads from `HEAD`, so the ended one must neither hand
-   * out that record nor move `HEAD` back.
+   * Frees the record at `head` with a payload of `length` bytes, if it is still there, and
+   * counts the item taken (`takes`: a record that starts an item). False when another
+   * consumer freed it. That happens only to a process that was ended while it held the
+   * consumer lock and still runs (Deno, until its next check: see halt.ts): the consumer
+   * that took the lock over reads from `HEAD`, so the ended one must neither hand out that
+   * record nor move `HEAD` back. The count follows the compare-exchange with no call in
+   * between, where a terminated thread could stop and leave the item counted as still there.
    */
-  #advance(head: number, length: number): boolean {
-    if (Atomics.compareExchange(this.#control, HEAD, head, head + recordSize(length)) !== head) return false;
-    if (Atomics.load(this.#control, ROOM_WAITERS) > 0) wake(this.#control, HEAD);
+  #advance(head: number, length: number, takes: boolean): boolean {
+    const control = this.#control;
+    if (Atomics.compareExchange(control, HEAD, head, head + recordSize(length)) !== head) return false;
+    // An add, not a store of load + 1: an ended consumer may still be at it (see above).
+    if (takes) Atomics.add(control, TAKEN, 1);
+    if (Atomics.load(control, ROOM_WAITERS) > 0) wake(control, HEAD);
+    // One item left the ring: a producer waiting for a free item slot may go on.
+    if (takes && Atomics.load(control, ITEM_WAITERS) > 0) wake(control, TAKEN);
     return true;
-  }
-
-  /** One item left the ring: a producer waiting for a free item slot may go on. */
-  #taken(): void {
-    // An add, not a store of load + 1: an ended consumer may still be at it (see #advance).
-    Atomics.add(this.#control, TAKEN, 1);
-    if (Atomics.load(this.#control, ITEM_WAITERS) > 0) wake(this.#control, TAKEN);
   }
 
   /** A private copy of a payload: decoding from shared memory is slow on some runtimes. */
