@@ -344,6 +344,24 @@ function start(target: (...args: never[]) => unknown, args: unknown[]): Process 
   return child;
 }
 
+/**
+ * Checks what each consumer got, as `[producer, index]` pairs in the order it got them: no
+ * item twice, each producer's items in order. Returns how many items were delivered.
+ */
+function checkDeliveries(perConsumer: [number, number][][]): number {
+  const seen = new Set<string>();
+  for (const delivered of perConsumer) {
+    const last = new Map<number, number>();
+    for (const [p, i] of delivered) {
+      assert.ok(!seen.has(`${p}:${i}`), `item ${p}:${i} delivered twice`);
+      seen.add(`${p}:${i}`);
+      assert.ok((last.get(p) ?? -1) < i, `producer ${p}'s items out of order`);
+      last.set(p, i);
+    }
+  }
+  return seen.size;
+}
+
 /** Ends the children that are still running (a failed test must not leave them behind). */
 async function endAll(children: Process[]): Promise<void> {
   for (const child of children) if (child.isAlive()) child.terminate();
@@ -607,17 +625,7 @@ test("3 producers x 3 consumers on a bounded queue, sync and async mixed: every 
   } finally {
     await endAll([...producers, ...consumers]);
   }
-  const seen = new Set<string>();
-  for (const report of reports) {
-    const last = new Map<number, number>();
-    for (const [p, i] of report) {
-      assert.ok(!seen.has(`${p}:${i}`), `item ${p}:${i} delivered twice`);
-      seen.add(`${p}:${i}`);
-      assert.ok((last.get(p) ?? -1) < i, `producer ${p}'s items out of order`);
-      last.set(p, i);
-    }
-  }
-  assert.equal(seen.size, 3 * perProducer);
+  assert.equal(checkDeliveries(reports), 3 * perProducer);
   assert.deepEqual([...producers, ...consumers].map((child) => child.exitCode), [0, 0, 0, 0, 0, 0]);
 });
 
@@ -651,20 +659,12 @@ test("consumers terminated while they take items: none is delivered twice, each 
   } finally {
     await endAll([...producers, ...consumers]);
   }
-  const seen = new Set<number>();
-  for (const log of logs) {
-    const last = new Map<number, number>();
-    for (let k = 1; k <= Atomics.load(log, 0); k++) {
-      const item = log[k];
-      assert.ok(!seen.has(item), `item ${item} delivered twice`);
-      seen.add(item);
-      const producer = Math.floor(item / 1_000_000);
-      assert.ok((last.get(producer) ?? -1) < item, `producer ${producer}'s items out of order`);
-      last.set(producer, item);
-    }
-  }
+  const delivered = logs.map((log) =>
+    Array.from(log.subarray(1, 1 + Atomics.load(log, 0)), (item): [number, number] => [Math.floor(item / 1e6), item % 1e6])
+  );
+  const seen = checkDeliveries(delivered);
   // Only what an ended consumer had taken and not yet recorded may be missing, as in Python.
-  const lost = 2 * perProducer - seen.size;
+  const lost = 2 * perProducer - seen;
   assert.ok(lost <= 2 * ends, `${lost} items lost in ${ends} ends`);
 });
 
