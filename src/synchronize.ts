@@ -632,14 +632,23 @@ export class Barrier implements Shareable {
     this.#locked(() => this.#setState(BROKEN));
   }
 
-  /** How many parties are waiting for the others (all of them while the action runs, as in Python). */
+  /**
+   * How many parties are waiting for the others (all of them while the action runs, as in
+   * Python); parties that died waiting are not counted (and broke the barrier).
+   */
   get nWaiting(): number {
-    return [FILLING, ACTION_PENDING, ACTION_RUNNING].includes(this.#state()) ? this.#count() : 0;
+    let waiting = 0;
+    this.#locked(() => {
+      waiting = [FILLING, ACTION_PENDING, ACTION_RUNNING].includes(this.#state()) ? this.#count() : 0;
+    });
+    return waiting;
   }
 
-  /** True when the barrier is broken. */
+  /** True when the barrier is broken, also by a party that died waiting. */
   get broken(): boolean {
-    return this.#state() === BROKEN;
+    let broken = false;
+    this.#locked(() => (broken = this.#state() === BROKEN));
+    return broken;
   }
 
   /** Describes this handle for another process. */

@@ -553,8 +553,9 @@ test("a Barrier party that died waiting breaks the round for the parties that ar
     await until(() => barrier.nWaiting === 1, PROCESS_MS);
     party.kill();
     await party.join({ timeout: PROCESS_MS });
+    assert.equal(barrier.broken, true, "seen broken before anyone waits again");
+    assert.equal(barrier.nWaiting, 0);
     await assert.rejects(barrier.wait({ timeout: PROCESS_MS }), { name: "BrokenBarrierError" });
-    assert.equal(barrier.broken, true);
     barrier.reset();
     assert.equal(barrier.broken, false, "reset() makes it usable again");
   } finally {
