@@ -129,12 +129,6 @@ export class AsyncResult<T> {
   }
 }
 
-/**
- * `heldOpen(waiting)` awaits `waiting` with the program held open. The pool reads results in
- * the background without holding it, so that, as in Python, a program that no longer waits
- * for its pool ends (its daemon workers with it) instead of waiting for work nobody awaits.
- */
-export { heldOpen } from "./transport/wait.ts";
 
 /**
  * Runs the matching callback. An error it throws is printed to stderr and changes nothing

@@ -10,7 +10,7 @@
  * arguments go to each worker once, on a side channel (see pool_protocol.ts).
  * @module
  */
-import { AsyncResult, heldOpen, type ResultCallbacks } from "./async_result.ts";
+import { AsyncResult, type ResultCallbacks } from "./async_result.ts";
 import { onProcessExit } from "./atexit.ts";
 import { type ErrorInfo, ProcessError, ValueError } from "./errors.ts";
 import { PortHandle } from "./handles.ts";
@@ -54,6 +54,7 @@ import { libraryModuleUrl } from "./target.ts";
 import { callerModules, describeTarget, resolveTarget, type TargetRef } from "./target.ts";
 import { checkCloneable, decode, encode, encodeWithRefs } from "./transport/codec.ts";
 import { ByteRing } from "./transport/ring.ts";
+import { heldOpen } from "./transport/wait.ts";
 
 /**
  * A task function: exported from its module, since workers look it up by name.
@@ -826,12 +827,9 @@ export class Pool {
     // worker failed so in a row; then the first fails, so that an initializer that fails
     // everywhere never stalls the pool (Python's would hang).
     const failsEverywhere = slot.startFailure !== undefined && this.#startFailuresInARow >= this.#size;
-    const inFlight = slot.inFlight;
     const [running, why] = this.#chunkLost(slot, error, failsEverywhere) ?? [];
+    const inFlight = letGoAll(slot);
     this.#inFlight -= inFlight.length;
-    slot.inFlight = [];
-    slot.heldMs = 0;
-    slot.heldUnknown = 0;
     this.#queue.putBack(inFlight.filter((chunk) => chunk !== running));
     if (running && !running.job.ended) running.job.chunkFailed(running, why);
     // A worker whose initializer fails everywhere is replaced only when there is work for it.
@@ -990,6 +988,15 @@ function hold(slot: WorkerSlot, chunk: Chunk): void {
   if (Number.isNaN(chunk.sentEstimateMs)) slot.heldUnknown++;
   else slot.heldMs += chunk.sentEstimateMs;
   slot.inFlight.push(chunk);
+}
+
+/** `slot` holds nothing any more (its worker is gone); returns the chunks it held. */
+function letGoAll(slot: WorkerSlot): Chunk[] {
+  const chunks = slot.inFlight;
+  slot.inFlight = [];
+  slot.heldMs = 0;
+  slot.heldUnknown = 0;
+  return chunks;
 }
 
 /** `slot`'s oldest chunk was answered: it holds it no more. */

@@ -4,7 +4,8 @@
  * result; the pool only moves chunks (Python's `ApplyResult`, `MapResult`, `IMapIterator`).
  * @module
  */
-import { heldOpen, type ResultSettler } from "./async_result.ts";
+import type { ResultSettler } from "./async_result.ts";
+import { heldOpen } from "./transport/wait.ts";
 
 /** A piece of a job: some consecutive inputs, run by one worker in one go. */
 export interface Chunk {

@@ -443,9 +443,8 @@ export class Process {
 
   /** Where the child finds its code (null: no code). Throws what the parent can tell is wrong. */
   #locateCode(kind: TargetRef["kind"]): TargetRef | null {
-    const code = kind === "class" ? this.constructor : this.#target;
-    if (!code) return null;
-    return kind === "class" ? this.#locate(code, kind) : this.#locateTarget(code as (...args: unknown[]) => unknown);
+    if (kind === "class") return this.#locate(this.constructor, kind);
+    return this.#target ? this.#locateTarget(this.#target) : null;
   }
 
   #locateTarget(target: (...args: unknown[]) => unknown): TargetRef {

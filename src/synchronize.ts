@@ -637,18 +637,12 @@ export class Barrier implements Shareable {
    * Python); parties that died waiting are not counted (and broke the barrier).
    */
   get nWaiting(): number {
-    let waiting = 0;
-    this.#locked(() => {
-      waiting = [FILLING, ACTION_PENDING, ACTION_RUNNING].includes(this.#state()) ? this.#count() : 0;
-    });
-    return waiting;
+    return this.#locked(() => ([FILLING, ACTION_PENDING, ACTION_RUNNING].includes(this.#state()) ? this.#count() : 0));
   }
 
   /** True when the barrier is broken, also by a party that died waiting. */
   get broken(): boolean {
-    let broken = false;
-    this.#locked(() => (broken = this.#state() === BROKEN));
-    return broken;
+    return this.#locked(() => this.#state() === BROKEN);
   }
 
   /** Describes this handle for another process. */
@@ -813,12 +807,12 @@ export class Barrier implements Shareable {
    * critical sections are otherwise synchronous), which re-reads the state when it resumes:
    * `fn` may act for it rather than block the thread on it forever.
    */
-  #locked(fn: () => void): void {
+  #locked<T>(fn: () => T): T {
     if (this.#mutex.isMine()) return fn();
     this.#mutex.acquireSync(Infinity);
     try {
       this.#dropEndedParties();
-      fn();
+      return fn();
     } finally {
       this.#mutex.release();
     }

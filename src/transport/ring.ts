@@ -38,8 +38,8 @@
  */
 
 import { haltIfEnded } from "./halt.ts";
+import { HolderCounts } from "./holder_counts.ts";
 import { currentPid, isPidAlive } from "./liveness.ts";
-import { Reservations } from "./reservations.ts";
 import { SemLock, type SemLockState } from "./semlock.ts";
 import { runAsync, runSync, type Steps } from "./steps.ts";
 import { MAX_WAIT_SLICE_MS, remaining, wake } from "./wait.ts";
@@ -54,14 +54,16 @@ export interface RingState {
   producerLock: SemLockState;
   /** The lock consumers hold while waiting for and reading an item. */
   consumerLock: SemLockState;
-  /** What each producer counted in `RESERVED` and has not published (see reservations.ts). */
-  reservations: SharedArrayBuffer;
+  /** What each producer counted in `RESERVED` and has not published yet. */
+  unpublished: SharedArrayBuffer;
 }
 
 /** Default ring size: room for many small items and a few 64 KiB ones at once. */
 export const DEFAULT_RING_BYTES = 1 << 20;
 const MIN_RING_BYTES = 64;
 const MAX_RING_BYTES = 1 << 28;
+/** Most producing processes whose unpublished items a ring accounts for at once. */
+const PRODUCER_SLOTS = 128;
 
 // Control words, 16 ints (a cache line) apart. HEAD and TAIL are byte positions and
 // RESERVED and TAKEN item counts, all wrapping at 2^32 (stored as int32).
@@ -160,7 +162,14 @@ export class ByteRing {
   readonly #mask: number;
   readonly #producerLock: SemLock;
   readonly #consumerLock: SemLock;
-  readonly #reservations: Reservations;
+  /**
+   * Per producer, the items it counted in `RESERVED` and has not published yet: those of a
+   * producer that ended (a queue's buffered puts, lost with it) are taken off the count, or
+   * they would fill a bounded queue's `maxsize` for good and show in `qsize()`. A producer
+   * that ends between counting an item in `RESERVED` and here leaks that one item rather
+   * than ever letting the ring hold one item too many.
+   */
+  readonly #unpublished: HolderCounts;
 
   /**
    * Allocates a ring of `capacity` bytes (a power of two from 64 to 2^28), or rebuilds one
@@ -181,7 +190,8 @@ export class ByteRing {
     this.#words = new Int32Array(this.#bytes.buffer);
     this.#producerLock = state ? SemLock.fromState(state.producerLock) : new SemLock("lock", 1, 1);
     this.#consumerLock = state ? SemLock.fromState(state.consumerLock) : new SemLock("lock", 1, 1);
-    this.#reservations = new Reservations(state?.reservations);
+    const unpublished = state?.unpublished ?? new SharedArrayBuffer(HolderCounts.ints(PRODUCER_SLOTS) * 4);
+    this.#unpublished = new HolderCounts(new Int32Array(unpublished), 0, PRODUCER_SLOTS, (items) => this.#uncount(items));
   }
 
   /** Rebuilds, in any process, a ring on the shared memory described by `state`. */
@@ -196,7 +206,7 @@ export class ByteRing {
       data: this.#bytes.buffer as SharedArrayBuffer,
       producerLock: this.#producerLock.toState(),
       consumerLock: this.#consumerLock.toState(),
-      reservations: this.#reservations.buffer,
+      unpublished: this.#unpublished.buffer,
     };
   }
 
@@ -204,7 +214,12 @@ export class ByteRing {
 
   /** Items reserved by producers (that still run, or published them) and not yet taken by a consumer. */
   itemCount(): number {
-    this.#giveBackEndedReservations();
+    // Only a count above 0 can hold items of producers that ended.
+    if (this.#counted() > 0) this.#unpublished.reclaimEnded();
+    return this.#counted();
+  }
+
+  #counted(): number {
     return Math.max((Atomics.load(this.#control, RESERVED) - Atomics.load(this.#control, TAKEN)) | 0, 0);
   }
 
@@ -218,29 +233,27 @@ export class ByteRing {
     const control = this.#control;
     if (limit === Infinity) {
       Atomics.add(control, RESERVED, 1);
-      this.#reservations.add();
+      this.#unpublished.add(1);
       return true;
     }
     for (;;) {
       const reserved = Atomics.load(control, RESERVED);
       if (((reserved - Atomics.load(control, TAKEN)) | 0) >= limit) {
-        if (this.#giveBackEndedReservations()) continue;
+        if (this.#unpublished.reclaimEnded() > 0) continue;
         return false;
       }
       if (Atomics.compareExchange(control, RESERVED, reserved, (reserved + 1) | 0) === reserved) {
-        this.#reservations.add();
+        this.#unpublished.add(1);
         return true;
       }
     }
   }
 
-  /** Takes off `RESERVED` what producers that ended counted and never published; true if any. */
-  #giveBackEndedReservations(): boolean {
-    const reclaimed = this.#reservations.reclaimEnded();
-    if (reclaimed === 0) return false;
-    Atomics.sub(this.#control, RESERVED, reclaimed);
+  /** Takes off `RESERVED` the `items` a producer that ended counted and never published. */
+  #uncount(items: number): number {
+    Atomics.sub(this.#control, RESERVED, items);
     if (Atomics.load(this.#control, ITEM_WAITERS) > 0) wake(this.#control, TAKEN);
-    return true;
+    return items;
   }
 
   /** As {@link tryReserve}, waiting until `deadline` for a consumer to take an item. */
@@ -353,7 +366,7 @@ export class ByteRing {
       this.#words[(at >> 2) + TOTAL_WORD] = bytes.length;
       Atomics.store(control, STREAMER, currentPid());
     }
-    if (frame === WHOLE || frame === FIRST) this.#reservations.settle();
+    if (frame === WHOLE || frame === FIRST) this.#unpublished.take(1);
     this.#copyIn(bytes, from, length, (at + HEADER_BYTES) & this.#mask);
     // A compare-exchange, as #advance: a producer that was ended while it still ran (Deno)
     // must not publish once another took the lock over, nor move TAIL back.

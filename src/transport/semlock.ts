@@ -14,8 +14,8 @@
  *   *process*: two async tasks of one process share an RLock's ownership. A `"lock"` may be
  *   released by any process (Python allows it: a Lock is a semaphore of one).
  * - `"semaphore"`: `[VALUE]` the free permits, `[SIGNALS]` permits that nobody owns,
- *   `[HIGH_WATER]` how many holder slots were ever used, `[SEMAPHORE_WAITERS]` sleepers, then
- *   {@link HOLDER_SLOTS} slots of `(pid, held)`.
+ *   `[SEMAPHORE_WAITERS]` sleepers, then the permits each process holds: a
+ *   {@link HolderCounts} table of {@link HOLDER_SLOTS} slots.
  *
  * **The semaphore ownership rule.** Permits are counted per process so that those of a
  * process that ended can be returned:
@@ -36,6 +36,7 @@
 
 import { ValueError } from "../errors.ts";
 import { haltIfEnded, haltIfEndedAsync } from "./halt.ts";
+import { HolderCounts } from "./holder_counts.ts";
 import { currentPid, isPidGone } from "./liveness.ts";
 import { remaining, waitAsync, waitSync, wake } from "./wait.ts";
 
@@ -66,15 +67,9 @@ const MUTEX_INTS = 3;
 // Semaphore words.
 const VALUE = 0;
 const SIGNALS = 1;
-const HIGH_WATER = 2;
-const SEMAPHORE_WAITERS = 3;
-const TABLE = 4;
-const SLOT_PID = 0;
-const SLOT_HELD = 1;
-const SLOT_INTS = 2;
-const SEMAPHORE_INTS = TABLE + HOLDER_SLOTS * SLOT_INTS;
-/** Marks a holder slot while a waiter returns the permits of its ended process. */
-const RECLAIMING = -1;
+const SEMAPHORE_WAITERS = 2;
+const HOLDERS = 3;
+const SEMAPHORE_INTS = HOLDERS + HolderCounts.ints(HOLDER_SLOTS);
 
 /** What an `acquire()` that took a free lock at once returns (a settled promise can be shared). */
 const ACQUIRED: Promise<boolean> = Promise.resolve(true);
@@ -103,8 +98,8 @@ export class SemLock {
   readonly maxValue: number;
   readonly #words: Int32Array;
   #ownerDied = false;
-  /** This process's holder slot in a semaphore's table, once it has one. */
-  #slot = -1;
+  /** A semaphore's permits held per process. */
+  readonly #held: HolderCounts | undefined;
 
   /**
    * Allocates a new lock (`value` 1 = free, 0 = held by the caller) or a semaphore with
@@ -117,13 +112,13 @@ export class SemLock {
   constructor(kind: SemLockKind, value: number, maxValue: number, shared?: SharedArrayBuffer) {
     this.kind = kind;
     this.maxValue = kind === "semaphore" ? maxValue : 1;
-    if (shared) {
-      this.#words = new Int32Array(shared);
-      return;
-    }
-    checkInitialValue(kind, value, this.maxValue);
+    if (!shared) checkInitialValue(kind, value, this.maxValue);
     const ints = kind === "semaphore" ? SEMAPHORE_INTS : MUTEX_INTS;
-    this.#words = new Int32Array(new SharedArrayBuffer(ints * 4));
+    this.#words = new Int32Array(shared ?? new SharedArrayBuffer(ints * 4));
+    if (kind === "semaphore") {
+      this.#held = new HolderCounts(this.#words, HOLDERS, HOLDER_SLOTS, (held) => this.#returnPermits(held));
+    }
+    if (shared) return;
     if (kind === "semaphore") this.#words[VALUE] = value;
     else if (value === 0) this.#words.set([currentPid(), 1]);
   }
@@ -223,7 +218,7 @@ export class SemLock {
   /** True when the calling process holds the lock (or, for a semaphore, owns a permit). */
   isMine(): boolean {
     if (this.kind !== "semaphore") return Atomics.load(this.#words, OWNER) === currentPid();
-    return this.#slot >= 0 && Atomics.load(this.#words, this.#slot + SLOT_HELD) > 0;
+    return this.#held!.mine() > 0;
   }
 
   /** True when held (a lock) or out of permits (a semaphore). */
@@ -233,7 +228,7 @@ export class SemLock {
 
   /** How many times the calling process holds the lock (an RLock's depth; 0 when not mine). */
   count(): number {
-    if (this.kind === "semaphore") return this.isMine() ? Atomics.load(this.#words, this.#slot + SLOT_HELD) : 0;
+    if (this.kind === "semaphore") return this.#held!.mine();
     return this.isMine() ? Atomics.load(this.#words, DEPTH) : 0;
   }
 
@@ -310,11 +305,11 @@ export class SemLock {
       if (value > 0) {
         if (Atomics.compareExchange(words, VALUE, value, value - 1) !== value) continue;
         this.#ownerDied = tookOver;
-        this.#recordTaken(); // may set ownerDied (see #ownSlot)
+        this.#recordTaken(); // may set ownerDied (see HolderCounts.add)
         return undefined;
       }
       // Out of permits: those of ended processes come back before anyone sleeps.
-      if (tookOver || !this.#reclaimEnded()) return { index: VALUE, seen: 0 };
+      if (tookOver || this.#held!.reclaimEnded() === 0) return { index: VALUE, seen: 0 };
       tookOver = true;
     }
   }
@@ -325,18 +320,18 @@ export class SemLock {
     for (let signals = Atomics.load(words, SIGNALS); signals > 0; signals = Atomics.load(words, SIGNALS)) {
       if (Atomics.compareExchange(words, SIGNALS, signals, signals - 1) === signals) return;
     }
-    const slot = this.#ownSlot();
-    if (slot >= 0) Atomics.add(words, slot + SLOT_HELD, 1);
+    // Claiming the slot of an ended process returns its permits: this acquire is told.
+    if (this.#held!.add(1) > 0) this.#ownerDied = true;
   }
 
   #releasePermits(n: number): void {
     if (!Number.isInteger(n) || n < 1) throw new ValueError(`n must be one or more: release(n) takes a positive integer, got ${n}`);
     const words = this.#words;
-    const returned = this.#giveBackHeld(n);
+    const returned = this.#held!.take(n);
     for (;;) {
       const value = Atomics.load(words, VALUE);
       if (value + n > this.maxValue) {
-        if (returned > 0) Atomics.add(words, this.#slot + SLOT_HELD, returned);
+        if (returned > 0) this.#held!.add(returned);
         throw new ValueError("semaphore or lock released too many times");
       }
       if (Atomics.compareExchange(words, VALUE, value, value + n) === value) break;
@@ -345,74 +340,17 @@ export class SemLock {
     this.#wakeWaiters(VALUE, n);
   }
 
-  /** Lowers the caller's held count by up to `n`; returns by how much. */
-  #giveBackHeld(n: number): number {
-    if (this.#slot < 0) return 0;
+  /** Returns the `held` permits of a process that ended (capped at `maxValue`); how many came back. */
+  #returnPermits(held: number): number {
     const words = this.#words;
-    for (;;) {
-      const held = Atomics.load(words, this.#slot + SLOT_HELD);
-      const returned = Math.min(held, n);
-      if (returned === 0) return 0;
-      if (Atomics.compareExchange(words, this.#slot + SLOT_HELD, held, held - returned) === held) return returned;
-    }
-  }
-
-  /**
-   * This process's holder slot, claimed on first use; -1 when the table is full. Claiming the
-   * slot of an ended process returns its permits: the acquire that does so is told (ownerDied).
-   */
-  #ownSlot(): number {
-    if (this.#slot >= 0) return this.#slot;
-    const words = this.#words;
-    const me = currentPid();
-    for (let i = 0; i < HOLDER_SLOTS; i++) {
-      const slot = TABLE + i * SLOT_INTS;
-      const pid = Atomics.load(words, slot + SLOT_PID);
-      if (pid === me) return this.#slot = slot;
-      if (pid !== 0 && (pid === RECLAIMING || !isPidGone(pid))) continue;
-      if (pid !== 0 && this.#reclaimSlot(slot, pid) > 0) this.#ownerDied = true;
-      if (Atomics.compareExchange(words, slot + SLOT_PID, 0, me) !== 0) continue;
-      raiseHighWater(words, i + 1);
-      return this.#slot = slot;
-    }
-    return -1;
-  }
-
-  /** Returns the permits of every ended holder; true when any came back. */
-  #reclaimEnded(): boolean {
-    const words = this.#words;
-    const used = Atomics.load(words, HIGH_WATER);
-    let any = false;
-    for (let i = 0; i < used; i++) {
-      const slot = TABLE + i * SLOT_INTS;
-      const pid = Atomics.load(words, slot + SLOT_PID);
-      if (pid > 0 && Atomics.load(words, slot + SLOT_HELD) > 0 && isPidGone(pid)) {
-        any = this.#reclaimSlot(slot, pid) > 0 || any;
-      }
-    }
-    return any;
-  }
-
-  /** Frees the slot of the ended process `pid` and returns its permits; how many came back. */
-  #reclaimSlot(slot: number, pid: number): number {
-    const words = this.#words;
-    if (Atomics.compareExchange(words, slot + SLOT_PID, pid, RECLAIMING) !== pid) return 0;
-    const held = Atomics.exchange(words, slot + SLOT_HELD, 0);
     let back = 0;
     for (;;) {
       const value = Atomics.load(words, VALUE);
       back = Math.min(held, this.maxValue - value);
       if (Atomics.compareExchange(words, VALUE, value, value + back) === value) break;
     }
-    Atomics.store(words, slot + SLOT_PID, 0);
     if (back > 0) this.#wakeWaiters(VALUE, back);
     return back;
-  }
-}
-
-function raiseHighWater(words: Int32Array, used: number): void {
-  for (let seen = Atomics.load(words, HIGH_WATER); seen < used; seen = Atomics.load(words, HIGH_WATER)) {
-    if (Atomics.compareExchange(words, HIGH_WATER, seen, used) === seen) return;
   }
 }
 

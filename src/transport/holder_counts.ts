@@ -1,0 +1,148 @@
+/**
+ * Counts kept per process in shared memory, handed back when their process ends: the permits
+ * each process holds of a semaphore (semlock.ts), and the items each producer counted in a
+ * ring and has not published yet (ring.ts). A process that ended ({@link isPidGone}) leaves
+ * its count to whoever looks first: {@link HolderCounts.reclaimEnded}, or a process that
+ * claims its slot.
+ *
+ * Layout (Int32, from the table's first word): `[HIGH_WATER]` how many slots were ever used,
+ * then the slots, each `(pid, count)`. A slot's pid is {@link RECLAIMING} while its count is
+ * being handed back.
+ * @module
+ */
+
+import { currentPid, isPidGone } from "./liveness.ts";
+
+const HIGH_WATER = 0;
+const FIRST_SLOT = 1;
+const SLOT_PID = 0;
+const SLOT_COUNT = 1;
+const SLOT_INTS = 2;
+const RECLAIMING = -1;
+
+/**
+ * A table of per-process counts on shared words.
+ * @example Usage
+ * ```ts
+ * import { HolderCounts } from "./holder_counts.ts";
+ * const words = new Int32Array(new SharedArrayBuffer(HolderCounts.ints(8) * 4));
+ * let free = 3;
+ * const permits = new HolderCounts(words, 0, 8, (count) => (free += count, count));
+ * free--;
+ * permits.add(1); // this process holds one
+ * free += permits.take(1); // and gives it back
+ * console.log(permits.reclaimEnded()); // 0: no process that ended held any
+ * ```
+ */
+export class HolderCounts {
+  readonly #words: Int32Array;
+  readonly #at: number;
+  readonly #slots: number;
+  readonly #handBack: (count: number) => number;
+  /** The word index of this process's slot, once it has one. */
+  #slot = -1;
+
+  /** The words a table of `slots` slots takes. */
+  static ints(slots: number): number {
+    return FIRST_SLOT + slots * SLOT_INTS;
+  }
+
+  /**
+   * A table of `slots` slots on `words` from index `at`. `handBack(count)` gives the count
+   * of a process that ended back to what it was counted from; it returns how much came back.
+   */
+  constructor(words: Int32Array, at: number, slots: number, handBack: (count: number) => number) {
+    this.#words = words;
+    this.#at = at;
+    this.#slots = slots;
+    this.#handBack = handBack;
+  }
+
+  /** The shared memory the table is on. */
+  get buffer(): SharedArrayBuffer {
+    return this.#words.buffer as SharedArrayBuffer;
+  }
+
+  /** The calling process's count (0 before its first {@link add}). */
+  mine(): number {
+    return this.#slot < 0 ? 0 : Atomics.load(this.#words, this.#slot + SLOT_COUNT);
+  }
+
+  /**
+   * Adds `n` to the calling process's count (not counted when every slot is taken by a live
+   * process). Returns how much came back from an ended process whose slot it claimed.
+   */
+  add(n: number): number {
+    const { slot, handedBack } = this.#ownSlot();
+    if (slot >= 0) Atomics.add(this.#words, slot + SLOT_COUNT, n);
+    return handedBack;
+  }
+
+  /** Takes up to `n` off the calling process's count; returns how much it took. */
+  take(n: number): number {
+    if (this.#slot < 0) return 0;
+    const words = this.#words;
+    for (;;) {
+      const count = Atomics.load(words, this.#slot + SLOT_COUNT);
+      const taken = Math.min(count, n);
+      if (taken <= 0) return 0;
+      if (Atomics.compareExchange(words, this.#slot + SLOT_COUNT, count, count - taken) === count) return taken;
+    }
+  }
+
+  /** Hands back the counts of the processes that ended; returns how much came back. */
+  reclaimEnded(): number {
+    const words = this.#words;
+    const used = Atomics.load(words, this.#at + HIGH_WATER);
+    let back = 0;
+    for (let i = 0; i < used; i++) {
+      const slot = this.#slotAt(i);
+      const pid = Atomics.load(words, slot + SLOT_PID);
+      if (pid > 0 && Atomics.load(words, slot + SLOT_COUNT) > 0 && isPidGone(pid)) back += this.#reclaimSlot(slot, pid);
+    }
+    return back;
+  }
+
+  /**
+   * This process's slot, claimed on first use (-1 when every slot belongs to a live process),
+   * and how much came back from the ended process whose slot it took.
+   */
+  #ownSlot(): { slot: number; handedBack: number } {
+    if (this.#slot >= 0) return { slot: this.#slot, handedBack: 0 };
+    const words = this.#words;
+    const me = currentPid();
+    let handedBack = 0;
+    for (let i = 0; i < this.#slots; i++) {
+      const slot = this.#slotAt(i);
+      const pid = Atomics.load(words, slot + SLOT_PID);
+      if (pid === me) return { slot: (this.#slot = slot), handedBack };
+      if (pid !== 0 && (pid === RECLAIMING || !isPidGone(pid))) continue;
+      if (pid !== 0) handedBack += this.#reclaimSlot(slot, pid);
+      if (Atomics.compareExchange(words, slot + SLOT_PID, 0, me) !== 0) continue;
+      raiseHighWater(words, this.#at + HIGH_WATER, i + 1);
+      return { slot: (this.#slot = slot), handedBack };
+    }
+    return { slot: -1, handedBack };
+  }
+
+  /** Frees the slot of the ended process `pid` and hands its count back; how much came back. */
+  #reclaimSlot(slot: number, pid: number): number {
+    const words = this.#words;
+    if (Atomics.compareExchange(words, slot + SLOT_PID, pid, RECLAIMING) !== pid) return 0;
+    const count = Atomics.exchange(words, slot + SLOT_COUNT, 0);
+    const back = count > 0 ? this.#handBack(count) : 0;
+    Atomics.store(words, slot + SLOT_PID, 0);
+    return back;
+  }
+
+  #slotAt(index: number): number {
+    return this.#at + FIRST_SLOT + index * SLOT_INTS;
+  }
+}
+
+/** Raises `words[index]` to `value` (never lowers it). */
+function raiseHighWater(words: Int32Array, index: number, value: number): void {
+  for (let seen = Atomics.load(words, index); seen < value; seen = Atomics.load(words, index)) {
+    if (Atomics.compareExchange(words, index, seen, value) === seen) return;
+  }
+}
