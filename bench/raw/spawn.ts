@@ -4,7 +4,8 @@
  * @module
  */
 
-import { type BenchCase, medianMs, sizeFor, siblingModule } from "../lib.ts";
+import { type BenchCase, medianMs, type Runtime, sizeFor, siblingModule } from "../lib.ts";
+import { trivial } from "../spawn_target.ts";
 import { SIZES, SPAWN } from "../workloads.ts";
 import { rawLabel, runtimesWith, startWorker, type WorkerFlavor } from "./worker.ts";
 
@@ -12,6 +13,8 @@ const HELLO = {
   worker_threads: siblingModule(import.meta.url, "./workers/hello"),
   web: siblingModule(import.meta.url, "./workers/hello_web"),
 };
+const RUN_TARGET = siblingModule(import.meta.url, "./workers/run_target");
+const TRIVIAL = { module: siblingModule(import.meta.url, "../spawn_target").href, exportName: trivial.name };
 
 async function spawnToEnd(flavor: WorkerFlavor): Promise<void> {
   const worker = startWorker(flavor, HELLO[flavor]);
@@ -19,20 +22,43 @@ async function spawnToEnd(flavor: WorkerFlavor): Promise<void> {
   await worker.ended();
 }
 
-function spawnCase(flavor: WorkerFlavor): BenchCase {
+/** A hand-written start + join: the worker is told which exported function to run. */
+async function runTrivialByHand(flavor: WorkerFlavor): Promise<void> {
+  const worker = startWorker(flavor, RUN_TARGET);
+  worker.post(TRIVIAL);
+  await worker.nextMessage();
+  await worker.ended();
+}
+
+function spawnCase(
+  what: string,
+  flavor: WorkerFlavor,
+  once: (flavor: WorkerFlavor) => Promise<void>,
+  runtimes: readonly Runtime[] | undefined,
+): BenchCase {
   return {
-    impl: rawLabel("spawn → first message → end", flavor),
-    bar: true,
-    runtimes: runtimesWith(flavor),
+    impl: rawLabel(what, flavor),
+    bar: once === spawnToEnd,
+    runtimes,
     run: async (ctx) => ({
       [SPAWN.startJoin.id]: await medianMs(
         sizeFor(ctx, SIZES.spawnRuns),
-        () => spawnToEnd(flavor),
+        () => once(flavor),
         sizeFor(ctx, SIZES.spawnWarmups),
       ),
     }),
   };
 }
 
-/** The raw spawn baselines. */
-export const rawSpawnCases: BenchCase[] = [spawnCase("worker_threads"), spawnCase("web")];
+const BY_HAND = "by hand: spawn → import + call the function → end";
+
+/**
+ * The raw spawn baselines (the bar's), then the hand-written equivalent of start + join on
+ * each runtime's fastest worker (for reading the library's own share of the time; no bar).
+ */
+export const rawSpawnCases: BenchCase[] = [
+  spawnCase("spawn → first message → end", "worker_threads", spawnToEnd, runtimesWith("worker_threads")),
+  spawnCase("spawn → first message → end", "web", spawnToEnd, runtimesWith("web")),
+  spawnCase(BY_HAND, "worker_threads", runTrivialByHand, ["node"]),
+  spawnCase(BY_HAND, "web", runTrivialByHand, runtimesWith("web")),
+];
