@@ -256,8 +256,8 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * @throws {TimeoutError} when no message came within `timeout`.
    * @throws {Error} "handle is closed" (also when closed while waiting), "connection is write-only".
    */
-  async recv(options: RecvOptions = {}): Promise<T> {
-    return decode<T>(await this.#receive(options));
+  recv(options: RecvOptions = {}): Promise<T> {
+    return this.#receive(options, decode<T>);
   }
 
   /**
@@ -281,7 +281,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
   async recvBytes(options: RecvBytesOptions = {}): Promise<Uint8Array> {
     this.#readableChannel();
     const maxLength = checkMaxLength(options.maxLength);
-    return checkLength(await this.#receive(options), maxLength).slice();
+    return this.#receive(options, (bytes) => checkLength(bytes, maxLength).slice());
   }
 
   /** As {@link recvBytes}, blocking the thread (for children). */
@@ -382,12 +382,19 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     }
   }
 
-  async #receive({ timeout, signal }: RecvOptions): Promise<Uint8Array> {
+  /**
+   * Receives a message and hands its bytes to `take` at once, in the same turn: they may be
+   * the ring's per-thread scratch copy, which the next receive on this thread (of any
+   * connection or queue, maybe one awaited beside this one) overwrites.
+   */
+  async #receive<R>({ timeout, signal }: RecvOptions, take: (bytes: Uint8Array) => R): Promise<R> {
     const { ring } = this.#readableChannel();
     signal?.throwIfAborted();
     const deadline = deadlineFrom(timeout);
-    const bytes = this.#takeSoon(ring, deadline) ?? this.#sleptFor(await ring.read(deadline, signal, this.#stopWaiting));
-    return bytes ?? this.#nothingReceived(ring, deadline, timeout);
+    const now = this.#takeSoon(ring, deadline);
+    if (now) return take(now);
+    const bytes = this.#sleptFor(await ring.read(deadline, signal, this.#stopWaiting));
+    return bytes ? take(bytes) : this.#nothingReceived(ring, deadline, timeout);
   }
 
   #receiveSync({ timeout }: RecvSyncOptions): Uint8Array {
@@ -426,9 +433,6 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     if (bytes) this.#spin.sleptUntilReady();
     return bytes;
   }
-
-  // The bytes a receive returns may be the ring's per-thread scratch copy, valid until the
-  // next read on this thread: `recv` decodes them at once, `recvBytes` hands out a copy.
 
   /** Why a receive got no message: this handle closed, end-of-file, or the timeout. */
   #nothingReceived(ring: ByteRing, deadline: number, timeout: number | undefined): never {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BrokenPipeError, Connection, EOFError, Event, Pipe, Process, TimeoutError, ValueError } from "../mod.ts";
+import { BrokenPipeError, Connection, EOFError, Event, Pipe, Process, Queue, TimeoutError, ValueError } from "../mod.ts";
 import { deadline } from "./_helpers.ts";
 import { pack, travel } from "./_travel.ts";
 import { newMailbox, read } from "./_mailbox.ts";
@@ -88,6 +88,26 @@ test("bytes received stay as they were after later receives", async () => {
   assert.deepEqual([first, second], [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5, 6])]);
   a.close();
   b.close();
+});
+
+test("receives awaited together each get their own message: on two pipes, on one pipe, beside a queue's get", async () => {
+  const [a, b] = Pipe<string>();
+  const [c, d] = Pipe<string>();
+  b.send("from b");
+  d.send("from d");
+  assert.deepEqual(await Promise.all([a.recv(), c.recv()]), ["from b", "from d"]);
+  b.sendBytes(new Uint8Array([1, 1]));
+  d.sendBytes(new Uint8Array([2, 2]));
+  assert.deepEqual(await Promise.all([a.recvBytes(), c.recvBytes()]), [new Uint8Array([1, 1]), new Uint8Array([2, 2])]);
+  b.send("one");
+  b.send("two");
+  assert.deepEqual(await Promise.all([a.recv(), a.recv()]), ["one", "two"]);
+  const queue = new Queue<string>();
+  await queue.put("from the queue");
+  b.send("from the pipe");
+  assert.deepEqual(await Promise.all([a.recv(), queue.get()]), ["from the pipe", "from the queue"]);
+  queue.close();
+  for (const end of [a, b, c, d]) end.close();
 });
 
 test("sendBytes sends `size` bytes from byte `offset`, in bytes also for wider views", async () => {
