@@ -34,12 +34,13 @@ const PRIVATE_MEMBER = /(?<![.\w$#]|\bstatic\s+)#[\p{L}_$]/u;
  * children is no failure: its end is already under way, with its code.
  */
 function fail(parent: ParentChannel, error: unknown): Promise<never> {
-  if (!(error instanceof SystemExit)) {
+  const crashed = !(error instanceof SystemExit);
+  if (crashed) {
     // The current name: the process's code may have renamed it. No name before the spec came.
     const name = parentProcess() ? currentProcess().name : "Process";
     console.error(`Process ${name}:\n${describeChain(error)}${privateMembersNote(error)}`);
   }
-  return endProcess(parent, 1);
+  return endProcess(parent, 1, crashed);
 }
 
 /** The error's stack, then its causes' (Python prints the whole chain of a traceback). */

@@ -14,6 +14,7 @@ import {
   allocateChildPid,
   currentPid,
   isPidAlive,
+  markEndedCleanly,
   markPidEnded,
   mayStillRun,
   type ProcessTableState,
@@ -643,15 +644,17 @@ export function setImportingModule(module: string | undefined): void {
 
 /**
  * In a child: records its exit code where its parent reads it at once (as Python's `poll()`
- * sees an ended process), tells the parent, and ends the thread.
+ * sees an ended process), tells the parent, and ends the thread. `crashed`: an uncaught
+ * error ends it, not its code's own end (see `endedCleanly`).
  */
-function reportEnd(channel: ParentChannel, exitCode: number): never {
+function reportEnd(channel: ParentChannel, exitCode: number, crashed: boolean): never {
   const status = context().endStatus;
   if (status) {
     Atomics.store(status, EXIT_CODE, exitCode);
     Atomics.store(status, ENDED, 1);
   }
-  markPidEnded(currentPid());
+  if (crashed) markPidEnded(currentPid());
+  else markEndedCleanly();
   channel.post({ type: "exit" } satisfies ChildMessage);
   return channel.exit(exitCode);
 }
@@ -660,14 +663,14 @@ function reportEnd(channel: ParentChannel, exitCode: number): never {
  * @internal The end of a child, as Python's `_bootstrap` ends one (`util._exit_function`):
  * the exit hooks run (a queue writes what this process put into it), daemon children are
  * terminated and the others waited for, then the exit code is reported. The first call
- * decides the code; later calls get the same end.
+ * decides the code (and `crashed`: an uncaught error ends it); later calls get the same end.
  */
-export function endProcess(channel: ParentChannel, exitCode: number): Promise<never> {
+export function endProcess(channel: ParentChannel, exitCode: number, crashed = false): Promise<never> {
   const ctx = context();
   return ctx.ending ??= (async () => {
     await runExitHooks();
     await endChildren();
-    return reportEnd(channel, exitCode);
+    return reportEnd(channel, exitCode, crashed);
   })();
 }
 
@@ -717,7 +720,7 @@ function exitChild(channel: ParentChannel, exitCode: number): never {
   if (!ctx.ending) {
     flushBeforeExitSync();
     const running = terminateDaemons().filter((child) => !child.daemon && child.isAlive());
-    if (running.length === 0) return reportEnd(channel, exitCode);
+    if (running.length === 0) return reportEnd(channel, exitCode, false);
     void endProcess(channel, exitCode);
   }
   throw new SystemExit(exitCode);

@@ -214,9 +214,10 @@ export class RLock extends SemLockHandle {
 }
 
 /**
- * A counting semaphore (Python's `multiprocessing.Semaphore`). Permits still held by a
- * process that ended are returned to the others (the ownership rule is documented in
- * `src/transport/semlock.ts`).
+ * A counting semaphore (Python's `multiprocessing.Semaphore`). As in Python, permits come
+ * back only through `release()` (by any process), except those a process held when it died
+ * (terminated, killed, crashed), which are returned to the others; a process whose code
+ * ended keeps its permits taken (the rule is documented in `src/transport/semlock.ts`).
  * @example Usage
  * ```ts
  * import { Semaphore } from "@seed/multiprocessing";

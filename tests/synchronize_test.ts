@@ -126,16 +126,18 @@ const ENDINGS = [
   { how: "exited", target: holdAndExit, end: () => {}, exitCode: 0 },
 ];
 
+/** `permits`: a semaphore, whose permits a process that exited keeps taken, as in Python. */
 const HELD_KINDS = [
-  { name: "Lock", make: () => new Lock() },
-  { name: "RLock", make: () => new RLock() },
-  { name: "Semaphore", make: () => new Semaphore(1) },
-  { name: "BoundedSemaphore", make: () => new BoundedSemaphore(1) },
-  { name: "Condition", make: () => new Condition() },
+  { name: "Lock", make: () => new Lock(), permits: false },
+  { name: "RLock", make: () => new RLock(), permits: false },
+  { name: "Semaphore", make: () => new Semaphore(1), permits: true },
+  { name: "BoundedSemaphore", make: () => new BoundedSemaphore(1), permits: true },
+  { name: "Condition", make: () => new Condition(), permits: false },
 ];
 
-for (const { name, make } of HELD_KINDS) {
+for (const { name, make, permits } of HELD_KINDS) {
   for (const { how, target, end, exitCode } of ENDINGS) {
+    if (permits && how === "exited") continue;
     test(`${name} held by a ${how} process is recovered, with ownerDied true once`, async () => {
       const lock = make();
       const ready = new Event();
@@ -201,21 +203,57 @@ test("a negative initial value or release(n < 1) is a ValueError with Python's w
   assert.throws(() => new Semaphore().release(0), { name: "ValueError", message: /^n must be one or more/ });
 });
 
-test("an acquire that finds free permits and returns those of an ended holder has ownerDied true, once", async () => {
+test("an acquire that finds free permits and returns those of a crashed holder has ownerDied true, once", async () => {
   const sem = new Semaphore(2);
   const ready = new Event();
-  const holder = startProcess(holdAndExit, [sem, ready]);
+  const holder = startProcess(holdAndCrash, [sem, ready]);
   try {
     assert.equal(await ready.wait({ timeout: PROCESS_MS }), true);
     await holder.join({ timeout: PROCESS_MS });
-    assert.equal(sem.getValue(), 1, "the ended holder's permit is returned lazily");
+    assert.equal(sem.getValue(), 1, "the crashed holder's permit is returned lazily");
     assert.equal(await sem.acquire({ block: false }), true);
     assert.equal(sem.ownerDied, true);
-    assert.equal(sem.getValue(), 1, "one free permit taken, the ended holder's one returned");
+    assert.equal(sem.getValue(), 1, "one free permit taken, the crashed holder's one returned");
     assert.equal(await sem.acquire({ block: false }), true);
     assert.equal(sem.ownerDied, false);
   } finally {
     await cleanUp(holder);
+  }
+});
+
+for (const make of [() => new Semaphore(1), () => new BoundedSemaphore(1)]) {
+  test(`${make().constructor.name} permits taken by a process whose code ended stay taken, as in Python (a one-time ticket)`, async () => {
+    const ticket = make();
+    const ready = new Event();
+    const taker = startProcess(holdAndExit, [ticket, ready]);
+    try {
+      await taker.join({ timeout: PROCESS_MS });
+      assert.equal(taker.exitCode, 0);
+      assert.equal(await ticket.acquire({ timeout: 200 }), false, "the ticket is gone");
+      assert.equal(ticket.getValue(), 0);
+      ticket.release();
+      assert.equal(await ticket.acquire({ block: false }), true, "a release gives it back");
+      assert.equal(ticket.ownerDied, false);
+    } finally {
+      await cleanUp(taker);
+    }
+  });
+}
+
+test("a slot taken by a producer and freed by the consumer is not given back again when the producer dies", async () => {
+  const freeSlots = new BoundedSemaphore(1); // a bounded buffer's free slots
+  const ready = new Event();
+  const producer = startProcess(holdUntilEnded, [freeSlots, ready]);
+  try {
+    assert.equal(await ready.wait({ timeout: PROCESS_MS }), true);
+    freeSlots.release(); // the consumer took the item: its slot is free again
+    producer.kill();
+    await producer.join({ timeout: PROCESS_MS });
+    assert.equal(await freeSlots.acquire({ block: false }), true);
+    assert.equal(freeSlots.ownerDied, false);
+    assert.equal(await freeSlots.acquire({ timeout: 200 }), false, "one slot, not two");
+  } finally {
+    await cleanUp(producer);
   }
 });
 

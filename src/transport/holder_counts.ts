@@ -38,7 +38,7 @@ export class HolderCounts {
   readonly #words: Int32Array;
   readonly #at: number;
   readonly #slots: number;
-  readonly #handBack: (count: number) => number;
+  readonly #handBack: (count: number, pid: number) => number;
   /** The word index of this process's slot, once it has one. */
   #slot = -1;
 
@@ -48,10 +48,11 @@ export class HolderCounts {
   }
 
   /**
-   * A table of `slots` slots on `words` from index `at`. `handBack(count)` gives the count
-   * of a process that ended back to what it was counted from; it returns how much came back.
+   * A table of `slots` slots on `words` from index `at`. `handBack(count, pid)` gives the
+   * count of the process `pid`, which ended, back to what it was counted from; it returns
+   * how much came back.
    */
-  constructor(words: Int32Array, at: number, slots: number, handBack: (count: number) => number) {
+  constructor(words: Int32Array, at: number, slots: number, handBack: (count: number, pid: number) => number) {
     this.#words = words;
     this.#at = at;
     this.#slots = slots;
@@ -80,14 +81,22 @@ export class HolderCounts {
 
   /** Takes up to `n` off the calling process's count; returns how much it took. */
   take(n: number): number {
-    if (this.#slot < 0) return 0;
+    return this.#slot < 0 ? 0 : this.#takeAt(this.#slot, n);
+  }
+
+  /**
+   * Takes up to `n` off other processes' counts (any of them: what was counted for one
+   * process was given back by another); returns how much it took.
+   */
+  takeFromOthers(n: number): number {
     const words = this.#words;
-    for (;;) {
-      const count = Atomics.load(words, this.#slot + SLOT_COUNT);
-      const taken = Math.min(count, n);
-      if (taken <= 0) return 0;
-      if (Atomics.compareExchange(words, this.#slot + SLOT_COUNT, count, count - taken) === count) return taken;
+    const used = Atomics.load(words, this.#at + HIGH_WATER);
+    let taken = 0;
+    for (let i = 0; i < used && taken < n; i++) {
+      const slot = this.#slotAt(i);
+      if (slot !== this.#slot) taken += this.#takeAt(slot, n - taken);
     }
+    return taken;
   }
 
   /** Hands back the counts of the processes that ended; returns how much came back. */
@@ -130,9 +139,20 @@ export class HolderCounts {
     const words = this.#words;
     if (Atomics.compareExchange(words, slot + SLOT_PID, pid, RECLAIMING) !== pid) return 0;
     const count = Atomics.exchange(words, slot + SLOT_COUNT, 0);
-    const back = count > 0 ? this.#handBack(count) : 0;
+    const back = count > 0 ? this.#handBack(count, pid) : 0;
     Atomics.store(words, slot + SLOT_PID, 0);
     return back;
+  }
+
+  /** Takes up to `n` off the count of the slot at `slot`; returns how much it took. */
+  #takeAt(slot: number, n: number): number {
+    const words = this.#words;
+    for (;;) {
+      const count = Atomics.load(words, slot + SLOT_COUNT);
+      const taken = Math.min(count, n);
+      if (taken <= 0) return 0;
+      if (Atomics.compareExchange(words, slot + SLOT_COUNT, count, count - taken) === count) return taken;
+    }
   }
 
   #slotAt(index: number): number {

@@ -4,7 +4,7 @@
  * locks store their owner's pid and ask {@link isPidAlive} before waiting on it again.
  *
  * Layout (Int32): `[0]` the next pid to hand out, then `SLOTS` pids, then `SLOTS` parent pids,
- * then `SLOTS` lingering pids and `SLOTS` times. A pid lives in slot `pid % SLOTS`; the slot
+ * then `SLOTS` lingering pids and `SLOTS` times, then `SLOTS` pids that ended cleanly. A pid lives in slot `pid % SLOTS`; the slot
  * holds the pid while the process runs and 0 after its parent saw it end. A process is alive
  * when its slot still holds its pid and its parent is alive: a worker never outlives its
  * parent, so ending a process ends the whole subtree at once without anyone visiting it.
@@ -24,7 +24,8 @@ const PID_BASE = 1;
 const PARENT_BASE = PID_BASE + SLOTS;
 const LINGER_BASE = PARENT_BASE + SLOTS;
 const LINGER_SINCE_BASE = LINGER_BASE + SLOTS;
-const TABLE_INTS = LINGER_SINCE_BASE + SLOTS;
+const CLEAN_END_BASE = LINGER_SINCE_BASE + SLOTS;
+const TABLE_INTS = CLEAN_END_BASE + SLOTS;
 /**
  * How long a lingering process counts as possibly running: several times the longest a
  * thread blocked in the library sleeps between its checks (wait.ts's slice, 100 ms).
@@ -95,6 +96,7 @@ export function allocateChildPid(): ProcessTableState {
     if (Atomics.compareExchange(table, PID_BASE + slot, previous, pid) !== previous) continue;
     Atomics.store(table, PARENT_BASE + slot, parent);
     Atomics.store(table, LINGER_BASE + slot, 0);
+    Atomics.store(table, CLEAN_END_BASE + slot, 0);
     return { buffer: table.buffer as SharedArrayBuffer, pid };
   }
 }
@@ -111,6 +113,25 @@ export function markPidEnded(pid: number, mayRunOn = false): void {
     Atomics.store(table, LINGER_BASE + slot, pid);
   }
   Atomics.compareExchange(table, PID_BASE + slot, pid, 0);
+}
+
+/**
+ * Records that the calling process ends because its code finished (returned, or called
+ * `exit()`), not terminated, killed or crashed: see {@link endedCleanly}.
+ */
+export function markEndedCleanly(): void {
+  const { table, pid } = state();
+  Atomics.store(table, CLEAN_END_BASE + (pid % SLOTS), pid);
+  markPidEnded(pid);
+}
+
+/**
+ * True when the ended process `pid` ended cleanly ({@link markEndedCleanly}). What it kept
+ * it kept on purpose: a semaphore's permits stay taken, as in Python, while those of a
+ * process that was terminated, killed or crashed are returned.
+ */
+export function endedCleanly(pid: number): boolean {
+  return Atomics.load(state().table, CLEAN_END_BASE + (pid % SLOTS)) === pid;
 }
 
 /**

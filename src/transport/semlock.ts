@@ -17,27 +17,33 @@
  *   `[SEMAPHORE_WAITERS]` sleepers, then the permits each process holds: a
  *   {@link HolderCounts} table of {@link HOLDER_SLOTS} slots.
  *
- * **The semaphore ownership rule.** Permits are counted per process so that those of a
- * process that ended can be returned:
+ * **The semaphore ownership rule.** Python returns a semaphore's permits only through
+ * `release()`. So does this one, except for a process that dies (terminated, killed, or
+ * crashed by an uncaught error) while it holds permits that nobody gave back: those are
+ * returned, as a dead lock holder's lock is. Permits are counted per process for that:
  * - `acquire` takes a permit; if unowned signals are pending it takes one of those and owns
  *   nothing, otherwise the permit counts as held by the caller.
- * - `release(n)` first gives back permits the caller holds; the rest are *signals* (Python's
- *   "release a permit you did not acquire" pattern): new permits nobody owns.
- * - When a process ends, the permits it still holds are returned (capped at `maxValue`) by
- *   the next waiter, which sees `ownerDied`.
- * So a semaphore used as a resource pool (acquire, then release in the same process) or as a
- * pure signal (`Semaphore(0)`: one side releases, the other acquires) recovers exactly. A
- * counter whose permits are taken in one process and returned by another (e.g. a bounded
- * queue's free slots) may get back, on a death, permits that were already handed on.
- * A process that ends between taking a permit and recording it (a few instructions) leaks
- * that permit rather than ever letting one permit be used twice.
+ * - `release(n)` first gives back permits the caller holds, then permits other processes
+ *   hold (a bounded buffer's free slots are taken by the producer and given back by the
+ *   consumer); the rest are *signals* (Python's "release a permit you did not acquire"):
+ *   new permits nobody owns.
+ * - When a process dies, the permits it still holds are returned (capped at `maxValue`) by
+ *   the next waiter, which sees `ownerDied`. A process whose code ended (returned, or called
+ *   `exit()`) keeps them taken, as in Python: it may have taken them on purpose, as a
+ *   one-time ticket.
+ * So a semaphore used as a resource pool, as a pure signal (`Semaphore(0)`) or as a bounded
+ * buffer's counters never hands out more permits than Python's would, and a death inside a
+ * resource-pool section does not lose a permit. (A producer killed while the items for its
+ * held slots wait in the buffer gives the slots back early.) A process that ends between
+ * taking a permit and recording it (a few instructions) leaks that permit rather than ever
+ * letting one permit be used twice.
  * @module
  */
 
 import { ValueError } from "../errors.ts";
 import { haltIfEnded, haltIfEndedAsync } from "./halt.ts";
 import { HolderCounts } from "./holder_counts.ts";
-import { currentPid, isPidGone } from "./liveness.ts";
+import { currentPid, endedCleanly, isPidGone } from "./liveness.ts";
 import { remaining, waitAsync, waitSync, wake } from "./wait.ts";
 
 /** What a {@link SemLock} is: a plain lock, a recursive lock, or a counting semaphore. */
@@ -116,7 +122,7 @@ export class SemLock {
     const ints = kind === "semaphore" ? SEMAPHORE_INTS : MUTEX_INTS;
     this.#words = new Int32Array(shared ?? new SharedArrayBuffer(ints * 4));
     if (kind === "semaphore") {
-      this.#held = new HolderCounts(this.#words, HOLDERS, HOLDER_SLOTS, (held) => this.#returnPermits(held));
+      this.#held = new HolderCounts(this.#words, HOLDERS, HOLDER_SLOTS, (held, pid) => this.#returnPermits(held, pid));
     }
     if (shared) return;
     if (kind === "semaphore") this.#words[VALUE] = value;
@@ -284,11 +290,7 @@ export class SemLock {
   #releaseMutex(): void {
     const words = this.#words;
     const owner = Atomics.load(words, OWNER);
-    if (owner === 0) {
-      throw new ValueError(
-        this.kind === "rlock" ? "cannot release un-acquired lock" : "semaphore or lock released too many times",
-      );
-    }
+    if (owner === 0) throw this.kind === "rlock" ? new ValueError("cannot release un-acquired lock") : releasedTooMany();
     if (this.kind === "rlock") {
       if (owner !== currentPid()) throw new Error("cannot release un-acquired lock");
       if (Atomics.sub(words, DEPTH, 1) > 1) return;
@@ -327,21 +329,30 @@ export class SemLock {
   #releasePermits(n: number): void {
     if (!Number.isInteger(n) || n < 1) throw new ValueError(`n must be one or more: release(n) takes a positive integer, got ${n}`);
     const words = this.#words;
-    const returned = this.#held!.take(n);
+    if (Atomics.load(words, VALUE) + n > this.maxValue) throw releasedTooMany();
+    const held = this.#held!;
+    const returned = held.take(n);
+    const givenBack = returned + held.takeFromOthers(n - returned);
     for (;;) {
       const value = Atomics.load(words, VALUE);
       if (value + n > this.maxValue) {
-        if (returned > 0) this.#held!.add(returned);
-        throw new ValueError("semaphore or lock released too many times");
+        // A release raced this one past the bound. Taking back what others held is skipped:
+        // at worst a dying holder's permit is not returned, never one is handed out twice.
+        if (returned > 0) held.add(returned);
+        throw releasedTooMany();
       }
       if (Atomics.compareExchange(words, VALUE, value, value + n) === value) break;
     }
-    if (n > returned) Atomics.add(words, SIGNALS, n - returned);
+    if (n > givenBack) Atomics.add(words, SIGNALS, n - givenBack);
     this.#wakeWaiters(VALUE, n);
   }
 
-  /** Returns the `held` permits of a process that ended (capped at `maxValue`); how many came back. */
-  #returnPermits(held: number): number {
+  /**
+   * Returns the `held` permits of the process `pid`, which ended (capped at `maxValue`), unless
+   * its code ended cleanly; how many came back.
+   */
+  #returnPermits(held: number, pid: number): number {
+    if (endedCleanly(pid)) return 0;
     const words = this.#words;
     let back = 0;
     for (;;) {
@@ -352,6 +363,10 @@ export class SemLock {
     if (back > 0) this.#wakeWaiters(VALUE, back);
     return back;
   }
+}
+
+function releasedTooMany(): ValueError {
+  return new ValueError("semaphore or lock released too many times");
 }
 
 function checkInitialValue(kind: SemLockKind, value: number, maxValue: number): void {
