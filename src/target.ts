@@ -20,6 +20,18 @@ export interface TargetRef {
   kind: "function" | "class";
   /** The user named the module: take its export by name, without comparing identity. */
   explicit?: boolean;
+  /**
+   * When other modules export code of the same name too: them, tried after `modules[0]`,
+   * and the code's source text, by which the child tells which export is the parent's.
+   */
+  alternatives?: ExportLocation[];
+  source?: string;
+}
+
+/** Where a module exports a function or class: the module's URL and the export's name. */
+export interface ExportLocation {
+  module: string;
+  exportName: string;
 }
 
 /**
@@ -69,7 +81,7 @@ export function callerModules(): string[] {
  * not exist.
  */
 export function describeTarget(
-  code: { name: string },
+  code: { name: string; toString(): string },
   kind: TargetRef["kind"],
   module: string | URL | undefined,
   fallbackModules: string[],
@@ -82,7 +94,7 @@ export function describeTarget(
         `(export function work() {…}), not an anonymous or bound function`,
     );
   }
-  if (module === undefined) return { exportName, modules: fallbackModules, kind };
+  if (module === undefined) return { exportName, modules: fallbackModules, kind, source: Function.prototype.toString.call(code) };
   const url = new URL(module, fallbackModules[0]).href;
   assertModuleExists(url);
   return { exportName, modules: [url], kind, explicit: true };
@@ -95,18 +107,21 @@ function assertModuleExists(url: string): void {
 }
 
 /**
- * In the parent: narrows the candidates to the module whose source exports the name, among
+ * In the parent: narrows the candidates to the modules whose source exports the name, among
  * the candidates and the modules they import by path (static analysis: importing them here
  * could wait on a module that is still running its top-level await). The child then imports
- * just that module, as Python imports a pickled function's module. Throws when every source
- * was read and none exports the name; when some could not be read (a compiled binary), the
- * child searches the candidates itself.
+ * just the first, as Python imports a pickled function's module; when several export the
+ * name, it compares their code with the parent's (`source`) to take the right one. Throws
+ * when every source was read and none exports the name; when some could not be read (a
+ * compiled binary), the child searches the candidates itself.
  */
 export function resolveTarget(ref: TargetRef): TargetRef {
+  const { source, ...plain } = ref;
   if (ref.explicit) {
-    const source = readSource(ref.modules[0]);
-    return { ...ref, exportName: (source && exportedName(source, ref.exportName)) || ref.exportName };
+    const text = readSource(ref.modules[0]);
+    return { ...plain, exportName: (text && exportedName(text, ref.exportName, ref.modules[0])) || ref.exportName };
   }
+  const found: ExportLocation[] = [];
   const queue = [...ref.modules];
   const searched = new Set<string>();
   let unreadable = false;
@@ -114,16 +129,21 @@ export function resolveTarget(ref: TargetRef): TargetRef {
     const url = queue.shift()!;
     if (searched.has(url)) continue;
     searched.add(url);
-    const source = readSource(url);
-    if (source === undefined) {
+    const text = readSource(url);
+    if (text === undefined) {
       unreadable = true;
       continue;
     }
-    const exportName = exportedName(source, ref.exportName);
-    if (exportName !== undefined) return { ...ref, exportName, modules: [url] };
-    queue.push(...importsOf(source, url));
+    const exportName = exportedName(text, ref.exportName, url);
+    if (exportName !== undefined) found.push({ module: url, exportName });
+    queue.push(...importsOf(text, url));
   }
-  if (unreadable || queue.length > 0) return ref;
+  if (found.length > 0) {
+    const [first, ...alternatives] = found;
+    const located = { ...plain, exportName: first.exportName, modules: [first.module] };
+    return alternatives.length === 0 ? located : { ...located, alternatives, source };
+  }
+  if (unreadable || queue.length > 0) return plain;
   throw new Error(notExportedMessage(ref));
 }
 
@@ -132,6 +152,7 @@ export function resolveTarget(ref: TargetRef): TargetRef {
  * modules, imports them in order (and the modules they import by path) until one has it.
  */
 export async function importTarget(ref: TargetRef): Promise<unknown> {
+  if (ref.alternatives) return await importMatching(ref, ref.alternatives);
   const queue = [...ref.modules];
   const searched = new Set<string>();
   while (queue.length > 0 && searched.size < MAX_MODULES_SEARCHED) {
@@ -148,10 +169,26 @@ export async function importTarget(ref: TargetRef): Promise<unknown> {
 }
 
 /**
+ * Several modules export code of the target's name: imports them in order until one's export
+ * has the parent's code's source text (the first export found if none has).
+ */
+async function importMatching(ref: TargetRef, alternatives: ExportLocation[]): Promise<unknown> {
+  let first: unknown;
+  for (const { module, exportName } of [{ module: ref.modules[0], exportName: ref.exportName }, ...alternatives]) {
+    const found = (await importCandidate(module, true))?.[exportName];
+    if (typeof found !== "function") continue;
+    if (Function.prototype.toString.call(found) === ref.source) return found;
+    first ??= found;
+  }
+  if (first === undefined) throw new Error(notExportedMessage(ref));
+  return first;
+}
+
+/**
  * The name under which the module source exports the function or class named `name` (itself,
  * "default", or an alias), or undefined when it does not export it.
  */
-function exportedName(source: string, name: string): string | undefined {
+function exportedName(source: string, name: string, url: string): string | undefined {
   // The name as a whole identifier (`$` is an identifier character, and special in a RegExp).
   const identifier = `${name.replaceAll("$", "\\$")}(?![\\p{L}\\p{N}_$])`;
   const declared = new RegExp(
@@ -161,8 +198,9 @@ function exportedName(source: string, name: string): string | undefined {
   );
   const declaration = declared.exec(source);
   if (declaration) return declaration[1] ? "default" : name;
-  // `export default work;`, or an anonymous default export (which is named "default").
-  const defaultExport = name === "default"
+  // `export default work;`, or an anonymous default export (named "default"; Bun names an
+  // anonymous function `<module's file name>_default`).
+  const defaultExport = name === "default" || name === `${fileIdentifier(url)}_default`
     ? /\bexport\s+default\b/
     : new RegExp(`\\bexport\\s+default\\s+${identifier}\\s*(?:;|$)`, "mu");
   if (defaultExport.test(source)) return "default";
@@ -175,6 +213,12 @@ function exportedName(source: string, name: string): string | undefined {
     }
   }
   return alias;
+}
+
+/** A module's file name without its extension, as an identifier (`my-work.ts` → `my_work`). */
+function fileIdentifier(url: string): string {
+  const file = url.slice(url.lastIndexOf("/") + 1);
+  return file.replace(/\.[^.]*$/, "").replace(/[^\p{L}\p{N}_$]/gu, "_");
 }
 
 function notExportedMessage(ref: TargetRef): string {
@@ -209,9 +253,13 @@ function isLibraryModule(url: string): boolean {
     url === new URL("../mod.js", LIBRARY_DIR).href;
 }
 
+/** Module sources read so far: a loaded module's code does not change while it runs. */
+const sources = new Map<string, string | undefined>();
+
 /** The source text of a module, if it can be read. */
 function readSource(url: string): string | undefined {
-  return url.startsWith("file:") ? runtime.readTextFile(url) : undefined;
+  if (!sources.has(url)) sources.set(url, url.startsWith("file:") ? runtime.readTextFile(url) : undefined);
+  return sources.get(url);
 }
 
 /** The user modules that a module's source imports or re-exports by path. */

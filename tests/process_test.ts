@@ -22,6 +22,7 @@ import { deadline, lines, runScript } from "./_helpers.ts";
 import { filled as mailboxFilled, newMailbox, post, read } from "./_mailbox.ts";
 import { postAfterImport } from "./fixtures/exit_on_import.ts";
 import postDefault, { aliasedTarget, post$ } from "./fixtures/exported_as.ts";
+import anonymousDefault, { post$ as otherPost$ } from "./fixtures/same_names.ts";
 import {
   AroundTarget,
   describeSelf,
@@ -279,13 +280,15 @@ test("isAlive(), exitCode and activeChildren() see a child's end at once, before
   assert.equal(p.exitCode, 3);
 });
 
-test("a target exported as default, under an alias or with a $ in its name is found by its exported name", async () => {
+test("a target exported as default (also anonymously), under an alias or with a $ in its name is found by its exported name; of two exports of one name, the one given runs", async () => {
   const extension = import.meta.url.slice(import.meta.url.lastIndexOf("."));
   const exportedAs = new URL(`./fixtures/exported_as${extension}`, import.meta.url);
   const cases = [
     { target: postDefault, ran: "default export ran" },
     { target: aliasedTarget, ran: "aliased export ran" },
     { target: post$, ran: "$ name ran" },
+    { target: otherPost$, ran: "the other module's $ name ran" },
+    { target: anonymousDefault, ran: "anonymous default export ran" },
     { target: postDefault, module: exportedAs, ran: "default export ran" },
   ];
   for (const { target, module, ran } of cases) {
