@@ -122,7 +122,22 @@ export async function unpackHandles(value: unknown): Promise<unknown> {
     // 45 modules) with the importing module, which made every child start 3 ms later.
     await import(libraryEntryUrl().href);
   }
-  return mapTree(value, (item) => (isMarker(item) ? reviveHandle(item[MARK]) : undefined), new Map());
+  const unpacked = mapTree(value, (item) => (isMarker(item) ? reviveHandle(item[MARK]) : undefined), new Map());
+  const finishing = revivalWork.splice(0);
+  await Promise.all(finishing);
+  return unpacked;
+}
+
+/** What revivers started and {@link unpackHandles} waits for. */
+const revivalWork: Promise<unknown>[] = [];
+
+/**
+ * Called by a reviver: the handle it rebuilt is complete once `work` settles (a Barrier
+ * imports its action's module). {@link unpackHandles} waits for it, so that the process's
+ * code gets complete handles; a rejection fails the unpacking.
+ */
+export function finishRevivalWith(work: Promise<unknown>): void {
+  revivalWork.push(work);
 }
 
 /** The kind of {@link PortHandle}s. */

@@ -10,9 +10,10 @@
  */
 
 import { BrokenBarrierError, ValueError } from "./errors.ts";
-import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
+import { finishRevivalWith, HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
 import type { WaitOptions } from "./process.ts";
 import { rebuildWith, takeRebuildState } from "./rebuild.ts";
+import { callerModules, describeTarget, importTarget, resolveTarget, type TargetRef } from "./target.ts";
 import { type Blocking, runAsync, runSync } from "./transport/blocking.ts";
 import { haltIfEnded } from "./transport/halt.ts";
 import { currentPid, isPidAlive } from "./transport/liveness.ts";
@@ -526,10 +527,11 @@ export class Event implements Shareable {
  */
 export interface BarrierOptions {
   /**
-   * Run by one party when all have arrived, before any is released (an exception breaks the
-   * barrier and is thrown to that party). It lives in the creating process: when the last
-   * party to arrive is in another process, the creating process runs it if it is waiting on
-   * the barrier, and otherwise the barrier breaks.
+   * Run by the last party to arrive, before any is released (an exception breaks the barrier
+   * and is thrown to that party). In another process, it is found by reference, as a
+   * process's target: export it from its module. An action that is not exported lives only
+   * in the creating process: when the last party to arrive is elsewhere, the creating
+   * process runs it if it is waiting on the barrier, and otherwise the barrier breaks.
    */
   action?: () => unknown;
   /** Default timeout of `wait()` in ms. Default: no limit. */
@@ -541,6 +543,8 @@ interface BarrierState {
   timeout?: number;
   words: SharedArrayBuffer;
   mutex: SemLockState;
+  /** Where other processes find the action (none when it is not exported). */
+  action?: TargetRef;
 }
 
 // Barrier states (Python's threading.Barrier, plus the two action states).
@@ -576,7 +580,11 @@ export class Barrier implements Shareable {
   /** How many parties must arrive. */
   readonly parties: number;
   readonly #timeout?: number;
-  readonly #action?: () => unknown;
+  /** The action; in another process than the creator's, once its module is imported. */
+  #action?: () => unknown;
+  /** Where the action is found: the modules on the creator's call stack, then its reference. */
+  #actionModules?: string[];
+  #actionRef?: TargetRef | null;
   readonly #words: Int32Array;
   readonly #mutex: SemLock;
 
@@ -591,6 +599,8 @@ export class Barrier implements Shareable {
       this.#timeout = state.timeout;
       this.#words = new Int32Array(state.words);
       this.#mutex = SemLock.fromState(state.mutex);
+      this.#actionRef = state.action ?? null;
+      if (state.action) finishRevivalWith(importTarget(state.action).then((action) => this.#action = action as () => unknown));
       return;
     }
     if (!Number.isInteger(parties) || parties < 1) {
@@ -599,6 +609,7 @@ export class Barrier implements Shareable {
     this.parties = parties;
     this.#timeout = options.timeout;
     this.#action = options.action;
+    if (options.action) this.#actionModules = callerModules();
     this.#words = new Int32Array(new SharedArrayBuffer((PIDS + parties) * 4));
     this.#words[HAS_ACTION] = options.action ? 1 : 0;
     this.#words[CREATOR] = currentPid();
@@ -653,8 +664,21 @@ export class Barrier implements Shareable {
       timeout: this.#timeout,
       words: this.#words.buffer as SharedArrayBuffer,
       mutex: this.#mutex.toState(),
+      action: this.#locateAction(),
     };
     return { kind: "Barrier", state };
+  }
+
+  /** Where other processes find the action, or undefined when it is not exported. */
+  #locateAction(): TargetRef | undefined {
+    if (this.#actionRef === undefined && this.#action) {
+      try {
+        this.#actionRef = resolveTarget(describeTarget(this.#action, "function", undefined, this.#actionModules!));
+      } catch {
+        this.#actionRef = null; // not exported: it runs in this process only
+      }
+    }
+    return this.#actionRef ?? undefined;
   }
 
   *#waitSteps(deadline: number): Blocking<number> {

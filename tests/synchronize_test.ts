@@ -1,14 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Barrier, BoundedSemaphore, Condition, Event, Lock, Process, RLock, Semaphore, Value } from "../mod.ts";
+import { Barrier, BoundedSemaphore, Condition, Event, Lock, Process, RLock, Semaphore, SharedArray, Value } from "../mod.ts";
 import {
   holdAndCrash,
   holdAndExit,
   holdUntilEnded,
+  noteBarrierAction,
   notifiedInWait,
   setWhenSet,
   TARGETS_MODULE,
   waitAtBarrier,
+  waitAtBarrierAndNoteAction,
   waitAtBarrierAndReport,
 } from "./fixtures/sync_targets.ts";
 import { until } from "./fixtures/workers.ts";
@@ -542,6 +544,22 @@ test("Barrier across processes: each party gets its own index; the creator runs 
     assert.equal(actions, 1);
   } finally {
     await Promise.all(others.map(cleanUp));
+  }
+});
+
+test("Barrier with an exported action: the last party to arrive runs it, once, also when every party is a child", async () => {
+  const barrier = new Barrier(3, { action: noteBarrierAction });
+  const reports = [0, 1, 2].map(() => new SharedArray("i", [-1, -1]));
+  const parties = reports.map((report) => startProcess(waitAtBarrierAndNoteAction, [barrier, report]));
+  try {
+    await Promise.all(parties.map((p) => p.join({ timeout: PROCESS_MS })));
+    assert.deepEqual(parties.map((p) => p.exitCode), [0, 0, 0]);
+    const indexAndRan = reports.map((report) => [...report.array]);
+    assert.deepEqual(indexAndRan.map(([index]) => index).sort(), [0, 1, 2]);
+    assert.deepEqual(indexAndRan.filter(([, ran]) => ran === 1), [[2, 1]], "run once, by the last to arrive");
+    assert.equal(barrier.broken, false);
+  } finally {
+    await Promise.all(parties.map(cleanUp));
   }
 });
 
