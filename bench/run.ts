@@ -74,7 +74,7 @@ interface Options {
 
 function usage(problem: string): never {
   console.error(`${problem}
-usage: deno task bench <${[...Object.keys(BENCHES), "all"].join("|")}> [--quick] [--runtimes deno,bun,node,python] [--json]`);
+usage: npx deno run -A bench/run.ts <${[...Object.keys(BENCHES), "all"].join("|")}> [--quick] [--runtimes deno,bun,node,python] [--json]`);
   process.exit(2);
 }
 

@@ -53,10 +53,13 @@ export function parseFlags(spec: FlagSpec = {}, argv: string[] = process.argv.sl
   return flags;
 }
 
+/** The longest timer JavaScript runtimes keep (2^31 - 1 ms); a longer one fires at once. */
+const MAX_SECONDS = (2 ** 31 - 1) / 1000;
+
 function positiveSeconds(name: string, value: string): number {
   const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) {
-    throw new Error(`--${name} takes a positive number of seconds, got "${value}"`);
+  if (!Number.isFinite(number) || number <= 0 || number > MAX_SECONDS) {
+    throw new Error(`--${name} takes a positive number of seconds up to ${MAX_SECONDS}, got "${value}"`);
   }
   return number;
 }

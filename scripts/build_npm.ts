@@ -213,7 +213,7 @@ function testPackage(tarball: string, keep: boolean): void {
     step("compile the tests, cli and examples against the installed package", () =>
       compile(projectDir, TEST_SOURCES.map((path) => `ts/${path.endsWith(".ts") ? path : `${path}/**/*.ts`}`), "build", false, "ts"));
     const suites: [string, string, string[]][] = [
-      [`Node ${commandOutput("node", ["--version"])}`, "node", ["--test", "build/tests/"]],
+      [`Node ${commandOutput("node", ["--version"])}`, "node", ["--test", "--test-reporter=spec", "build/tests/"]],
       [`Bun ${commandOutput(join(BIN, "bun"), ["--version"])}`, join(BIN, "bun"), ["test", "--timeout", String(BUN_TEST_TIMEOUT_MS), "./build/tests/"]],
     ];
     // Both runtimes run even when the first fails: the report names every failing one.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (README quick start, CI): the same suite under Deno, Bun and
 # Node 20 (from the JavaScript TypeScript's compiler emits), then the packaging checks.
-# Installs the pinned dev tooling first if it is missing.
+# Installs the pinned dev tooling first if it is missing. Tracebacks printed under
+# "Process <name>:" come from child processes that fail on purpose (the tests check them).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=node_modules/.bin
@@ -25,10 +26,12 @@ emit_for_node() {
   rm -rf build/node && "$BIN/tsc" -p .
 }
 
+echo "Tracebacks under \"Process <name>:\" below come from child processes that fail on purpose;"
+echo "each runner's summary line (passed / pass / fail) tells the result."
 step "TypeScript (type-check, emit for Node)" emit_for_node
 step "Deno $("$BIN/deno" --version | head -1 | cut -d' ' -f2)" "$BIN/deno" test -A --no-check tests/
 step "Bun $("$BIN/bun" --version)" "$BIN/bun" test --timeout 120000 ./tests/
-step "Node $(node --version)" node --test build/node/tests/
+step "Node $(node --version)" node --test --test-reporter=spec build/node/tests/
 step "npm package (packed, installed, tested on Node and Bun)" "$BIN/deno" run -A scripts/build_npm.ts
 step "JSR (publish dry run, doc lint)" npm run --silent test:jsr
 step "Binary (bun build --compile, every scenario from an empty directory)" \

@@ -56,7 +56,9 @@ export class Full extends NamedError {}
 export class ValueError extends NamedError {}
 
 /**
- * A wait ran out of time where Python raises (`AsyncResult.get`, `Barrier.wait`).
+ * A wait ran out of time: `AsyncResult.get` (as Python's), and `JoinableQueue.join` /
+ * `joinSync`, `Connection.recv` / `recvBytes` (and their `…Sync` twins), which have no
+ * timeout in Python. (A Barrier's timed-out wait is a {@link BrokenBarrierError}.)
  * @example Usage
  * ```ts
  * import { TimeoutError } from "@seed/multiprocessing";

@@ -149,9 +149,21 @@ const PORT_KIND = "MessagePort";
  * library's own side channels use it (a pool's to its workers, see src/pool.ts).
  * @example Usage
  * ```ts
- * const { port1, port2 } = new MessageChannel();
- * new Process({ target: work, args: [new PortHandle(port2)] }).start(); // work(side: PortHandle)
- * port1.postMessage("hello"); // work takes it from side.port
+ * import { isMain, Process } from "../mod.ts";
+ * import { PortHandle } from "./handles.ts";
+ *
+ * export function work(side: PortHandle): void {
+ *   side.port.onmessage = (event) => {
+ *     console.log(event.data); // "hello"
+ *     side.port.close();
+ *   };
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   const { port1, port2 } = new MessageChannel();
+ *   new Process({ target: work, args: [new PortHandle(port2)] }).start();
+ *   port1.postMessage("hello");
+ * }
  * ```
  */
 export class PortHandle implements Shareable {

@@ -80,9 +80,14 @@ export type TaskFunction = (...args: any[]) => unknown;
  *   console.log(`worker ready for ${name}`);
  * }
  *
+ * export function double(n: number): number {
+ *   return 2 * n;
+ * }
+ *
  * if (isMain(import.meta)) {
  *   const options: PoolOptions = { processes: 2, initializer: greet, initargs: ["docs"], maxTasksPerChild: 100 };
  *   await using pool = new Pool(options);
+ *   console.log(await pool.map(double, [1, 2, 3, 4])); // [2, 4, 6, 8], after a "worker ready for docs" per worker
  * }
  * ```
  */
@@ -389,7 +394,16 @@ export class Pool {
    * `args` arrive working (see {@link Pool}); the result cannot be one (TypeError).
    * @example Usage
    * ```ts
-   * const sum = await pool.apply(add, [2, 3]); // 5
+   * import { isMain, Pool } from "@seed/multiprocessing";
+   *
+   * export function add(a: number, b: number): number {
+   *   return a + b;
+   * }
+   *
+   * if (isMain(import.meta)) {
+   *   await using pool = new Pool({ processes: 2 });
+   *   console.log(await pool.apply(add, [2, 3])); // 5
+   * }
    * ```
    */
   async apply<A extends unknown[], R>(fn: (...args: A) => R, args?: A, options: CallOptions = {}): Promise<Awaited<R>> {
@@ -422,7 +436,16 @@ export class Pool {
    * {@link Pool}); a result cannot be one (TypeError).
    * @example Usage
    * ```ts
-   * const squares = await pool.map(square, [1, 2, 3]); // [1, 4, 9]
+   * import { isMain, Pool } from "@seed/multiprocessing";
+   *
+   * export function square(x: number): number {
+   *   return x * x;
+   * }
+   *
+   * if (isMain(import.meta)) {
+   *   await using pool = new Pool({ processes: 2 });
+   *   console.log(await pool.map(square, [1, 2, 3])); // [1, 4, 9]
+   * }
    * ```
    */
   async map<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: ChunkOptions = {}): Promise<Awaited<R>[]> {
@@ -442,7 +465,16 @@ export class Pool {
    * (handles in them arrive working, see {@link Pool}).
    * @example Usage
    * ```ts
-   * const sums = await pool.starmap(add, [[1, 2], [3, 4]]); // [3, 7]
+   * import { isMain, Pool } from "@seed/multiprocessing";
+   *
+   * export function add(a: number, b: number): number {
+   *   return a + b;
+   * }
+   *
+   * if (isMain(import.meta)) {
+   *   await using pool = new Pool({ processes: 2 });
+   *   console.log(await pool.starmap(add, [[1, 2], [3, 4]])); // [3, 7]
+   * }
    * ```
    */
   async starmap<A extends unknown[], R>(fn: (...args: A) => R, inputs: Inputs<A>, options: ChunkOptions = {}): Promise<Awaited<R>[]> {
@@ -464,7 +496,16 @@ export class Pool {
    * not started yet. Handles in the inputs arrive working (see {@link Pool}).
    * @example Usage
    * ```ts
-   * for await (const y of pool.imap(square, [1, 2, 3])) console.log(y); // 1, 4, 9
+   * import { isMain, Pool } from "@seed/multiprocessing";
+   *
+   * export function square(x: number): number {
+   *   return x * x;
+   * }
+   *
+   * if (isMain(import.meta)) {
+   *   await using pool = new Pool({ processes: 2 });
+   *   for await (const y of pool.imap(square, [1, 2, 3])) console.log(y); // 1, 4, 9
+   * }
    * ```
    */
   imap<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: ChunkOptions = {}): AsyncIterableIterator<Awaited<R>> {

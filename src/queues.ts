@@ -42,7 +42,8 @@ export interface BlockingOptions {
 }
 
 /**
- * Options of a thread-blocking `putSync`/`getSync` (children only).
+ * Options of a thread-blocking `putSync`/`getSync` (meant for children; in the main program
+ * it blocks the event loop).
  * @example Usage
  * ```ts
  * import { type BlockingSyncOptions, Queue } from "@seed/multiprocessing";

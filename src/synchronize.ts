@@ -40,7 +40,8 @@ export interface AcquireOptions {
 }
 
 /**
- * Options of a blocking `acquireSync()` (children only: it blocks the thread).
+ * Options of a blocking `acquireSync()` (meant for children: it blocks the thread, in the main
+ * program its event loop too).
  * @example Usage
  * ```ts
  * import { type AcquireSyncOptions, Semaphore } from "@seed/multiprocessing";
@@ -54,7 +55,8 @@ export type AcquireSyncOptions = Omit<AcquireOptions, "signal">;
 export type { WaitOptions };
 
 /**
- * Options of a blocking `waitSync()` (children only: it blocks the thread).
+ * Options of a blocking `waitSync()` (meant for children: it blocks the thread, in the main
+ * program its event loop too).
  * @example Usage
  * ```ts
  * import { Event, type WaitSyncOptions } from "@seed/multiprocessing";
@@ -600,7 +602,7 @@ export class Barrier implements Shareable {
       this.#words = new Int32Array(state.words);
       this.#mutex = SemLock.fromState(state.mutex);
       this.#actionRef = state.action ?? null;
-      if (state.action) finishRevivalWith(importTarget(state.action).then((action) => this.#action = action as () => unknown));
+      if (state.action) finishRevivalWith(this.#importAction(state.action));
       return;
     }
     if (!Number.isInteger(parties) || parties < 1) {
@@ -667,6 +669,10 @@ export class Barrier implements Shareable {
       action: this.#locateAction(),
     };
     return { kind: "Barrier", state };
+  }
+
+  async #importAction(ref: TargetRef): Promise<void> {
+    this.#action = (await importTarget(ref)) as () => unknown;
   }
 
   /** Where other processes find the action, or undefined when it is not exported. */

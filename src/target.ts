@@ -94,7 +94,9 @@ export function describeTarget(
         `(export function work() {…}), not an anonymous or bound function`,
     );
   }
-  if (module === undefined) return { exportName, modules: fallbackModules, kind, source: Function.prototype.toString.call(code) };
+  if (module === undefined) {
+    return { exportName, modules: fallbackModules, kind, source: Function.prototype.toString.call(code) };
+  }
   const url = new URL(module, fallbackModules[0]).href;
   assertModuleExists(url);
   return { exportName, modules: [url], kind, explicit: true };

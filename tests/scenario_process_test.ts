@@ -39,7 +39,8 @@ test("a scenario refuses flags and arguments it does not take, saying what is wr
     [["clock", "--bogus", "3"], /^clock: unknown flag --bogus \(this scenario takes --interval, --lang\)$/m],
     [["clock", "extra"], /^clock: unexpected argument "extra"/m],
     [["producer-consumer", "--lang", "fr"], /^producer-consumer: --lang takes zh or en, got "fr"$/m],
-    [["no-daemon", "--interval", "0"], /^no-daemon: --interval takes a positive number of seconds, got "0"$/m],
+    [["no-daemon", "--interval", "0"], /^no-daemon: --interval takes a positive number of seconds up to 2147483.647, got "0"$/m],
+    [["clock", "--interval", "3000000"], /^clock: --interval takes a positive number of seconds up to 2147483.647, got "3000000"$/m],
     [["pipe", "--interval"], /^pipe: --interval needs a value$/m],
   ];
   for (const [args, message] of cases) {

@@ -290,7 +290,9 @@ export class SemLock {
   #releaseMutex(): void {
     const words = this.#words;
     const owner = Atomics.load(words, OWNER);
-    if (owner === 0) throw this.kind === "rlock" ? new ValueError("cannot release un-acquired lock") : releasedTooMany();
+    if (owner === 0) {
+      throw this.kind === "rlock" ? new ValueError("cannot release un-acquired lock") : releasedTooMany();
+    }
     if (this.kind === "rlock") {
       if (owner !== currentPid()) throw new Error("cannot release un-acquired lock");
       if (Atomics.sub(words, DEPTH, 1) > 1) return;
