@@ -49,7 +49,7 @@ import {
 } from "./pool_protocol.ts";
 import { poolWorkerMain } from "./pool_worker.ts";
 import { cpuCount, Process, type WaitOptions } from "./process.ts";
-import { rebuildError } from "./remote_error.ts";
+import { rebuildThrown, type ThrownValue } from "./remote_error.ts";
 import { libraryModuleUrl } from "./target.ts";
 import { callerModules, describeTarget, resolveTarget, type TargetRef } from "./target.ts";
 import { checkCloneable, decode, encode, encodeWithRefs } from "./transport/codec.ts";
@@ -963,7 +963,7 @@ export class Pool {
       const status = message[at + 1];
       if (job.ended) continue;
       if (status === OK) job.chunkDone(chunk, message[at + 2] as unknown[]);
-      else if (status === FAILED) job.chunkFailed(chunk, rebuildError(message[at + 2] as ErrorInfo));
+      else if (status === FAILED) job.chunkFailed(chunk, rebuildThrown(message[at + 2] as ErrorInfo | ThrownValue));
       // A callback may have ended this worker or the pool (its chunks are then settled).
       if (slot.gone) return;
     }

@@ -29,7 +29,7 @@ import {
   type TaskMessage,
 } from "./pool_protocol.ts";
 import { parentProcess, setImportingModule } from "./process.ts";
-import { describeError } from "./remote_error.ts";
+import { describeError, describeThrown, type ThrownValue } from "./remote_error.ts";
 import { importTarget, type TargetRef } from "./target.ts";
 import { builtin } from "./runtime/builtins.ts";
 import { checkCloneable, decode, decodeWithRefs, encode } from "./transport/codec.ts";
@@ -186,7 +186,7 @@ async function resolveFunction(ref: TargetRef): Promise<Resolved> {
   }
 }
 
-type Outcome = { values: unknown[]; error?: undefined } | { values?: undefined; error: ErrorInfo };
+type Outcome = { values: unknown[]; error?: undefined } | { values?: undefined; error: ErrorInfo | ThrownValue };
 
 /**
  * Calls `fn` on every item in order and stops at the first throw. Synchronous while the
@@ -201,7 +201,7 @@ function runChunk(fn: TaskFunction, star: boolean, items: unknown[]): Outcome | 
       values[i] = value;
     }
   } catch (error) {
-    return { error: describeError(error) };
+    return { error: describeThrown(error) };
   }
   return { values };
 }
@@ -220,7 +220,7 @@ async function finishAsync(
       values[i] = await (star ? fn(...(items[i] as unknown[])) : fn(items[i]));
     }
   } catch (error) {
-    return { error: describeError(error) };
+    return { error: describeThrown(error) };
   }
   return { values };
 }

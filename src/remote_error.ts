@@ -7,6 +7,7 @@
  * @module
  */
 import { type ErrorInfo, ProcessError } from "./errors.ts";
+import { checkCloneable } from "./transport/codec_check.ts";
 import { ERROR_CLASSES } from "./transport/codec_format.ts";
 
 type ErrorClass = new (message?: string, options?: ErrorOptions) => Error;
@@ -16,7 +17,7 @@ const KNOWN_CLASSES = ERROR_CLASSES as Record<string, ErrorClass>;
 
 /** Describes what a child's code threw (any value) as plain, clonable data. */
 export function describeError(thrown: unknown): ErrorInfo {
-  if (typeof thrown === "object" && thrown !== null && "message" in thrown) {
+  if (isErrorLike(thrown)) {
     const { name, message, stack } = thrown as { name?: unknown; message?: unknown; stack?: unknown };
     return {
       name: typeof name === "string" && name !== "" ? name : "Error",
@@ -27,12 +28,43 @@ export function describeError(thrown: unknown): ErrorInfo {
   return { name: "Error", message: `a non-Error value was thrown: ${safeString(thrown)}` };
 }
 
+/**
+ * What a task threw that is not an Error, carried as it is (the parent rejects with the
+ * value itself, as a call in the same process would), when it can cross.
+ */
+export interface ThrownValue {
+  thrown: unknown;
+}
+
+/** As {@link describeError}, keeping a thrown value that is not an Error as it is when it can cross. */
+export function describeThrown(thrown: unknown): ErrorInfo | ThrownValue {
+  return isErrorLike(thrown) || !canCross(thrown) ? describeError(thrown) : { thrown };
+}
+
+/** What the parent rejects with for what {@link describeThrown} described. */
+export function rebuildThrown(described: ErrorInfo | ThrownValue): unknown {
+  return "thrown" in described ? described.thrown : rebuildError(described);
+}
+
 /** The parent's error for a child's error described by `info`. */
 export function rebuildError(info: ErrorInfo): Error {
   const remote = new ProcessError(info.message, info);
   if (info.stack) remote.stack = info.stack;
   const known = Object.hasOwn(KNOWN_CLASSES, info.name) ? KNOWN_CLASSES[info.name] : undefined;
   return known ? new known(info.message, { cause: remote }) : remote;
+}
+
+function isErrorLike(value: unknown): value is { message: unknown } {
+  return typeof value === "object" && value !== null && "message" in value;
+}
+
+function canCross(value: unknown): boolean {
+  try {
+    checkCloneable(value, "thrown");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function safeString(value: unknown): string {

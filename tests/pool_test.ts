@@ -44,6 +44,8 @@ import {
   squareExcept,
   squareExitOnThree,
   squareLater,
+  throwUncloneable,
+  throwValue,
   whoAmI,
 } from "./fixtures/pool_tasks.ts";
 import {
@@ -366,6 +368,24 @@ test("a task that throws fails only its own result, with its class, message and 
     assert.equal(custom.childName, "CustomError");
     assert.equal(custom.message, "mine");
     assert.match(custom.childStack ?? "", /failWithCustomError/);
+  });
+});
+
+test("a task that throws a value that is not an Error rejects with that value, as a local call would", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    for (const value of ["oops", 42, undefined, null, { code: 7, detail: ["x"] }]) {
+      await assert.rejects(pool.apply(throwValue, [value]).then(() => "no rejection"), (thrown: unknown) => {
+        assert.deepEqual(thrown, value);
+        return true;
+      });
+    }
+    const errors: unknown[] = [];
+    await pool.mapAsync(throwValue, ["from map"], { errorCallback: (e) => errors.push(e) }).wait();
+    assert.deepEqual(errors, ["from map"]);
+    await assert.rejects(pool.apply(throwUncloneable, []), {
+      name: "Error",
+      message: "a non-Error value was thrown: [object Object]",
+    });
   });
 });
 
