@@ -27,10 +27,11 @@ const LINGER_SINCE_BASE = LINGER_BASE + SLOTS;
 const CLEAN_END_BASE = LINGER_SINCE_BASE + SLOTS;
 const TABLE_INTS = CLEAN_END_BASE + SLOTS;
 /**
- * How long a lingering process counts as possibly running: several times the longest a
- * thread blocked in the library sleeps between its checks (wait.ts's slice, 100 ms).
+ * How long a lingering process counts as possibly running: three times the longest a
+ * thread blocked in the library sleeps between its checks (wait.ts's slice, 25 ms). Short
+ * enough that a terminated Deno child is seen to end within 0.1 s, as Python's would.
  */
-export const LINGER_GRACE_MS = 200;
+export const LINGER_GRACE_MS = 75;
 const MAX_DEPTH = 64;
 
 /** What a child needs to join its program's process table. */

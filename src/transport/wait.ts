@@ -9,7 +9,7 @@
 export type WaitOutcome = "ok" | "not-equal" | "timed-out";
 
 /** Longest single sleep: waiters wake at least this often to re-check liveness of owners. */
-export const MAX_WAIT_SLICE_MS = 100;
+export const MAX_WAIT_SLICE_MS = 25;
 
 /** Number of polls before sleeping; a short spin saves a costly sleep/wake on busy queues. */
 const SPIN_POLLS = 1000;
