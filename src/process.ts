@@ -322,10 +322,19 @@ export class Process {
     worker.onExit((code, mayRunOn) => this.#onExit(code, mayRunOn));
     worker.post(spec, transfer);
     // Unref last: adding a listener after unref() re-refs a worker on Node and Bun.
-    if (this.#daemon) {
+    if (this.#waitedForAtExit()) {
       worker.unref();
-      installDaemonReaper(ctx);
+      installEndOfMainWork(ctx);
     }
+  }
+
+  /**
+   * True for a worker that does not keep the program alive by itself: a daemon, and any
+   * child of the main program, which the main program waits for once its own work is done
+   * ({@link installEndOfMainWork}), after it ended its daemons, as Python's does.
+   */
+  #waitedForAtExit(): boolean {
+    return this.#daemon || !context().parent;
   }
 
   /**
@@ -461,14 +470,14 @@ export class Process {
 
   async #waitForEnd({ timeout, signal }: WaitOptions): Promise<void> {
     signal?.throwIfAborted();
-    // A daemon worker is unref'd; while someone joins it, it must keep the program alive.
+    // An unref'd worker (see #waitedForAtExit) must keep the program alive while joined.
     if (this.#joiners++ === 0) this.#worker?.ref();
     try {
       // Held open as well: on Bun a terminated worker no longer holds it until its end event,
       // and a child joining it would end first (exit code 13).
       await heldOpen(settleWithin(this.#ended, timeout, signal));
     } finally {
-      if (--this.#joiners === 0 && this.#daemon && this.#state === "started") this.#worker?.unref();
+      if (--this.#joiners === 0 && this.#waitedForAtExit() && this.#state === "started") this.#worker?.unref();
     }
   }
 
@@ -610,15 +619,17 @@ function unguardedStartMessage(module: string): string {
 }
 
 /**
- * Daemon rules in the main program: when its own work is done (only unref'd daemon workers
- * are left, so the event loop empties), the daemons are terminated and the program exits.
+ * Python's `_exit_function` in the main program: when its own work is done (only unref'd
+ * workers are left, so the event loop empties), the daemons are terminated and the other
+ * children joined (which keeps the program alive until they end). A Deno web worker cannot
+ * be unref'd: there the program's own work is done only once its non-daemon children ended.
  */
-function installDaemonReaper(ctx: ProcessContext): void {
-  // A child ends its daemons itself when its work is done (endChildren).
+function installEndOfMainWork(ctx: ProcessContext): void {
+  // A child ends its children itself when its work is done (endChildren).
   if (ctx.exitHandlerInstalled || ctx.parent) return;
   ctx.exitHandlerInstalled = true;
   runtime.onIdle(() => {
-    for (const child of ctx.children) if (child.daemon) child.terminate();
+    for (const child of terminateDaemons()) if (!child.daemon) void child.join();
   });
 }
 
