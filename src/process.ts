@@ -623,14 +623,32 @@ function unguardedStartMessage(module: string): string {
  * workers are left, so the event loop empties), the daemons are terminated and the other
  * children joined (which keeps the program alive until they end). A Deno web worker cannot
  * be unref'd: there the program's own work is done only once its non-daemon children ended.
+ * An uncaught error ends the main program's work too: it is printed, and the program exits
+ * with code 1 once the non-daemon children ended, as Python's does.
  */
 function installEndOfMainWork(ctx: ProcessContext): void {
   // A child ends its children itself when its work is done (endChildren).
   if (ctx.exitHandlerInstalled || ctx.parent) return;
   ctx.exitHandlerInstalled = true;
-  runtime.onIdle(() => {
-    for (const child of terminateDaemons()) if (!child.daemon) void child.join();
+  runtime.onIdle(() => void endMainChildren());
+  runtime.onUncaughtError((error) => {
+    // The SystemExit of an exit() that waits for the children: its end is under way.
+    if (error instanceof SystemExit) return;
+    console.error(error);
+    void exitMainAfterChildren(1);
   });
+}
+
+/** In the main program: terminates the daemon children and waits for the others. */
+async function endMainChildren(): Promise<void> {
+  const others = terminateDaemons().filter((child) => !child.daemon);
+  await Promise.all(others.map((child) => child.join()));
+}
+
+/** Ends the main program with `exitCode` once its non-daemon children ended (daemons: at once). */
+async function exitMainAfterChildren(exitCode: number): Promise<never> {
+  await endMainChildren();
+  return runtime.exitProgram(exitCode);
 }
 
 /** @internal Called by the child bootstrap: this thread is now the process `spec` describes. */
@@ -804,8 +822,9 @@ export function cpuCount(): number {
  * run, it waits for them, as Python does: `exit()` then throws a `SystemExit` error to stop
  * the calling code, and the process ends once they ended, even if that error is caught.
  *
- * In the main program, the program exits at once, ending every child, non-daemon ones too
- * (Python would wait for them): let the main code finish, or `join()` them, before `exit()`.
+ * In the main program, the daemon children are terminated and the program exits once the
+ * other children ended (at once if none runs), as Python's does; meanwhile a `SystemExit`
+ * unwinds the code that called `exit()`.
  * @example Usage
  * ```ts
  * import { exit } from "@seed/multiprocessing";
@@ -817,8 +836,18 @@ export function cpuCount(): number {
 export function exit(code?: number | string | null): never {
   const exitCode = exitCodeOf(code);
   const channel = context().parent ? runtime.parentChannel() : null;
-  if (!channel) return runtime.exitProgram(exitCode);
-  return exitChild(channel, exitCode);
+  return channel ? exitChild(channel, exitCode) : exitMain(exitCode);
+}
+
+/**
+ * `exit()` in the main program: at once, unless non-daemon children run. Then, as in a
+ * child, the end waits for them and a {@link SystemExit} unwinds the calling code.
+ */
+function exitMain(exitCode: number): never {
+  const running = terminateDaemons().filter((child) => !child.daemon && child.isAlive());
+  if (running.length === 0) return runtime.exitProgram(exitCode);
+  void exitMainAfterChildren(exitCode);
+  throw new SystemExit(exitCode);
 }
 
 /** Python's rule for `SystemExit`'s code. */
