@@ -546,6 +546,11 @@ export class Pool {
     await this.join();
   }
 
+  /** A short description, as Python's repr: `<Pool state=RUN pool_size=4>`. */
+  toString(): string {
+    return `<Pool state=${this.#state.toUpperCase()} pool_size=${this.#size}>`;
+  }
+
   /**
    * Waits until every worker has ended: after {@link Pool.close}, once the submitted work
    * is done. With a `timeout`, it also resolves when that many ms passed (no error, as

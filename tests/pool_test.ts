@@ -136,6 +136,16 @@ test("a pool has cpuCount() workers by default", async () => {
   });
 });
 
+test("a pool shows its state and size as Python's repr", async () => {
+  const pool = new Pool({ processes: 2 });
+  assert.equal(String(pool), "<Pool state=RUN pool_size=2>");
+  pool.close();
+  assert.equal(String(pool), "<Pool state=CLOSE pool_size=2>");
+  pool.terminate();
+  assert.equal(String(pool), "<Pool state=TERMINATE pool_size=2>");
+  await pool.join();
+});
+
 test("apply, map, starmap, imap and imapUnordered compute in the workers", async () => {
   await withPool({ processes: 2 }, async (pool) => {
     assert.equal(await pool.apply(add, [2, 3]), 5);
