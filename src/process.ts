@@ -641,8 +641,7 @@ function installEndOfMainWork(ctx: ProcessContext): void {
 
 /** In the main program: terminates the daemon children and waits for the others. */
 async function endMainChildren(): Promise<void> {
-  const others = terminateDaemons().filter((child) => !child.daemon);
-  await Promise.all(others.map((child) => child.join()));
+  await Promise.all(endDaemonsLeavingOthers().map((child) => child.join()));
 }
 
 /** Ends the main program with `exitCode` once its non-daemon children ended (daemons: at once). */
@@ -709,6 +708,11 @@ async function endChildren(): Promise<void> {
   await Promise.all(children.map((child) => child.join()));
 }
 
+/** Terminates the daemon children; returns the others that still run. */
+function endDaemonsLeavingOthers(): Process[] {
+  return terminateDaemons().filter((child) => !child.daemon && child.isAlive());
+}
+
 /** Terminates the daemon children; returns the children not yet seen to end, daemons too. */
 function terminateDaemons(): Process[] {
   const children = [...context().children];
@@ -748,8 +752,7 @@ function exitChild(channel: ParentChannel, exitCode: number): never {
   const ctx = context();
   if (!ctx.ending) {
     flushBeforeExitSync();
-    const running = terminateDaemons().filter((child) => !child.daemon && child.isAlive());
-    if (running.length === 0) return reportEnd(channel, exitCode, false);
+    if (endDaemonsLeavingOthers().length === 0) return reportEnd(channel, exitCode, false);
     void endProcess(channel, exitCode);
   }
   throw new SystemExit(exitCode);
@@ -844,8 +847,7 @@ export function exit(code?: number | string | null): never {
  * child, the end waits for them and a {@link SystemExit} unwinds the calling code.
  */
 function exitMain(exitCode: number): never {
-  const running = terminateDaemons().filter((child) => !child.daemon && child.isAlive());
-  if (running.length === 0) return runtime.exitProgram(exitCode);
+  if (endDaemonsLeavingOthers().length === 0) return runtime.exitProgram(exitCode);
   void exitMainAfterChildren(exitCode);
   throw new SystemExit(exitCode);
 }

@@ -81,7 +81,7 @@ export function callerModules(): string[] {
  * not exist.
  */
 export function describeTarget(
-  code: { name: string; toString(): string },
+  code: { name: string },
   kind: TargetRef["kind"],
   module: string | URL | undefined,
   fallbackModules: string[],
