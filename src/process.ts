@@ -130,7 +130,7 @@ interface ProcessContext {
   importingModule?: string;
   /** In a child: where it records how it ended, for its parent. */
   endStatus?: Int32Array;
-  /** In a child: its end, once under way (see {@link endProcess}). */
+  /** Its end, once under way: see {@link endProcess}, and `exit()` in the main program. */
   ending?: Promise<never>;
   exitHandlerInstalled: boolean;
 }
@@ -623,20 +623,14 @@ function unguardedStartMessage(module: string): string {
  * workers are left, so the event loop empties), the daemons are terminated and the other
  * children joined (which keeps the program alive until they end). A Deno web worker cannot
  * be unref'd: there the program's own work is done only once its non-daemon children ended.
- * An uncaught error ends the main program's work too: it is printed, and the program exits
- * with code 1 once the non-daemon children ended, as Python's does.
+ * (An uncaught error is left to the runtime, which ends the program at once: a handler
+ * would change how test runners, which are main programs too, report one.)
  */
 function installEndOfMainWork(ctx: ProcessContext): void {
   // A child ends its children itself when its work is done (endChildren).
   if (ctx.exitHandlerInstalled || ctx.parent) return;
   ctx.exitHandlerInstalled = true;
   runtime.onIdle(() => void endMainChildren());
-  runtime.onUncaughtError((error) => {
-    // The SystemExit of an exit() that waits for the children: its end is under way.
-    if (error instanceof SystemExit) return;
-    console.error(error);
-    void exitMainAfterChildren(1);
-  });
 }
 
 /** In the main program: terminates the daemon children and waits for the others. */
@@ -844,11 +838,17 @@ export function exit(code?: number | string | null): never {
 
 /**
  * `exit()` in the main program: at once, unless non-daemon children run. Then, as in a
- * child, the end waits for them and a {@link SystemExit} unwinds the calling code.
+ * child, the end waits for them and a {@link SystemExit} unwinds the calling code. The
+ * program is ending: from now on, an uncaught error (that SystemExit too) does not end it
+ * sooner; another error is printed.
  */
 function exitMain(exitCode: number): never {
   if (endDaemonsLeavingOthers().length === 0) return runtime.exitProgram(exitCode);
-  void exitMainAfterChildren(exitCode);
+  const ctx = context();
+  if (!ctx.ending) {
+    runtime.onUncaughtError((error) => error instanceof SystemExit || console.error(error));
+    ctx.ending = exitMainAfterChildren(exitCode);
+  }
   throw new SystemExit(exitCode);
 }
 
