@@ -129,7 +129,6 @@ export class AsyncResult<T> {
   }
 }
 
-
 /**
  * Runs the matching callback. An error it throws is printed to stderr and changes nothing
  * else: the result keeps its outcome and the pool goes on (Python prints it from the

@@ -50,8 +50,7 @@ import {
 import { poolWorkerMain } from "./pool_worker.ts";
 import { cpuCount, Process, type WaitOptions } from "./process.ts";
 import { rebuildThrown, type ThrownValue } from "./remote_error.ts";
-import { libraryModuleUrl } from "./target.ts";
-import { callerModules, describeTarget, resolveTarget, type TargetRef } from "./target.ts";
+import { callerModules, describeTarget, libraryModuleUrl, resolveTarget, type TargetRef } from "./target.ts";
 import { checkCloneable, decode, encode, encodeWithRefs } from "./transport/codec.ts";
 import { ByteRing } from "./transport/ring.ts";
 import { heldOpen } from "./transport/wait.ts";

@@ -74,7 +74,12 @@ export class HolderCounts {
    * process). Returns how much came back from an ended process whose slot it claimed.
    */
   add(n: number): number {
-    const { slot, handedBack } = this.#ownSlot();
+    // A ring counts every put here: once the slot is claimed, no allocation.
+    if (this.#slot >= 0) {
+      Atomics.add(this.#words, this.#slot + SLOT_COUNT, n);
+      return 0;
+    }
+    const { slot, handedBack } = this.#claimSlot();
     if (slot >= 0) Atomics.add(this.#words, slot + SLOT_COUNT, n);
     return handedBack;
   }
@@ -113,11 +118,10 @@ export class HolderCounts {
   }
 
   /**
-   * This process's slot, claimed on first use (-1 when every slot belongs to a live process),
-   * and how much came back from the ended process whose slot it took.
+   * Claims this process's slot (-1 when every slot belongs to a live process), and tells how
+   * much came back from the ended process whose slot it took.
    */
-  #ownSlot(): { slot: number; handedBack: number } {
-    if (this.#slot >= 0) return { slot: this.#slot, handedBack: 0 };
+  #claimSlot(): { slot: number; handedBack: number } {
     const words = this.#words;
     const me = currentPid();
     let handedBack = 0;

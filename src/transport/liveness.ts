@@ -4,10 +4,11 @@
  * locks store their owner's pid and ask {@link isPidAlive} before waiting on it again.
  *
  * Layout (Int32): `[0]` the next pid to hand out, then `SLOTS` pids, then `SLOTS` parent pids,
- * then `SLOTS` lingering pids and `SLOTS` times, then `SLOTS` pids that ended cleanly. A pid lives in slot `pid % SLOTS`; the slot
- * holds the pid while the process runs and 0 after its parent saw it end. A process is alive
- * when its slot still holds its pid and its parent is alive: a worker never outlives its
- * parent, so ending a process ends the whole subtree at once without anyone visiting it.
+ * then `SLOTS` lingering pids and `SLOTS` times, then `SLOTS` pids that ended cleanly. A pid
+ * lives in slot `pid % SLOTS`; the slot holds the pid while the process runs and 0 after its
+ * parent saw it end. A process is alive when its slot still holds its pid and its parent is
+ * alive: a worker never outlives its parent, so ending a process ends the whole subtree at
+ * once without anyone visiting it.
  *
  * **Lingering.** On Deno a terminated worker's thread runs on until it gets back to its event
  * loop or one of the library's checks stops it (see halt.ts), yet its parent sees it end at
@@ -17,6 +18,8 @@
  * they take a lock over from it, so that two threads never hold one lock.
  * @module
  */
+
+import { MAX_WAIT_SLICE_MS } from "./wait.ts";
 
 const SLOTS = 4096;
 const NEXT_PID = 0;
@@ -28,10 +31,10 @@ const CLEAN_END_BASE = LINGER_SINCE_BASE + SLOTS;
 const TABLE_INTS = CLEAN_END_BASE + SLOTS;
 /**
  * How long a lingering process counts as possibly running: three times the longest a
- * thread blocked in the library sleeps between its checks (wait.ts's slice, 25 ms). Short
- * enough that a terminated Deno child is seen to end within 0.1 s, as Python's would.
+ * thread blocked in the library sleeps between its checks. Short enough (75 ms) that a
+ * terminated Deno child is seen to end within 0.1 s, as Python's would.
  */
-export const LINGER_GRACE_MS = 75;
+const LINGER_GRACE_MS = 3 * MAX_WAIT_SLICE_MS;
 const MAX_DEPTH = 64;
 
 /** What a child needs to join its program's process table. */
