@@ -54,6 +54,7 @@ import { callerModules, describeTarget, libraryModuleUrl, resolveTarget, type Ta
 import { checkCloneable, decode, encode, encodeWithRefs } from "./transport/codec.ts";
 import { ByteRing } from "./transport/ring.ts";
 import { heldOpen } from "./transport/wait.ts";
+import { showAsString } from "./repr.ts";
 
 /**
  * A task function: exported from its module, since workers look it up by name.
@@ -150,6 +151,44 @@ export interface ChunkOptions extends CallOptions {
    * four chunks per worker); for `imap`/`imapUnordered`: 1.
    */
   chunksize?: number;
+}
+
+/**
+ * The results of {@link Pool.imap} and {@link Pool.imapUnordered} (Python's `IMapIterator`):
+ * an async iterator whose `next({ timeout })` rejects with `TimeoutError` when no result came
+ * within `timeout` ms; the iteration goes on, and a later `next()` gets that result.
+ * @example Usage
+ * ```ts
+ * import { type IMapIterator, isMain, Pool, TimeoutError } from "@seed/multiprocessing";
+ *
+ * export async function slowSquare(x: number): Promise<number> {
+ *   await new Promise((resolve) => setTimeout(resolve, 200));
+ *   return x * x;
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   await using pool = new Pool({ processes: 1 });
+ *   const results: IMapIterator<number> = pool.imap(slowSquare, [3]);
+ *   try {
+ *     await results.next({ timeout: 10 });
+ *   } catch (error) {
+ *     console.log(error instanceof TimeoutError); // true
+ *   }
+ *   console.log((await results.next()).value); // 9
+ * }
+ * ```
+ */
+export interface IMapIterator<R> extends AsyncIterableIterator<R> {
+  /**
+   * The next result, waiting at most `timeout` ms (no limit by default); an abort of
+   * `signal` rejects with its reason.
+   * @throws {TimeoutError} when no result came in time (the iteration goes on).
+   */
+  next(options?: WaitOptions): Promise<IteratorResult<R>>;
+  /** Leaves the iteration: the inputs not started yet are cancelled. */
+  return(): Promise<IteratorResult<R>>;
+  /** The iterator itself, for `for await`. */
+  [Symbol.asyncIterator](): IMapIterator<R>;
 }
 
 /**
@@ -507,12 +546,12 @@ export class Pool {
    * }
    * ```
    */
-  imap<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: ChunkOptions = {}): AsyncIterableIterator<Awaited<R>> {
+  imap<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: ChunkOptions = {}): IMapIterator<Awaited<R>> {
     return this.#imap(fn, inputs, options, true);
   }
 
   /** As {@link Pool.imap}, yielding the results in the order they are done. */
-  imapUnordered<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: ChunkOptions = {}): AsyncIterableIterator<Awaited<R>> {
+  imapUnordered<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: ChunkOptions = {}): IMapIterator<Awaited<R>> {
     return this.#imap(fn, inputs, options, false);
   }
 
@@ -606,7 +645,7 @@ export class Pool {
     job.setInputs(items, chunksize, this.#size);
   }
 
-  #imap<R>(fn: TaskFunction, inputs: Inputs<unknown>, options: ChunkOptions, ordered: boolean): AsyncIterableIterator<R> {
+  #imap<R>(fn: TaskFunction, inputs: Inputs<unknown>, options: ChunkOptions, ordered: boolean): IMapIterator<R> {
     this.#checkRunning();
     assertInputs(inputs);
     const chunksize = checkChunksize(options) ?? 1;
@@ -1095,3 +1134,5 @@ function unsendableInput(chunk: Chunk, error: unknown): unknown {
   }
   return error;
 }
+
+showAsString(Pool);

@@ -64,9 +64,9 @@ test("an unknown typecode is a TypeError naming it", () => {
   assert.throws(() => new RawArray("z" as Typecode, 3), { name: "TypeError", message: /"z"/ });
 });
 
-test("Value.getLock() is a Lock by default, the given lock, or an Error with lock:false", async () => {
+test("Value.getLock() is an RLock by default, as Python's, the given lock, or an Error with lock:false", async () => {
   const v = new Value("i", 0);
-  assert.ok(v.getLock() instanceof Lock);
+  assert.ok(v.getLock() instanceof RLock);
   await v.getLock().withLock(() => { v.value += 1; });
   assert.equal(v.value, 1);
   const rlock = new RLock();
@@ -75,9 +75,9 @@ test("Value.getLock() is a Lock by default, the given lock, or an Error with loc
   assert.throws(() => new Value("i", 0, { lock: {} as Lock }), { name: "TypeError", message: /takes true, false, null, a Lock or an RLock, got Object/ });
 });
 
-test("lock: null gives a new Lock, as Python's lock=None", () => {
-  assert.ok(new Value("i", 0, { lock: null }).getLock() instanceof Lock);
-  assert.ok(new SharedArray("i", 2, { lock: null }).getLock() instanceof Lock);
+test("lock: null gives a new RLock, as Python's lock=None", () => {
+  assert.ok(new Value("i", 0, { lock: null }).getLock() instanceof RLock);
+  assert.ok(new SharedArray("i", 2, { lock: null }).getLock() instanceof RLock);
 });
 
 test("Value and SharedArray release their lock at the end of an await using block, as Python's with", async () => {
@@ -112,7 +112,7 @@ test("SharedArray from a length is zero-filled; from values holds them; array is
   assert.ok(bigs.array instanceof BigUint64Array);
   assert.deepEqual(Array.from(bigs.array), [1n, 2n]);
   assert.equal(new RawArray("b", 0).length, 0);
-  assert.ok(values.getLock() instanceof Lock);
+  assert.ok(values.getLock() instanceof RLock);
 });
 
 test("a bad array length is a ValueError", () => {
