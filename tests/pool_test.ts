@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { inspect } from "node:util";
 import {
   activeChildren,
   AsyncResult,
@@ -313,6 +314,32 @@ test("next() called again before the previous one settled gets the following res
     const unordered = pool.imapUnordered(sleepThen, [300, 0]);
     const both = await deadline(Promise.all([unordered.next(), unordered.next()]), 30_000);
     assert.deepEqual(both.map((step) => step.value).sort((a, b) => a - b), [0, 300]);
+  });
+});
+
+test("imap's next({ timeout }) rejects with TimeoutError and the iteration goes on, as Python's IMapIterator.next(timeout)", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    for (const results of [pool.imap(sleepThen, [150, 1]), pool.imapUnordered(sleepThen, [150, 1])]) {
+      await assert.rejects(results.next({ timeout: 20 }), { name: "TimeoutError", message: /no result came within 20 ms/ });
+      assert.deepEqual(await deadline(results.next({ timeout: 30_000 }), 30_000), { done: false, value: 150 });
+      assert.deepEqual(await deadline(collect(results), 30_000), [1]);
+    }
+    const aborted = pool.imap(sleepThen, [60]);
+    await assert.rejects(aborted.next({ signal: AbortSignal.abort(new Error("stop")) }), { message: "stop" });
+    assert.deepEqual(await deadline(aborted.next(), 30_000), { done: false, value: 60 });
+  });
+});
+
+test("Pool and AsyncResult describe themselves as Python's reprs, also in console.log", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    assert.equal(inspect(pool), "<Pool state=RUN pool_size=1>");
+    const slow = pool.applyAsync(sleepThen, [100, "done"]);
+    assert.equal(inspect(slow), "<AsyncResult state=pending>");
+    await deadline(slow.get(), 30_000);
+    assert.equal(String(slow), "<AsyncResult state=finished returned string>");
+    const failed = pool.applyAsync(failWithRangeError, ["no"]);
+    await deadline(failed.wait(), 30_000);
+    assert.equal(String(failed), "<AsyncResult state=finished raised RangeError>");
   });
 });
 
