@@ -330,6 +330,29 @@ test("imap's next({ timeout }) rejects with TimeoutError and the iteration goes 
   });
 });
 
+/** The part of Deno's API that runs a command (this file is type-checked for Node too). */
+interface DenoCommandApi {
+  execPath(): string;
+  Command: new (program: string, options: { args: string[]; env: Record<string, string> }) => {
+    output(): Promise<{ code: number; stderr: Uint8Array }>;
+  };
+}
+
+test("on Deno without read permission, a Pool says that --allow-read (or -A) is missing", { skip: !("Deno" in globalThis) }, async () => {
+  // Deno.Command: Deno's node:child_process adds -A when a program starts Deno itself.
+  const { Deno } = globalThis as unknown as { Deno: DenoCommandApi };
+  const script = new URL("./fixtures/pool_square_main.ts", import.meta.url).pathname;
+  const run = async (flags: string[]) => {
+    const command = new Deno.Command(Deno.execPath(), { args: ["run", ...flags, script], env: { NO_COLOR: "1" } });
+    const { code, stderr } = await command.output();
+    return { code, stderr: new TextDecoder().decode(stderr) };
+  };
+  const denied = await deadline(run([]), 60_000);
+  assert.notEqual(denied.code, 0);
+  assert.match(denied.stderr, /Deno denies reading \S+pool_worker\.ts: .* run it with --allow-read \(or -A\)/);
+  assert.equal((await deadline(run(["--allow-read"]), 60_000)).code, 0);
+});
+
 test("Pool and AsyncResult describe themselves as Python's reprs, also in console.log", async () => {
   await withPool({ processes: 1 }, async (pool) => {
     assert.equal(inspect(pool), "<Pool state=RUN pool_size=1>");
