@@ -333,6 +333,11 @@ interface WorkerSlot {
  * through it (a pipe end kept open, a queue it may put into) is let go when the worker ends.
  * A task's result cannot be a handle or shared memory: that task fails with a TypeError.
  *
+ * `await using pool = …` terminates the pool at the end of the block, as Python's `with`.
+ * Deno, Bun, Node 24 and TypeScript's compiler run it; Node 20 does not parse it: write
+ * `const pool = new Pool(); try { … } finally { await pool.terminate(); }` there (see the
+ * example "Without await using").
+ *
  * @example Usage
  * ```ts
  * import { isMain, Pool } from "@seed/multiprocessing";
@@ -345,6 +350,24 @@ interface WorkerSlot {
  *   await using pool = new Pool({ processes: 4 });
  *   console.log(await pool.map(square, [1, 2, 3])); // [1, 4, 9]
  *   for await (const y of pool.imapUnordered(square, [4, 5])) console.log(y);
+ * }
+ * ```
+ *
+ * @example Without await using (Node 20)
+ * ```ts
+ * import { isMain, Pool } from "@seed/multiprocessing";
+ *
+ * export function square(x: number): number {
+ *   return x * x;
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   const pool = new Pool({ processes: 2 });
+ *   try {
+ *     console.log(await pool.map(square, [1, 2, 3])); // [1, 4, 9]
+ *   } finally {
+ *     await pool.terminate();
+ *   }
  * }
  * ```
  *
