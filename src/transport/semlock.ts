@@ -107,6 +107,8 @@ export class SemLock {
   /** Most permits (1 for locks, {@link SEM_VALUE_MAX} for an unbounded semaphore). */
   readonly maxValue: number;
   readonly #words: Int32Array;
+  /** An RLock: recursive, and owned by a task of the process. */
+  readonly #recursive: boolean;
   #ownerDied = false;
   /** A semaphore's permits held per process. */
   readonly #held: HolderCounts | undefined;
@@ -122,10 +124,11 @@ export class SemLock {
   constructor(kind: SemLockKind, value: number, maxValue: number, shared?: SharedArrayBuffer) {
     this.kind = kind;
     this.maxValue = kind === "semaphore" ? maxValue : 1;
+    this.#recursive = kind === "rlock";
     if (!shared) checkInitialValue(kind, value, this.maxValue);
     const ints = kind === "semaphore" ? SEMAPHORE_INTS : MUTEX_INTS;
     this.#words = new Int32Array(shared ?? new SharedArrayBuffer(ints * 4));
-    if (kind === "rlock") trackTasks();
+    if (this.#recursive) trackTasks();
     if (kind === "semaphore") {
       this.#held = new HolderCounts(this.#words, HOLDERS, HOLDER_SLOTS, (held, pid) => this.#returnPermits(held, pid));
     }
@@ -291,7 +294,7 @@ export class SemLock {
     const me = currentPid();
     const owner = Atomics.compareExchange(words, OWNER, 0, me);
     if (owner === 0) return this.#acquiredMutex(false, task);
-    if (owner === me && this.kind === "rlock" && Atomics.load(words, OWNER_TASK) === task) {
+    if (owner === me && this.#recursive && Atomics.load(words, OWNER_TASK) === task) {
       Atomics.add(words, DEPTH, 1);
       return undefined;
     }
@@ -303,7 +306,7 @@ export class SemLock {
 
   #acquiredMutex(tookOver: boolean, task: number): undefined {
     Atomics.store(this.#words, DEPTH, 1);
-    if (this.kind === "rlock") {
+    if (this.#recursive) {
       Atomics.store(this.#words, OWNER_TASK, task);
       noteTaken(task);
     }
@@ -315,9 +318,9 @@ export class SemLock {
     const words = this.#words;
     const owner = Atomics.load(words, OWNER);
     if (owner === 0) {
-      throw this.kind === "rlock" ? new ValueError("cannot release un-acquired lock") : releasedTooMany();
+      throw this.#recursive ? new ValueError("cannot release un-acquired lock") : releasedTooMany();
     }
-    if (this.kind === "rlock") {
+    if (this.#recursive) {
       if (owner !== currentPid() || Atomics.load(words, OWNER_TASK) !== task) {
         throw new Error("cannot release un-acquired lock");
       }
