@@ -17,6 +17,8 @@
  * the acquire. What JavaScript cannot tell apart: an async function *started* (not awaited)
  * by a task while it holds an RLock, or a timer it sets meanwhile, runs under the holder's id
  * and re-enters the RLock instead of waiting (start it before acquiring, or after releasing).
+ * And ids flow into what a function calls and awaits, not back out: a function that acquires
+ * after an `await` leaves its caller outside the task (release where it was acquired).
  *
  * **Measured, not assumed** (Node 20's async_hooks, Node 24's AsyncContextFrame, Deno 2.9,
  * Bun 1.4): `enterWith` in the synchronous start of an `async` function is seen by the rest
