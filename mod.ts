@@ -90,6 +90,7 @@ export {
   type ApplyAsyncOptions,
   type CallOptions,
   type ChunkOptions,
+  type IMapIterator,
   type Inputs,
   type MapAsyncOptions,
   Pool,

@@ -8,10 +8,12 @@
  *    module per file, at about a millisecond each).
  * 2. `npm/package.json` (version from deno.json, `exports`, `types`, `bin`, Node >= 20, no
  *    dependencies), README.md and LICENSE; then `npm pack` into `dist/`.
- * 3. Unless `--no-test`: installs the tarball into a temporary project, copies the tests, the
- *    cli and the examples there with their imports of the library pointed at the installed
- *    package (their imports of the library's internals pointed at its `src/internals.js`),
- *    compiles them against its types, and runs them on Node and on Bun.
+ * 3. Unless `--no-test`: installs the tarball into a temporary project, checks that a
+ *    consumer compiles against its types in a default Node TypeScript project (no
+ *    `skipLibCheck`, no `@types/node`, a target below ESNext), copies the tests, the cli and
+ *    the examples there with their imports of the library pointed at the installed package
+ *    (their imports of the library's internals pointed at its `src/internals.js`), compiles
+ *    them against its types, and runs them on Node and on Bun.
  *
  * Run it with Deno or Bun (Node 20 cannot run TypeScript):
  * `npx deno run -A scripts/build_npm.ts [--no-test] [--keep]` (`--keep` leaves the test project).
@@ -108,6 +110,19 @@ function rewriteDeclarationImports(dir: string): void {
   }
 }
 
+/**
+ * The types use `Disposable`, `AsyncDisposable` and `Symbol.dispose`/`asyncDispose`, which
+ * TypeScript declares in its `esnext.disposable` lib: a project whose target is below ESNext
+ * loads it only through `@types/node`, and without it fails with "Cannot find name
+ * 'Disposable'". The entries' declarations reference that lib themselves (TypeScript 5.2+).
+ */
+function referenceDisposableLib(): void {
+  for (const entry of ["mod.d.ts", "cli.d.ts"]) {
+    const file = join(OUT, entry);
+    writeFileSync(file, `/// <reference lib="esnext.disposable" />\n${readFileSync(file, "utf8")}`);
+  }
+}
+
 /** Deletes what tsc emitted as the library's JavaScript (mod.js, src/**.js); types stay. */
 function removeLibraryJavaScript(): void {
   rmSync(join(OUT, "mod.js"));
@@ -141,6 +156,7 @@ function buildPackage(): string {
   rmSync(OUT, { recursive: true, force: true });
   step("emit .js + .d.ts into npm/", () => compile(ROOT, typeScriptFiles(ROOT, PACKAGE_SOURCES), OUT, true));
   rewriteDeclarationImports(OUT);
+  referenceDisposableLib();
   step("bundle the library over its emitted .js", () => {
     removeLibraryJavaScript();
     bundleLibrary(OUT);
@@ -201,6 +217,44 @@ function copyTestSources(projectDir: string): void {
   }
 }
 
+/** A user's module, compiled against the installed package's types. */
+const CONSUMER = `import { isMain, type IMapIterator, Lock, Pool, Queue, Value } from "${NAME}";
+
+export function square(x: number): number {
+  return x * x;
+}
+
+if (isMain(import.meta)) {
+  const lock = new Lock();
+  await lock.acquire();
+  try {
+    console.log(String(lock), new Value("i", 1).value, new Queue<number>().qsize());
+  } finally {
+    lock.release();
+  }
+  const pool = new Pool({ processes: 1 });
+  try {
+    const results: IMapIterator<number> = pool.imap(square, [1, 2]);
+    for await (const y of results) console.log(y);
+  } finally {
+    await pool.terminate();
+  }
+}
+`;
+
+/**
+ * Compiles {@link CONSUMER} in a default Node TypeScript project: TypeScript's defaults
+ * (no `skipLibCheck`), a Node module system, a target below ESNext, no `@types/node`.
+ */
+function compileConsumer(projectDir: string): void {
+  const dir = join(projectDir, "consumer");
+  mkdirSync(dir);
+  writeFileSync(join(dir, "index.ts"), CONSUMER);
+  const compilerOptions = { module: "nodenext", target: "es2022", strict: true, types: [], noEmit: true };
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["index.ts"] }));
+  run(join(BIN, "tsc"), ["-p", join(dir, "tsconfig.json")], dir);
+}
+
 /** Installs the tarball into a new project and runs the test suite against it on Node and Bun. */
 function testPackage(tarball: string, keep: boolean): void {
   const projectDir = mkdtempSync(join(tmpdir(), "mp-npm-test-"));
@@ -209,6 +263,8 @@ function testPackage(tarball: string, keep: boolean): void {
     writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: "npm-package-test", private: true, type: "module" }));
     step("npm install the tarball", () =>
       run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], projectDir));
+    step("compile a consumer in a default Node TypeScript project against the package's types", () =>
+      compileConsumer(projectDir));
     copyTestSources(projectDir);
     step("compile the tests, cli and examples against the installed package", () =>
       compile(projectDir, TEST_SOURCES.map((path) => `ts/${path.endsWith(".ts") ? path : `${path}/**/*.ts`}`), "build", false, "ts"));

@@ -6,6 +6,7 @@
 import { TimeoutError, ValueError } from "./errors.ts";
 import type { WaitOptions } from "./process.ts";
 import { heldOpen, settleWithin } from "./transport/wait.ts";
+import { showAsString } from "./repr.ts";
 
 /**
  * Callbacks of an `…Async` pool call, run in the main program when the result is ready.
@@ -121,6 +122,18 @@ export class AsyncResult<T> {
     return outcome.value;
   }
 
+  /**
+   * A short description, as Python's `concurrent.futures.Future` repr:
+   * `<AsyncResult state=pending>`, `<AsyncResult state=finished returned number>`,
+   * `<AsyncResult state=finished raised TypeError>`.
+   */
+  toString(): string {
+    const outcome = this.#outcome;
+    if (!outcome) return `<${this.constructor.name} state=pending>`;
+    const how = outcome.ok ? `returned ${typeName(outcome.value)}` : `raised ${typeName(outcome.error)}`;
+    return `<${this.constructor.name} state=finished ${how}>`;
+  }
+
   /** Waits as the options say; true when the result is ready. */
   async #waitReady({ timeout, signal }: WaitOptions): Promise<boolean> {
     if (this.#outcome) return true;
@@ -144,3 +157,11 @@ function runCallback<T>(outcome: Outcome<T>, { callback, errorCallback }: Result
     console.error(error);
   }
 }
+
+/** The name of a value's type, as Python's reprs name a class: `number`, `Array`, `TypeError`. */
+function typeName(value: unknown): string {
+  if (value === null || typeof value !== "object") return value === null ? "null" : typeof value;
+  return value.constructor?.name ?? "Object";
+}
+
+showAsString(AsyncResult);

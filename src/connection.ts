@@ -21,6 +21,7 @@ import { ByteRing, type RingState } from "./transport/ring.ts";
 import { AdaptiveSpin } from "./transport/spin.ts";
 import { runAsync, runSync, type Steps } from "./transport/steps.ts";
 import { deadlineFrom, remaining, wake } from "./transport/wait.ts";
+import { showAsString } from "./repr.ts";
 
 /**
  * Options of a blocking `recv()`.
@@ -215,6 +216,15 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
   /** True when this end can send (false for the receiving end of `Pipe(false)`). */
   get writable(): boolean {
     return this.#outbound !== undefined;
+  }
+
+  /**
+   * A short description (Python's connections have none worth copying): what this end does,
+   * `<Connection readable writable>`, `<Connection readable>`, then ` closed` once closed.
+   */
+  toString(): string {
+    const can = [this.readable && "readable", this.writable && "writable", this.#closed && "closed"];
+    return `<${this.constructor.name} ${can.filter(Boolean).join(" ")}>`;
   }
 
   /**
@@ -536,3 +546,5 @@ function checkLength(bytes: Uint8Array, maxLength: number): Uint8Array {
 }
 
 registerHandleKind("Connection", (state) => new Connection(BUILD, state));
+
+showAsString(Connection);

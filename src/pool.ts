@@ -54,6 +54,7 @@ import { callerModules, describeTarget, libraryModuleUrl, resolveTarget, type Ta
 import { checkCloneable, decode, encode, encodeWithRefs } from "./transport/codec.ts";
 import { ByteRing } from "./transport/ring.ts";
 import { heldOpen } from "./transport/wait.ts";
+import { showAsString } from "./repr.ts";
 
 /**
  * A task function: exported from its module, since workers look it up by name.
@@ -150,6 +151,44 @@ export interface ChunkOptions extends CallOptions {
    * four chunks per worker); for `imap`/`imapUnordered`: 1.
    */
   chunksize?: number;
+}
+
+/**
+ * The results of {@link Pool.imap} and {@link Pool.imapUnordered} (Python's `IMapIterator`):
+ * an async iterator whose `next({ timeout })` rejects with `TimeoutError` when no result came
+ * within `timeout` ms; the iteration goes on, and a later `next()` gets that result.
+ * @example Usage
+ * ```ts
+ * import { type IMapIterator, isMain, Pool, TimeoutError } from "@seed/multiprocessing";
+ *
+ * export async function slowSquare(x: number): Promise<number> {
+ *   await new Promise((resolve) => setTimeout(resolve, 200));
+ *   return x * x;
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   await using pool = new Pool({ processes: 1 });
+ *   const results: IMapIterator<number> = pool.imap(slowSquare, [3]);
+ *   try {
+ *     await results.next({ timeout: 10 });
+ *   } catch (error) {
+ *     console.log(error instanceof TimeoutError); // true
+ *   }
+ *   console.log((await results.next()).value); // 9
+ * }
+ * ```
+ */
+export interface IMapIterator<R> extends AsyncIterableIterator<R> {
+  /**
+   * The next result, waiting at most `timeout` ms (no limit by default); an abort of
+   * `signal` rejects with its reason.
+   * @throws {TimeoutError} when no result came in time (the iteration goes on).
+   */
+  next(options?: WaitOptions): Promise<IteratorResult<R>>;
+  /** Leaves the iteration: the inputs not started yet are cancelled. */
+  return(): Promise<IteratorResult<R>>;
+  /** The iterator itself, for `for await`. */
+  [Symbol.asyncIterator](): IMapIterator<R>;
 }
 
 /**
@@ -294,6 +333,11 @@ interface WorkerSlot {
  * through it (a pipe end kept open, a queue it may put into) is let go when the worker ends.
  * A task's result cannot be a handle or shared memory: that task fails with a TypeError.
  *
+ * `await using pool = …` terminates the pool at the end of the block, as Python's `with`.
+ * Deno, Bun, Node 24 and TypeScript's compiler run it; Node 20 does not parse it: write
+ * `const pool = new Pool(); try { … } finally { await pool.terminate(); }` there (see the
+ * example "Without await using").
+ *
  * @example Usage
  * ```ts
  * import { isMain, Pool } from "@seed/multiprocessing";
@@ -306,6 +350,24 @@ interface WorkerSlot {
  *   await using pool = new Pool({ processes: 4 });
  *   console.log(await pool.map(square, [1, 2, 3])); // [1, 4, 9]
  *   for await (const y of pool.imapUnordered(square, [4, 5])) console.log(y);
+ * }
+ * ```
+ *
+ * @example Without await using (Node 20)
+ * ```ts
+ * import { isMain, Pool } from "@seed/multiprocessing";
+ *
+ * export function square(x: number): number {
+ *   return x * x;
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   const pool = new Pool({ processes: 2 });
+ *   try {
+ *     console.log(await pool.map(square, [1, 2, 3])); // [1, 4, 9]
+ *   } finally {
+ *     await pool.terminate();
+ *   }
  * }
  * ```
  *
@@ -507,12 +569,12 @@ export class Pool {
    * }
    * ```
    */
-  imap<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: ChunkOptions = {}): AsyncIterableIterator<Awaited<R>> {
+  imap<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: ChunkOptions = {}): IMapIterator<Awaited<R>> {
     return this.#imap(fn, inputs, options, true);
   }
 
   /** As {@link Pool.imap}, yielding the results in the order they are done. */
-  imapUnordered<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: ChunkOptions = {}): AsyncIterableIterator<Awaited<R>> {
+  imapUnordered<T, R>(fn: (item: T) => R, inputs: Inputs<T>, options: ChunkOptions = {}): IMapIterator<Awaited<R>> {
     return this.#imap(fn, inputs, options, false);
   }
 
@@ -606,7 +668,7 @@ export class Pool {
     job.setInputs(items, chunksize, this.#size);
   }
 
-  #imap<R>(fn: TaskFunction, inputs: Inputs<unknown>, options: ChunkOptions, ordered: boolean): AsyncIterableIterator<R> {
+  #imap<R>(fn: TaskFunction, inputs: Inputs<unknown>, options: ChunkOptions, ordered: boolean): IMapIterator<R> {
     this.#checkRunning();
     assertInputs(inputs);
     const chunksize = checkChunksize(options) ?? 1;
@@ -1095,3 +1157,5 @@ function unsendableInput(chunk: Chunk, error: unknown): unknown {
   }
   return error;
 }
+
+showAsString(Pool);

@@ -5,7 +5,10 @@
  * @module
  */
 import type { ResultSettler } from "./async_result.ts";
-import { heldOpen } from "./transport/wait.ts";
+import { TimeoutError } from "./errors.ts";
+import type { IMapIterator } from "./pool.ts";
+import type { WaitOptions } from "./process.ts";
+import { deadlineFrom, heldOpen, remaining, settleWithin } from "./transport/wait.ts";
 
 /** A piece of a job: some consecutive inputs, run by one worker in one go. */
 export interface Chunk {
@@ -293,9 +296,11 @@ export interface ChunkFeed {
  * the `next()` that reaches it. With chunks of one item, iteration can go on after it, as in
  * Python; a failed chunk of several items (whose other results are lost with it) ends the
  * iteration after its error, as Python's chunked `imap` does.
- * Leaving the loop early (`break`) cancels the chunks not started yet.
+ * Leaving the loop early (`break`) cancels the chunks not started yet. `next({ timeout })`
+ * rejects with `TimeoutError` when no result came in time, and the iteration goes on (Python's
+ * `IMapIterator.next(timeout)`).
  */
-export class IMapJob<R> extends Job implements AsyncIterableIterator<R> {
+export class IMapJob<R> extends Job implements IMapIterator<R> {
   #feed: ChunkFeed;
   #inputDone = false;
   #nextIndex = 0;
@@ -379,7 +384,8 @@ export class IMapJob<R> extends Job implements AsyncIterableIterator<R> {
     return this;
   }
 
-  async next(): Promise<IteratorResult<R>> {
+  async next(options: WaitOptions = {}): Promise<IteratorResult<R>> {
+    const deadline = deadlineFrom(options.timeout);
     for (;;) {
       if (this.#abortReason) throw this.#abortReason.reason;
       if (this.#left) return { done: true, value: undefined };
@@ -395,8 +401,23 @@ export class IMapJob<R> extends Job implements AsyncIterableIterator<R> {
         continue;
       }
       if (this.#complete()) return { done: true, value: undefined };
-      await heldOpen(new Promise<void>((resolve) => this.#waiting.push(resolve)));
+      await this.#awaitOutcome(deadline, options);
     }
+  }
+
+  /** Waits for the next outcome (or the end), at most until `deadline`, as `options` say. */
+  async #awaitOutcome(deadline: number, options: WaitOptions): Promise<void> {
+    let woken = false;
+    let wakeUp!: () => void;
+    const outcome = new Promise<void>((resolve) => (wakeUp = () => resolve(void (woken = true))));
+    this.#waiting.push(wakeUp);
+    if (deadline === Infinity && !options.signal) return await heldOpen(outcome);
+    try {
+      await heldOpen(settleWithin(outcome, remaining(deadline), options.signal));
+    } finally {
+      if (!woken) this.#waiting = this.#waiting.filter((waiter) => waiter !== wakeUp);
+    }
+    if (!woken) throw new TimeoutError(`no result came within ${options.timeout} ms (the iteration goes on: call next() again)`);
   }
 
   /** Leaving the loop early: chunks not started are cancelled. */

@@ -9,6 +9,7 @@ import { ValueError } from "./errors.ts";
 import { checkCloneable } from "./transport/codec_check.ts";
 import { haltIfEnded } from "./transport/halt.ts";
 import { packHandles } from "./handles.ts";
+import { showAsString } from "./repr.ts";
 import { type ChildWorker, type ParentChannel, runtime } from "./runtime/mod.ts";
 import {
   allocateChildPid,
@@ -879,3 +880,5 @@ export function isMain(meta: ImportMeta): boolean {
   if (main !== undefined) return meta.url === main;
   return (meta as ImportMeta & { main?: boolean }).main === true;
 }
+
+showAsString(Process);

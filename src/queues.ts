@@ -21,6 +21,7 @@ import { haltIfEnded } from "./transport/halt.ts";
 import { Registrations } from "./transport/registrations.ts";
 import { ByteRing, type RingState } from "./transport/ring.ts";
 import { deadlineFrom } from "./transport/wait.ts";
+import { showAsString } from "./repr.ts";
 
 /**
  * Options of a blocking `put`/`get`, as in Python plus cancellation.
@@ -296,6 +297,16 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
   }
 
   /**
+   * A short description in the style of asyncio's queues (Python's multiprocessing queues
+   * have none): `<Queue maxsize=0 qsize=2>` (`maxsize=0`: unbounded), then ` closed` once
+   * closed through this handle.
+   */
+  toString(): string {
+    const maxsize = this.#maxsize === Infinity ? 0 : this.#maxsize;
+    return `<${this.constructor.name} maxsize=${maxsize} qsize=${this.qsize()}${this.#closed ? " closed" : ""}>`;
+  }
+
+  /**
    * This process is done with the queue through this handle: `put`/`get` then throw
    * `ValueError`. Items already put are still written (see {@link joinThread}).
    */
@@ -439,6 +450,14 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   }
 
   /**
+   * As {@link Queue.toString}, with the items not yet marked done (what `join()` waits for):
+   * `<JoinableQueue maxsize=0 qsize=1 tasks=2>`.
+   */
+  override toString(): string {
+    return `${super.toString().slice(0, -1)} tasks=${this.#tasks.value}>`;
+  }
+
+  /**
    * Resolves once every item put (by any process) has had its `taskDone()`.
    * @throws {TimeoutError} when tasks are still unfinished at the timeout.
    */
@@ -529,6 +548,11 @@ export class SimpleQueue<T = unknown> implements Shareable {
     this.#queue.close();
   }
 
+  /** A short description: `<SimpleQueue qsize=0>` (as {@link Queue.toString}). */
+  toString(): string {
+    return `<${this.constructor.name} qsize=${this.#queue.qsize()}>`;
+  }
+
   /** Describes this queue for another process (see `src/handles.ts`). */
   [HANDLE](): HandleDescription {
     return { kind: "SimpleQueue", state: this.#queue[HANDLE]().state };
@@ -572,3 +596,5 @@ function describe(value: unknown): string {
 registerHandleKind("Queue", (state) => revive(state as QueueState, () => new Queue()));
 registerHandleKind("JoinableQueue", (state) => revive(state as QueueState, () => new JoinableQueue()));
 registerHandleKind("SimpleQueue", (state) => revive(state as QueueState, () => new SimpleQueue()));
+
+for (const cls of [Queue, SimpleQueue]) showAsString(cls);

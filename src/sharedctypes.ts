@@ -1,12 +1,19 @@
 /**
  * Python's `multiprocessing.sharedctypes`: numbers and arrays of numbers in shared memory,
  * usable from every process that holds them (pass them in a Process's `args`).
- * `Value` and `SharedArray` come with a Lock (`getLock()`) for read-modify-write sequences;
+ * `Value` and `SharedArray` come with an RLock (`getLock()`) for read-modify-write sequences;
  * `RawValue` and `RawArray` have none.
  *
  * A single read or write of `.value` is one atomic access for the integer typecodes (a
  * plain one for `f` and `d`) and never takes the lock: `v.value += 1` from several
  * processes needs `await v.getLock().withLock(() => { v.value += 1; })`, as in Python.
+ *
+ * Nothing is written beside shared memory: `arr[i]` reads and writes the shared element (as
+ * `arr.array[i]` does), and assigning a property that the class does not have (`v.valeu = 3`)
+ * throws a `TypeError`. Both come from a Proxy at the top of the classes' prototype chain,
+ * which sees only the accesses that find nothing on the object or its classes: `.array`,
+ * `.value` and the methods cost what they cost without it. (A subclass declares its fields
+ * as class fields, which are defined on the object, not assigned through the chain.)
  * @module
  */
 
@@ -15,6 +22,7 @@ import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } fr
 import { peekRebuildState, rebuildWith, takeRebuildState } from "./rebuild.ts";
 import { Lock, reviveLock, RLock } from "./synchronize.ts";
 import { haltIfEnded } from "./transport/halt.ts";
+import { showAsString } from "./repr.ts";
 
 /**
  * The typed array through which each typecode's elements are viewed.
@@ -126,9 +134,8 @@ const ARRAY_TYPES: ViewConstructors = {
  */
 export interface SynchronizedOptions {
   /**
-   * `true` (default) or `null` (Python's `lock=None`): a new Lock (Python makes an RLock,
-   * but locks here belong to a whole process, so an RLock would let two async tasks of one
-   * process in at once); `false`: no lock; or the Lock/RLock to use.
+   * `true` (default) or `null` (Python's `lock=None`): a new RLock, as in Python; `false`: no
+   * lock; or the Lock/RLock to use.
    */
   lock?: boolean | null | Lock | RLock;
 }
@@ -187,17 +194,56 @@ function viewOf<C extends Typecode>(typecode: C, buffer: SharedArrayBuffer): Typ
 /** The lock of a locked kind: the one it was sent with, or the one its options ask for. */
 function lockFor(state: SharedState | undefined, option: SynchronizedOptions["lock"]): Lock | RLock | undefined {
   if (state) return state.lock && reviveLock(state.lock);
-  if (option === undefined || option === null || option === true) return new Lock();
+  if (option === undefined || option === null || option === true) return new RLock();
   if (option === false) return undefined;
   if (option instanceof Lock || option instanceof RLock) return option;
   const got = typeof option === "object" ? (option as object).constructor?.name ?? "an object" : String(option);
   throw new TypeError(`the lock option takes true, false, null, a Lock or an RLock, got ${got}`);
 }
 
+/** How many elements a repr shows before it abbreviates. */
+const REPR_ELEMENTS = 10;
+
+/**
+ * The Proxy under the prototypes of this module's classes: it meets only what finds nothing
+ * on the object and its classes. An index reads or writes the element (negative counts from
+ * the end, as in Python); assigning any other unknown property throws.
+ */
+const MISSING_PROPERTIES = new Proxy<object>({}, {
+  get(target, key, receiver) {
+    const index = elementIndex(receiver, key);
+    return index === undefined ? Reflect.get(target, key, receiver) : receiver.array[index];
+  },
+  set(_target, key, value, receiver) {
+    const index = elementIndex(receiver, key);
+    if (index === undefined) throw unknownProperty(receiver, key);
+    haltIfEnded(); // a terminated process still running (Deno) must not write
+    receiver.array[index] = toElement(receiver.typecode, value);
+    return true;
+  },
+});
+
+/** The element `key` names on an array (`undefined`: not an index, or not an array). */
+function elementIndex(receiver: unknown, key: string | symbol): number | undefined {
+  if (typeof key !== "string" || !(receiver instanceof RawArray) || !/^-?\d+$/.test(key)) return undefined;
+  const length = receiver.length;
+  const index = Number(key) < 0 ? Number(key) + length : Number(key);
+  if (index >= 0 && index < length) return index;
+  throw new RangeError(`index ${key} is out of range for a ${receiver.constructor.name} of length ${length}`);
+}
+
+function unknownProperty(receiver: object, key: string | symbol): TypeError {
+  const name = receiver.constructor.name;
+  const where = receiver instanceof RawArray ? "its elements are arr[i] or .array[i]" : "its number is .value";
+  return new TypeError(
+    `${name} has no property ${String(key)}: ${where}, in shared memory (a subclass declares its own fields as class fields)`,
+  );
+}
+
 /** `getLock()` of the locked kinds. */
 function requireLock(lock: Lock | RLock | undefined, what: string): Lock | RLock {
   if (lock) return lock;
-  throw new Error(`this ${what} was created with { lock: false } and has no lock: use the default, or pass a Lock`);
+  throw new Error(`this ${what} was created with { lock: false } and has no lock: use the default, or pass a Lock or an RLock`);
 }
 
 /**
@@ -245,6 +291,11 @@ export class RawValue<C extends Typecode = Typecode> implements Shareable {
     else cell[0] = element;
   }
 
+  /** Python's `Value` repr in the library's words: `<RawValue('i', 0)>`, `<Value('d', 0.5)>`. */
+  toString(): string {
+    return `<${this.constructor.name}('${this.typecode}', ${String(this.value)})>`;
+  }
+
   /** Describes this handle for another process. */
   [HANDLE](): HandleDescription {
     return { kind: "RawValue", state: this.sharedState() };
@@ -276,7 +327,7 @@ export class Value<C extends Typecode = Typecode> extends RawValue<C> {
    * Allocates one element of `typecode` in shared memory, with a lock.
    * @param typecode one of `b B h H i I l L q Q f d`.
    * @param init the initial value (default 0).
-   * @param options `lock`: true or null (default, a new Lock), false (none), or the Lock/RLock to use.
+   * @param options `lock`: true or null (default, a new RLock), false (none), or the Lock/RLock to use.
    * @throws {TypeError} for an unknown typecode, a value of the wrong type, or a bad lock.
    */
   constructor(typecode: C, init?: InputOf<C>, options: SynchronizedOptions = {}) {
@@ -319,6 +370,8 @@ export class Value<C extends Typecode = Typecode> extends RawValue<C> {
  * ```
  */
 export class RawArray<C extends Typecode = Typecode> implements Shareable {
+  /** The element at an index, in shared memory (negative counts from the end, as in Python). */
+  [index: number]: ElementOf<C>;
   /** The typecode given at creation. */
   readonly typecode: C;
   /** A typed-array view over the shared memory: read and write elements through it. */
@@ -355,6 +408,21 @@ export class RawArray<C extends Typecode = Typecode> implements Shareable {
     return this.array.length;
   }
 
+  /** The elements, in order (as `for x in arr` in Python). */
+  [Symbol.iterator](): IterableIterator<ElementOf<C>> {
+    return (this.array as unknown as Iterable<ElementOf<C>>)[Symbol.iterator]() as IterableIterator<ElementOf<C>>;
+  }
+
+  /**
+   * A repr in the style of `<Value('i', 0)>`: `<RawArray('i', [1, 2, 3])>`; a longer array
+   * shows its first elements and its length, `<SharedArray('d', [0, 0, …], length=1000)>`.
+   */
+  toString(): string {
+    const shown = Array.from(this.array.subarray(0, REPR_ELEMENTS) as ArrayLike<number | bigint>, String);
+    const more = this.length > REPR_ELEMENTS ? `, …], length=${this.length}` : "]";
+    return `<${this.constructor.name}('${this.typecode}', [${shown.join(", ")}${more})>`;
+  }
+
   /** Describes this handle for another process. */
   [HANDLE](): HandleDescription {
     return { kind: "RawArray", state: this.sharedState() };
@@ -387,7 +455,7 @@ export class SharedArray<C extends Typecode = Typecode> extends RawArray<C> {
    * Allocates an array of `typecode` elements in shared memory, with a lock.
    * @param typecode one of `b B h H i I l L q Q f d`.
    * @param sizeOrValues the length (zero-filled), or the initial values.
-   * @param options `lock`: true or null (default, a new Lock), false (none), or the Lock/RLock to use.
+   * @param options `lock`: true or null (default, a new RLock), false (none), or the Lock/RLock to use.
    */
   constructor(typecode: C, sizeOrValues: number | Iterable<InputOf<C>>, options: SynchronizedOptions = {}) {
     const state = peekRebuildState<SharedState>();
@@ -422,3 +490,8 @@ registerHandleKind("RawValue", (state) => rebuildWith(state, () => new RawValue(
 registerHandleKind("Value", (state) => rebuildWith(state, () => new Value("i")));
 registerHandleKind("RawArray", (state) => rebuildWith(state, () => new RawArray("i", 0)));
 registerHandleKind("SharedArray", (state) => rebuildWith(state, () => new SharedArray("i", 0)));
+
+for (const cls of [RawValue, RawArray]) {
+  Object.setPrototypeOf(cls.prototype, MISSING_PROPERTIES);
+  showAsString(cls);
+}

@@ -4,20 +4,24 @@
  * Process's `args`). All are composed from the robust {@link SemLock} core: a lock held by a
  * process that ended is taken over by the next acquirer, which sees `ownerDied` true.
  *
- * Ownership belongs to a *process*: two async tasks of one process share an RLock's
- * ownership, and a Lock acquired by one task of a process blocks the process's other tasks.
+ * A Lock is owned by a *process*: a Lock acquired by one async task of a process blocks the
+ * process's other tasks too. An RLock is owned by a process *and its async task* (see
+ * `transport/tasks.ts`), as Python's by a thread: the task that holds it re-enters, the
+ * process's other tasks wait.
  * @module
  */
 
 import { BrokenBarrierError, ValueError } from "./errors.ts";
 import { finishRevivalWith, HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
-import type { WaitOptions } from "./process.ts";
+import { currentProcess, type WaitOptions } from "./process.ts";
 import { rebuildWith, takeRebuildState } from "./rebuild.ts";
+import { pyBool, showAsString } from "./repr.ts";
 import { callerModules, describeTarget, importTarget, resolveTarget, type TargetRef } from "./target.ts";
 import { type Blocking, runAsync, runSync } from "./transport/blocking.ts";
 import { haltIfEnded } from "./transport/halt.ts";
 import { currentPid, isPidAlive } from "./transport/liveness.ts";
 import { SEM_VALUE_MAX, SemLock, type SemLockKind, type SemLockState } from "./transport/semlock.ts";
+import { currentTask, enterTask, ROOT_TASK, runAsTask, taskForAcquire } from "./transport/tasks.ts";
 import { deadlineFrom, remaining, wake } from "./transport/wait.ts";
 import { WaiterQueue } from "./transport/waiters.ts";
 
@@ -146,6 +150,15 @@ export abstract class SemLockHandle implements Shareable {
   [HANDLE](): HandleDescription {
     return { kind: this.#handleKind, state: this.core.toState() };
   }
+
+  /**
+   * The owner the calling code acts as for {@link SemLock}'s checks: the process (an RLock:
+   * its running async task).
+   * @ignore
+   */
+  callerTask(): number {
+    return ROOT_TASK;
+  }
 }
 
 /**
@@ -178,14 +191,33 @@ export class Lock extends SemLockHandle {
   locked(): boolean {
     return this.core.locked();
   }
+
+  /**
+   * Python's repr: `<Lock(owner=None)>`, `<Lock(owner=MainProcess)>` (the holding process's
+   * name when it is this one), or `<Lock(owner=SomeOtherProcess)>`.
+   */
+  override toString(): string {
+    return `<${this.constructor.name}(owner=${holderName(this.core, ROOT_TASK)})>`;
+  }
+}
+
+/** Who holds a lock, in the words of Python's reprs. */
+function holderName(core: SemLock, task: number): string {
+  if (core.isMine(task)) return currentProcess().name;
+  if (!core.locked()) return "None";
+  return core.heldByThisProcess() ? "SomeOtherTask" : "SomeOtherProcess";
 }
 
 /**
- * A recursive lock (Python's `multiprocessing.RLock`): its owning process may acquire it
- * again and must release it as many times. Robust like {@link Lock}.
+ * A recursive lock (Python's `multiprocessing.RLock`): its owner may acquire it again and
+ * must release it as many times. Robust like {@link Lock}.
  *
- * The owner is a whole process: JavaScript has no threads, so two async tasks of one
- * process both own it at once. To keep the tasks of one process apart, use a {@link Lock}.
+ * The owner is a process *and its async task*, as Python's is a thread: the code that took
+ * it, and everything that code awaits, re-enters; async functions of the same process that
+ * run beside it (started by `Promise.all`, separate `withLock()` callers, timers set up
+ * before it was taken) wait. An async function or timer *started* by the holder while it
+ * holds the lock counts as the holder (JavaScript cannot tell them apart); `acquireSync()`
+ * while another task of the process holds it throws instead of blocking the thread forever.
  * @example Usage
  * ```ts
  * import { RLock } from "@seed/multiprocessing";
@@ -203,11 +235,75 @@ export class RLock extends SemLockHandle {
   }
 
   /**
+   * Acquires for the running async task (again, if it holds it), waiting as `options` allow.
+   * @returns true when acquired; false when `block: false` found it taken or the timeout elapsed.
+   */
+  override acquire(options: AcquireOptions = {}): Promise<boolean> {
+    const task = taskForAcquire((t) => this.core.isMine(t), false);
+    enterTask(task);
+    return this.core.acquire(deadlineFrom(options.timeout, options.block), options.signal, task);
+  }
+
+  /**
+   * {@link acquire} blocking the thread (for children).
+   * @throws {Error} when another async task of this process holds it and no timeout is
+   * given: that task could never run to release it.
+   */
+  override acquireSync(options: AcquireSyncOptions = {}): boolean {
+    const task = taskForAcquire((t) => this.core.isMine(t), true);
+    const deadline = deadlineFrom(options.timeout, options.block);
+    if (deadline === Infinity && this.core.heldByThisProcess() && !this.core.isMine(task)) {
+      throw new Error(
+        "acquireSync() would block forever: another async task of this process holds this RLock " +
+          "and cannot release it while the thread is blocked; use await acquire()",
+      );
+    }
+    enterTask(task);
+    return this.core.acquireSync(deadline, task);
+  }
+
+  /**
+   * Acquires for a task of its own (or re-enters, when the running task holds it), runs `fn`
+   * as that task, and releases even when `fn` throws; returns what `fn` returned.
+   */
+  override withLock<T>(fn: () => T | Promise<T>): Promise<T> {
+    const task = taskForAcquire((t) => this.core.isMine(t), false);
+    return runAsTask(task, async () => {
+      await this.core.acquire(Infinity, undefined, task);
+      try {
+        return await fn();
+      } finally {
+        this.core.release(1, task);
+      }
+    });
+  }
+
+  /**
    * Releases one level of the lock.
-   * @throws {ValueError} when it is not held; `Error` when another process holds it.
+   * @throws {ValueError} when it is not held; `Error` when another process or task holds it.
    */
   override release(): void {
-    this.core.release();
+    this.core.release(1, currentTask());
+  }
+
+  /**
+   * Python's repr: `<RLock(None, 0)>` when free, `<RLock(MainProcess, 2)>` when the running
+   * task holds it (the process's name and the depth), else `<RLock(SomeOtherTask, nonzero)>`
+   * (another task of this process) or `<RLock(SomeOtherProcess, nonzero)>`.
+   */
+  override toString(): string {
+    const task = currentTask();
+    const name = holderName(this.core, task);
+    const count = this.core.isMine(task) ? this.core.count(task) : name === "None" ? 0 : "nonzero";
+    return `<${this.constructor.name}(${name}, ${count})>`;
+  }
+
+  /**
+   * The running async task, which owns this lock when it holds it.
+   * @ignore
+   */
+  override callerTask(): number {
+    return currentTask();
   }
 
   /** True while some process holds the lock. */
@@ -257,6 +353,12 @@ export class Semaphore extends SemLockHandle {
   getValue(): number {
     return this.core.getValue();
   }
+
+  /** Python's repr: `<Semaphore(value=1)>`, `<BoundedSemaphore(value=1, maxvalue=1)>`. */
+  override toString(): string {
+    const bound = (this.constructor as typeof Semaphore).bounded ? `, maxvalue=${this.core.maxValue}` : "";
+    return `<${this.constructor.name}(value=${this.getValue()}${bound})>`;
+  }
 }
 
 /**
@@ -280,13 +382,10 @@ interface ConditionState {
 }
 
 /**
- * A condition variable (Python's `multiprocessing.Condition`) over a Lock or RLock.
- * `wait()` releases the lock completely (every level of an RLock), sleeps until notified,
- * and re-acquires it as it was. Waiters are woken oldest first.
- *
- * The default lock is a new {@link Lock}, where Python uses an RLock: an RLock is owned by a
- * whole process (JavaScript has no threads to tell its async tasks apart), so with an RLock
- * two tasks of one process would both "hold" the condition at once.
+ * A condition variable (Python's `multiprocessing.Condition`) over a Lock or RLock
+ * (default: a new {@link RLock}, as in Python). `wait()` releases the lock completely (every
+ * level of an RLock), sleeps until notified, and re-acquires it as it was. Waiters are woken
+ * oldest first.
  * @example Usage
  * ```ts
  * import { Condition } from "@seed/multiprocessing";
@@ -302,7 +401,7 @@ export class Condition implements Shareable {
   readonly #waiters: WaiterQueue;
 
   /**
-   * A condition variable over `lock` (default: a new Lock).
+   * A condition variable over `lock` (default: a new RLock).
    * @throws {TypeError} when `lock` is not a Lock or an RLock of this library.
    */
   constructor(lock?: Lock | RLock) {
@@ -315,7 +414,7 @@ export class Condition implements Shareable {
     if (lock !== undefined && !(lock instanceof Lock || lock instanceof RLock)) {
       throw new TypeError("Condition(lock) takes a Lock or an RLock of this library");
     }
-    this.#lock = lock ?? new Lock();
+    this.#lock = lock ?? new RLock();
     this.#waiters = new WaiterQueue();
   }
 
@@ -399,13 +498,18 @@ export class Condition implements Shareable {
    * @throws {Error} when the calling process does not hold the lock.
    */
   notify(n = 1): void {
-    if (!this.#lock.core.isMine()) throw new Error("cannot notify on un-acquired lock");
+    if (!this.#lock.core.isMine(this.#lock.callerTask())) throw new Error("cannot notify on un-acquired lock");
     this.#waiters.notify(n);
   }
 
   /** Wakes every waiter. The lock must be held. */
   notifyAll(): void {
     this.notify(Infinity);
+  }
+
+  /** Python's repr: the lock's and how many wait, `<Condition(<RLock(None, 0)>, 0)>`. */
+  toString(): string {
+    return `<${this.constructor.name}(${this.#lock}, ${this.#waiters.waiting()})>`;
   }
 
   /** Describes this handle for another process. */
@@ -416,10 +520,11 @@ export class Condition implements Shareable {
 
   *#waitSteps(deadline: number): Blocking<boolean> {
     const core = this.#lock.core;
-    if (!core.isMine()) throw new Error("cannot wait on un-acquired lock");
+    const task = this.#lock.callerTask();
+    if (!core.isMine(task)) throw new Error("cannot wait on un-acquired lock");
     const waiter = this.#waiters.enqueue();
-    const depth = core.count();
-    for (let i = 0; i < depth; i++) core.release();
+    const depth = core.count(task);
+    for (let i = 0; i < depth; i++) core.release(1, task);
     try {
       while (this.#waiters.isWaiting(waiter) && remaining(deadline) > 0) {
         yield { kind: "wait", cell: this.#waiters.words, index: waiter.slot, expected: waiter.waiting, deadline };
@@ -427,18 +532,19 @@ export class Condition implements Shareable {
     } catch (error) {
       // Interrupted: a notification that reached us meanwhile belongs to another waiter.
       if (this.#waiters.leave(waiter)) this.#waiters.notify(1);
-      yield* reacquire(core, depth);
+      yield* reacquire(core, depth, task);
       throw error;
     }
     const notified = this.#waiters.leave(waiter);
-    yield* reacquire(core, depth);
+    yield* reacquire(core, depth, task);
     return notified;
   }
 }
 
-function* reacquire(core: SemLock, depth: number): Blocking<void> {
-  yield { kind: "acquire", lock: core, deadline: Infinity };
-  for (let i = 1; i < depth; i++) core.tryAcquire();
+/** Takes the lock back for the waiting `task`, `depth` levels deep. */
+function* reacquire(core: SemLock, depth: number, task: number): Blocking<void> {
+  yield { kind: "acquire", lock: core, deadline: Infinity, task };
+  for (let i = 1; i < depth; i++) core.tryAcquire(task);
 }
 
 /**
@@ -489,6 +595,11 @@ export class Event implements Shareable {
   clear(): void {
     haltIfEnded();
     Atomics.store(this.#flag, 0, 0);
+  }
+
+  /** A repr in the style of Python's others: `<Event(set=False)>`. */
+  toString(): string {
+    return `<${this.constructor.name}(set=${pyBool(this.isSet())})>`;
   }
 
   /**
@@ -657,6 +768,12 @@ export class Barrier implements Shareable {
   /** True when the barrier is broken, also by a party that died waiting. */
   get broken(): boolean {
     return this.#locked(() => this.#state() === BROKEN);
+  }
+
+  /** A repr in the style of Python's others: `<Barrier(parties=3, waiting=0)>`, `…, broken=True)>`. */
+  toString(): string {
+    const broken = this.broken ? ", broken=True" : "";
+    return `<${this.constructor.name}(parties=${this.parties}, waiting=${this.nWaiting}${broken})>`;
   }
 
   /** Describes this handle for another process. */
@@ -849,6 +966,8 @@ export class Barrier implements Shareable {
     }
   }
 }
+
+for (const cls of [SemLockHandle, Condition, Event, Barrier]) showAsString(cls);
 
 registerHandleKind("Lock", (state) => rebuildWith(state, () => new Lock()));
 registerHandleKind("RLock", (state) => rebuildWith(state, () => new RLock()));

@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { inspect } from "node:util";
 import {
   activeChildren,
   AsyncResult,
@@ -313,6 +314,55 @@ test("next() called again before the previous one settled gets the following res
     const unordered = pool.imapUnordered(sleepThen, [300, 0]);
     const both = await deadline(Promise.all([unordered.next(), unordered.next()]), 30_000);
     assert.deepEqual(both.map((step) => step.value).sort((a, b) => a - b), [0, 300]);
+  });
+});
+
+test("imap's next({ timeout }) rejects with TimeoutError and the iteration goes on, as Python's IMapIterator.next(timeout)", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    for (const results of [pool.imap(sleepThen, [150, 1]), pool.imapUnordered(sleepThen, [150, 1])]) {
+      await assert.rejects(results.next({ timeout: 20 }), { name: "TimeoutError", message: /no result came within 20 ms/ });
+      assert.deepEqual(await deadline(results.next({ timeout: 30_000 }), 30_000), { done: false, value: 150 });
+      assert.deepEqual(await deadline(collect(results), 30_000), [1]);
+    }
+    const aborted = pool.imap(sleepThen, [60]);
+    await assert.rejects(aborted.next({ signal: AbortSignal.abort(new Error("stop")) }), { message: "stop" });
+    assert.deepEqual(await deadline(aborted.next(), 30_000), { done: false, value: 60 });
+  });
+});
+
+/** The part of Deno's API that runs a command (this file is type-checked for Node too). */
+interface DenoCommandApi {
+  execPath(): string;
+  Command: new (program: string, options: { args: string[]; env: Record<string, string> }) => {
+    output(): Promise<{ code: number; stderr: Uint8Array }>;
+  };
+}
+
+test("on Deno without read permission, a Pool says that --allow-read (or -A) is missing", { skip: !("Deno" in globalThis) }, async () => {
+  // Deno.Command: Deno's node:child_process adds -A when a program starts Deno itself.
+  const { Deno } = globalThis as unknown as { Deno: DenoCommandApi };
+  const script = new URL("./fixtures/pool_square_main.ts", import.meta.url).pathname;
+  const run = async (flags: string[]) => {
+    const command = new Deno.Command(Deno.execPath(), { args: ["run", ...flags, script], env: { NO_COLOR: "1" } });
+    const { code, stderr } = await command.output();
+    return { code, stderr: new TextDecoder().decode(stderr) };
+  };
+  const denied = await deadline(run([]), 60_000);
+  assert.notEqual(denied.code, 0);
+  assert.match(denied.stderr, /Deno denies reading \S+pool_worker\.ts: .* run it with --allow-read \(or -A\)/);
+  assert.equal((await deadline(run(["--allow-read"]), 60_000)).code, 0);
+});
+
+test("Pool and AsyncResult describe themselves as Python's reprs, also in console.log", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    assert.equal(inspect(pool), "<Pool state=RUN pool_size=1>");
+    const slow = pool.applyAsync(sleepThen, [100, "done"]);
+    assert.equal(inspect(slow), "<AsyncResult state=pending>");
+    await deadline(slow.get(), 30_000);
+    assert.equal(String(slow), "<AsyncResult state=finished returned string>");
+    const failed = pool.applyAsync(failWithRangeError, ["no"]);
+    await deadline(failed.wait(), 30_000);
+    assert.equal(String(failed), "<AsyncResult state=finished raised RangeError>");
   });
 });
 

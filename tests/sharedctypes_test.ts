@@ -64,9 +64,9 @@ test("an unknown typecode is a TypeError naming it", () => {
   assert.throws(() => new RawArray("z" as Typecode, 3), { name: "TypeError", message: /"z"/ });
 });
 
-test("Value.getLock() is a Lock by default, the given lock, or an Error with lock:false", async () => {
+test("Value.getLock() is an RLock by default, as Python's, the given lock, or an Error with lock:false", async () => {
   const v = new Value("i", 0);
-  assert.ok(v.getLock() instanceof Lock);
+  assert.ok(v.getLock() instanceof RLock);
   await v.getLock().withLock(() => { v.value += 1; });
   assert.equal(v.value, 1);
   const rlock = new RLock();
@@ -75,9 +75,9 @@ test("Value.getLock() is a Lock by default, the given lock, or an Error with loc
   assert.throws(() => new Value("i", 0, { lock: {} as Lock }), { name: "TypeError", message: /takes true, false, null, a Lock or an RLock, got Object/ });
 });
 
-test("lock: null gives a new Lock, as Python's lock=None", () => {
-  assert.ok(new Value("i", 0, { lock: null }).getLock() instanceof Lock);
-  assert.ok(new SharedArray("i", 2, { lock: null }).getLock() instanceof Lock);
+test("lock: null gives a new RLock, as Python's lock=None", () => {
+  assert.ok(new Value("i", 0, { lock: null }).getLock() instanceof RLock);
+  assert.ok(new SharedArray("i", 2, { lock: null }).getLock() instanceof RLock);
 });
 
 test("Value and SharedArray release their lock at the end of an await using block, as Python's with", async () => {
@@ -112,7 +112,51 @@ test("SharedArray from a length is zero-filled; from values holds them; array is
   assert.ok(bigs.array instanceof BigUint64Array);
   assert.deepEqual(Array.from(bigs.array), [1n, 2n]);
   assert.equal(new RawArray("b", 0).length, 0);
-  assert.ok(values.getLock() instanceof Lock);
+  assert.ok(values.getLock() instanceof RLock);
+});
+
+test("arr[i] reads and writes the shared element, also through a handle another process would get", async () => {
+  const arr = new SharedArray("i", [1, 2, 3]);
+  arr[0] = 5;
+  assert.equal(arr.array[0], 5, "the write reached shared memory");
+  assert.equal(Object.hasOwn(arr, "0"), false, "no plain property beside it");
+  arr[-1] = 9;
+  assert.deepEqual([arr[0], arr[1], arr[2], arr[-3]], [5, 2, 9, 5], "negative indices count from the end, as Python's");
+  const twin = await travel(arr);
+  twin[1] = 7;
+  assert.equal(arr[1], 7);
+  assert.deepEqual([...arr], [5, 7, 9], "iterable, as Python's arrays");
+  const bigs = new RawArray("q", 2);
+  bigs[1] = 4 as unknown as bigint; // q takes integer numbers too
+  assert.equal(bigs[1], 4n);
+});
+
+test("arr[i] out of range is a RangeError and a value of the wrong type a TypeError; nothing is written", () => {
+  const arr = new RawArray("h", 2);
+  assert.throws(() => (arr[2] = 1), { name: "RangeError", message: "index 2 is out of range for a RawArray of length 2" });
+  assert.throws(() => arr[-3], { name: "RangeError" });
+  assert.throws(() => (arr[0] = 1.5), { name: "TypeError", message: /typecode "h" holds an integer/ });
+  assert.deepEqual(Array.from(arr.array), [0, 0]);
+});
+
+test("assigning a property a shared value or array does not have throws instead of setting it beside shared memory", () => {
+  const v = new Value("i", 1);
+  assert.throws(() => ((v as unknown as { valeu: number }).valeu = 3), {
+    name: "TypeError",
+    message: "Value has no property valeu: its number is .value, in shared memory (a subclass declares its own fields as class fields)",
+  });
+  assert.equal(Object.hasOwn(v, "valeu"), false);
+  assert.throws(() => ((new RawArray("d", 1) as unknown as { size: number }).size = 3), { name: "TypeError", message: /RawArray has no property size: its elements are arr\[i\]/ });
+  class Counter extends Value<"i"> {
+    label = "hits";
+    bump(): void {
+      this.value += 1;
+    }
+  }
+  const counter = new Counter("i", 0);
+  counter.bump();
+  counter.label = "renamed";
+  assert.deepEqual([counter.value, counter.label, String(counter)], [1, "renamed", "<Counter('i', 1)>"]);
 });
 
 test("a bad array length is a ValueError", () => {

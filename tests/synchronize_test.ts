@@ -1,12 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Barrier, BoundedSemaphore, Condition, Event, Lock, Process, RLock, Semaphore, SharedArray, Value } from "../mod.ts";
+import { Barrier, BoundedSemaphore, Condition, Event, Lock, Process, Queue, RLock, Semaphore, SharedArray, Value } from "../mod.ts";
 import {
   holdAndCrash,
   holdAndExit,
   holdUntilEnded,
   noteBarrierAction,
   notifiedInWait,
+  notifyAndDescribe,
   setWhenSet,
   TARGETS_MODULE,
   waitAtBarrier,
@@ -94,6 +95,119 @@ test("RLock: the owner re-acquires; a release by another process is an Error, a 
     assert.throws(() => rlock.release(), { name: "Error", message: "cannot release un-acquired lock" });
   } finally {
     await cleanUp(holder);
+  }
+});
+
+// --- RLock: owned by a process and its async task -----------------------------------------
+
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Counts how many tasks are inside at once, holding the RLock across awaits and re-entering it. */
+function exclusionProbe(rlock: RLock) {
+  const probe = { inside: 0, most: 0 };
+  const critical = async () => {
+    probe.most = Math.max(probe.most, ++probe.inside);
+    await tick(2);
+    assert.equal(await rlock.acquire({ block: false }), true, "the holding task re-enters");
+    rlock.release();
+    probe.inside--;
+  };
+  return { probe, critical };
+}
+
+test("RLock: tasks started side by side wait for each other, each re-enters, as Python's threads", async () => {
+  const rlock = new RLock();
+  const { probe, critical } = exclusionProbe(rlock);
+  const acquireFirst = async () => {
+    await rlock.acquire(); // in the same synchronous stretch as its siblings' acquires
+    try { await critical(); } finally { rlock.release(); }
+  };
+  const awaitFirst = async (ms: number) => {
+    await tick(ms);
+    await rlock.acquire();
+    try { await critical(); } finally { rlock.release(); }
+  };
+  await Promise.all([acquireFirst(), acquireFirst(), awaitFirst(0), awaitFirst(0), awaitFirst(1)]);
+  assert.equal(probe.most, 1);
+  assert.equal(rlock.locked(), false);
+});
+
+test("RLock.withLock: separate callers one at a time; the holder's nested withLock re-enters", async () => {
+  const rlock = new RLock();
+  const { probe, critical } = exclusionProbe(rlock);
+  const nested = () => rlock.withLock(() => rlock.withLock(critical));
+  await Promise.all([nested(), nested(), rlock.withLock(critical)]);
+  assert.equal(probe.most, 1);
+  assert.equal(rlock.locked(), false);
+});
+
+test("RLock: a timer set up before the acquire is another task and waits for the release", async () => {
+  const rlock = new RLock();
+  const order: string[] = [];
+  const timer = new Promise<void>((resolve) =>
+    setTimeout(async () => {
+      await rlock.acquire();
+      order.push("timer");
+      rlock.release();
+      resolve();
+    }, 1)
+  );
+  await rlock.acquire();
+  await tick(20);
+  order.push("holder");
+  rlock.release();
+  await timer;
+  assert.deepEqual(order, ["holder", "timer"]);
+});
+
+test("RLock: a release by another task of the process is an Error, as Python's by another thread", async () => {
+  const rlock = new RLock();
+  const held = new Promise<void>((resolve) => rlock.withLock(() => new Promise<void>((end) => (resolve(), setTimeout(end, 20)))));
+  await held;
+  assert.throws(() => rlock.release(), { name: "Error", message: "cannot release un-acquired lock" });
+  assert.equal(await rlock.acquire({ timeout: 5000 }), true, "taken once the holder released it");
+  rlock.release();
+});
+
+test("RLock.acquireSync while another task of the process holds it throws instead of blocking forever", async () => {
+  const rlock = new RLock();
+  let release!: () => void;
+  const holding = rlock.withLock(() => new Promise<void>((resolve) => (release = resolve)));
+  await tick(0);
+  assert.throws(() => rlock.acquireSync(), { name: "Error", message: /acquireSync\(\) would block forever: another async task/ });
+  assert.equal(rlock.acquireSync({ timeout: 5 }), false, "with a timeout it gives up as Python's would");
+  release();
+  await holding;
+  assert.equal(rlock.acquireSync(), true);
+  assert.equal(rlock.acquireSync(), true, "the same task re-enters");
+  rlock.release();
+  rlock.release();
+});
+
+test("Condition() defaults to an RLock, as Python's: CPython's mp_synchronize.py condition example runs", async () => {
+  // The example: the main program takes the condition twice, starts a child that notifies,
+  // and waits; each step prints the condition as below (here compared, not printed).
+  const cond = new Condition();
+  const seen = new Queue<string>();
+  const child = new Process({ target: notifyAndDescribe, args: [cond, seen], module: TARGETS_MODULE });
+  try {
+    assert.equal(String(cond), "<Condition(<RLock(None, 0)>, 0)>");
+    await cond.acquire();
+    assert.equal(String(cond), "<Condition(<RLock(MainProcess, 1)>, 0)>");
+    await cond.acquire();
+    assert.equal(String(cond), "<Condition(<RLock(MainProcess, 2)>, 0)>");
+    child.start();
+    assert.equal(await cond.wait({ timeout: PROCESS_MS }), true, "main has woken up");
+    assert.equal(await seen.get({ timeout: PROCESS_MS }), `<Condition(<RLock(${child.name}, 1)>, 1)>`);
+    assert.equal(String(cond), "<Condition(<RLock(MainProcess, 2)>, 0)>");
+    cond.release();
+    assert.equal(String(cond), "<Condition(<RLock(MainProcess, 1)>, 0)>");
+    cond.release();
+    await child.join({ timeout: PROCESS_MS });
+    assert.equal(child.exitCode, 0);
+    assert.equal(String(cond), "<Condition(<RLock(None, 0)>, 0)>");
+  } finally {
+    await cleanUp(child);
   }
 });
 

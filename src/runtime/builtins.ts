@@ -4,12 +4,14 @@
  * pays for it (tens of milliseconds on a Deno worker's start).
  * @module
  */
+import type * as AsyncHooks from "node:async_hooks";
 import type * as Fs from "node:fs";
 import type * as Os from "node:os";
 import type * as Url from "node:url";
 import type * as WorkerThreads from "node:worker_threads";
 
 interface Builtins {
+  "node:async_hooks": typeof AsyncHooks;
   "node:fs": typeof Fs;
   "node:os": typeof Os;
   "node:url": typeof Url;

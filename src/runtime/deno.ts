@@ -13,6 +13,7 @@ import { spawnThreadWorker } from "./worker_threads.ts";
 
 interface DenoApi {
   mainModule: string;
+  errors: { NotCapable: new () => Error; PermissionDenied: new () => Error };
   readTextFileSync(path: string | URL): string;
   statSync(path: string | URL): unknown;
   exit(code: number): never;
@@ -21,6 +22,19 @@ declare const Deno: DenoApi;
 
 function inChild(): boolean {
   return inWebWorker() || typeof (globalThis as { postMessage?: unknown }).postMessage === "function";
+}
+
+/**
+ * A file the library must read (a child's module, the pool's worker) that Deno's permissions
+ * hide: say so, rather than report it missing.
+ */
+function throwIfNotPermitted(error: unknown, url: string): void {
+  if (!(error instanceof Deno.errors.NotCapable || error instanceof Deno.errors.PermissionDenied)) return;
+  throw new Error(
+    `Deno denies reading ${new URL(url).pathname}: children import their modules from files, so the program ` +
+      "needs read permission: run it with --allow-read (or -A)",
+    { cause: error },
+  );
 }
 
 /** The Deno implementation of the runtime interface. */
@@ -37,7 +51,8 @@ export const denoRuntime: Runtime = {
   readTextFile: (url) => {
     try {
       return Deno.readTextFileSync(new URL(url));
-    } catch {
+    } catch (error) {
+      throwIfNotPermitted(error, url);
       return undefined;
     }
   },
@@ -45,7 +60,8 @@ export const denoRuntime: Runtime = {
     try {
       Deno.statSync(new URL(url));
       return true;
-    } catch {
+    } catch (error) {
+      throwIfNotPermitted(error, url);
       return false;
     }
   },

@@ -16,8 +16,11 @@ import { remaining, waitAsync, waitSync } from "./wait.ts";
 export type BlockingStep =
   /** Sleep while `cell[index] === expected`, until woken or `deadline`; result: nothing. */
   | { kind: "wait"; cell: Int32Array; index: number; expected: number; deadline: number }
-  /** Acquire `lock` (not interrupted by the signal); result: true, or false at `deadline`. */
-  | { kind: "acquire"; lock: SemLock; deadline: number }
+  /**
+   * Acquire `lock` for `task` (an RLock's owner; default the process), not interrupted by the
+   * signal; result: true, or false at `deadline`.
+   */
+  | { kind: "acquire"; lock: SemLock; deadline: number; task?: number }
   /** Run user code (awaited when asynchronous, in {@link runAsync}); result: its value. */
   | { kind: "call"; fn: () => unknown };
 
@@ -63,7 +66,7 @@ function performSync(step: BlockingStep): unknown {
       waitSync(step.cell, step.index, step.expected, remaining(step.deadline));
       return haltIfEnded();
     case "acquire":
-      return step.lock.acquireSync(step.deadline);
+      return step.lock.acquireSync(step.deadline, step.task);
     case "call":
       return step.fn();
   }
@@ -75,7 +78,7 @@ async function performAsync(step: BlockingStep, signal?: AbortSignal): Promise<u
       await waitAsync(step.cell, step.index, step.expected, remaining(step.deadline), signal);
       return await haltIfEndedAsync();
     case "acquire":
-      return await step.lock.acquire(step.deadline);
+      return await step.lock.acquire(step.deadline, undefined, step.task);
     case "call":
       return await step.fn();
   }

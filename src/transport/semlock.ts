@@ -10,9 +10,11 @@
  * Kinds and layouts (an `Int32Array` over one `SharedArrayBuffer`):
  * - `"lock"` / `"rlock"`: `[OWNER]` 0 when free, else the holder's pid; `[DEPTH]` the
  *   recursion depth (`"rlock"`; always 1 for `"lock"`); `[MUTEX_WAITERS]` how many threads
- *   sleep waiting (a release skips the costly `notify` when none does). The owner is the
- *   *process*: two async tasks of one process share an RLock's ownership. A `"lock"` may be
- *   released by any process (Python allows it: a Lock is a semaphore of one).
+ *   sleep waiting (a release skips the costly `notify` when none does); `[OWNER_TASK]` the
+ *   holder's async task (`"rlock"`, see tasks.ts): an RLock is owned by a process *and its
+ *   task*, as Python's by a thread, so another task of the same process waits for it. A
+ *   `"lock"` is owned by the process alone and may be released by any process (Python allows
+ *   it: a Lock is a semaphore of one).
  * - `"semaphore"`: `[VALUE]` the free permits, `[SIGNALS]` permits that nobody owns,
  *   `[SEMAPHORE_WAITERS]` sleepers, then the permits each process holds: a
  *   {@link HolderCounts} table of {@link HOLDER_SLOTS} slots.
@@ -44,6 +46,7 @@ import { ValueError } from "../errors.ts";
 import { haltIfEnded, haltIfEndedAsync } from "./halt.ts";
 import { HolderCounts } from "./holder_counts.ts";
 import { currentPid, endedCleanly, isPidGone } from "./liveness.ts";
+import { noteReleased, noteTaken, ROOT_TASK, trackTasks } from "./tasks.ts";
 import { remaining, waitAsync, waitSync, wake } from "./wait.ts";
 
 /** What a {@link SemLock} is: a plain lock, a recursive lock, or a counting semaphore. */
@@ -69,7 +72,8 @@ export const HOLDER_SLOTS = 64;
 const OWNER = 0;
 const DEPTH = 1;
 const MUTEX_WAITERS = 2;
-const MUTEX_INTS = 3;
+const OWNER_TASK = 3;
+const MUTEX_INTS = 4;
 // Semaphore words.
 const VALUE = 0;
 const SIGNALS = 1;
@@ -103,6 +107,8 @@ export class SemLock {
   /** Most permits (1 for locks, {@link SEM_VALUE_MAX} for an unbounded semaphore). */
   readonly maxValue: number;
   readonly #words: Int32Array;
+  /** An RLock: recursive, and owned by a task of the process. */
+  readonly #recursive: boolean;
   #ownerDied = false;
   /** A semaphore's permits held per process. */
   readonly #held: HolderCounts | undefined;
@@ -118,15 +124,17 @@ export class SemLock {
   constructor(kind: SemLockKind, value: number, maxValue: number, shared?: SharedArrayBuffer) {
     this.kind = kind;
     this.maxValue = kind === "semaphore" ? maxValue : 1;
+    this.#recursive = kind === "rlock";
     if (!shared) checkInitialValue(kind, value, this.maxValue);
     const ints = kind === "semaphore" ? SEMAPHORE_INTS : MUTEX_INTS;
     this.#words = new Int32Array(shared ?? new SharedArrayBuffer(ints * 4));
+    if (this.#recursive) trackTasks();
     if (kind === "semaphore") {
       this.#held = new HolderCounts(this.#words, HOLDERS, HOLDER_SLOTS, (held, pid) => this.#returnPermits(held, pid));
     }
     if (shared) return;
     if (kind === "semaphore") this.#words[VALUE] = value;
-    else if (value === 0) this.#words.set([currentPid(), 1]);
+    else if (value === 0) this.#words.set([currentPid(), 1, 0, ROOT_TASK]);
   }
 
   /** Rebuilds, in any process, a lock on the shared memory described by `state`. */
@@ -147,18 +155,19 @@ export class SemLock {
     return this.#ownerDied;
   }
 
-  /** Takes the lock or a permit now if possible; never waits. */
-  tryAcquire(): boolean {
-    return this.#attempt() === undefined;
+  /** Takes the lock or a permit now if possible, for `task` (an RLock's owner); never waits. */
+  tryAcquire(task: number = ROOT_TASK): boolean {
+    return this.#attempt(task) === undefined;
   }
 
   /**
-   * Blocks the thread until acquired or `deadline` (from `deadlineFrom()`) passes.
+   * Blocks the thread until acquired or `deadline` (from `deadlineFrom()`) passes; `task`
+   * is the async task an RLock is taken for (see tasks.ts).
    * @returns true when acquired, false on timeout.
    */
-  acquireSync(deadline: number): boolean {
+  acquireSync(deadline: number, task: number = ROOT_TASK): boolean {
     for (let waited = false;; waited = true) {
-      const busy = this.#attempt();
+      const busy = this.#attempt(task);
       if (!busy) return true;
       const left = remaining(deadline);
       if (left === 0) return this.#giveUp(busy, waited);
@@ -174,19 +183,20 @@ export class SemLock {
   }
 
   /**
-   * Waits without blocking the event loop until acquired or `deadline` passes.
+   * Waits without blocking the event loop until acquired or `deadline` passes; `task` is
+   * the async task an RLock is taken for (see tasks.ts).
    * @returns true when acquired, false on timeout; rejects with `signal.reason` on abort.
    */
-  acquire(deadline: number, signal?: AbortSignal): Promise<boolean> {
+  acquire(deadline: number, signal?: AbortSignal, task: number = ROOT_TASK): Promise<boolean> {
     // The common case, a free lock, skips the async function's machinery.
-    if (!signal?.aborted && this.#attempt() === undefined) return ACQUIRED;
-    return this.#acquireAsync(deadline, signal);
+    if (!signal?.aborted && this.#attempt(task) === undefined) return ACQUIRED;
+    return this.#acquireAsync(deadline, signal, task);
   }
 
-  async #acquireAsync(deadline: number, signal?: AbortSignal): Promise<boolean> {
+  async #acquireAsync(deadline: number, signal: AbortSignal | undefined, task: number): Promise<boolean> {
     signal?.throwIfAborted();
     for (let waited = false;; waited = true) {
-      const busy = this.#attempt();
+      const busy = this.#attempt(task);
       if (!busy) return true;
       const left = remaining(deadline);
       if (left === 0) return this.#giveUp(busy, waited);
@@ -205,14 +215,15 @@ export class SemLock {
   }
 
   /**
-   * Releases the lock, or returns `n` permits to a semaphore.
+   * Releases the lock (an RLock: one level, by its owning `task`), or returns `n` permits to
+   * a semaphore.
    * @throws {ValueError} when a lock is not held, or a semaphore would exceed `maxValue`.
-   * @throws {Error} when an RLock is held by another process.
+   * @throws {Error} when an RLock is held by another process or task.
    */
-  release(n = 1): void {
+  release(n = 1, task: number = ROOT_TASK): void {
     haltIfEnded(); // a terminated process still running (Deno) must not release, nor acquire
     if (this.kind === "semaphore") this.#releasePermits(n);
-    else this.#releaseMutex();
+    else this.#releaseMutex(task);
   }
 
   /** Free permits: 1 or 0 for a lock. */
@@ -221,10 +232,19 @@ export class SemLock {
     return Atomics.load(this.#words, OWNER) === 0 ? 1 : 0;
   }
 
-  /** True when the calling process holds the lock (or, for a semaphore, owns a permit). */
-  isMine(): boolean {
-    if (this.kind !== "semaphore") return Atomics.load(this.#words, OWNER) === currentPid();
-    return this.#held!.mine() > 0;
+  /**
+   * True when the calling process holds the lock (an RLock: as `task`), or, for a semaphore,
+   * owns a permit.
+   */
+  isMine(task: number = ROOT_TASK): boolean {
+    if (this.kind === "semaphore") return this.#held!.mine() > 0;
+    const mine = Atomics.load(this.#words, OWNER) === currentPid();
+    return mine && (this.kind === "lock" || Atomics.load(this.#words, OWNER_TASK) === task);
+  }
+
+  /** True when some task of the calling process holds the lock (a lock or an RLock). */
+  heldByThisProcess(): boolean {
+    return this.kind !== "semaphore" && Atomics.load(this.#words, OWNER) === currentPid();
   }
 
   /** True when held (a lock) or out of permits (a semaphore). */
@@ -232,16 +252,19 @@ export class SemLock {
     return this.getValue() === 0;
   }
 
-  /** How many times the calling process holds the lock (an RLock's depth; 0 when not mine). */
-  count(): number {
+  /**
+   * How many times the calling process (an RLock: its `task`) holds the lock: an RLock's
+   * depth, 0 when not mine.
+   */
+  count(task: number = ROOT_TASK): number {
     if (this.kind === "semaphore") return this.#held!.mine();
-    return this.isMine() ? Atomics.load(this.#words, DEPTH) : 0;
+    return this.isMine(task) ? Atomics.load(this.#words, DEPTH) : 0;
   }
 
   /** One acquisition attempt: undefined when acquired, else what to wait on. */
-  #attempt(): Busy | undefined {
+  #attempt(task: number): Busy | undefined {
     haltIfEnded();
-    return this.kind === "semaphore" ? this.#attemptPermit() : this.#attemptMutex();
+    return this.kind === "semaphore" ? this.#attemptPermit() : this.#attemptMutex(task);
   }
 
   /**
@@ -266,36 +289,43 @@ export class SemLock {
     if (Atomics.load(this.#words, this.#waitersIndex()) > 0) wake(this.#words, index, count);
   }
 
-  #attemptMutex(): Busy | undefined {
+  #attemptMutex(task: number): Busy | undefined {
     const words = this.#words;
     const me = currentPid();
     const owner = Atomics.compareExchange(words, OWNER, 0, me);
-    if (owner === 0) return this.#acquiredMutex(false);
-    if (owner === me && this.kind === "rlock") {
+    if (owner === 0) return this.#acquiredMutex(false, task);
+    if (owner === me && this.#recursive && Atomics.load(words, OWNER_TASK) === task) {
       Atomics.add(words, DEPTH, 1);
       return undefined;
     }
     if (owner !== me && isPidGone(owner) && Atomics.compareExchange(words, OWNER, owner, me) === owner) {
-      return this.#acquiredMutex(true);
+      return this.#acquiredMutex(true, task);
     }
     return { index: OWNER, seen: owner };
   }
 
-  #acquiredMutex(tookOver: boolean): undefined {
+  #acquiredMutex(tookOver: boolean, task: number): undefined {
     Atomics.store(this.#words, DEPTH, 1);
+    if (this.#recursive) {
+      Atomics.store(this.#words, OWNER_TASK, task);
+      noteTaken(task);
+    }
     this.#ownerDied = tookOver;
     return undefined;
   }
 
-  #releaseMutex(): void {
+  #releaseMutex(task: number): void {
     const words = this.#words;
     const owner = Atomics.load(words, OWNER);
     if (owner === 0) {
-      throw this.kind === "rlock" ? new ValueError("cannot release un-acquired lock") : releasedTooMany();
+      throw this.#recursive ? new ValueError("cannot release un-acquired lock") : releasedTooMany();
     }
-    if (this.kind === "rlock") {
-      if (owner !== currentPid()) throw new Error("cannot release un-acquired lock");
+    if (this.#recursive) {
+      if (owner !== currentPid() || Atomics.load(words, OWNER_TASK) !== task) {
+        throw new Error("cannot release un-acquired lock");
+      }
       if (Atomics.sub(words, DEPTH, 1) > 1) return;
+      noteReleased(task);
     }
     Atomics.store(words, OWNER, 0);
     this.#wakeWaiters(OWNER, 1);

@@ -103,6 +103,18 @@ export class WaiterQueue {
     return Atomics.compareExchange(this.words, slot, notified, FREE) === notified;
   }
 
+  /** How many waiters wait and have not been notified (Python's condition repr shows it). */
+  waiting(): number {
+    const words = this.words;
+    const end = Atomics.load(words, HIGH_WATER);
+    let count = 0;
+    for (let slot = SLOTS_BASE; slot < end; slot += SLOT_INTS) {
+      const live = (Atomics.load(words, slot) & PHASE_MASK) === WAITING && isPidAlive(Atomics.load(words, slot + PID));
+      if (live) count++;
+    }
+    return count;
+  }
+
   /** Notifies the `n` oldest live waiters; returns how many were notified. */
   notify(n: number): number {
     let notified = 0;
