@@ -221,6 +221,11 @@ export class SemLock {
     return Atomics.load(this.#words, OWNER) === 0 ? 1 : 0;
   }
 
+  /** The pid of the process holding a lock (0 when free; always 0 for a semaphore). */
+  holder(): number {
+    return this.kind === "semaphore" ? 0 : Atomics.load(this.#words, OWNER);
+  }
+
   /** True when the calling process holds the lock (or, for a semaphore, owns a permit). */
   isMine(): boolean {
     if (this.kind !== "semaphore") return Atomics.load(this.#words, OWNER) === currentPid();
@@ -297,7 +302,12 @@ export class SemLock {
       if (owner !== currentPid()) throw new Error("cannot release un-acquired lock");
       if (Atomics.sub(words, DEPTH, 1) > 1) return;
     }
-    Atomics.store(words, OWNER, 0);
+    // A compare-exchange: a holder ended while it still ran (Deno) must not free the lock of
+    // the process that took it over since (its owner is another pid now).
+    if (Atomics.compareExchange(words, OWNER, owner, 0) !== owner) {
+      haltIfEnded();
+      throw releasedTooMany();
+    }
     this.#wakeWaiters(OWNER, 1);
   }
 
