@@ -48,6 +48,7 @@ import { haltIfEnded } from "./halt.ts";
 import { isPidAlive, isPidGone } from "./liveness.ts";
 import { ProducerCounts } from "./producer_counts.ts";
 import { SemLock, type SemLockState } from "./semlock.ts";
+import { stepHook } from "./step_hook.ts";
 import { runAsync, runSync, type Steps } from "./steps.ts";
 import { MAX_WAIT_SLICE_MS, remaining, wake } from "./wait.ts";
 
@@ -246,9 +247,12 @@ export class ByteRing {
     const control = this.#control;
     // TAKEN first: a take meanwhile makes the count higher, never lower, than it was then.
     const taken = Atomics.load(control, TAKEN);
-    const pending = Atomics.load(control, PUBLISH_SLOT);
+    // A publish its producer did not count (it ended in between): the log names it, and TAIL
+    // is still at its target (a takeover settles it; a stale log of a late thread has an old epoch).
+    const slot = Atomics.load(control, PUBLISH_SLOT);
     const seen = Atomics.load(control, PUBLISH_SEEN);
-    return (this.#counts.total(pending, seen) - taken) | 0;
+    const published = Atomics.load(control, PUBLISH_TARGET) === Atomics.load(control, TAIL);
+    return (this.#counts.total(published ? slot : -1, seen) - taken) | 0;
   }
 
   /** Takes over (repairing what they guard) and frees the side locks of processes that ended. */
@@ -266,6 +270,7 @@ export class ByteRing {
   tryReserve(limit: number): boolean {
     if (limit === Infinity) {
       this.#counts.reserve();
+      if (stepHook !== undefined) stepHook("reserve.counted");
       return true;
     }
     // A bounded ring's check and count go together: one producer at a time (a few loads).
@@ -275,6 +280,7 @@ export class ByteRing {
       this.#takeOverAbandonedLocks();
       if (this.#count() >= limit) return false;
       this.#counts.reserve();
+      if (stepHook !== undefined) stepHook("reserve.counted");
       return true;
     } finally {
       lock.release();
@@ -346,6 +352,7 @@ export class ByteRing {
         const slot = Atomics.load(control, PUBLISH_SLOT);
         if (slot >= 0) this.#counts.publish(slot, Atomics.load(control, PUBLISH_SEEN)); // no-op if counted
       }
+      if (stepHook !== undefined) stepHook("repair.producer");
       if (Atomics.compareExchange(control, TAIL, tail, nextEpoch(tail)) === tail) break;
     }
     Atomics.store(control, PUBLISH_SLOT, -1); // settled: the count no longer adds it
@@ -413,6 +420,7 @@ export class ByteRing {
   #writeRecord(frame: number, bytes: Uint8Array, from: number, length: number): void {
     const control = this.#control;
     const tail = Atomics.load(control, TAIL);
+    if (stepHook !== undefined) stepHook("publish.loaded");
     const target = (tail + recordSize(length)) | 0;
     const starts = frame === WHOLE || frame === FIRST;
     const slot = starts ? this.#counts.mine() : -1;
@@ -423,14 +431,18 @@ export class ByteRing {
       Atomics.store(control, PUBLISH_SLOT, slot);
       Atomics.store(control, PUBLISH_SEEN, seen);
     }
+    if (stepHook !== undefined) stepHook("publish.logged");
     const at = tail & this.#mask & ~EPOCH;
     this.#words[at >> 2] = (length << 2) | frame;
     if (frame === FIRST) this.#words[(at >> 2) + TOTAL_WORD] = bytes.length;
     this.#copyIn(bytes, from, length, (at + HEADER_BYTES) & this.#mask);
+    if (stepHook !== undefined) stepHook("publish.written");
     // Compare-exchanges from what this producer saw: one whose lock was taken over since
     // (ended while it still ran: Deno) can neither publish nor count.
     if (Atomics.compareExchange(control, TAIL, tail, target) !== tail) haltEndedProducer();
+    if (stepHook !== undefined) stepHook("publish.moved");
     if (starts && !this.#counts.publish(slot, seen)) haltEndedProducer();
+    if (stepHook !== undefined) stepHook("publish.counted");
     if (Atomics.load(control, DATA_WAITERS) > 0) wake(control, TAIL);
   }
 
@@ -618,9 +630,12 @@ export class ByteRing {
     if (takes) {
       Atomics.store(control, TAKE_TARGET, target); // the target first, as #writeRecord
       Atomics.store(control, TAKE_SEEN, taken);
+      if (stepHook !== undefined) stepHook("take.logged");
     }
     if (Atomics.compareExchange(control, HEAD, head, target) !== head) haltEndedConsumer();
+    if (stepHook !== undefined) stepHook("take.moved");
     if (takes && Atomics.compareExchange(control, TAKEN, taken, (taken + 1) | 0) !== taken) haltEndedConsumer();
+    if (stepHook !== undefined) stepHook("take.counted");
     if (Atomics.load(control, ROOM_WAITERS) > 0) wake(control, HEAD);
     // One item left the ring: a producer waiting for a free item slot may go on.
     if (takes && Atomics.load(control, ITEM_WAITERS) > 0) wake(control, TAKEN);
@@ -639,6 +654,7 @@ export class ByteRing {
         const taken = Atomics.load(control, TAKE_SEEN);
         if (Atomics.compareExchange(control, TAKEN, taken, (taken + 1) | 0) === taken) wake(control, TAKEN);
       }
+      if (stepHook !== undefined) stepHook("repair.consumer");
       if (Atomics.compareExchange(control, HEAD, head, nextEpoch(head)) === head) return;
     }
   }

@@ -44,6 +44,7 @@ import { ValueError } from "../errors.ts";
 import { haltIfEnded, haltIfEndedAsync } from "./halt.ts";
 import { HolderCounts } from "./holder_counts.ts";
 import { currentPid, endedCleanly, isPidGone } from "./liveness.ts";
+import { stepHook } from "./step_hook.ts";
 import { remaining, waitAsync, waitSync, wake } from "./wait.ts";
 
 /** What a {@link SemLock} is: a plain lock, a recursive lock, or a counting semaphore. */
@@ -275,7 +276,10 @@ export class SemLock {
     const words = this.#words;
     const me = currentPid();
     const owner = Atomics.compareExchange(words, OWNER, 0, me);
-    if (owner === 0) return this.#acquiredMutex(false);
+    if (owner === 0) {
+      if (stepHook !== undefined) stepHook("lock.acquired");
+      return this.#acquiredMutex(false);
+    }
     if (owner === me && this.kind === "rlock") {
       Atomics.add(words, DEPTH, 1);
       return undefined;
@@ -308,6 +312,7 @@ export class SemLock {
       haltIfEnded();
       throw releasedTooMany();
     }
+    if (stepHook !== undefined) stepHook("lock.released");
     this.#wakeWaiters(OWNER, 1);
   }
 
@@ -318,6 +323,7 @@ export class SemLock {
       const value = Atomics.load(words, VALUE);
       if (value > 0) {
         if (Atomics.compareExchange(words, VALUE, value, value - 1) !== value) continue;
+        if (stepHook !== undefined) stepHook("permit.taken");
         this.#ownerDied = tookOver;
         this.#recordTaken(); // may set ownerDied (see HolderCounts.add)
         return undefined;
@@ -345,6 +351,7 @@ export class SemLock {
     const held = this.#held!;
     const returned = held.take(n);
     const givenBack = returned + held.takeFromOthers(n - returned);
+    if (stepHook !== undefined) stepHook("permit.returned");
     for (;;) {
       const value = Atomics.load(words, VALUE);
       if (value + n > this.maxValue) {
