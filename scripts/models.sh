@@ -21,18 +21,27 @@ need() {
 need spin spin
 need gcc gcc
 
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-failed=0
+ROOT=$(mktemp -d)
+trap 'rm -rf "$ROOT"' EXIT
+MODELS=$PWD
+count=0
 
-# check <model> <expect: ok|violation> <pan options> [-D flags...]
+# check <model> <expect: ok|violation> <pan options> [-D flags...]: two at a time, in the
+# background; `report` prints their lines in order.
 check() {
-  local model=$1 expect=$2 panopts=$3
-  shift 3
+  count=$((count + 1))
+  while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n; done
+  run_check "$ROOT/$count" "$@" >"$ROOT/$count.line" &
+}
+
+run_check() {
+  local WORK=$1 model=$2 expect=$3 panopts=$4
+  shift 4
   local flags="$*"
   local started=$SECONDS
-  (cd "$WORK" && spin -a "$@" "$OLDPWD/$model.pml" >spin.log 2>&1 &&
-    gcc -O2 -w -DSAFETY -DCOLLAPSE -DVECTORSZ=4096 -o pan pan.c >gcc.log 2>&1 &&
+  mkdir -p "$WORK"
+  (cd "$WORK" && spin -a "$@" "$MODELS/$model.pml" >spin.log 2>&1 &&
+    gcc -O1 -w -DSAFETY -DCOLLAPSE -DVECTORSZ=4096 -o pan pan.c >gcc.log 2>&1 &&
     ./pan $panopts >pan.log 2>&1)
   local out="$WORK/pan.log"
   local errors stored transitions depth
@@ -44,14 +53,12 @@ check() {
   local verdict
   if [ -z "$errors" ]; then
     verdict="FAIL (did not run: $(tail -2 "$WORK/spin.log" "$WORK/gcc.log" 2>/dev/null | tr '\n' ' '))"
-    failed=1
   elif [ "$expect" = ok ] && [ "$errors" = 0 ]; then
     verdict="ok"
   elif [ "$expect" = violation ] && [ "$errors" != 0 ]; then
     verdict="ok (expected violation found: $(grep -m1 -o 'assertion violated.*\|invalid end state' "$out" | cut -c1-60))"
   else
     verdict="FAIL (expected $expect, errors $errors: $(grep -m1 -o 'assertion violated.*\|invalid end state' "$out" | cut -c1-80))"
-    failed=1
   fi
   printf '%-8s %-52s states %10s  transitions %10s  depth %5s  errors %s  %3ss  %s\n' \
     "$model" "$what" "${stored:-?}" "${transitions:-?}" "${depth:-?}" "${errors:-?}" "$((SECONDS - started))" "$verdict"
@@ -86,6 +93,12 @@ else
   check wait violation "-m100000" -DKILL
   check wait ok "-m100000" -DKILL -DSLICES
 fi
+wait
+failed=0
+for i in $(seq 1 "$count"); do
+  cat "$ROOT/$i.line"
+  grep -q ' FAIL ' "$ROOT/$i.line" && failed=1
+done
 if [ $failed != 0 ]; then
   echo "models: FAILED"
   exit 1

@@ -32,6 +32,10 @@ step "TypeScript (type-check, emit for Node)" emit_for_node
 step "Deno $("$BIN/deno" --version | head -1 | cut -d' ' -f2)" "$BIN/deno" test -A --no-check tests/
 step "Bun $("$BIN/bun" --version)" "$BIN/bun" test --timeout 120000 ./tests/
 step "Node $(node --version)" node --test --test-reporter=spec build/node/tests/
+step "Models (SPIN: the ring, the robust lock, the waits)" bash scripts/models.sh
+for runtime in deno bun node; do
+  step "Reliability on $runtime (fault matrix, queue and lock chaos, spawn churn)" bash scripts/reliability.sh "$runtime"
+done
 step "npm package (packed, installed, tested on Node and Bun)" "$BIN/deno" run -A scripts/build_npm.ts
 step "JSR (publish dry run, doc lint)" npm run --silent test:jsr
 step "Binary (bun build --compile, every scenario from an empty directory)" \

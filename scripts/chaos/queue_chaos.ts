@@ -15,7 +15,11 @@
  * Large items (over a quarter of the ring) stream through it in several records.
  *
  *     npx deno run -A scripts/chaos/queue_chaos.ts [--seconds 20] [--maxsize 64|0] [--seed N]
- *       [--interval 60] [--large 0.01] [--producers 3] [--consumers 3] [--json]
+ *       [--interval 60] [--large 0.01] [--producers 3] [--consumers 3] [--steady 0] [--json]
+ *
+ * `--steady N` adds N producers and N consumers that are never killed (the others are): they
+ * keep items moving while the killing goes on. `--min-items N`: after the killing, the run goes
+ * on (without kills) until N items were put in all.
  *     npx bun scripts/chaos/queue_chaos.ts …          (Node: run what tsc emits to build/node/)
  *
  * Exits 0 when every FORBIDDEN count is 0, 1 otherwise; prints one line of figures.
@@ -101,6 +105,8 @@ interface Options {
   large: number;
   producers: number;
   consumers: number;
+  steady: number;
+  minItems: number;
   json: boolean;
 }
 
@@ -127,9 +133,9 @@ export interface ChaosFigures {
 }
 
 function parseOptions(args: string[]): Options {
-  const options: Options = { seconds: 20, maxsize: 64, seed: Date.now() % 100_000, interval: 60, large: 0.01, producers: 3, consumers: 3, json: false };
+  const options: Options = { seconds: 20, maxsize: 64, seed: Date.now() % 100_000, interval: 60, large: 0.01, producers: 3, consumers: 3, steady: 0, minItems: 0, json: false };
   for (let k = 0; k < args.length; k++) {
-    const name = args[k].replace(/^--/, "");
+    const name = args[k].replace(/^--/, "").replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
     if (name === "json") options.json = true;
     else if (name in options) (options as unknown as Record<string, number>)[name] = Number(args[++k]);
     else throw new Error(`unknown option ${args[k]}`);
@@ -162,20 +168,24 @@ export async function runChaos(options: Options): Promise<ChaosFigures> {
   const killedProducers = new Set<number>();
   let consumerKills = 0;
 
-  const startProducer = () => {
+  const steady = new Set<Process>();
+  const startProducer = (spared = false) => {
     const p = nextProducer++;
     if (p >= MAX_PRODUCERS) throw new Error("too many producers for one run");
     const child = new Process({ target: produce, args: [q, shared, p, options.large] });
     child.start();
     producers.set(child, p);
+    if (spared) steady.add(child);
   };
-  const startConsumer = () => {
-    const log = new SharedArrayBuffer(4 * (1 + 2 * 2_000_000));
+  const startConsumer = (spared = false) => {
+    const log = new SharedArrayBuffer(4 * (1 + 2 * (spared ? 4_000_000 : 400_000)));
     logs.push(new Int32Array(log));
     const child = new Process({ target: consume, args: [q, log, options.large] });
     child.start();
     consumers.add(child);
+    if (spared) steady.add(child);
   };
+  for (let k = 0; k < options.steady; k++) startProducer(true), startConsumer(true);
   for (let k = 0; k < options.producers; k++) startProducer();
   for (let k = 0; k < options.consumers; k++) startConsumer();
 
@@ -184,7 +194,7 @@ export async function runChaos(options: Options): Promise<ChaosFigures> {
   while (performance.now() < ends) {
     await sleep(options.interval * (0.5 + rand()));
     const killProducer = rand() < 0.5;
-    const pool = killProducer ? [...producers.keys()] : [...consumers];
+    const pool = (killProducer ? [...producers.keys()] : [...consumers]).filter((child) => !steady.has(child));
     const victim = pool[Math.floor(rand() * pool.length)];
     victim.terminate(); // its end is awaited later: the next kill does not wait for it
     dying.push(victim);
@@ -199,6 +209,12 @@ export async function runChaos(options: Options): Promise<ChaosFigures> {
     }
   }
 
+  const totalPut = () => {
+    let sum = 0;
+    for (let p = 0; p < nextProducer; p++) sum += Atomics.load(words, PUT_BASE + p);
+    return sum;
+  };
+  while (totalPut() < options.minItems) await sleep(20);
   // Stop: producers end by themselves (writing what they buffered), then one null per consumer.
   Atomics.store(words, STOP, 1);
   let hangs = 0;

@@ -122,6 +122,17 @@ function readVarint(): number {
   return n;
 }
 
+/**
+ * `count` items or bytes, each at least one byte, must still fit in the input: damaged bytes
+ * must not make the decoder allocate (or loop) beyond what the input could hold.
+ */
+function fits(count: number): number {
+  if (!(count <= input.length - at)) {
+    throw new TypeError(`cannot decode: a length of ${count} at byte ${at} runs past the end (${input.length} bytes; corrupt bytes)`);
+  }
+  return count;
+}
+
 function readUint32(): number {
   const n = (input[at] | (input[at + 1] << 8) | (input[at + 2] << 16) | (input[at + 3] << 24)) >>> 0;
   at += 4;
@@ -231,9 +242,9 @@ function remember<T>(obj: T): T {
 
 function readString(tag: number): string {
   if (tag >= T_FIXASCII && tag <= T_FIXASCII + FIXASCII_MAX) return readAscii(tag - T_FIXASCII);
-  if (tag === T_ASCII) return readAscii(readVarint());
-  if (tag === T_UTF8) return readUtf8(readUint32());
-  if (tag === T_UTF16) return readUtf16(readUint32());
+  if (tag === T_ASCII) return readAscii(fits(readVarint()));
+  if (tag === T_UTF8) return readUtf8(fits(readUint32()));
+  if (tag === T_UTF16) return readUtf16(fits(2 * readUint32()) / 2);
   throw new TypeError(`cannot decode: expected a string, found tag ${tag} at byte ${at - 1}`);
 }
 
@@ -267,7 +278,7 @@ function readUtf16(units: number): string {
 /** An object key: short ASCII keys come from the key cache. */
 function readKey(): string {
   const tag = input[at++];
-  if (tag < T_FIXASCII || tag > T_FIXASCII + FIXASCII_MAX) return readString(tag);
+  if (!(tag >= T_FIXASCII && tag <= T_FIXASCII + FIXASCII_MAX)) return readString(tag);
   const length = tag - T_FIXASCII;
   if (length > KEY_CACHE_MAX_LENGTH) return readAscii(length);
   let hash = length;
@@ -307,7 +318,7 @@ function readObject(tag: number): Record<string, unknown> {
 /** The shape of the object whose tag was just read: its keys, or the recent keys it repeats. */
 function readObjectShape(tag: number): Shape {
   if (tag === T_OBJECT || tag === T_OBJECT_OPEN) {
-    const count = readVarint();
+    const count = fits(readVarint());
     const shape = readShape(count);
     if (count < RECENT_SHAPES) {
       recentShapes[count] = shape;
@@ -450,7 +461,7 @@ function readArray(): unknown[] {
 }
 
 function readMap(): Map<unknown, unknown> {
-  const count = readVarint();
+  const count = fits(readVarint());
   const map = remember(new Map());
   for (let i = 0; i < count; i++) {
     const key = readValue();
@@ -460,7 +471,7 @@ function readMap(): Map<unknown, unknown> {
 }
 
 function readSet(): Set<unknown> {
-  const count = readVarint();
+  const count = fits(readVarint());
   const set = remember(new Set());
   for (let i = 0; i < count; i++) set.add(readValue());
   return set;
@@ -475,7 +486,7 @@ function readBufferBytes(length: number): Uint8Array {
 
 function readBytes(length: number): Uint8Array {
   // Not input.slice(): on a Node Buffer, slice() is a view into (often) a shared pool.
-  const copy = new Uint8Array(length);
+  const copy = new Uint8Array(fits(length));
   copy.set(input.subarray(at, at + length));
   at += length;
   return copy;
