@@ -447,7 +447,7 @@ export class Process {
     const { kind, target, payload, parts } = this.#code();
     const carried: object[] = [];
     const bytes = encodeForChild(payload, parts, carried);
-    transfer.push(bytes.buffer);
+    transfer.push(bytes.buffer as ArrayBuffer);
     const table = allocateChildPid();
     let packed: unknown[];
     try {

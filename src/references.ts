@@ -179,12 +179,7 @@ export function whyNotFound(value: Exported): string {
 
 /** "is not exported from …: export it … or register(…)", for a value with a lookup name. */
 export function notExported(value: Exported): string {
-  let where = searchedModules(callerModules());
-  try {
-    locate(value);
-  } catch (error) {
-    where = /not exported from (.*?)\. Export it/.exec((error as Error).message)?.[1] ?? where;
-  }
+  const where = `${searchedModules(callerModules())} or the modules imported there`;
   const declaration = isClass(value) ? `export class ${value.name} …` : `export function ${value.name}(…) …`;
   return `is not exported from ${where}: it crosses by reference (module and export name), so export ` +
     `it from its module at top level (${declaration}; one defined inside a function cannot be), or name ` +

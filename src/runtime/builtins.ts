@@ -5,14 +5,14 @@
  * @module
  */
 import type * as Fs from "node:fs";
-import type * as Module from "node:module";
+import type * as NodeModule from "node:module";
 import type * as Os from "node:os";
 import type * as Url from "node:url";
 import type * as WorkerThreads from "node:worker_threads";
 
 interface Builtins {
   "node:fs": typeof Fs;
-  "node:module": typeof Module;
+  "node:module": typeof NodeModule;
   "node:os": typeof Os;
   "node:url": typeof Url;
   "node:worker_threads": typeof WorkerThreads;
