@@ -15,6 +15,7 @@
  */
 
 import { BoundedSemaphore, isMain, Lock, Process, RLock, Semaphore } from "../../mod.ts";
+import { commandLineArgs, failIf, numberOption, runtimeName } from "./cli.ts";
 
 const LOCKS = 12;
 /** Most children one round starts (each gets a slot of its own, never reused). */
@@ -145,17 +146,10 @@ export function describeLockChaos(f: LockChaosFigures): string {
     `violations=${f.violations} locks-not-taken=${f.locksNotTaken} permits-leaked=${f.permitsLeaked} (documented window) hangs=${f.hangs}`;
 }
 
-const runtimeName = (): string => ("Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node");
-
 if (isMain(import.meta)) {
-  const args = "Deno" in globalThis
-    ? (globalThis as unknown as { Deno: { args: string[] } }).Deno.args
-    : (globalThis as unknown as { process: { argv: string[] } }).process.argv.slice(2);
-  const option = (name: string, fallback: number) => {
-    const at = args.indexOf(`--${name}`);
-    return at >= 0 ? Number(args[at + 1]) : fallback;
-  };
+  const args = commandLineArgs();
+  const option = (name: string, fallback: number) => numberOption(args, name, fallback);
   const figures = await runLockChaos(option("rounds", 4), option("round-ms", 1500), option("children", 4), option("seed", Date.now() % 100_000));
   console.log(describeLockChaos(figures));
-  if (!lockChaosPassed(figures)) (globalThis as unknown as { process: { exitCode: number } }).process.exitCode = 1;
+  failIf(!lockChaosPassed(figures));
 }

@@ -27,6 +27,7 @@
  */
 
 import { isMain, Process, Queue } from "../../mod.ts";
+import { commandLineArgs, failIf, runtimeName } from "./cli.ts";
 
 /** Large items: more than a quarter of the default 1 MiB ring, so they stream in parts. */
 const LARGE_BYTES = 300_000;
@@ -97,7 +98,8 @@ export async function consume(q: Queue<Item | null>, log: SharedArrayBuffer, lar
   }
 }
 
-interface Options {
+/** The options of {@link runChaos} (`--name value` on the command line). */
+export interface Options {
   seconds: number;
   maxsize: number;
   seed: number;
@@ -132,7 +134,8 @@ export interface ChaosFigures {
   hangs: number;
 }
 
-function parseOptions(args: string[]): Options {
+/** The options with `args` (`--seconds 20 …`) applied over the defaults. */
+export function parseOptions(args: string[]): Options {
   const options: Options = { seconds: 20, maxsize: 64, seed: Date.now() % 100_000, interval: 60, large: 0.01, producers: 3, consumers: 3, steady: 0, minItems: 0, json: false };
   for (let k = 0; k < args.length; k++) {
     const name = args[k].replace(/^--/, "").replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
@@ -152,8 +155,6 @@ function random(seed: number): () => number {
   };
 }
 
-const runtimeName = (): string =>
-  "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 
 /** Runs one chaos run and returns its figures. */
 export async function runChaos(options: Options): Promise<ChaosFigures> {
@@ -340,11 +341,8 @@ function sleep(ms: number): Promise<void> {
 }
 
 if (isMain(import.meta)) {
-  const args = "Deno" in globalThis
-    ? (globalThis as unknown as { Deno: { args: string[] } }).Deno.args
-    : (globalThis as unknown as { process: { argv: string[] } }).process.argv.slice(2);
-  const options = parseOptions(args);
+  const options = parseOptions(commandLineArgs());
   const figures = await runChaos(options);
   console.log(options.json ? JSON.stringify(figures) : describe(figures));
-  if (!passed(figures)) (globalThis as unknown as { process: { exitCode: number } }).process.exitCode = 1;
+  failIf(!passed(figures));
 }

@@ -9,6 +9,7 @@
  */
 
 import { isMain, Process, Queue } from "../../mod.ts";
+import { commandLineArgs, failIf, numberOption, runtimeName } from "./cli.ts";
 
 /** What a child does until it is terminated (`kind` picks one). */
 export async function occupy(kind: number, q: Queue<number>): Promise<void> {
@@ -60,17 +61,9 @@ export function describeSpawnChurn(f: SpawnChurnFigures): string {
     `ended-first=${f.endedFirst} hangs=${f.hangs} bad-exit-codes=${f.badExitCodes} slowest-join=${f.slowestJoinMs}ms`;
 }
 
-const runtimeName = (): string => ("Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node");
-
 if (isMain(import.meta)) {
-  const args = "Deno" in globalThis
-    ? (globalThis as unknown as { Deno: { args: string[] } }).Deno.args
-    : (globalThis as unknown as { process: { argv: string[] } }).process.argv.slice(2);
-  const option = (name: string, fallback: number) => {
-    const at = args.indexOf(`--${name}`);
-    return at >= 0 ? Number(args[at + 1]) : fallback;
-  };
-  const figures = await runSpawnChurn(option("cycles", 200), option("seed", Date.now() % 100_000));
+  const args = commandLineArgs();
+  const figures = await runSpawnChurn(numberOption(args, "cycles", 200), numberOption(args, "seed", Date.now() % 100_000));
   console.log(describeSpawnChurn(figures));
-  if (!spawnChurnPassed(figures)) (globalThis as unknown as { process: { exitCode: number } }).process.exitCode = 1;
+  failIf(!spawnChurnPassed(figures));
 }

@@ -19,6 +19,7 @@
  * @module
  */
 
+import { raiseHighWater } from "./holder_counts.ts";
 import { currentPid, isPidGone } from "./liveness.ts";
 
 /** Most producing processes a ring accounts for each on its own at once. */
@@ -124,14 +125,14 @@ export class ProducerCounts {
   #claim(): number {
     const words = this.#words;
     const me = currentPid();
-    raiseHighWater(words, FIRST_OWN_SLOT); // the overflow slot is always counted
+    raiseHighWater(words, HIGH_WATER, FIRST_OWN_SLOT); // the overflow slot is always counted
     for (let slot = FIRST_OWN_SLOT; slot < PRODUCER_SLOTS; slot++) {
       const index = wordOf(slot, SLOT_PID);
       const pid = Atomics.load(words, index);
       if (pid === me) return slot;
       const free = pid === 0 || (isPidGone(Math.abs(pid)) && this.#reusable(slot));
       if (!free || Atomics.compareExchange(words, index, pid, -me) !== pid) continue;
-      raiseHighWater(words, slot + 1);
+      raiseHighWater(words, HIGH_WATER, slot + 1);
       // Ended here, the slot counts as its predecessor's (published only): a later claim redoes this.
       Atomics.store(words, wordOf(slot, SLOT_RESERVED), Atomics.load(words, wordOf(slot, SLOT_PUBLISHED)));
       Atomics.store(words, index, me);
@@ -143,11 +144,4 @@ export class ProducerCounts {
 
 function wordOf(slot: number, field: number): number {
   return FIRST_SLOT + slot * SLOT_INTS + field;
-}
-
-/** Raises `words[HIGH_WATER]` to `value` (never lowers it). */
-function raiseHighWater(words: Int32Array, value: number): void {
-  for (let seen = Atomics.load(words, HIGH_WATER); seen < value; seen = Atomics.load(words, HIGH_WATER)) {
-    if (Atomics.compareExchange(words, HIGH_WATER, seen, value) === seen) return;
-  }
 }
