@@ -12,14 +12,14 @@ need() {
   command -v "$1" >/dev/null && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing $2 (apt-get) for the models"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2"; } >/dev/null 2>&1
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $2; } >/dev/null 2>&1
   fi
   command -v "$1" >/dev/null && return 0
   echo "the models need $1: install it with 'sudo apt-get install -y $2' (Debian/Ubuntu; elsewhere see spinroot.com)" >&2
   exit 1
 }
 need spin spin
-need gcc gcc
+need gcc "gcc libc6-dev"
 
 ROOT=$(mktemp -d)
 trap 'rm -rf "$ROOT"' EXIT
