@@ -201,7 +201,13 @@ test("the decoder refuses random bytes and damaged encodings with an Error, neve
       const i = at % Math.max(bytes.length, 1);
       if (how === 0) bytes[i] = byte; // one byte changed
       else if (how === 1) return bytes.subarray(0, i); // cut short
-      else return Uint8Array.of(...bytes.subarray(0, i), byte, ...bytes.subarray(i)); // a byte inserted
+      else { // a byte inserted
+        const longer = new Uint8Array(bytes.length + 1);
+        longer.set(bytes.subarray(0, i));
+        longer[i] = byte;
+        longer.set(bytes.subarray(i), i + 1);
+        return longer;
+      }
       return bytes;
     });
   fc.assert(
