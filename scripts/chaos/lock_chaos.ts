@@ -6,9 +6,10 @@
  * lock (ownerDied allowed) and every permit within a second.
  *
  * FORBIDDEN (must be 0): two live holders of a lock, more live holders of a semaphore than its
- * permits, a lock the main process cannot take, a permit that does not come back (beyond the
- * documented window: a process killed between taking a permit and recording it leaks it,
- * counted apart), a hang.
+ * permits, a lock the main process cannot take, a permit that does not come back, a hang.
+ * (semlock.ts documents one window where a permit could leak: between taking it and counting
+ * it, which has no call where a terminate lands; it did leak about 1 in 170 kills on Bun when
+ * it had one.)
  *
  *     npx deno run -A scripts/chaos/lock_chaos.ts [--rounds 4] [--round-ms 1500] [--children 4] [--seed N]
  * @module
@@ -138,12 +139,12 @@ export async function runLockChaos(rounds: number, roundMs: number, children: nu
 }
 
 export function lockChaosPassed(f: LockChaosFigures): boolean {
-  return f.violations === 0 && f.locksNotTaken === 0 && f.hangs === 0 && f.permitsLeaked <= f.kills;
+  return f.violations === 0 && f.locksNotTaken === 0 && f.hangs === 0 && f.permitsLeaked === 0;
 }
 
 export function describeLockChaos(f: LockChaosFigures): string {
   return `${lockChaosPassed(f) ? "PASS" : "FAIL"} lock-chaos ${f.runtime} rounds=${f.rounds} kills=${f.kills} takeovers=${f.takeovers} ` +
-    `violations=${f.violations} locks-not-taken=${f.locksNotTaken} permits-leaked=${f.permitsLeaked} (documented window) hangs=${f.hangs}`;
+    `violations=${f.violations} locks-not-taken=${f.locksNotTaken} permits-leaked=${f.permitsLeaked} hangs=${f.hangs}`;
 }
 
 if (isMain(import.meta)) {
