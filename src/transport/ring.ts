@@ -435,7 +435,8 @@ export class ByteRing {
     // The target first: until TAIL reaches it, the log's other words do not count.
     Atomics.store(control, PUBLISH_TARGET, target);
     if (starts) {
-      Atomics.store(control, PUBLISH_SLOT, slot);
+      // A producer that publishes item after item logs the same slot: a load, not a store.
+      if (Atomics.load(control, PUBLISH_SLOT) !== slot) Atomics.store(control, PUBLISH_SLOT, slot);
       Atomics.store(control, PUBLISH_SEEN, seen);
     }
     if (stepHook !== undefined) stepHook("publish.logged");
