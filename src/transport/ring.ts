@@ -48,7 +48,7 @@ import { haltIfEnded } from "./halt.ts";
 import { isPidAlive, isPidGone } from "./liveness.ts";
 import { ProducerCounts } from "./producer_counts.ts";
 import { SemLock, type SemLockState } from "./semlock.ts";
-import { stepHook } from "./step_hook.ts";
+import { stepHook, type StepLabel } from "./step_hook.ts";
 import { runAsync, runSync, type Steps } from "./steps.ts";
 import { MAX_WAIT_SLICE_MS, remaining, wake } from "./wait.ts";
 
@@ -353,17 +353,28 @@ export class ByteRing {
    */
   #repairProducerSide(): void {
     const control = this.#control;
-    for (;;) {
-      const tail = Atomics.load(control, TAIL);
-      if (tail === Atomics.load(control, PUBLISH_TARGET)) {
-        const slot = Atomics.load(control, PUBLISH_SLOT);
-        if (slot >= 0) this.#counts.publish(slot, Atomics.load(control, PUBLISH_SEEN)); // no-op if counted
-      }
-      if (stepHook !== undefined) stepHook("repair.producer");
-      if (Atomics.compareExchange(control, TAIL, tail, nextEpoch(tail)) === tail) break;
-    }
+    this.#bumpEpoch(TAIL, PUBLISH_TARGET, "repair.producer", () => {
+      const slot = Atomics.load(control, PUBLISH_SLOT);
+      if (slot >= 0) this.#counts.publish(slot, Atomics.load(control, PUBLISH_SEEN)); // no-op if counted
+    });
     Atomics.store(control, PUBLISH_SLOT, -1); // settled: the count no longer adds it
   }
+
+  /**
+   * Bumps the epoch of `HEAD` or `TAIL` (`index`) after a takeover; first, while it still
+   * stands at its log's target (`target`: the ended holder moved it there and may not have
+   * counted the move), `settle` finishes the count (a compare-exchange: a no-op if counted).
+   */
+  #bumpEpoch(index: number, target: number, label: StepLabel, settle: () => void): void {
+    const control = this.#control;
+    for (;;) {
+      const position = Atomics.load(control, index);
+      if (position === Atomics.load(control, target)) settle();
+      if (stepHook !== undefined) stepHook(label);
+      if (Atomics.compareExchange(control, index, position, nextEpoch(position)) === position) return;
+    }
+  }
+
 
   /** Releases the producer lock. */
   unlockProducer(): void {
@@ -664,16 +675,12 @@ export class ByteRing {
    */
   #repairConsumerSide(): void {
     const control = this.#control;
-    for (;;) {
-      const head = Atomics.load(control, HEAD);
-      if (head === Atomics.load(control, TAKE_TARGET)) {
-        const taken = Atomics.load(control, TAKE_SEEN);
-        if (Atomics.compareExchange(control, TAKEN, taken, (taken + 1) | 0) === taken) wake(control, TAKEN);
-      }
-      if (stepHook !== undefined) stepHook("repair.consumer");
-      if (Atomics.compareExchange(control, HEAD, head, nextEpoch(head)) === head) return;
-    }
+    this.#bumpEpoch(HEAD, TAKE_TARGET, "repair.consumer", () => {
+      const taken = Atomics.load(control, TAKE_SEEN);
+      if (Atomics.compareExchange(control, TAKEN, taken, (taken + 1) | 0) === taken) wake(control, TAKEN);
+    });
   }
+
 
   /** A private copy of a payload: decoding from shared memory is slow on some runtimes. */
   #copyOut(start: number, length: number): Uint8Array {
