@@ -95,6 +95,10 @@ inline lockSide(lock, me, tookOver) {
      :: atomic { lock == NONE -> lock = me; break }
      :: atomic { lock != NONE && lock != me && GONE(lock) -> lock = me; tookOver = true; break }
      :: atomic { lock != NONE && !(lock != me && GONE(lock)) -> inWindow[me] = false };
+        /* A valid place to stay: e.g. a consumer waiting for the lock of one that sleeps on an
+           empty ring nobody writes to any more. (A holder that never lets go would show as its
+           own invalid end state, or as the Auditor's.) */
+endLock:
         if
         :: (lock == NONE || (lock != me && GONE(lock)))
         :: atomic { me < NP && NO_CONSUMER_LEFT -> finished[me] = true }; goto halted   /* waits for ever */
