@@ -37,6 +37,10 @@ const NAME = "@seed/multiprocessing";
 const PACKAGE_SOURCES = ["mod.ts", "cli.ts", "src", "examples"];
 /** What the test project copies from the repository and compiles against the package. */
 const TEST_SOURCES = ["cli.ts", "examples", "tests"];
+/** What the tests import besides the library: the property tests' fast-check, as pinned here. */
+const TEST_DEPENDENCIES = ["fast-check"].map((name) =>
+  `${name}@${(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies[name]}`
+);
 /** Bun's default 5 s per test is too short for the scenario tests. */
 const BUN_TEST_TIMEOUT_MS = 120_000;
 
@@ -261,8 +265,8 @@ function testPackage(tarball: string, keep: boolean): void {
   console.log(`\ntest project: ${projectDir}`);
   try {
     writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: "npm-package-test", private: true, type: "module" }));
-    step("npm install the tarball", () =>
-      run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", tarball], projectDir));
+    step("npm install the tarball (and the tests' pinned fast-check)", () =>
+      run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", tarball, ...TEST_DEPENDENCIES], projectDir));
     step("compile a consumer in a default Node TypeScript project against the package's types", () =>
       compileConsumer(projectDir));
     copyTestSources(projectDir);

@@ -42,6 +42,10 @@ step "Node $(node --version)" node --test --test-reporter=spec build/node/tests/
 # --experimental-transform-types makes the suite twice as slow: it runs the emitted JavaScript.
 # (Since Node 22, --test takes files or globs, not a directory.)
 step "Node $("$NODE24" --version)" "$NODE24" --test --test-reporter=spec build/node/tests/*_test.js
+step "Models (SPIN: the ring, the robust lock, the waits)" bash scripts/models.sh
+for runtime in deno bun node; do
+  step "Reliability on $runtime (fault matrix, queue and lock chaos, spawn churn)" bash scripts/reliability.sh "$runtime"
+done
 step "npm package (packed, installed, tested on Node and Bun)" "$BIN/deno" run -A scripts/build_npm.ts
 step "JSR (publish dry run, doc lint)" npm run --silent test:jsr
 step "Binary (bun build --compile, every scenario from an empty directory)" \

@@ -8,9 +8,18 @@
 export { checkCloneable, decode, encode } from "./transport/codec.ts";
 export { packHandles, unpackHandles } from "./handles.ts";
 export { Feeder } from "./transport/feeder.ts";
-export { adoptProcessTable, allocateChildPid, currentPid, markPidEnded } from "./transport/liveness.ts";
+export {
+  adoptProcessTable,
+  allocateChildPid,
+  confirmedStopped,
+  currentPid,
+  isPidGone,
+  markPidEnded,
+} from "./transport/liveness.ts";
+export { SharedCounter } from "./transport/counter.ts";
 export { ByteRing, OutgoingItem, type RingState } from "./transport/ring.ts";
 export { SemLock, type SemLockState } from "./transport/semlock.ts";
 export { AdaptiveSpin } from "./transport/spin.ts";
+export { setStepHook, STEP_LABELS, type StepLabel } from "./transport/step_hook.ts";
 export { deadlineFrom } from "./transport/wait.ts";
 export { WAITER_SLOTS, WaiterQueue } from "./transport/waiters.ts";

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { stepHook } from "./step_hook.ts";
 import { runAsync, runSync, type Steps } from "./steps.ts";
 import { remaining, wake } from "./wait.ts";
 
@@ -73,6 +74,7 @@ export class SharedCounter {
       const done = Atomics.load(words, DONE);
       if (((Atomics.load(words, ADDED) - done) | 0) <= 0) return false;
       if (Atomics.compareExchange(words, DONE, done, (done + 1) | 0) !== done) continue;
+      if (stepHook !== undefined) stepHook("counter.done");
       if (((Atomics.load(words, ADDED) - done - 1) | 0) === 0) {
         Atomics.add(words, ZEROS, 1);
         if (Atomics.load(words, WAITERS) > 0) wake(words, ZEROS);

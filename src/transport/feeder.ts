@@ -10,6 +10,7 @@
 import { onProcessExit, setExitFlush } from "../atexit.ts";
 import { haltIfEnded } from "./halt.ts";
 import { type ByteRing, OutgoingItem } from "./ring.ts";
+import { stepHook } from "./step_hook.ts";
 import { MAX_WAIT_SLICE_MS, remaining, setWorkWhileBlocked, waitSync } from "./wait.ts";
 
 /** Longest a {@link Feeder.flushSync} sleeps before it asks its caller's `until` again. */
@@ -67,6 +68,7 @@ export class Feeder {
       unfinished.add(this);
     }
     this.#items.push(new OutgoingItem(bytes.slice()));
+    if (stepHook !== undefined) stepHook("feeder.buffered");
     if (this.#pump() !== "done") this.#startDraining();
   }
 

@@ -1,9 +1,9 @@
 /**
  * Counts kept per process in shared memory, handed back when their process ends: the permits
- * each process holds of a semaphore (semlock.ts), and the items each producer counted in a
- * ring and has not published yet (ring.ts). A process that ended ({@link isPidGone}) leaves
- * its count to whoever looks first: {@link HolderCounts.reclaimEnded}, or a process that
- * claims its slot.
+ * each process holds of a semaphore (semlock.ts). A process that ended ({@link isPidGone})
+ * leaves its count to whoever looks first: {@link HolderCounts.reclaimEnded}, or a process
+ * that claims its slot. (A ring's per-producer counts, which need no handing back, are in
+ * producer_counts.ts.)
  *
  * Layout (Int32, from the table's first word): `[HIGH_WATER]` how many slots were ever used,
  * then the slots, each `(pid, count)`. A slot's pid is {@link RECLAIMING} while its count is
@@ -30,7 +30,7 @@ const RECLAIMING = -1;
  * const permits = new HolderCounts(words, 0, 8, (count) => (free += count, count));
  * free--;
  * permits.add(1); // this process holds one
- * free += permits.take(1); // and gives it back
+ * console.log(Atomics.load(words, permits.countIndex())); // 1
  * console.log(permits.reclaimEnded()); // 0: no process that ended held any
  * ```
  */
@@ -74,19 +74,22 @@ export class HolderCounts {
    * process). Returns how much came back from an ended process whose slot it claimed.
    */
   add(n: number): number {
-    // A ring counts every put here: once the slot is claimed, no allocation.
-    if (this.#slot >= 0) {
-      Atomics.add(this.#words, this.#slot + SLOT_COUNT, n);
-      return 0;
-    }
-    const { slot, handedBack } = this.#claimSlot();
-    if (slot >= 0) Atomics.add(this.#words, slot + SLOT_COUNT, n);
+    const handedBack = this.claim();
+    if (this.#slot >= 0) Atomics.add(this.#words, this.#slot + SLOT_COUNT, n);
     return handedBack;
   }
 
-  /** Takes up to `n` off the calling process's count; returns how much it took. */
-  take(n: number): number {
-    return this.#slot < 0 ? 0 : this.#takeAt(this.#slot, n);
+  /**
+   * Claims the calling process's slot if it has none yet; returns how much came back from an
+   * ended process whose slot it claimed (0 once claimed).
+   */
+  claim(): number {
+    return this.#slot >= 0 ? 0 : this.#claimSlot().handedBack;
+  }
+
+  /** The index of the word with the calling process's count; -1 without a slot (see {@link add}). */
+  countIndex(): number {
+    return this.#slot < 0 ? -1 : this.#slot + SLOT_COUNT;
   }
 
   /**
@@ -165,7 +168,7 @@ export class HolderCounts {
 }
 
 /** Raises `words[index]` to `value` (never lowers it). */
-function raiseHighWater(words: Int32Array, index: number, value: number): void {
+export function raiseHighWater(words: Int32Array, index: number, value: number): void {
   for (let seen = Atomics.load(words, index); seen < value; seen = Atomics.load(words, index)) {
     if (Atomics.compareExchange(words, index, seen, value) === seen) return;
   }

@@ -158,6 +158,11 @@ export function isPidGone(pid: number): boolean {
   return !isPidAlive(pid) && !mayStillRun(pid);
 }
 
+/** True once the thread of the ended process `pid` confirmed that it stopped (or never lingered). */
+export function confirmedStopped(pid: number): boolean {
+  return Atomics.load(state().table, LINGER_BASE + (pid % SLOTS)) !== pid;
+}
+
 /** Called by the thread of an ended process as it stops for good: it lingers no more. */
 export function confirmStopped(): void {
   const { table, pid } = state();

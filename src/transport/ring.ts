@@ -19,28 +19,36 @@
  * are the only hand-over points, and a record is published by moving `TAIL` past it only
  * once fully written.
  *
- * **Failures.** A producer that ends mid-write published nothing (the next one overwrites
+ * **Failures.** A process may end at any instruction (model/ring.pml checks every
+ * interleaving). A producer that ends mid-write published nothing (the next one overwrites
  * the bytes). A producer that ends mid-stream leaves an unfinished item: its consumer sees
- * that the streaming process (`STREAMER`) ended, or that a new item follows, and drops the
- * part it had. A consumer that ends while assembling an item has taken it (it was handed
- * out): the consumer that takes the lock over skips that item's remaining records, which
- * are the only `MIDDLE`/`LAST` records a consumer can meet without a `FIRST`. `HEAD` and
- * `TAIL` move by compare-exchange: on Deno an ended process runs on until its next check (see
- * halt.ts), and one that held a lock taken over since can neither hand out a record twice nor
- * publish one.
+ * that the producer lock's holder ended, or that a new item follows, and drops the part it
+ * had. A consumer that ends while assembling an item has taken it (it was handed out): the
+ * consumer that takes the lock over skips that item's remaining records, which are the only
+ * `MIDDLE`/`LAST` records a consumer can meet without a `FIRST`.
  *
- * **Item count.** Producers count the items they reserve (`RESERVED`, {@link ByteRing.tryReserve},
- * before writing) and consumers the items they take (`TAKEN`); the difference is a bounded
- * queue's `maxsize` check and `qsize()`. Two counters, each written by one side only, and
- * every word that one side writes on a cache line of its own: the sides do not slow each
- * other down by writing to the same line for every item.
+ * **Fencing.** On Deno an ended process runs on until its next check (see halt.ts), so a
+ * lock may be taken over from a thread that still runs. `HEAD` and `TAIL` carry an *epoch*
+ * in their low three bits (positions are multiples of 8), which the process that takes a
+ * lock over bumps; every move of `HEAD`/`TAIL` and of the counts is a compare-exchange from
+ * what the mover saw, so a thread ended meanwhile can neither publish, hand out, nor count
+ * anything once its lock was taken over: its compare-exchange fails and it halts.
+ *
+ * **Item count.** Each producer counts the items it reserves ({@link ByteRing.tryReserve},
+ * before writing) and publishes (see producer_counts.ts), consumers the items they take
+ * (`TAKEN`); a bounded queue's `maxsize` check and `qsize()` come from them. A step that
+ * moves `HEAD` or `TAIL` and a count together writes a log first (what it will move, and
+ * the count it saw): whoever takes the lock over from a process that ended between the two
+ * finishes the count from the log. Every word that one side writes is on a cache line of
+ * its own: the sides do not slow each other down by writing to the same line for every item.
  * @module
  */
 
 import { haltIfEnded } from "./halt.ts";
-import { HolderCounts } from "./holder_counts.ts";
-import { currentPid, isPidAlive } from "./liveness.ts";
+import { isPidAlive, isPidGone } from "./liveness.ts";
+import { ProducerCounts } from "./producer_counts.ts";
 import { SemLock, type SemLockState } from "./semlock.ts";
+import { stepHook, type StepLabel } from "./step_hook.ts";
 import { runAsync, runSync, type Steps } from "./steps.ts";
 import { MAX_WAIT_SLICE_MS, remaining, wake } from "./wait.ts";
 
@@ -54,26 +62,34 @@ export interface RingState {
   producerLock: SemLockState;
   /** The lock consumers hold while waiting for and reading an item. */
   consumerLock: SemLockState;
-  /** What each producer counted in `RESERVED` and has not published yet. */
-  unpublished: SharedArrayBuffer;
+  /** The lock a bounded ring's producers hold while they check the count and reserve. */
+  reserveLock: SemLockState;
+  /** What each producer reserved and published (producer_counts.ts). */
+  counts: SharedArrayBuffer;
 }
 
 /** Default ring size: room for many small items and a few 64 KiB ones at once. */
 export const DEFAULT_RING_BYTES = 1 << 20;
 const MIN_RING_BYTES = 64;
 const MAX_RING_BYTES = 1 << 28;
-/** Most producing processes whose unpublished items a ring accounts for at once. */
-const PRODUCER_SLOTS = 128;
 
-// Control words, 16 ints (a cache line) apart. HEAD and TAIL are byte positions and
-// RESERVED and TAKEN item counts, all wrapping at 2^32 (stored as int32).
+// Control words, 16 ints (a cache line) apart. HEAD and TAIL are byte positions (multiples
+// of 8) plus an epoch in the low three bits, and TAKEN an item count, all wrapping at 2^32
+// (stored as int32).
 const LINE = 16;
 const HEAD = 0;
 const TAKEN = 1;
+/** The consumer's log: the `HEAD` its next take moves to, and the `TAKEN` it saw before. */
+const TAKE_TARGET = 2;
+const TAKE_SEEN = 3;
 const TAIL = LINE;
-const RESERVED = 2 * LINE;
-/** Pid of the producer streaming an item (set before its FIRST record, 0 after its LAST). */
-const STREAMER = TAIL + 1;
+/**
+ * The producer's log: the `TAIL` its next record moves to and, for a record that starts an
+ * item, its count slot and the published count it saw (slot -1: nothing to count).
+ */
+const PUBLISH_TARGET = TAIL + 1;
+const PUBLISH_SLOT = TAIL + 2;
+const PUBLISH_SEEN = TAIL + 3;
 /** How many threads sleep on TAIL, HEAD and TAKEN: a side skips `notify` when nobody waits. */
 const DATA_WAITERS = 3 * LINE;
 const ROOM_WAITERS = 4 * LINE;
@@ -86,6 +102,10 @@ const FIRST = 1;
 const MIDDLE = 2;
 const LAST = 3;
 const HEADER_BYTES = 8;
+/** The epoch bits of `HEAD` and `TAIL`. */
+const EPOCH = 7;
+/** A log target no position matches (positions are multiples of 8). */
+const NO_TARGET = 1;
 /** The header's second word: a FIRST record's item length. */
 const TOTAL_WORD = 1;
 
@@ -120,6 +140,13 @@ export class OutgoingItem {
     return this.offset > 0 && !this.done;
   }
 }
+
+/**
+ * Looks at an item's bytes (all of them, or a streamed item's first record) before a consumer
+ * takes it, and throws to leave it in the ring: nothing has changed then but the lock, which
+ * is released. (A receiver that cannot wait refuses an item it cannot decode yet so.)
+ */
+export type ItemCheck = (bytes: Uint8Array) => void;
 
 /** A consumer's progress through a streamed item. */
 class Assembly {
@@ -162,14 +189,8 @@ export class ByteRing {
   readonly #mask: number;
   readonly #producerLock: SemLock;
   readonly #consumerLock: SemLock;
-  /**
-   * Per producer, the items it counted in `RESERVED` and has not published yet: those of a
-   * producer that ended (a queue's buffered puts, lost with it) are taken off the count, or
-   * they would fill a bounded queue's `maxsize` for good and show in `qsize()`. A producer
-   * that ends between counting an item in `RESERVED` and here leaks that one item rather
-   * than ever letting the ring hold one item too many.
-   */
-  readonly #unpublished: HolderCounts;
+  readonly #reserveLock: SemLock;
+  readonly #counts: ProducerCounts;
 
   /**
    * Allocates a ring of `capacity` bytes (a power of two from 64 to 2^28), or rebuilds one
@@ -190,8 +211,14 @@ export class ByteRing {
     this.#words = new Int32Array(this.#bytes.buffer);
     this.#producerLock = state ? SemLock.fromState(state.producerLock) : new SemLock("lock", 1, 1);
     this.#consumerLock = state ? SemLock.fromState(state.consumerLock) : new SemLock("lock", 1, 1);
-    const unpublished = state?.unpublished ?? new SharedArrayBuffer(HolderCounts.ints(PRODUCER_SLOTS) * 4);
-    this.#unpublished = new HolderCounts(new Int32Array(unpublished), 0, PRODUCER_SLOTS, (items) => this.#uncount(items));
+    this.#reserveLock = state ? SemLock.fromState(state.reserveLock) : new SemLock("lock", 1, 1);
+    // The slot of a process that ended between publishing and counting is reused once settled.
+    this.#counts = new ProducerCounts(state?.counts, (slot) => slot !== Atomics.load(this.#control, PUBLISH_SLOT));
+    if (!state) {
+      Atomics.store(this.#control, TAKE_TARGET, NO_TARGET);
+      Atomics.store(this.#control, PUBLISH_TARGET, NO_TARGET);
+      Atomics.store(this.#control, PUBLISH_SLOT, -1);
+    }
   }
 
   /** Rebuilds, in any process, a ring on the shared memory described by `state`. */
@@ -206,54 +233,65 @@ export class ByteRing {
       data: this.#bytes.buffer as SharedArrayBuffer,
       producerLock: this.#producerLock.toState(),
       consumerLock: this.#consumerLock.toState(),
-      unpublished: this.#unpublished.buffer,
+      reserveLock: this.#reserveLock.toState(),
+      counts: this.#counts.buffer,
     };
   }
 
   // ---- item count --------------------------------------------------------------------
 
-  /** Items reserved by producers (that still run, or published them) and not yet taken by a consumer. */
+  /**
+   * Items reserved by producers (that may still run, or published them) and not yet taken by
+   * a consumer. A lock left by a process that ended is taken over first: its holder may have
+   * ended between a move and its count (see "Item count" above).
+   */
   itemCount(): number {
-    // Only a count above 0 can hold items of producers that ended.
-    if (this.#counted() > 0) this.#unpublished.reclaimEnded();
-    return this.#counted();
+    this.#takeOverAbandonedLocks();
+    return Math.max(this.#count(), 0);
   }
 
-  #counted(): number {
-    return Math.max((Atomics.load(this.#control, RESERVED) - Atomics.load(this.#control, TAKEN)) | 0, 0);
+  #count(): number {
+    const control = this.#control;
+    // TAKEN first: a take meanwhile makes the count higher, never lower, than it was then.
+    const taken = Atomics.load(control, TAKEN);
+    // A publish its producer did not count (it ended in between): the log names it, and TAIL
+    // is still at its target (a takeover settles it; a stale log of a late thread has an old epoch).
+    const slot = Atomics.load(control, PUBLISH_SLOT);
+    const seen = Atomics.load(control, PUBLISH_SEEN);
+    const published = Atomics.load(control, PUBLISH_TARGET) === Atomics.load(control, TAIL);
+    return (this.#counts.total(published ? slot : -1, seen) - taken) | 0;
+  }
+
+  /** Takes over (repairing what they guard) and frees the side locks of processes that ended. */
+  #takeOverAbandonedLocks(): void {
+    if (isAbandoned(this.#producerLock) && this.tryLockProducer()) this.unlockProducer();
+    if (isAbandoned(this.#consumerLock) && this.#lockConsumerNow()) this.#consumerLock.release();
   }
 
   /** True when at least one record is published and unread. */
   hasRecords(): boolean {
-    return Atomics.load(this.#control, HEAD) !== Atomics.load(this.#control, TAIL);
+    return ((Atomics.load(this.#control, HEAD) ^ Atomics.load(this.#control, TAIL)) & ~EPOCH) !== 0;
   }
 
   /** Counts one more item if fewer than `limit` are counted; every write needs one. */
   tryReserve(limit: number): boolean {
-    const control = this.#control;
     if (limit === Infinity) {
-      Atomics.add(control, RESERVED, 1);
-      this.#unpublished.add(1);
+      this.#counts.reserve();
+      if (stepHook !== undefined) stepHook("reserve.counted");
       return true;
     }
-    for (;;) {
-      const reserved = Atomics.load(control, RESERVED);
-      if (((reserved - Atomics.load(control, TAKEN)) | 0) >= limit) {
-        if (this.#unpublished.reclaimEnded() > 0) continue;
-        return false;
-      }
-      if (Atomics.compareExchange(control, RESERVED, reserved, (reserved + 1) | 0) === reserved) {
-        this.#unpublished.add(1);
-        return true;
-      }
+    // A bounded ring's check and count go together: one producer at a time (a few loads).
+    const lock = this.#reserveLock;
+    lock.acquireSync(Infinity);
+    try {
+      this.#takeOverAbandonedLocks();
+      if (this.#count() >= limit) return false;
+      this.#counts.reserve();
+      if (stepHook !== undefined) stepHook("reserve.counted");
+      return true;
+    } finally {
+      lock.release();
     }
-  }
-
-  /** Takes off `RESERVED` the `items` a producer that ended counted and never published. */
-  #uncount(items: number): number {
-    Atomics.sub(this.#control, RESERVED, items);
-    if (Atomics.load(this.#control, ITEM_WAITERS) > 0) wake(this.#control, TAKEN);
-    return items;
   }
 
   /** As {@link tryReserve}, waiting until `deadline` for a consumer to take an item. */
@@ -282,7 +320,7 @@ export class ByteRing {
 
   /** Writes `bytes` as one record now if the producer lock is free and there is room. */
   tryWriteNow(bytes: Uint8Array): boolean {
-    if (bytes.length > this.maxPayload || !this.#producerLock.tryAcquire()) return false;
+    if (bytes.length > this.maxPayload || !this.tryLockProducer()) return false;
     try {
       if (this.#free() < recordSize(bytes.length)) return false;
       this.#writeRecord(WHOLE, bytes, 0, bytes.length);
@@ -294,13 +332,49 @@ export class ByteRing {
 
   /** Takes the producer lock now if it is free. */
   tryLockProducer(): boolean {
-    return this.#producerLock.tryAcquire();
+    const lock = this.#producerLock;
+    if (!lock.tryAcquire()) return false;
+    if (lock.ownerDied) this.#repairProducerSide();
+    return true;
   }
 
   /** Waits until `deadline` for the producer lock; true when taken. */
-  lockProducer(deadline: number): Promise<boolean> {
-    return this.#producerLock.acquire(deadline);
+  async lockProducer(deadline: number): Promise<boolean> {
+    const lock = this.#producerLock;
+    if (!(await lock.acquire(deadline))) return false;
+    if (lock.ownerDied) this.#repairProducerSide();
+    return true;
   }
+
+  /**
+   * After taking the producer lock over from a process that ended: counts the item it
+   * published and had not counted yet (its log says which), and bumps `TAIL`'s epoch, so
+   * that the ended thread, if it still runs (Deno), can no longer publish.
+   */
+  #repairProducerSide(): void {
+    const control = this.#control;
+    this.#bumpEpoch(TAIL, PUBLISH_TARGET, "repair.producer", () => {
+      const slot = Atomics.load(control, PUBLISH_SLOT);
+      if (slot >= 0) this.#counts.publish(slot, Atomics.load(control, PUBLISH_SEEN)); // no-op if counted
+    });
+    Atomics.store(control, PUBLISH_SLOT, -1); // settled: the count no longer adds it
+  }
+
+  /**
+   * Bumps the epoch of `HEAD` or `TAIL` (`index`) after a takeover; first, while it still
+   * stands at its log's target (`target`: the ended holder moved it there and may not have
+   * counted the move), `settle` finishes the count (a compare-exchange: a no-op if counted).
+   */
+  #bumpEpoch(index: number, target: number, label: StepLabel, settle: () => void): void {
+    const control = this.#control;
+    for (;;) {
+      const position = Atomics.load(control, index);
+      if (position === Atomics.load(control, target)) settle();
+      if (stepHook !== undefined) stepHook(label);
+      if (Atomics.compareExchange(control, index, position, nextEpoch(position)) === position) return;
+    }
+  }
+
 
   /** Releases the producer lock. */
   unlockProducer(): void {
@@ -353,25 +427,41 @@ export class ByteRing {
   }
 
   #free(): number {
-    return this.capacity - ((Atomics.load(this.#control, TAIL) - Atomics.load(this.#control, HEAD)) >>> 0);
+    return this.capacity - (distance(Atomics.load(this.#control, HEAD), Atomics.load(this.#control, TAIL)));
   }
 
-  /** Writes one record of `length` bytes of `bytes` from `from`, then publishes it. */
+  /**
+   * Writes one record of `length` bytes of `bytes` from `from`, then publishes it; a record
+   * that starts an item is counted published. Log first, so that whoever takes the lock over
+   * if this process ends between publishing and counting can count it (#repairProducerSide).
+   */
   #writeRecord(frame: number, bytes: Uint8Array, from: number, length: number): void {
     const control = this.#control;
     const tail = Atomics.load(control, TAIL);
-    const at = tail & this.#mask;
-    this.#words[at >> 2] = (length << 2) | frame;
-    if (frame === FIRST) {
-      this.#words[(at >> 2) + TOTAL_WORD] = bytes.length;
-      Atomics.store(control, STREAMER, currentPid());
+    if (stepHook !== undefined) stepHook("publish.loaded");
+    const target = (tail + recordSize(length)) | 0;
+    const starts = frame === WHOLE || frame === FIRST;
+    const slot = starts ? this.#counts.mine() : -1;
+    const seen = starts ? this.#counts.published(slot) : 0;
+    // The target first: until TAIL reaches it, the log's other words do not count.
+    Atomics.store(control, PUBLISH_TARGET, target);
+    if (starts) {
+      // A producer that publishes item after item logs the same slot: a load, not a store.
+      if (Atomics.load(control, PUBLISH_SLOT) !== slot) Atomics.store(control, PUBLISH_SLOT, slot);
+      Atomics.store(control, PUBLISH_SEEN, seen);
     }
-    if (frame === WHOLE || frame === FIRST) this.#unpublished.take(1);
+    if (stepHook !== undefined) stepHook("publish.logged");
+    const at = tail & this.#mask & ~EPOCH;
+    this.#words[at >> 2] = (length << 2) | frame;
+    if (frame === FIRST) this.#words[(at >> 2) + TOTAL_WORD] = bytes.length;
     this.#copyIn(bytes, from, length, (at + HEADER_BYTES) & this.#mask);
-    // A compare-exchange, as #advance: a producer that was ended while it still ran (Deno)
-    // must not publish once another took the lock over, nor move TAIL back.
-    if (Atomics.compareExchange(control, TAIL, tail, tail + recordSize(length)) !== tail) haltEndedProducer();
-    if (frame === LAST) Atomics.store(control, STREAMER, 0);
+    if (stepHook !== undefined) stepHook("publish.written");
+    // Compare-exchanges from what this producer saw: one whose lock was taken over since
+    // (ended while it still ran: Deno) can neither publish nor count.
+    if (Atomics.compareExchange(control, TAIL, tail, target) !== tail) haltEndedProducer();
+    if (stepHook !== undefined) stepHook("publish.moved");
+    if (starts && !this.#counts.publish(slot, seen)) haltEndedProducer();
+    if (stepHook !== undefined) stepHook("publish.counted");
     if (Atomics.load(control, DATA_WAITERS) > 0) wake(control, TAIL);
   }
 
@@ -389,21 +479,25 @@ export class ByteRing {
    * undefined otherwise (the caller then takes the slow path, {@link read}). The bytes are a
    * view of a per-thread scratch buffer, valid until the next `tryReadNow` on this thread:
    * decode them at once (allocating a buffer per item costs microseconds on Deno).
+   *
+   * `check`, if given, sees the item's bytes before it is taken and may throw to leave it in
+   * the ring (a receiver that cannot decode it now, see {@link ItemCheck}).
    */
-  tryReadNow(): Uint8Array | undefined {
+  tryReadNow(check?: ItemCheck): Uint8Array | undefined {
     const control = this.#control;
-    if (!this.hasRecords() || !this.#consumerLock.tryAcquire()) return undefined;
+    if (!this.hasRecords() || !this.#lockConsumerNow()) return undefined;
     try {
       // Checked again under the lock: another consumer may have taken the records meanwhile.
       const head = Atomics.load(control, HEAD);
-      if (head === Atomics.load(control, TAIL)) return undefined;
-      const at = head & this.#mask;
+      if (samePosition(head, Atomics.load(control, TAIL))) return undefined;
+      const at = head & this.#mask & ~EPOCH;
       const header = this.#words[at >> 2];
       if ((header & 3) !== WHOLE) return undefined;
       const length = header >>> 2;
       const item = scratchView(length);
       this.#copyInto(item, 0, (at + HEADER_BYTES) & this.#mask, length);
-      if (!this.#advance(head, length, true)) return undefined;
+      check?.(item);
+      this.#advance(head, length, true);
       return item;
     } finally {
       this.#consumerLock.release();
@@ -420,7 +514,10 @@ export class ByteRing {
    */
   async read(deadline: number, signal?: AbortSignal, until?: () => boolean, keepAlive = true): Promise<Uint8Array | undefined> {
     const lock = this.#consumerLock;
-    if (!lock.tryAcquire() && !(await lock.acquire(deadline, signal))) return undefined;
+    if (!this.#lockConsumerNow()) {
+      if (!(await lock.acquire(deadline, signal))) return undefined;
+      if (lock.ownerDied) this.#repairConsumerSide();
+    }
     try {
       return await runAsync(this.#readSteps(deadline, until, keepAlive), signal);
     } finally {
@@ -431,11 +528,14 @@ export class ByteRing {
   /**
    * As {@link read}, blocking the thread. An item that this very thread is streaming is read
    * too: its writer goes on while the thread sleeps (see `setWorkWhileBlocked` in wait.ts).
+   * `check` as in {@link tryReadNow} (for a streamed item: its first record's bytes).
    */
-  readSync(deadline: number, until?: () => boolean): Uint8Array | undefined {
-    if (!this.#consumerLock.acquireSync(deadline)) return undefined;
+  readSync(deadline: number, until?: () => boolean, check?: ItemCheck): Uint8Array | undefined {
+    const lock = this.#consumerLock;
+    if (!lock.acquireSync(deadline)) return undefined;
+    if (lock.ownerDied) this.#repairConsumerSide();
     try {
-      return runSync(this.#readSteps(deadline, until));
+      return runSync(this.#readSteps(deadline, until, true, check));
     } finally {
       this.#consumerLock.release();
     }
@@ -460,7 +560,7 @@ export class ByteRing {
     const control = this.#control;
     for (;;) {
       const tail = Atomics.load(control, TAIL);
-      if (tail !== Atomics.load(control, HEAD)) return true;
+      if (!samePosition(tail, Atomics.load(control, HEAD))) return true;
       const left = remaining(deadline);
       if (left === 0 || until?.()) return false;
       yield { cell: control, index: TAIL, seen: tail, timeoutMs: left, interruptible: true, waiters: DATA_WAITERS };
@@ -477,19 +577,20 @@ export class ByteRing {
     wake(this.#control, TAIL);
   }
 
-  *#readSteps(deadline: number, until?: () => boolean, keepAlive = true): Steps<Uint8Array | undefined> {
+  *#readSteps(deadline: number, until?: () => boolean, keepAlive = true, check?: ItemCheck): Steps<Uint8Array | undefined> {
     const control = this.#control;
     const assembly = new Assembly();
     for (;;) {
       // Checked before looking at the ring: what made it true was published before.
       const finished = until?.() ?? false;
-      const item = this.#pump(assembly);
+      const item = this.#pump(assembly, check);
       if (item) return item;
-      // STREAMER is read after the last record was seen and before the ring is seen empty:
-      // if it names a live process, more records of the item being assembled will come.
-      const streamer = Atomics.load(control, STREAMER);
+      // A streaming producer holds the producer lock from its FIRST record to its LAST. Its
+      // holder is read after the last record was seen and before the ring is seen empty: if
+      // it is a live process, more records of the item being assembled (or a new item) will come.
+      const streamer = this.#producerLock.holder();
       const tail = Atomics.load(control, TAIL);
-      if (tail !== Atomics.load(control, HEAD)) continue;
+      if (!samePosition(tail, Atomics.load(control, HEAD))) continue;
       if (assembly.active && !isPidAlive(streamer)) assembly.abandon();
       if (!assembly.active && (finished || remaining(deadline) === 0)) return undefined;
       const timeoutMs = assembly.active ? MAX_WAIT_SLICE_MS : remaining(deadline);
@@ -499,14 +600,15 @@ export class ByteRing {
 
   /**
    * Consumes published records (consumer lock held) until an item is complete or none is
-   * left; returns the item, or undefined.
+   * left; returns the item, or undefined. `check` sees an item's first bytes before the
+   * record that starts it is freed (see {@link tryReadNow}).
    */
-  #pump(assembly: Assembly): Uint8Array | undefined {
+  #pump(assembly: Assembly, check?: ItemCheck): Uint8Array | undefined {
     const control = this.#control;
     for (;;) {
       const head = Atomics.load(control, HEAD);
-      if (head === Atomics.load(control, TAIL)) return undefined;
-      const at = head & this.#mask;
+      if (samePosition(head, Atomics.load(control, TAIL))) return undefined;
+      const at = head & this.#mask & ~EPOCH;
       const header = this.#words[at >> 2];
       const length = header >>> 2;
       const frame = header & 3;
@@ -515,9 +617,11 @@ export class ByteRing {
       if (frame === WHOLE) {
         assembly.abandon();
         item = this.#copyOut(start, length);
+        check?.(item);
       } else if (frame === FIRST) {
         assembly.begin(this.#words[(at >> 2) + TOTAL_WORD] >>> 0);
         this.#appendTo(assembly, start, length);
+        check?.(assembly.item!.subarray(0, length));
       } else if (assembly.active) {
         this.#appendTo(assembly, start, length);
         if (frame === LAST) {
@@ -525,33 +629,58 @@ export class ByteRing {
           assembly.abandon();
         }
       } // else: the rest of an item handed to a consumer that ended; skip it.
-      if (!this.#advance(head, length, frame === WHOLE || frame === FIRST)) {
-        assembly.abandon(); // the record went to the consumer that took the lock over
-        continue;
-      }
+      this.#advance(head, length, frame === WHOLE || frame === FIRST);
       if (item) return item;
     }
   }
 
+  /** Takes the consumer lock now if it is free. */
+  #lockConsumerNow(): boolean {
+    const lock = this.#consumerLock;
+    if (!lock.tryAcquire()) return false;
+    if (lock.ownerDied) this.#repairConsumerSide();
+    return true;
+  }
+
   /**
-   * Frees the record at `head` with a payload of `length` bytes, if it is still there, and
-   * counts the item taken (`takes`: a record that starts an item). False when another
-   * consumer freed it. That happens only to a process that was ended while it held the
-   * consumer lock and still runs (Deno, until its next check: see halt.ts): the consumer
-   * that took the lock over reads from `HEAD`, so the ended one must neither hand out that
-   * record nor move `HEAD` back. The count follows the compare-exchange with no call in
-   * between, where a terminated thread could stop and leave the item counted as still there.
+   * Frees the record at `head` with a payload of `length` bytes and counts the item taken
+   * (`takes`: a record that starts an item), logging first: whoever takes the lock over if
+   * this process ends between the move and the count finishes the count
+   * (#repairConsumerSide). Halts a process that was ended while it held the consumer lock
+   * and still runs (Deno, until its next check: see halt.ts), once the lock was taken over:
+   * it must neither hand out that record nor count it.
    */
-  #advance(head: number, length: number, takes: boolean): boolean {
+  #advance(head: number, length: number, takes: boolean): void {
     const control = this.#control;
-    if (Atomics.compareExchange(control, HEAD, head, head + recordSize(length)) !== head) return false;
-    // An add, not a store of load + 1: an ended consumer may still be at it (see above).
-    if (takes) Atomics.add(control, TAKEN, 1);
+    const target = (head + recordSize(length)) | 0;
+    const taken = takes ? Atomics.load(control, TAKEN) : 0;
+    if (takes) {
+      Atomics.store(control, TAKE_TARGET, target); // the target first, as #writeRecord
+      Atomics.store(control, TAKE_SEEN, taken);
+      if (stepHook !== undefined) stepHook("take.logged");
+    }
+    if (Atomics.compareExchange(control, HEAD, head, target) !== head) haltEndedConsumer();
+    if (stepHook !== undefined) stepHook("take.moved");
+    if (takes && Atomics.compareExchange(control, TAKEN, taken, (taken + 1) | 0) !== taken) haltEndedConsumer();
+    if (stepHook !== undefined) stepHook("take.counted");
     if (Atomics.load(control, ROOM_WAITERS) > 0) wake(control, HEAD);
     // One item left the ring: a producer waiting for a free item slot may go on.
     if (takes && Atomics.load(control, ITEM_WAITERS) > 0) wake(control, TAKEN);
-    return true;
   }
+
+  /**
+   * After taking the consumer lock over from a process that ended: counts the item it took
+   * and had not counted yet (its log says which), and bumps `HEAD`'s epoch, so that the ended
+   * thread, if it still runs (Deno), can no longer take a record.
+   */
+  #repairConsumerSide(): void {
+    const control = this.#control;
+    this.#bumpEpoch(HEAD, TAKE_TARGET, "repair.consumer", () => {
+      const taken = Atomics.load(control, TAKE_SEEN);
+      if (Atomics.compareExchange(control, TAKEN, taken, (taken + 1) | 0) === taken) wake(control, TAKEN);
+    });
+  }
+
 
   /** A private copy of a payload: decoding from shared memory is slow on some runtimes. */
   #copyOut(start: number, length: number): Uint8Array {
@@ -612,8 +741,34 @@ function recordSize(length: number): number {
   return HEADER_BYTES + ((length + 7) & ~7);
 }
 
-/** TAIL moved under a producer that holds the lock: it was ended, and another took the lock over. */
+/** Bytes from `head` to `tail` (positions without their epochs). */
+function distance(head: number, tail: number): number {
+  return ((tail & ~EPOCH) - (head & ~EPOCH)) >>> 0;
+}
+
+function samePosition(a: number, b: number): boolean {
+  return ((a ^ b) & ~EPOCH) === 0;
+}
+
+/** `HEAD` or `TAIL` at the same position in the next epoch. */
+function nextEpoch(word: number): number {
+  return (word & ~EPOCH) | ((word + 1) & EPOCH);
+}
+
+/** True when `lock` is held by a process that ended (taking it over repairs what it guards). */
+function isAbandoned(lock: SemLock): boolean {
+  const holder = lock.holder();
+  return holder !== 0 && isPidGone(holder);
+}
+
+/** TAIL or a count moved under a producer that holds the lock: it was ended, and another took the lock over. */
 function haltEndedProducer(): never {
   haltIfEnded();
   throw new Error("the ring's TAIL moved while this producer held its lock, which only an ended producer can see");
+}
+
+/** HEAD or TAKEN moved under a consumer that holds the lock: it was ended, and another took the lock over. */
+function haltEndedConsumer(): never {
+  haltIfEnded();
+  throw new Error("the ring's HEAD moved while this consumer held its lock, which only an ended consumer can see");
 }

@@ -37,8 +37,9 @@
  * buffer's counters never hands out more permits than Python's would, and a death inside a
  * resource-pool section does not lose a permit. (A producer killed while the items for its
  * held slots wait in the buffer gives the slots back early.) A process that ends between
- * taking a permit and recording it (a few instructions) leaks that permit rather than ever
- * letting one permit be used twice.
+ * taking a permit and recording it leaks that permit rather than ever letting one permit be
+ * used twice: there is no call between the two, where V8 and JSC stop a terminated thread,
+ * but a crash of the runtime there would.
  * @module
  */
 
@@ -46,6 +47,7 @@ import { ValueError } from "../errors.ts";
 import { haltIfEnded, haltIfEndedAsync } from "./halt.ts";
 import { HolderCounts } from "./holder_counts.ts";
 import { currentPid, endedCleanly, isPidGone } from "./liveness.ts";
+import { stepHook } from "./step_hook.ts";
 import { noteReleased, noteTaken, ROOT_TASK, trackTasks } from "./tasks.ts";
 import { remaining, waitAsync, waitSync, wake } from "./wait.ts";
 
@@ -232,6 +234,11 @@ export class SemLock {
     return Atomics.load(this.#words, OWNER) === 0 ? 1 : 0;
   }
 
+  /** The pid of the process holding a lock (0 when free; always 0 for a semaphore). */
+  holder(): number {
+    return this.kind === "semaphore" ? 0 : Atomics.load(this.#words, OWNER);
+  }
+
   /**
    * True when the calling process holds the lock (an RLock: as `task`), or, for a semaphore,
    * owns a permit.
@@ -293,7 +300,10 @@ export class SemLock {
     const words = this.#words;
     const me = currentPid();
     const owner = Atomics.compareExchange(words, OWNER, 0, me);
-    if (owner === 0) return this.#acquiredMutex(false, task);
+    if (owner === 0) {
+      if (stepHook !== undefined) stepHook("lock.acquired");
+      return this.#acquiredMutex(false, task);
+    }
     if (owner === me && this.#recursive && Atomics.load(words, OWNER_TASK) === task) {
       Atomics.add(words, DEPTH, 1);
       return undefined;
@@ -327,35 +337,42 @@ export class SemLock {
       if (Atomics.sub(words, DEPTH, 1) > 1) return;
       noteReleased(task);
     }
-    Atomics.store(words, OWNER, 0);
+    // A compare-exchange: a holder ended while it still ran (Deno) must not free the lock of
+    // the process that took it over since (its owner is another pid now).
+    if (Atomics.compareExchange(words, OWNER, owner, 0) !== owner) {
+      haltIfEnded();
+      throw releasedTooMany();
+    }
+    if (stepHook !== undefined) stepHook("lock.released");
     this.#wakeWaiters(OWNER, 1);
   }
 
   #attemptPermit(): Busy | undefined {
     const words = this.#words;
-    let tookOver = false;
-    for (;;) {
+    const held = this.#held!;
+    // The slot first: from taking a permit to counting it below there is no call, where a
+    // terminated thread could stop (V8 and JSC stop one at calls and loop back-edges) and leak
+    // the permit (model/semlock.pml -DKILL_IN_LEAK_WINDOW shows what a stop there would do).
+    let tookOver = held.claim() > 0; // claiming an ended process's slot returned its permits
+    const mine = held.countIndex();
+    for (let reclaimed = false;;) {
       const value = Atomics.load(words, VALUE);
       if (value > 0) {
         if (Atomics.compareExchange(words, VALUE, value, value - 1) !== value) continue;
+        if (stepHook !== undefined) stepHook("permit.taken");
+        // Consume a pending signal (a permit nobody owns), else count the permit as ours.
+        let signals = Atomics.load(words, SIGNALS);
+        while (signals > 0 && Atomics.compareExchange(words, SIGNALS, signals, signals - 1) !== signals) {
+          signals = Atomics.load(words, SIGNALS);
+        }
+        if (signals <= 0 && mine >= 0) Atomics.add(words, mine, 1);
         this.#ownerDied = tookOver;
-        this.#recordTaken(); // may set ownerDied (see HolderCounts.add)
         return undefined;
       }
       // Out of permits: those of ended processes come back before anyone sleeps.
-      if (tookOver || this.#held!.reclaimEnded() === 0) return { index: VALUE, seen: 0 };
-      tookOver = true;
+      if (reclaimed || held.reclaimEnded() === 0) return { index: VALUE, seen: 0 };
+      reclaimed = tookOver = true;
     }
-  }
-
-  /** After taking a permit: consume a pending signal, or count the permit as ours. */
-  #recordTaken(): void {
-    const words = this.#words;
-    for (let signals = Atomics.load(words, SIGNALS); signals > 0; signals = Atomics.load(words, SIGNALS)) {
-      if (Atomics.compareExchange(words, SIGNALS, signals, signals - 1) === signals) return;
-    }
-    // Claiming the slot of an ended process returns its permits: this acquire is told.
-    if (this.#held!.add(1) > 0) this.#ownerDied = true;
   }
 
   #releasePermits(n: number): void {
@@ -363,8 +380,18 @@ export class SemLock {
     const words = this.#words;
     if (Atomics.load(words, VALUE) + n > this.maxValue) throw releasedTooMany();
     const held = this.#held!;
-    const returned = held.take(n);
-    const givenBack = returned + held.takeFromOthers(n - returned);
+    // Off this process's count, then onto VALUE with no call in between (see #attemptPermit)
+    // when the caller gives back only permits it holds (the usual release).
+    const mine = held.countIndex();
+    let returned = 0;
+    for (let count = mine < 0 ? 0 : Atomics.load(words, mine); count > 0; count = Atomics.load(words, mine)) {
+      if (Atomics.compareExchange(words, mine, count, count - Math.min(count, n)) === count) {
+        returned = Math.min(count, n);
+        break;
+      }
+    }
+    const givenBack = returned < n ? returned + held.takeFromOthers(n - returned) : returned;
+    if (stepHook !== undefined) stepHook("permit.returned");
     for (;;) {
       const value = Atomics.load(words, VALUE);
       if (value + n > this.maxValue) {
