@@ -25,9 +25,15 @@ export {
   Empty,
   EOFError,
   type ErrorInfo,
+  FileExistsError,
+  FileNotFoundError,
   Full,
+  IndexError,
+  KeyError,
   type NamedError,
   ProcessError,
+  RemoteError,
+  RuntimeError,
   TimeoutError,
   ValueError,
 } from "./src/errors.ts";
@@ -97,3 +103,10 @@ export {
   type TaskFunction,
 } from "./src/pool.ts";
 export { AsyncResult, type ResultCallbacks } from "./src/async_result.ts";
+export {
+  ShareableList,
+  type ShareableListOptions,
+  type ShareableValue,
+  SharedMemory,
+  type SharedMemoryOptions,
+} from "./src/shared_memory.ts";

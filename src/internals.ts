@@ -14,3 +14,4 @@ export { SemLock, type SemLockState } from "./transport/semlock.ts";
 export { AdaptiveSpin } from "./transport/spin.ts";
 export { deadlineFrom } from "./transport/wait.ts";
 export { WAITER_SLOTS, WaiterQueue } from "./transport/waiters.ts";
+export { setNameGenerator } from "./shared_memory.ts";

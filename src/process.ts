@@ -9,6 +9,7 @@ import { ValueError } from "./errors.ts";
 import { checkCloneable } from "./transport/codec_check.ts";
 import { haltIfEnded } from "./transport/halt.ts";
 import { packHandles } from "./handles.ts";
+import { registryLinkForChild, type RegistryLinkState } from "./registry.ts";
 import { type ChildWorker, type ParentChannel, runtime } from "./runtime/mod.ts";
 import {
   allocateChildPid,
@@ -105,6 +106,8 @@ export interface ChildSpec {
   payload: unknown;
   /** Where the child records how it ended (see {@link endProcess}). */
   endStatus: SharedArrayBuffer;
+  /** Its link to the registry of names (shared memory, managers; see registry.ts). */
+  registry: RegistryLinkState;
 }
 
 /** Messages a child sends to its parent: its code finished, and its end status is recorded. */
@@ -448,6 +451,7 @@ export class Process {
       superTarget,
       payload: packHandles(fields ? [fields, this.#args] : this.#args, table.pid, transfer),
       endStatus: new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
+      registry: registryLinkForChild(transfer),
     };
   }
 

@@ -12,7 +12,21 @@
  * @module
  */
 
-import { BrokenBarrierError, BrokenPipeError, Empty, EOFError, Full, TimeoutError, ValueError } from "../errors.ts";
+import {
+  BrokenBarrierError,
+  BrokenPipeError,
+  Empty,
+  EOFError,
+  FileExistsError,
+  FileNotFoundError,
+  Full,
+  IndexError,
+  KeyError,
+  RemoteError,
+  RuntimeError,
+  TimeoutError,
+  ValueError,
+} from "../errors.ts";
 
 /** First byte of every encoded message: which format follows. */
 export const FORMAT_BINARY = 1;
@@ -103,6 +117,12 @@ export const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
   BrokenBarrierError,
   EOFError,
   BrokenPipeError,
+  KeyError,
+  IndexError,
+  RuntimeError,
+  RemoteError,
+  FileExistsError,
+  FileNotFoundError,
 };
 
 /**
