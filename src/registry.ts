@@ -25,7 +25,7 @@ export type RegistryRequest =
     | { op: "attach"; name: string }
     | { op: "unlink"; name: string }
     | { op: "unlinkTracked"; tracker: string }
-    | { op: "listen"; address: string; pid: number; port: MessagePort }
+    | { op: "listen"; address: string; pid: number; name: string; port: MessagePort }
     | { op: "unlisten"; address: string }
     | { op: "resolve"; address: string }
     | { op: "connect"; address: string; connection: unknown }
@@ -37,6 +37,7 @@ export interface RegistryReply {
   buffer?: SharedArrayBuffer;
   names?: string[];
   pid?: number;
+  name?: string;
 }
 
 /** What a child gets to reach the registry: its port, and the program's registry state. */

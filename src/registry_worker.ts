@@ -30,6 +30,7 @@ interface Segment {
 interface Listener {
   port: MessagePort;
   pid: number;
+  name: string;
 }
 
 const segments = new Map<string, Segment>();
@@ -76,7 +77,7 @@ function answer(request: RegistryRequest): RegistryReply {
     }
     case "listen":
       if (listeners.has(request.address)) return { error: "exists" };
-      listeners.set(request.address, { port: request.port, pid: request.pid });
+      listeners.set(request.address, { port: request.port, pid: request.pid, name: request.name });
       return {};
     case "unlisten":
       listeners.get(request.address)?.port.close();
@@ -84,7 +85,7 @@ function answer(request: RegistryRequest): RegistryReply {
       return {};
     case "resolve": {
       const listener = listeners.get(request.address);
-      return listener ? { pid: listener.pid } : { error: "missing" };
+      return listener ? { pid: listener.pid, name: listener.name } : { error: "missing" };
     }
     case "connect":
       listeners.get(request.address)?.port.postMessage(request.connection);
