@@ -129,6 +129,7 @@ export {
   type ManagerStartOptions,
   NamespaceProxy,
   PoolProxy,
+  type PoolTaskOptions,
   type Proxied,
   type ProxyCallOptions,
   type ProxyOf,

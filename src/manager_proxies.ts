@@ -1000,10 +1000,19 @@ export function functionRef(fn: unknown, module?: string | URL): { ref: ReturnTy
   return { ref: resolveTarget(describeTarget(fn, "function", module, callerModules())) };
 }
 
-/** Options of a manager Pool's calls that name a function. */
-interface TaskOptions {
+/**
+ * Options of a manager Pool's calls that name a function.
+ * @example Usage
+ * ```ts
+ * import type { PoolTaskOptions } from "@seed/multiprocessing";
+ * const options: PoolTaskOptions = { module: import.meta.url, chunksize: 10 };
+ * ```
+ */
+export interface PoolTaskOptions {
   /** URL of the module that exports the function; default: found from the call site. */
   module?: string | URL;
+  /** Inputs sent to a worker at once (map-like calls); default: Python's rule. */
+  chunksize?: number;
 }
 
 /**
@@ -1039,22 +1048,22 @@ export class PoolProxy extends BaseProxy implements AsyncDisposable {
   };
 
   /** Runs `fn(...args)` in a worker; resolves with its result. */
-  apply<R>(fn: (...args: never[]) => R, args: unknown[] = [], options: TaskOptions = {}): Promise<Awaited<R>> {
+  apply<R>(fn: (...args: never[]) => R, args: unknown[] = [], options: PoolTaskOptions = {}): Promise<Awaited<R>> {
     return this.#task("apply", fn, options.module, [args]);
   }
   /** As {@link apply}, returning an {@link AsyncResultProxy} at once. */
-  applyAsync<R>(fn: (...args: never[]) => R, args: unknown[] = [], options: TaskOptions = {}): Promise<AsyncResultProxy<Awaited<R>>> {
+  applyAsync<R>(fn: (...args: never[]) => R, args: unknown[] = [], options: PoolTaskOptions = {}): Promise<AsyncResultProxy<Awaited<R>>> {
     return this.#task("applyAsync", fn, options.module, [args]);
   }
   /** `fn` of each input, in order. */
-  map<T, R>(fn: (item: T) => R, inputs: Iterable<T>, options: TaskOptions & { chunksize?: number } = {}): Promise<Awaited<R>[]> {
+  map<T, R>(fn: (item: T) => R, inputs: Iterable<T>, options: PoolTaskOptions = {}): Promise<Awaited<R>[]> {
     return this.#task("map", fn, options.module, [[...inputs], chunking(options)]);
   }
   /** As {@link map}, returning an {@link AsyncResultProxy} at once. */
   mapAsync<T, R>(
     fn: (item: T) => R,
     inputs: Iterable<T>,
-    options: TaskOptions & { chunksize?: number } = {},
+    options: PoolTaskOptions = {},
   ): Promise<AsyncResultProxy<Awaited<R>[]>> {
     return this.#task("mapAsync", fn, options.module, [[...inputs], chunking(options)]);
   }
@@ -1062,7 +1071,7 @@ export class PoolProxy extends BaseProxy implements AsyncDisposable {
   starmap<R>(
     fn: (...args: never[]) => R,
     inputs: Iterable<unknown[]>,
-    options: TaskOptions & { chunksize?: number } = {},
+    options: PoolTaskOptions = {},
   ): Promise<Awaited<R>[]> {
     return this.#task("starmap", fn, options.module, [[...inputs], chunking(options)]);
   }
@@ -1070,7 +1079,7 @@ export class PoolProxy extends BaseProxy implements AsyncDisposable {
   starmapAsync<R>(
     fn: (...args: never[]) => R,
     inputs: Iterable<unknown[]>,
-    options: TaskOptions & { chunksize?: number } = {},
+    options: PoolTaskOptions = {},
   ): Promise<AsyncResultProxy<Awaited<R>[]>> {
     return this.#task("starmapAsync", fn, options.module, [[...inputs], chunking(options)]);
   }
@@ -1078,7 +1087,7 @@ export class PoolProxy extends BaseProxy implements AsyncDisposable {
   imap<T, R>(
     fn: (item: T) => R,
     inputs: Iterable<T>,
-    options: TaskOptions & { chunksize?: number } = {},
+    options: PoolTaskOptions = {},
   ): Promise<IteratorProxy<Awaited<R>>> {
     return this.#task("imap", fn, options.module, [[...inputs], chunking(options)]);
   }
@@ -1086,7 +1095,7 @@ export class PoolProxy extends BaseProxy implements AsyncDisposable {
   imapUnordered<T, R>(
     fn: (item: T) => R,
     inputs: Iterable<T>,
-    options: TaskOptions & { chunksize?: number } = {},
+    options: PoolTaskOptions = {},
   ): Promise<IteratorProxy<Awaited<R>>> {
     return this.#task("imapUnordered", fn, options.module, [[...inputs], chunking(options)]);
   }

@@ -636,6 +636,7 @@ export class SharedMemoryManager extends BaseManager {
   readonly #tracker = `SharedMemoryManager-${crypto.randomUUID()}-${++trackerCount}`;
   #started = false;
 
+  /** Starts the manager's process (see {@link BaseManager.start}); then blocks can be made. */
   override async start(options: ManagerStartOptions = {}): Promise<void> {
     await super.start(options);
     this.#started = true;
@@ -694,5 +695,5 @@ export {
   ValueProxy,
 };
 export type { ProxyCallOptions } from "./manager_proxy.ts";
-export type { ProxyWaitOptions } from "./manager_proxies.ts";
+export type { PoolTaskOptions, ProxyWaitOptions } from "./manager_proxies.ts";
 export type { Token } from "./manager_protocol.ts";

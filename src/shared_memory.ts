@@ -330,9 +330,6 @@ export class ShareableList implements Shareable, Iterable<ShareableValue> {
   readonly shm: SharedMemory;
   /** Index access: `sl[i]` reads and writes items. */
   [index: number]: ShareableValue;
-  private readonly view: DataView;
-  private readonly itemCount: number;
-  private readonly offsets: number[];
 
   /**
    * Creates a list of `values` in a new block (named `options.name`, or a new name), or, with
@@ -343,37 +340,29 @@ export class ShareableList implements Shareable, Iterable<ShareableValue> {
    */
   constructor(values?: Iterable<ShareableValue> | null, options: ShareableListOptions = {}) {
     const name = options.name;
-    if (values === null || values === undefined) {
-      if (name === undefined) values = [];
-      else {
-        this.shm = new SharedMemory(name);
-        this.view = viewOf(this.shm);
-        this.itemCount = Number(this.view.getBigInt64(0, true));
-        this.offsets = Array.from({ length: this.itemCount + 1 }, (_, i) => Number(this.view.getBigInt64(WORD * (i + 1), true)));
-        return withIndexAccess(this);
-      }
+    if ((values === null || values === undefined) && name !== undefined) {
+      this.shm = new SharedMemory(name);
+      return withIndexAccess(this, ListLayout.read(viewOf(this.shm)));
     }
-    const items = [...values];
+    const items = [...(values ?? [])];
     const slots = items.map((value, i) => slotOf(value, `values[${i}]`));
-    this.itemCount = slots.length;
-    this.offsets = [0];
-    for (const slot of slots) this.offsets.push(this.offsets.at(-1)! + slotBytes(slot.format));
-    this.shm = new SharedMemory({ name, create: true, size: this.lengthsAt + this.itemCount * WORD });
-    this.view = viewOf(this.shm);
-    this.view.setBigInt64(0, BigInt(this.itemCount), true);
-    this.offsets.forEach((offset, i) => this.view.setBigInt64(WORD * (i + 1), BigInt(offset), true));
-    slots.forEach((slot, i) => this.write(i, slot, items[i]));
-    return withIndexAccess(this);
+    const offsets = [0];
+    for (const slot of slots) offsets.push(offsets.at(-1)! + slotBytes(slot.format));
+    this.shm = new SharedMemory({ name, create: true, size: ListLayout.bytesFor(offsets) });
+    const layout = ListLayout.write(viewOf(this.shm), offsets);
+    slots.forEach((slot, i) => layout.write(i, slot, items[i]));
+    return withIndexAccess(this, layout);
   }
 
   /** The number of items (fixed). */
   get length(): number {
-    return this.itemCount;
+    return layoutOf(this).count;
   }
 
   /** The items' formats, Python's struct format strings run together (e.g. `"8sdqxxxxxxx?"`). */
   get format(): string {
-    return Array.from({ length: this.itemCount }, (_, i) => this.formatAt(i)).join("");
+    const layout = layoutOf(this);
+    return Array.from({ length: layout.count }, (_, i) => layout.formatAt(i)).join("");
   }
 
   /**
@@ -381,19 +370,8 @@ export class ShareableList implements Shareable, Iterable<ShareableValue> {
    * @throws {IndexError} "index out of range".
    */
   get(index: number): ShareableValue {
-    const i = this.position(index, "index out of range");
-    const format = this.formatAt(i);
-    const code = this.view.getUint8(this.codesAt + i);
-    const at = this.dataStart + this.offsets[i];
-    if (code === AS_NONE) return null;
-    if (format.endsWith("s")) {
-      const bytes = new Uint8Array(this.view.buffer, at, this.view.getUint32(this.lengthsAt + i * WORD, true)).slice();
-      return code === AS_STRING ? decoder.decode(bytes) : bytes;
-    }
-    if (format === FORMAT_BOOL) return this.view.getUint8(at + BOOL_BYTE) !== 0;
-    if (format === FORMAT_FLOAT) return this.view.getFloat64(at, true);
-    const integer = this.view.getBigInt64(at, true);
-    return code === AS_BIGINT ? integer : Number(integer);
+    const layout = layoutOf(this);
+    return layout.read(layout.position(index, "index out of range"));
   }
 
   /**
@@ -404,14 +382,15 @@ export class ShareableList implements Shareable, Iterable<ShareableValue> {
    * @throws {KeyError} a value of a type the list cannot hold.
    */
   set(index: number, value: ShareableValue): void {
-    const i = this.position(index, "assignment index out of range");
+    const layout = layoutOf(this);
+    const i = layout.position(index, "assignment index out of range");
     const slot = slotOf(value, `value`);
     if (slot.bytes) {
-      const room = this.offsets[i + 1] - this.offsets[i];
+      const room = layout.room(i);
       if (slot.bytes.length > room) throw new ValueError("bytes/str item exceeds available storage");
       slot.format = `${room}s`;
     }
-    this.write(i, slot, value);
+    layout.write(i, slot, value);
   }
 
   /** How many items equal `value` (bytes by content; numbers and bigints by value). */
@@ -426,13 +405,13 @@ export class ShareableList implements Shareable, Iterable<ShareableValue> {
    * @throws {ValueError} when no item is.
    */
   index(value: ShareableValue): number {
-    for (let i = 0; i < this.itemCount; i++) if (sameValue(this.get(i), value)) return i;
+    for (let i = 0; i < this.length; i++) if (sameValue(this.get(i), value)) return i;
     throw new ValueError(`${pythonRepr(value)} not in this container`);
   }
 
   /** The items in order. */
   *[Symbol.iterator](): Iterator<ShareableValue> {
-    for (let i = 0; i < this.itemCount; i++) yield this.get(i);
+    for (let i = 0; i < this.length; i++) yield this.get(i);
   }
 
   /** Python's repr: `ShareableList(['howdy', 100], name='psm_…')`. */
@@ -449,52 +428,105 @@ export class ShareableList implements Shareable, Iterable<ShareableValue> {
   [HANDLE](): HandleDescription {
     return { kind: "ShareableList", state: this.shm.name };
   }
+}
 
-  private get dataStart(): number {
-    return (this.itemCount + 2) * WORD;
+/** Where a list's parts lie in its block, and how its items are read and written there. */
+class ListLayout {
+  private constructor(readonly view: DataView, readonly count: number, readonly offsets: number[]) {}
+
+  /** The bytes a list needs whose items' data offsets are `offsets` (N + 1 of them). */
+  static bytesFor(offsets: number[]): number {
+    const count = offsets.length - 1;
+    return new ListLayout(new DataView(new ArrayBuffer(0)), count, offsets).lengthsAt + count * WORD;
   }
 
-  private get formatsAt(): number {
-    return this.dataStart + this.offsets[this.itemCount];
+  /** Writes a new list's count and offsets into `view`. */
+  static write(view: DataView, offsets: number[]): ListLayout {
+    view.setBigInt64(0, BigInt(offsets.length - 1), true);
+    offsets.forEach((offset, i) => view.setBigInt64(WORD * (i + 1), BigInt(offset), true));
+    return new ListLayout(view, offsets.length - 1, offsets);
   }
 
-  private get codesAt(): number {
-    return this.formatsAt + this.itemCount * WORD;
+  /** The layout of the list already in `view`. */
+  static read(view: DataView): ListLayout {
+    const count = Number(view.getBigInt64(0, true));
+    const offsets = Array.from({ length: count + 1 }, (_, i) => Number(view.getBigInt64(WORD * (i + 1), true)));
+    return new ListLayout(view, count, offsets);
   }
 
-  private get lengthsAt(): number {
-    return Math.ceil((this.codesAt + this.itemCount) / WORD) * WORD;
+  get dataStart(): number {
+    return (this.count + 2) * WORD;
   }
 
-  private position(index: number, outOfRange: string): number {
+  get formatsAt(): number {
+    return this.dataStart + this.offsets[this.count];
+  }
+
+  get codesAt(): number {
+    return this.formatsAt + this.count * WORD;
+  }
+
+  get lengthsAt(): number {
+    return Math.ceil((this.codesAt + this.count) / WORD) * WORD;
+  }
+
+  /** The bytes item `i` was given. */
+  room(i: number): number {
+    return this.offsets[i + 1] - this.offsets[i];
+  }
+
+  position(index: number, outOfRange: string): number {
     if (!Number.isInteger(index)) throw new TypeError(`list indices must be integers, not ${pythonRepr(index)}`);
-    const i = index < 0 ? index + this.itemCount : index;
-    if (i < 0 || i >= this.itemCount) throw new IndexError(outOfRange);
+    const i = index < 0 ? index + this.count : index;
+    if (i < 0 || i >= this.count) throw new IndexError(outOfRange);
     return i;
   }
 
-  private formatAt(i: number): string {
-    const bytes = new Uint8Array(this.view.buffer, this.formatsAt + i * WORD, WORD);
+  formatAt(i: number): string {
+    const bytes = new Uint8Array(this.view.buffer, this.view.byteOffset + this.formatsAt + i * WORD, WORD);
     const end = bytes.indexOf(0);
     return decoder.decode(bytes.slice(0, end === -1 ? WORD : end));
   }
 
-  private write(i: number, slot: Slot, value: ShareableValue): void {
-    const view = this.view;
-    const formatBytes = new Uint8Array(view.buffer, this.formatsAt + i * WORD, WORD);
+  read(i: number): ShareableValue {
+    const { view } = this;
+    const format = this.formatAt(i);
+    const code = view.getUint8(this.codesAt + i);
+    const at = this.dataStart + this.offsets[i];
+    if (code === AS_NONE) return null;
+    if (format.endsWith("s")) {
+      const length = view.getUint32(this.lengthsAt + i * WORD, true);
+      const bytes = new Uint8Array(view.buffer, view.byteOffset + at, length).slice();
+      return code === AS_STRING ? decoder.decode(bytes) : bytes;
+    }
+    if (format === FORMAT_BOOL) return view.getUint8(at + BOOL_BYTE) !== 0;
+    if (format === FORMAT_FLOAT) return view.getFloat64(at, true);
+    const integer = view.getBigInt64(at, true);
+    return code === AS_BIGINT ? integer : Number(integer);
+  }
+
+  write(i: number, slot: Slot, value: ShareableValue): void {
+    const { view } = this;
+    const formatBytes = new Uint8Array(view.buffer, view.byteOffset + this.formatsAt + i * WORD, WORD);
     formatBytes.fill(0);
     encoder.encodeInto(slot.format, formatBytes);
     view.setUint8(this.codesAt + i, slot.code);
     const at = this.dataStart + this.offsets[i];
-    const data = new Uint8Array(view.buffer, at, this.offsets[i + 1] - this.offsets[i]);
-    data.fill(0);
+    new Uint8Array(view.buffer, view.byteOffset + at, this.room(i)).fill(0);
     if (slot.bytes) {
-      data.set(slot.bytes);
+      new Uint8Array(view.buffer, view.byteOffset + at, slot.bytes.length).set(slot.bytes);
       view.setUint32(this.lengthsAt + i * WORD, slot.bytes.length, true);
     } else if (slot.format === FORMAT_BOOL) view.setUint8(at + BOOL_BYTE, value ? 1 : 0);
     else if (slot.format === FORMAT_FLOAT) view.setFloat64(at, value as number, true);
     else if (slot.format === FORMAT_INT) view.setBigInt64(at, BigInt(value as number | bigint), true);
   }
+}
+
+/** Each list's layout, under the list and under its index-access proxy. */
+const layouts = new WeakMap<object, ListLayout>();
+
+function layoutOf(list: ShareableList): ListLayout {
+  return layouts.get(list)!;
 }
 
 registerHandleKind("ShareableList", (name) => new ShareableList(null, { name: name as string }));
@@ -553,8 +585,8 @@ function sameValue(a: ShareableValue, b: ShareableValue): boolean {
 }
 
 /** Wraps a list so that `sl[i]` reads and writes items; any other new property is refused. */
-function withIndexAccess(list: ShareableList): ShareableList {
-  return new Proxy(list, {
+function withIndexAccess(list: ShareableList, layout: ListLayout): ShareableList {
+  const proxy = new Proxy(list, {
     get(target, key, receiver) {
       if (typeof key === "string" && INDEX.test(key)) return target.get(Number(key));
       return Reflect.get(target, key, receiver);
@@ -570,4 +602,7 @@ function withIndexAccess(list: ShareableList): ShareableList {
       );
     },
   });
+  layouts.set(list, layout);
+  layouts.set(proxy, layout);
+  return proxy;
 }
