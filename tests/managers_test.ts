@@ -37,6 +37,7 @@ import {
   initNamespace,
   listChild,
   lockChild,
+  meetThenWait,
   namespaceChild,
   poolChild,
   putThroughRemote,
@@ -318,6 +319,28 @@ test("Pool: tasks run in the manager's pool; a child terminates it; a bad size i
   assert.equal(await result.successful(), true);
   assert.equal(await d.get(4), 16);
   await inChild(poolChild, pool);
+});
+
+test("a manager's Barrier and Condition coordinate processes as the library's own do (the generic suites with manager objects)", async () => {
+  const m = await manager();
+  const barrier = await m.Barrier(3);
+  const cond = await m.Condition();
+  const waiting = await m.Value("i", 0);
+  const seen = await m.list<string>();
+  const children = [0, 1].map(() => new Process({ target: meetThenWait, args: [barrier, cond, waiting, seen], module: TARGETS_MODULE }));
+  for (const child of children) child.start();
+  const mine = await barrier.wait({ timeout: 60_000 });
+  while (await cond.withLock(() => waiting.get()) < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+  await cond.withLock(() => cond.notifyAll());
+  for (const child of children) await child.join();
+  assert.deepEqual(children.map((child) => child.exitCode), [0, 0]);
+  const lines = await seen.copy();
+  assert.deepEqual(
+    [...lines.filter((line) => line.startsWith("barrier")), `barrier ${mine}`].sort(),
+    ["barrier 0", "barrier 1", "barrier 2"],
+    "each party got its own arrival index",
+  );
+  assert.deepEqual(lines.filter((line) => line.startsWith("notified")), ["notified true", "notified true"]);
 });
 
 // --- Reference counting, bad input, failure ---------------------------------------------------
