@@ -122,22 +122,10 @@ export async function unpackHandles(value: unknown): Promise<unknown> {
     // 45 modules) with the importing module, which made every child start 3 ms later.
     await import(libraryEntryUrl().href);
   }
-  const unpacked = reviveMarkers(value);
+  const unpacked = mapTree(value, (item) => (isMarker(item) ? reviveHandle(item[MARK]) : undefined), new Map());
   const finishing = revivalWork.splice(0);
   await Promise.all(finishing);
   return unpacked;
-}
-
-/**
- * As {@link unpackHandles}, at once: for handles whose kinds this process has registered and
- * whose revivers complete at once (a manager's proxies in the manager's own messages).
- */
-export function unpackHandlesSync(value: unknown): unknown {
-  return containsMatch(value, isMarker, new Set()) ? reviveMarkers(value) : value;
-}
-
-function reviveMarkers(value: unknown): unknown {
-  return mapTree(value, (item) => (isMarker(item) ? reviveHandle(item[MARK]) : undefined), new Map());
 }
 
 /** What revivers started and {@link unpackHandles} waits for. */

@@ -14,8 +14,8 @@
  * @module
  */
 import { type Connection, Pipe } from "./connection.ts";
-import { BrokenPipeError, EOFError, RemoteError } from "./errors.ts";
-import { packHandles, unpackHandlesSync } from "./handles.ts";
+import { BrokenPipeError, EOFError, RemoteError, TimeoutError } from "./errors.ts";
+import { packHandles } from "./handles.ts";
 import {
   CALL,
   CANCEL,
@@ -61,14 +61,6 @@ type GlobalWithLinks = typeof globalThis & { [LINKS_KEY]?: Map<string, ManagerLi
 
 function links(): Map<string, ManagerLink> {
   return (globalThis as GlobalWithLinks)[LINKS_KEY] ??= new Map();
-}
-
-/** While a reply is revived: the manager it came from (it counted the proxies in it). */
-let replyFrom: string | undefined;
-
-/** The address of the manager whose reply is being revived, if any (see the proxies' reviver). */
-export function revivingReplyFrom(): string | undefined {
-  return replyFrom;
 }
 
 /**
@@ -158,7 +150,7 @@ export class ManagerLink {
     const rid = this.#send(call);
     let result: { value: unknown } | { error: unknown } | undefined;
     this.#pending.set(rid, { resolve: (value) => (result = { value }), reject: (error) => (result = { error }) });
-    while (result === undefined) this.#receive(true);
+    while (result === undefined) this.#receiveSync();
     if ("error" in result) throw result.error;
     return result.value;
   }
@@ -196,9 +188,8 @@ export class ManagerLink {
   }
 
   #write(request: Request, args: unknown): void {
-    const packed = packHandles(request, this.#managerPid) as Request;
     try {
-      this.#connection!.send(packed);
+      this.#connection!.send(request);
     } catch (error) {
       if (error instanceof BrokenPipeError) throw this.#breakDown();
       // Say which argument could not be sent, by its place in the call's arguments.
@@ -212,45 +203,41 @@ export class ManagerLink {
     this.#pumping = true;
     try {
       while (this.#pending.size > 0 && !this.#broken) {
-        if (!this.#receive(false)) await this.#connection!.poll(null);
+        await this.#connection!.poll(null);
+        if (this.#broken || !this.#connection!.pollSync(0)) continue;
+        // A reply is there: taken at once (a sync call may have taken it meanwhile: then none).
+        let reply: Reply | undefined;
+        try {
+          reply = (await this.#connection!.recv({ timeout: 0 })) as Reply;
+        } catch (error) {
+          if (error instanceof EOFError) this.#breakDown();
+          else if (!(error instanceof TimeoutError)) throw error;
+        }
+        if (reply) this.#settle(reply);
       }
     } finally {
       this.#pumping = false;
     }
   }
 
-  /**
-   * Takes one reply and settles its call; `wait`: blocks until one comes. Without waiting,
-   * false when none is there. The manager's end seen closed breaks the link.
-   */
-  #receive(wait: boolean): boolean {
-    const connection = this.#connection!;
-    if (!wait && !connection.pollSync(0)) return false;
+  /** Takes one reply, waiting for it, and settles its call; the manager's end seen closed breaks the link. */
+  #receiveSync(): void {
     let reply: Reply;
     try {
-      reply = connection.recvSync() as Reply;
+      reply = this.#connection!.recvSync() as Reply;
     } catch (error) {
-      if (error instanceof EOFError) return (this.#breakDown(), true);
+      if (error instanceof EOFError) return void this.#breakDown();
       throw error;
     }
     this.#settle(reply);
-    return true;
   }
 
   #settle([rid, kind, value]: Reply): void {
     const pending = this.#pending.get(rid);
     if (!pending) return;
     this.#pending.delete(rid);
-    if (kind === RETURN) {
-      replyFrom = this.#address;
-      try {
-        pending.resolve(unpackHandlesSync(value));
-      } catch (error) {
-        pending.reject(error);
-      } finally {
-        replyFrom = undefined;
-      }
-    } else if (pending.signal?.aborted) pending.reject(pending.signal.reason);
+    if (kind === RETURN) pending.resolve(value);
+    else if (pending.signal?.aborted) pending.reject(pending.signal.reason);
     else pending.reject(kind === ERROR ? value : new RemoteError(kind === FAILED ? String(value) : "unknown reply"));
   }
 

@@ -6,13 +6,14 @@
  * Requests are arrays, the operation first. Those with a request id (`rid`) get one reply,
  * `[rid, kind, value]`; several may be under way at once on one connection (the async tasks of
  * a process share it), and replies come in the order calls finish. `INCREF`, `DECREF` and
- * `CANCEL` get none.
+ * `CANCEL` get none. Values are encoded by the library's codec: a proxy in them crosses as
+ * its class and token (see manager_proxy.ts).
  * @module
  */
 
 /**
- * What names a shared object in every process (Python's `Token`, plus what a proxy needs to
- * be rebuilt anywhere: the methods it forwards and its proxy class).
+ * What names a shared object in every process (Python's `Token`, plus the methods its
+ * proxies forward). A proxy crosses as its class and its token.
  * @example Usage
  * ```ts
  * import type { Token } from "./manager_protocol.ts";
@@ -29,8 +30,6 @@ export interface Token {
   id: string;
   /** The methods its proxies forward. */
   exposed: string[];
-  /** The name of its proxy class, when not an automatic one (see `registerProxyType`). */
-  proxytype?: string;
 }
 
 /** Call `method` of object `id` with `args`: `[CALL, rid, id, method, args]`. */
@@ -63,11 +62,8 @@ export const RETURN = 0;
 export const ERROR = 1;
 /** The manager could not do it: a `RemoteError` with this text (Python's `#TRACEBACK`). */
 export const FAILED = 2;
-/** The result is a new shared object: its token (Python's `#PROXY`). */
-export const PROXY = 3;
-
-/** A reply: `[rid, kind, value]`. */
-export type Reply = [number, typeof RETURN | typeof ERROR | typeof FAILED | typeof PROXY, unknown];
+/** A reply: `[rid, kind, value]` (a new shared object comes as its proxy, in a RETURN). */
+export type Reply = [number, typeof RETURN | typeof ERROR | typeof FAILED, unknown];
 
 /** Method names a server answers for every object (Python's `fallback_mapping`). */
 export const GET_VALUE = "#GETVALUE";

@@ -8,9 +8,11 @@
  * @module
  */
 import { IndexError } from "./errors.ts";
-import { BaseProxy, type ProxyCallOptions, registerProxyType } from "./manager_proxy.ts";
+import { BaseProxy, type ProxyCallOptions } from "./manager_proxy.ts";
 import type { Token } from "./manager_protocol.ts";
-import { callerModules, describeTarget, resolveTarget } from "./target.ts";
+import { SETSTATE } from "./reduction.ts";
+import { locate, registerExport } from "./references.ts";
+import { libraryEntryUrl } from "./target.ts";
 
 /**
  * Options of a proxy's blocking waits: Python's `block` and `timeout` (milliseconds), and a
@@ -436,7 +438,6 @@ export class ListProxy<T = unknown> extends BaseProxy {
 export class NamespaceProxy extends BaseProxy {
   /** The methods forwarded to the manager's namespace. */
   static override _exposed_: readonly string[] = ["get", "set", "delete", "has", "toObject"];
-  readonly #local = new Map<string, unknown>();
 
   /** Made by a manager; no property can be added (`ns.x = 1` throws: use {@link set}). */
   constructor(token: Token, build: symbol) {
@@ -444,40 +445,46 @@ export class NamespaceProxy extends BaseProxy {
     Object.preventExtensions(this);
   }
 
+  /** Rebuilt in another process; no property can be added there either. */
+  override [SETSTATE](state: Token): void {
+    super[SETSTATE](state);
+    Object.preventExtensions(this);
+  }
+
   /** The attribute `name` (undefined when there is none). */
   get<T = unknown>(name: string): Promise<T> {
-    return name.startsWith("_") ? Promise.resolve(this.#local.get(name) as T) : this.callMethod("get", [name]);
+    return name.startsWith("_") ? Promise.resolve(localAttributes(this).get(name) as T) : this.callMethod("get", [name]);
   }
   /** As {@link get}, blocking the thread. */
   getSync<T = unknown>(name: string): T {
-    return name.startsWith("_") ? this.#local.get(name) as T : this.callMethodSync("get", [name]);
+    return name.startsWith("_") ? localAttributes(this).get(name) as T : this.callMethodSync("get", [name]);
   }
   /** Sets the attribute `name`. */
   set(name: string, value: unknown): Promise<void> {
     if (!name.startsWith("_")) return this.callMethod("set", [name, value]);
-    this.#local.set(name, value);
+    localAttributes(this).set(name, value);
     return Promise.resolve();
   }
   /** As {@link set}, blocking the thread. */
   setSync(name: string, value: unknown): void {
-    if (name.startsWith("_")) this.#local.set(name, value);
+    if (name.startsWith("_")) localAttributes(this).set(name, value);
     else this.callMethodSync("set", [name, value]);
   }
   /** Deletes the attribute `name`; true if it was there. */
   delete(name: string): Promise<boolean> {
-    return name.startsWith("_") ? Promise.resolve(this.#local.delete(name)) : this.callMethod("delete", [name]);
+    return name.startsWith("_") ? Promise.resolve(localAttributes(this).delete(name)) : this.callMethod("delete", [name]);
   }
   /** As {@link delete}, blocking the thread. */
   deleteSync(name: string): boolean {
-    return name.startsWith("_") ? this.#local.delete(name) : this.callMethodSync("delete", [name]);
+    return name.startsWith("_") ? localAttributes(this).delete(name) : this.callMethodSync("delete", [name]);
   }
   /** Python's `hasattr(ns, name)`. */
   has(name: string): Promise<boolean> {
-    return name.startsWith("_") ? Promise.resolve(this.#local.has(name)) : this.callMethod("has", [name]);
+    return name.startsWith("_") ? Promise.resolve(localAttributes(this).has(name)) : this.callMethod("has", [name]);
   }
   /** As {@link has}, blocking the thread. */
   hasSync(name: string): boolean {
-    return name.startsWith("_") ? this.#local.has(name) : this.callMethodSync("has", [name]);
+    return name.startsWith("_") ? localAttributes(this).has(name) : this.callMethodSync("has", [name]);
   }
   /** A copy of the attributes, as a plain object. */
   toObject(): Promise<Record<string, unknown>> {
@@ -487,6 +494,15 @@ export class NamespaceProxy extends BaseProxy {
   toObjectSync(): Record<string, unknown> {
     return this.callMethodSync("toObject");
   }
+}
+
+/** The `_` attributes of each namespace proxy, which stay in its process (as Python's). */
+const locals = new WeakMap<NamespaceProxy, Map<string, unknown>>();
+
+function localAttributes(proxy: NamespaceProxy): Map<string, unknown> {
+  let attributes = locals.get(proxy);
+  if (!attributes) locals.set(proxy, attributes = new Map());
+  return attributes;
 }
 
 /**
@@ -994,10 +1010,14 @@ export class AsyncResultProxy<T = unknown> extends BaseProxy {
   }
 }
 
-/** A task function as it crosses to the manager: by reference, as a process target. */
-export function functionRef(fn: unknown, module?: string | URL): { ref: ReturnType<typeof resolveTarget> } {
+/**
+ * A function that crosses to the manager by reference (exported from its module): located
+ * now, in `module` when given, so that the message finds it there.
+ */
+export function exportedFunction<F>(fn: F, module?: string | URL): F {
   if (typeof fn !== "function") throw new TypeError(`the task must be a function exported from its module, got ${typeof fn}`);
-  return { ref: resolveTarget(describeTarget(fn, "function", module, callerModules())) };
+  if (module !== undefined) locate(fn, { module });
+  return fn;
 }
 
 /**
@@ -1049,15 +1069,15 @@ export class PoolProxy extends BaseProxy implements AsyncDisposable {
 
   /** Runs `fn(...args)` in a worker; resolves with its result. */
   apply<R>(fn: (...args: never[]) => R, args: unknown[] = [], options: PoolTaskOptions = {}): Promise<Awaited<R>> {
-    return this.#task("apply", fn, options.module, [args]);
+    return poolTask(this, "apply", fn, options.module, [args]);
   }
   /** As {@link apply}, returning an {@link AsyncResultProxy} at once. */
   applyAsync<R>(fn: (...args: never[]) => R, args: unknown[] = [], options: PoolTaskOptions = {}): Promise<AsyncResultProxy<Awaited<R>>> {
-    return this.#task("applyAsync", fn, options.module, [args]);
+    return poolTask(this, "applyAsync", fn, options.module, [args]);
   }
   /** `fn` of each input, in order. */
   map<T, R>(fn: (item: T) => R, inputs: Iterable<T>, options: PoolTaskOptions = {}): Promise<Awaited<R>[]> {
-    return this.#task("map", fn, options.module, [[...inputs], chunking(options)]);
+    return poolTask(this, "map", fn, options.module, [[...inputs], chunking(options)]);
   }
   /** As {@link map}, returning an {@link AsyncResultProxy} at once. */
   mapAsync<T, R>(
@@ -1065,7 +1085,7 @@ export class PoolProxy extends BaseProxy implements AsyncDisposable {
     inputs: Iterable<T>,
     options: PoolTaskOptions = {},
   ): Promise<AsyncResultProxy<Awaited<R>[]>> {
-    return this.#task("mapAsync", fn, options.module, [[...inputs], chunking(options)]);
+    return poolTask(this, "mapAsync", fn, options.module, [[...inputs], chunking(options)]);
   }
   /** `fn(...args)` of each argument list, in order. */
   starmap<R>(
@@ -1073,7 +1093,7 @@ export class PoolProxy extends BaseProxy implements AsyncDisposable {
     inputs: Iterable<unknown[]>,
     options: PoolTaskOptions = {},
   ): Promise<Awaited<R>[]> {
-    return this.#task("starmap", fn, options.module, [[...inputs], chunking(options)]);
+    return poolTask(this, "starmap", fn, options.module, [[...inputs], chunking(options)]);
   }
   /** As {@link starmap}, returning an {@link AsyncResultProxy} at once. */
   starmapAsync<R>(
@@ -1081,7 +1101,7 @@ export class PoolProxy extends BaseProxy implements AsyncDisposable {
     inputs: Iterable<unknown[]>,
     options: PoolTaskOptions = {},
   ): Promise<AsyncResultProxy<Awaited<R>[]>> {
-    return this.#task("starmapAsync", fn, options.module, [[...inputs], chunking(options)]);
+    return poolTask(this, "starmapAsync", fn, options.module, [[...inputs], chunking(options)]);
   }
   /** The results as they come, in input order (an {@link IteratorProxy}). */
   imap<T, R>(
@@ -1089,7 +1109,7 @@ export class PoolProxy extends BaseProxy implements AsyncDisposable {
     inputs: Iterable<T>,
     options: PoolTaskOptions = {},
   ): Promise<IteratorProxy<Awaited<R>>> {
-    return this.#task("imap", fn, options.module, [[...inputs], chunking(options)]);
+    return poolTask(this, "imap", fn, options.module, [[...inputs], chunking(options)]);
   }
   /** The results in the order they finish (an {@link IteratorProxy}). */
   imapUnordered<T, R>(
@@ -1097,7 +1117,7 @@ export class PoolProxy extends BaseProxy implements AsyncDisposable {
     inputs: Iterable<T>,
     options: PoolTaskOptions = {},
   ): Promise<IteratorProxy<Awaited<R>>> {
-    return this.#task("imapUnordered", fn, options.module, [[...inputs], chunking(options)]);
+    return poolTask(this, "imapUnordered", fn, options.module, [[...inputs], chunking(options)]);
   }
   /** No more tasks: the workers end once the queued ones are done. */
   close(): Promise<void> {
@@ -1115,14 +1135,14 @@ export class PoolProxy extends BaseProxy implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.terminate();
   }
+}
 
-  /** Calls `method` with `fn` by reference, then `rest`; a function that cannot be found rejects. */
-  #task<R>(method: string, fn: unknown, module: string | URL | undefined, rest: unknown[]): Promise<R> {
-    try {
-      return this.callMethod(method, [functionRef(fn, module), ...rest]);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+/** Calls the pool's `method` with `fn` (by reference), then `rest`; a function that cannot be found rejects. */
+function poolTask<R>(pool: PoolProxy, method: string, fn: unknown, module: string | URL | undefined, rest: unknown[]): Promise<R> {
+  try {
+    return pool.callMethod(method, [exportedFunction(fn, module), ...rest]);
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 
@@ -1146,4 +1166,4 @@ for (
     AsyncResultProxy,
     PoolProxy,
   ]
-) registerProxyType(type as typeof BaseProxy);
+) registerExport(type, libraryEntryUrl().href, type.name); // they cross by reference to the library

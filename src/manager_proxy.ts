@@ -1,31 +1,56 @@
 /**
  * Proxies: the objects through which any process uses an object a manager holds (Python's
  * `BaseProxy`, `AutoProxy` and `RebuildProxy`). A proxy forwards method calls to the manager
- * and returns copies of the results; it crosses to other processes by its token, and is
- * rebuilt there as a proxy of the same class, connected to the same manager.
+ * and returns copies of the results. It crosses to other processes in any data (Process
+ * args, queue items, pipe messages, pool tasks, other managed objects) as its class and its
+ * token ({@link GETSTATE}), and is rebuilt there connected to the same manager, holding a
+ * reference of its own ({@link SETSTATE}).
  * @module
  */
-import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
-import { type Call, ManagerLink, revivingReplyFrom } from "./manager_client.ts";
+import { ManagerLink } from "./manager_client.ts";
 import { CALL, GET_VALUE, REPR, type Token } from "./manager_protocol.ts";
+import { GETSTATE, SETSTATE } from "./reduction.ts";
+import { registerExport } from "./references.ts";
+import { libraryEntryUrl } from "./target.ts";
+import { currentPid } from "./transport/liveness.ts";
 
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 
-/** Lets the proxy classes' own code build proxies; nobody else needs to. */
+/** Lets the library's own code build proxies; nobody else needs to. */
 const BUILD = Symbol("BaseProxy.build");
 
 /**
- * Options of a proxy's blocking calls: cancellation. (Timeouts are the methods' own options.)
+ * Options of a proxy's calls: cancellation. (Timeouts are the methods' own options.)
  * @example Usage
  * ```ts
- * import type { CallOptions } from "@seed/multiprocessing/managers";
- * const options: CallOptions = { signal: AbortSignal.timeout(1000) };
+ * import type { ProxyCallOptions } from "@seed/multiprocessing";
+ * const options: ProxyCallOptions = { signal: AbortSignal.timeout(1000) };
  * console.log(options.signal !== undefined); // true
  * ```
  */
 export interface ProxyCallOptions {
   /** Abort the call: the manager gives it up, and the promise rejects with `signal.reason`. */
   signal?: AbortSignal;
+}
+
+/**
+ * A token as it crosses: in a manager's reply, `countedFor` names the client process for
+ * which the manager already counted the reference (see {@link observingPackedProxies}).
+ */
+type TokenState = Token & { countedFor?: number };
+
+/** What a proxy object knows: its token, and its link to the manager (made on first use). */
+interface ProxyState {
+  token: Token;
+  link?: ManagerLink;
+}
+
+const states = new WeakMap<object, ProxyState>();
+
+function stateOf(proxy: BaseProxy): ProxyState {
+  const state = states.get(proxy);
+  if (!state) throw new TypeError("this proxy was not made by a manager (manager.create(), its factories)");
+  return state;
 }
 
 /**
@@ -67,14 +92,11 @@ export interface ProxyCallOptions {
  * }
  * ```
  */
-export class BaseProxy implements Shareable, Disposable {
+export class BaseProxy implements Disposable {
   /** The methods this proxy type forwards (Python's `_exposed_`); default: the object's public methods. */
   static _exposed_?: readonly string[];
   /** Methods whose results come back as proxies of these typeids (Python's `_method_to_typeid_`). */
   static _methodToTypeid_?: Readonly<Record<string, string>>;
-
-  readonly #token: Token;
-  #link: ManagerLink | undefined;
 
   /**
    * Proxies are made by managers (their factories and `create`) and rebuilt where they
@@ -84,22 +106,22 @@ export class BaseProxy implements Shareable, Disposable {
     if (build !== BUILD) {
       throw new TypeError("proxies are made by a manager (manager.create(), its factories), not by new");
     }
-    this.#token = token;
+    states.set(this, { token });
   }
 
   /** What names the shared object: its typeid, its manager's address and its id there. */
   get token(): Readonly<Token> {
-    return this.#token;
+    return stateOf(this).token;
   }
 
   /** The typeid the object was created as. */
   get typeid(): string {
-    return this.#token.typeid;
+    return this.token.typeid;
   }
 
   /** The methods this proxy forwards (Python's `proxy._exposed_`). */
   get _exposed_(): readonly string[] {
-    return this.#token.exposed;
+    return this.token.exposed;
   }
 
   /**
@@ -110,7 +132,7 @@ export class BaseProxy implements Shareable, Disposable {
    */
   callMethod<R = unknown>(name: string, args: unknown[] = [], options: ProxyCallOptions = {}): Promise<R> {
     try {
-      return this.#call([CALL, this.#token.id, name, args], options.signal) as Promise<R>;
+      return linkOf(this).call([CALL, this.token.id, name, args], options.signal) as Promise<R>;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -118,7 +140,7 @@ export class BaseProxy implements Shareable, Disposable {
 
   /** As {@link callMethod}, blocking the thread until the result (for children). */
   callMethodSync<R = unknown>(name: string, args: unknown[] = []): R {
-    return this.#linkToManager().callSync([CALL, this.#token.id, name, args]) as R;
+    return linkOf(this).callSync([CALL, this.token.id, name, args]) as R;
   }
 
   /** A copy of the shared object's value (Python's `_getvalue()`). */
@@ -143,7 +165,8 @@ export class BaseProxy implements Shareable, Disposable {
 
   /** Python's `repr(proxy)`: `<DictProxy object, typeid 'dict' at 0x3>` (the object's id in its manager). */
   toString(): string {
-    return `<${this.constructor.name} object, typeid '${this.#token.typeid}' at 0x${Number(this.#token.id).toString(16)}>`;
+    const { typeid, id } = this.token;
+    return `<${proxyTypeName(this)} object, typeid '${typeid}' at 0x${Number(id).toString(16)}>`;
   }
 
   /** Node's inspect shows the same. */
@@ -153,89 +176,86 @@ export class BaseProxy implements Shareable, Disposable {
 
   /** Gives this proxy's reference back now (`using`), rather than when it is garbage collected. */
   [Symbol.dispose](): void {
-    if (references.unregister(this)) giveBack(this.#token);
+    if (references.unregister(this)) giveBack(this.token);
   }
 
-  /** Crosses to another process as its token; rebuilt there as a proxy of the same class. */
-  [HANDLE](): HandleDescription {
-    packingObserver?.(this.#token);
-    return { kind: PROXY_KIND, state: this.#token };
+  /** What crosses to another process: the token (Python pickles a proxy so). */
+  [GETSTATE](): TokenState {
+    const { token } = stateOf(this);
+    const countedFor = packingObserver?.(this);
+    return countedFor === undefined ? token : { ...token, countedFor };
   }
 
-  /** @internal This proxy's manager link (connected on first use). */
-  linkToManager(): ManagerLink {
-    return this.#linkToManager();
-  }
-
-  #linkToManager(): ManagerLink {
-    return this.#link ??= ManagerLink.for(this.#token.address);
-  }
-
-  #call(call: Call, signal: AbortSignal | undefined): Promise<unknown> {
-    return this.#linkToManager().call(call, signal);
+  /** Rebuilt in another process: connected to the same manager, holding a reference of its own. */
+  [SETSTATE](state: TokenState): void {
+    const { countedFor, ...token } = state;
+    states.set(this, { token });
+    holdReference(this, countedFor === currentPid());
   }
 }
 
-/** The kind under which proxies cross in Process args and in managers' own messages. */
-const PROXY_KIND = "ManagerProxy";
+/** The proxy's link to its manager (connected on first use). */
+export function linkOf(proxy: BaseProxy): ManagerLink {
+  const state = stateOf(proxy);
+  return state.link ??= ManagerLink.for(state.token.address);
+}
 
-/** Proxy classes by name, for rebuilding a proxy of the class its token names. */
-const proxyTypes = new Map<string, typeof BaseProxy>();
+function proxyTypeName(proxy: BaseProxy): string {
+  return proxy instanceof AutoProxy ? `AutoProxy[${proxy.typeid}]` : proxy.constructor.name;
+}
 
 /**
- * Makes the proxy class `type` known by its name, so that a token naming it is rebuilt as
- * one (the built-in ones, and those given to `register` as `proxytype`).
+ * The proxy of a registered type that has no proxy class of its own (Python's `AutoProxy`):
+ * for each method the manager exposes, `m(...args)` (async) and `mSync(...args)`; it is
+ * async-iterable when it forwards `next` (a generator's proxy).
+ * @example Usage
+ * ```ts
+ * import { AutoProxy, BaseManager, isMain } from "@seed/multiprocessing";
+ * export class Greeter {
+ *   greet(name: string): string {
+ *     return `hello, ${name}`;
+ *   }
+ * }
+ * export class GreeterManager extends BaseManager {}
+ * GreeterManager.register("Greeter", { callable: Greeter });
+ * if (isMain(import.meta)) {
+ *   await using manager = new GreeterManager();
+ *   await manager.start();
+ *   const greeter = await manager.create<Greeter>("Greeter");
+ *   console.log(greeter instanceof AutoProxy, await greeter.greet("you")); // true "hello, you"
+ * }
+ * ```
  */
-export function registerProxyType(type: typeof BaseProxy): void {
-  proxyTypes.set(type.name, type);
-}
-
-/** The proxy class for `exposed` methods when none is registered (Python's `AutoProxy`): one per typeid and method list. */
-const autoProxyTypes = new Map<string, typeof BaseProxy>();
-
-/**
- * A proxy class that forwards `exposed` (Python's `MakeProxyType`): for each method `m`, an
- * async `m(...args)` and a blocking `mSync(...args)`; async-iterable when it forwards `next`
- * (a generator's proxy).
- */
-export function autoProxyType(typeid: string, exposed: readonly string[]): typeof BaseProxy {
-  const key = `${typeid}\0${exposed.join("\0")}`;
-  let type = autoProxyTypes.get(key);
-  if (type) return type;
-  type = class extends BaseProxy {};
-  Object.defineProperty(type, "name", { value: `AutoProxy[${typeid}]` });
-  type._exposed_ = exposed;
-  addForwardingMethods(type, exposed);
-  autoProxyTypes.set(key, type);
-  return type;
-}
-
-/** Defines `m` and `mSync` on `type`'s prototype for each of `methods` it does not define itself. */
-export function addForwardingMethods(type: typeof BaseProxy, methods: readonly string[]): void {
-  const proto = type.prototype as unknown as Record<string | symbol, unknown>;
-  for (const name of methods) {
-    if (!Object.hasOwn(proto, name)) {
-      proto[name] = function (this: BaseProxy, ...args: unknown[]) {
-        return this.callMethod(name, args);
-      };
-    }
-    if (!Object.hasOwn(proto, `${name}Sync`)) {
-      proto[`${name}Sync`] = function (this: BaseProxy, ...args: unknown[]) {
-        return this.callMethodSync(name, args);
-      };
-    }
+export class AutoProxy extends BaseProxy {
+  /** An automatic proxy forwarding the methods its token exposes. */
+  constructor(token: Token, build: symbol) {
+    super(token, build);
+    forwardExposed(this);
   }
-  if (methods.includes("next") && !(Symbol.asyncIterator in proto)) {
-    proto[Symbol.asyncIterator] = function (this: BaseProxy) {
-      return this;
-    };
+
+  /** Rebuilt in another process, with its forwarding methods. */
+  override [SETSTATE](state: TokenState): void {
+    super[SETSTATE](state);
+    forwardExposed(this);
   }
 }
 
-/** Builds a proxy of `token`'s class (registered by name, else an automatic one). */
-export function buildProxy<P extends BaseProxy = BaseProxy>(token: Token): P {
-  const type = (token.proxytype && proxyTypes.get(token.proxytype)) || autoProxyType(token.typeid, token.exposed);
-  return new (type as unknown as new (token: Token, build: symbol) => P)(token, BUILD);
+/** Defines, on `proxy` itself, `m` and `mSync` for each method its token exposes (not enumerable: no fields). */
+function forwardExposed(proxy: BaseProxy): void {
+  const methods: PropertyDescriptorMap = {};
+  for (const name of proxy.token.exposed) {
+    methods[name] = { value: (...args: unknown[]) => proxy.callMethod(name, args), configurable: true, writable: true };
+    methods[`${name}Sync`] = { value: (...args: unknown[]) => proxy.callMethodSync(name, args), configurable: true, writable: true };
+  }
+  if (proxy.token.exposed.includes("next")) {
+    methods[Symbol.asyncIterator as unknown as string] = { value: () => proxy, configurable: true, writable: true };
+  }
+  Object.defineProperties(proxy, methods);
+}
+
+/** Builds a proxy of class `type` for `token`, holding no reference (a manager sends it). */
+export function buildProxy<P extends BaseProxy = BaseProxy>(token: Token, type: typeof BaseProxy = AutoProxy): P {
+  return Reflect.construct(type, [token, BUILD]) as P;
 }
 
 /** What a manager's server does with proxies of its own objects rebuilt in its process. */
@@ -262,37 +282,33 @@ function giveBack(token: Token): void {
   else ManagerLink.existing(token.address)?.decref(token.id);
 }
 
-let packingObserver: ((token: Token) => void) | undefined;
+/**
+ * Makes `proxy` hold one reference to its object: counted by the manager already when it
+ * came in the manager's reply to this process (`counted`), else announced to it now.
+ */
+function holdReference(proxy: BaseProxy, counted: boolean): void {
+  const token = proxy.token;
+  references.register(proxy, token, proxy);
+  if (localServer?.address === token.address) localServer.adopt(token.id);
+  else if (!counted) linkOf(proxy).incref(token.id);
+}
 
 /**
- * Runs `pack` with `observe` told the token of every proxy it packs: a manager's server
- * counts the proxies of its objects that a reply hands to a client.
+ * While a manager's server encodes a reply: for each proxy encoded, says the process for
+ * which the server counted the reference (or undefined: not one of its objects).
  */
-export function observingPackedProxies<T>(observe: (token: Token) => void, pack: () => T): T {
+let packingObserver: ((proxy: BaseProxy) => number | undefined) | undefined;
+
+/** Runs `encode` with `observe` told every proxy it encodes (see {@link packingObserver}). */
+export function observingPackedProxies<T>(observe: (proxy: BaseProxy) => number | undefined, encode: () => T): T {
   packingObserver = observe;
   try {
-    return pack();
+    return encode();
   } finally {
     packingObserver = undefined;
   }
 }
 
-/**
- * A proxy for `token`, holding one reference: counted by the manager already when the token
- * came in its reply (`counted`), else announced to it now.
- */
-export function adoptProxy<P extends BaseProxy = BaseProxy>(token: Token, counted: boolean): P {
-  const proxy = buildProxy<P>(token);
-  references.register(proxy, token, proxy);
-  if (localServer?.address === token.address) localServer.adopt(token.id);
-  else {
-    const link = proxy.linkToManager();
-    if (!counted) link.incref(token.id);
-  }
-  return proxy;
-}
-
-registerHandleKind(PROXY_KIND, (state) => {
-  const token = state as Token;
-  return adoptProxy(token, revivingReplyFrom() === token.address);
-});
+// Proxies cross as instances of the library's exported classes.
+registerExport(BaseProxy, libraryEntryUrl().href, "BaseProxy");
+registerExport(AutoProxy, libraryEntryUrl().href, "AutoProxy");

@@ -11,7 +11,7 @@
  */
 import type { Connection } from "./connection.ts";
 import { EOFError, KeyError, ValueError } from "./errors.ts";
-import { packHandles, unpackHandles, unpackHandlesSync } from "./handles.ts";
+import { unpackHandles } from "./handles.ts";
 import type { ClientHello } from "./manager_client.ts";
 import {
   CALL,
@@ -31,27 +31,27 @@ import {
   type Token,
 } from "./manager_protocol.ts";
 import { setReferents, setServingCall } from "./manager_context.ts";
-import { buildProxy, observingPackedProxies, setLocalServer } from "./manager_proxy.ts";
+import { AutoProxy, type BaseProxy, buildProxy, observingPackedProxies, setLocalServer } from "./manager_proxy.ts";
 import { BUILTIN_TYPES } from "./manager_types.ts";
 import { currentProcess } from "./process.ts";
 import { askRegistry, tellRegistry } from "./registry.ts";
-import { importTarget, type TargetRef } from "./target.ts";
 import { currentPid } from "./transport/liveness.ts";
 
 /** How a typeid's objects are made and served (Python's registry entry). */
 export interface ServedType {
   /**
-   * What makes the object (a class is constructed, a function called), by reference, or by
-   * its name among the SyncManager's types (`builtin`); neither: the first argument is the object.
+   * What makes the object (a class is constructed, a function called), or its name among the
+   * SyncManager's types (`builtin`); neither: the first argument is the object.
    */
-  callable?: TargetRef;
+  // deno-lint-ignore no-explicit-any
+  callable?: (...args: any[]) => unknown;
   builtin?: keyof typeof BUILTIN_TYPES;
   /** The methods clients may call; default: the object's public methods. */
   exposed?: string[];
   /** Methods whose results become shared objects of these typeids (returned as proxies). */
   methodToTypeid?: Record<string, string>;
-  /** The name of the proxy class for these objects (see `registerProxyType`); default: automatic. */
-  proxytype?: string;
+  /** The proxy class for these objects; default: {@link AutoProxy}. */
+  proxytype?: typeof BaseProxy;
 }
 
 /** What a manager's process is given (Python's `_run_server` arguments). */
@@ -60,7 +60,7 @@ export interface ServerConfig {
   types: Record<string, ServedType>;
   /** Where the server says it is serving (Python sends its address back on a pipe). */
   ready: Connection<string>;
-  initializer?: TargetRef;
+  initializer?: (...args: unknown[]) => unknown;
   initargs: unknown[];
 }
 
@@ -84,13 +84,10 @@ interface Entry {
 export async function serveManager(config: ServerConfig): Promise<void> {
   const makers = new Map<string, unknown>();
   for (const [typeid, type] of Object.entries(config.types)) {
-    if (type.builtin) makers.set(typeid, BUILTIN_TYPES[type.builtin]);
-    else if (type.callable) makers.set(typeid, await importTarget(type.callable));
+    const maker = type.builtin ? BUILTIN_TYPES[type.builtin] : type.callable;
+    if (maker) makers.set(typeid, maker);
   }
-  if (config.initializer) {
-    const initializer = (await importTarget(config.initializer)) as (...args: unknown[]) => unknown;
-    await initializer(...config.initargs);
-  }
+  await config.initializer?.(...config.initargs);
   await new Server(config.address, config.types, makers).serve(config.ready);
 }
 
@@ -169,8 +166,7 @@ class Server {
     const exposed = [...(type.exposed ?? publicMethods(obj)), ...Object.keys(type.methodToTypeid ?? {})];
     const id = String(this.#nextId++);
     this.#objects.set(id, { obj, typeid, exposed: new Set(exposed), methodToTypeid: type.methodToTypeid, refs: 0 });
-    const token: Token = { typeid, address: this.address, id, exposed, proxytype: type.proxytype };
-    return buildProxy(token);
+    return buildProxy({ typeid, address: this.address, id, exposed }, type.proxytype ?? AutoProxy);
   }
 
   /** One more reference to `id` (a client's, or a proxy's inside the server). */
@@ -227,7 +223,7 @@ class ClientConnection {
     for (;;) {
       let request: Request;
       try {
-        request = unpackHandlesSync(await this.#connection.recv()) as Request;
+        request = (await this.#connection.recv()) as Request;
       } catch (error) {
         if (error instanceof EOFError || this.#closed) break;
         throw error;
@@ -324,14 +320,15 @@ class ClientConnection {
     }
   }
 
-  /** Sends a reply; the proxies in it are counted as this client's references. */
+  /** Sends a reply; the proxies of this manager's objects in it are counted as this client's references. */
   #send(reply: Reply): void {
-    const counted: string[] = [];
-    const packed = observingPackedProxies((token) => {
-      if (token.address === this.#server.address) counted.push(token.id);
-    }, () => packHandles(reply, this.#pid));
-    this.#connection.send(packed as Reply);
-    for (const id of counted) this.#count(id, 1);
+    const counted = new Set<BaseProxy>(); // each proxy once, however often it was encoded
+    observingPackedProxies((proxy) => {
+      if (proxy.token.address !== this.#server.address) return undefined;
+      counted.add(proxy);
+      return this.#pid;
+    }, () => this.#connection.send(reply));
+    for (const proxy of counted) this.#count(proxy.token.id, 1);
   }
 }
 

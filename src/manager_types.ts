@@ -13,8 +13,6 @@ import { currentCall, referentOf } from "./manager_context.ts";
 import { Pool, type PoolOptions } from "./pool.ts";
 import { pythonRepr } from "./python_repr.ts";
 import { RawArray, toElement, type Typecode } from "./sharedctypes.ts";
-import { importTarget } from "./target.ts";
-import type { TargetRef } from "./target.ts";
 
 // ---------------------------------------------------------------------------------------
 // Comparing and hashing as Python does
@@ -802,7 +800,7 @@ export class ManagedEvent {
 
 /** Options of a managed Barrier: Python's `action` (an exported function, by reference) and default `timeout`. */
 export interface BarrierOptions {
-  action?: FunctionRef;
+  action?: () => unknown;
   timeout?: number | null;
 }
 
@@ -810,7 +808,7 @@ export interface BarrierOptions {
 export class ManagedBarrier {
   readonly #parties: number;
   readonly #timeout: number | null;
-  readonly #action?: FunctionRef;
+  readonly #action?: () => unknown;
   #count = 0;
   #generation = 0;
   #broken = false;
@@ -830,7 +828,7 @@ export class ManagedBarrier {
     const index = this.#count++;
     if (this.#count === this.#parties) {
       try {
-        if (this.#action) await (await resolve(this.#action))();
+        await this.#action?.();
       } catch (error) {
         this.abort();
         throw error;
@@ -960,84 +958,9 @@ export class ManagedQueue {
 // ---------------------------------------------------------------------------------------
 // Pool
 
-/** A task function as it crosses to the manager: by reference (see target.ts). */
-export interface FunctionRef {
-  ref: TargetRef;
-}
-
-/**
- * Options of a managed Pool as they cross: Python's, the initializer by reference.
- */
-export type ManagedPoolOptions = Omit<PoolOptions, "initializer" | "module"> & { initializer?: FunctionRef };
-
-/** Makes a SyncManager's `Pool` (Python's `Pool` in the manager's process), its initializer imported first. */
-export async function managedPool(options: ManagedPoolOptions = {}): Promise<ManagedPool> {
-  const { initializer, ...rest } = options;
-  const pool = initializer
-    ? new Pool({ ...rest, initializer: await resolve(initializer), module: initializer.ref.modules[0] })
-    : new Pool(rest);
-  return new ManagedPool(pool);
-}
-
-/** Python's `Pool` served by a SyncManager: this library's Pool, in the manager's process. */
-export class ManagedPool {
-  readonly #pool: Pool;
-
-  constructor(pool: Pool) {
-    this.#pool = pool;
-  }
-
-  async apply(fn: FunctionRef, args: unknown[] = []): Promise<unknown> {
-    return await this.#pool.apply(await resolve(fn), args as never[], { module: fn.ref.modules[0] });
-  }
-
-  async applyAsync(fn: FunctionRef, args: unknown[] = []): Promise<unknown> {
-    return this.#pool.applyAsync(await resolve(fn), args as never[], { module: fn.ref.modules[0] });
-  }
-
-  async map(fn: FunctionRef, inputs: Iterable<unknown>, options: { chunksize?: number } = {}): Promise<unknown[]> {
-    return await this.#pool.map(await resolve(fn), inputs, { ...options, module: fn.ref.modules[0] });
-  }
-
-  async mapAsync(fn: FunctionRef, inputs: Iterable<unknown>, options: { chunksize?: number } = {}): Promise<unknown> {
-    return this.#pool.mapAsync(await resolve(fn), inputs, { ...options, module: fn.ref.modules[0] });
-  }
-
-  async starmap(fn: FunctionRef, inputs: Iterable<unknown[]>, options: { chunksize?: number } = {}): Promise<unknown[]> {
-    return await this.#pool.starmap(await resolve(fn), inputs as never, { ...options, module: fn.ref.modules[0] });
-  }
-
-  async starmapAsync(fn: FunctionRef, inputs: Iterable<unknown[]>, options: { chunksize?: number } = {}): Promise<unknown> {
-    return this.#pool.starmapAsync(await resolve(fn), inputs as never, { ...options, module: fn.ref.modules[0] });
-  }
-
-  async imap(fn: FunctionRef, inputs: Iterable<unknown>, options: { chunksize?: number } = {}): Promise<unknown> {
-    return this.#pool.imap(await resolve(fn), inputs, { ...options, module: fn.ref.modules[0] });
-  }
-
-  async imapUnordered(fn: FunctionRef, inputs: Iterable<unknown>, options: { chunksize?: number } = {}): Promise<unknown> {
-    return this.#pool.imapUnordered(await resolve(fn), inputs, { ...options, module: fn.ref.modules[0] });
-  }
-
-  close(): void {
-    this.#pool.close();
-  }
-
-  terminate(): Promise<void> {
-    return this.#pool.terminate();
-  }
-
-  join(): Promise<void> {
-    return this.#pool.join();
-  }
-
-  _repr(): string {
-    return String(this.#pool);
-  }
-}
-
-function resolve(fn: FunctionRef): Promise<(...args: unknown[]) => unknown> {
-  return importTarget(fn.ref) as Promise<(...args: unknown[]) => unknown>;
+/** Makes a SyncManager's `Pool`: this library's Pool, in the manager's process. */
+export function managedPool(options: PoolOptions = {}): Pool {
+  return new Pool(options);
 }
 
 /** The SyncManager's types by name (what its registrations name as `builtin`). */

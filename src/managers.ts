@@ -6,15 +6,15 @@
  *
  * Proxies talk to the manager over this library's shared-memory pipes (one per process and
  * manager). A value read through a proxy is a copy; a proxy stored inside a managed object
- * stays a live reference. A proxy crosses to another process in a Process's args, and the
- * object lives while some process holds a proxy of it.
+ * stays a live reference. A proxy crosses to another process in any data (args, queue items,
+ * pipe messages, pool tasks), and the object lives while some process holds a proxy of it.
  * @module
  */
 import { Pipe } from "./connection.ts";
 import { EOFError, ProcessError, ValueError } from "./errors.ts";
 import { ManagerLink } from "./manager_client.ts";
 import { CREATE, SERVER, type ServerOp } from "./manager_protocol.ts";
-import { BaseProxy, registerProxyType } from "./manager_proxy.ts";
+import { AutoProxy, BaseProxy } from "./manager_proxy.ts";
 import {
   AcquirerProxy,
   ArrayProxy,
@@ -23,7 +23,7 @@ import {
   ConditionProxy,
   DictProxy,
   EventProxy,
-  functionRef,
+  exportedFunction,
   IteratorProxy,
   ListProxy,
   NamespaceProxy,
@@ -37,7 +37,8 @@ import type { PoolOptions } from "./pool.ts";
 import { markService, Process, unmarkService, type WaitOptions } from "./process.ts";
 import { ShareableList, type ShareableValue, SharedMemory, trackSegment, unlinkTracked } from "./shared_memory.ts";
 import type { Typecode } from "./sharedctypes.ts";
-import { callerModules, describeTarget, libraryModuleUrl, resolveTarget } from "./target.ts";
+import { locate } from "./references.ts";
+import { callerModules, libraryModuleUrl } from "./target.ts";
 
 /**
  * A proxy for an object of class (or shape) `T`: each of its methods, async, resolving with a
@@ -243,7 +244,6 @@ export class BaseManager implements AsyncDisposable {
         throw new TypeError(`methodToTypeid maps method names to typeids (strings), got ${method}: ${String(result)}`);
       }
     }
-    if (proxytype) registerProxyType(proxytype);
     addRegistration(this, typeid, {
       callable,
       module,
@@ -279,14 +279,13 @@ export class BaseManager implements AsyncDisposable {
     const { initializer, initargs = [], module } = options;
     if (initializer !== undefined && typeof initializer !== "function") throw new TypeError("initializer must be a callable");
     const types = servedTypes(registryOf(this.constructor));
-    const callers = callerModules();
     const [reader, writer] = Pipe<string>(false);
     const address = this.#address ?? `${this.constructor.name}/${randomHex()}`;
     const config = {
       address,
       types,
       ready: writer,
-      initializer: initializer && resolveTarget(describeTarget(initializer, "function", module, callers)),
+      initializer: initializer && exportedFunction(initializer, module),
       initargs,
     };
     const started = new Process({ target: serveManager, args: [config], module: libraryModuleUrl("manager_server") });
@@ -417,19 +416,30 @@ function addRegistration(cls: typeof BaseManager, typeid: string, registration: 
   own.set(typeid, registration);
 }
 
-/** What the manager's process needs of each registration: callables by reference. */
+/**
+ * What the manager's process needs of each registration; its callables and proxy classes
+ * cross by reference, located now where `register` was called.
+ */
 function servedTypes(registry: Map<string, Registration>): Record<string, ServedType> {
   const types: Record<string, ServedType> = {};
   for (const [typeid, { callable, builtin, module, modules, proxytype, exposed, methodToTypeid }] of registry) {
+    for (const exported of [callable, proxytype]) {
+      if (exported && exported !== AutoProxy && !isLibraryType(exported)) locate(exported, { module, modules });
+    }
     types[typeid] = {
       builtin,
-      callable: callable && resolveTarget(describeTarget(callable, "function", module, modules)),
+      callable: callable as ServedType["callable"],
       exposed: exposed && [...exposed],
       methodToTypeid: methodToTypeid && { ...methodToTypeid },
-      proxytype: proxytype?.name,
+      proxytype,
     };
   }
   return types;
+}
+
+/** The library's own proxy classes are registered with their module already. */
+function isLibraryType(value: unknown): boolean {
+  return LIBRARY_PROXY_TYPES.has(value);
 }
 
 function randomHex(): string {
@@ -549,7 +559,7 @@ export class SyncManager extends BaseManager {
   /** A shared `threading.Barrier` for `parties`. */
   Barrier(parties: number, options: ManagedBarrierOptions = {}): Promise<BarrierProxy> {
     const { action, timeout, module } = options;
-    return this.create("Barrier", parties, { timeout, action: action && functionRef(action, module) });
+    return this.create("Barrier", parties, { timeout, action: action && exportedFunction(action, module) });
   }
 
   /**
@@ -557,8 +567,8 @@ export class SyncManager extends BaseManager {
    * by reference. A bad option is a `RemoteError`, as in Python.
    */
   Pool(options: PoolOptions = {}): Promise<PoolProxy> {
-    const { initializer, module, ...rest } = options;
-    return this.create("Pool", { ...rest, initializer: initializer && functionRef(initializer, module) });
+    if (options.initializer) exportedFunction(options.initializer, options.module);
+    return this.create("Pool", options);
   }
 }
 
@@ -568,7 +578,7 @@ function entries<V>(init: Iterable<[unknown, V]> | Record<string, V>): [unknown,
 
 /** Registers one of the SyncManager's own types (served by name, with its proxy class). */
 function registerBuiltin(typeid: string, builtin: keyof typeof BUILTIN_TYPES | undefined, proxytype: typeof BaseProxy): void {
-  registerProxyType(proxytype);
+  LIBRARY_PROXY_TYPES.add(proxytype);
   addRegistration(SyncManager, typeid, {
     builtin,
     modules: [],
@@ -577,6 +587,8 @@ function registerBuiltin(typeid: string, builtin: keyof typeof BUILTIN_TYPES | u
     methodToTypeid: proxytype._methodToTypeid_,
   });
 }
+
+const LIBRARY_PROXY_TYPES = new Set<unknown>();
 
 registerBuiltin("dict", "dict", DictProxy);
 registerBuiltin("list", "list", ListProxy);
@@ -682,6 +694,7 @@ export {
   AcquirerProxy,
   ArrayProxy,
   AsyncResultProxy,
+  AutoProxy,
   BarrierProxy,
   BaseProxy,
   ConditionProxy,

@@ -12,7 +12,9 @@
  * @module
  */
 import { FileExistsError, FileNotFoundError, IndexError, KeyError, ValueError } from "./errors.ts";
-import { HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
+import { GETSTATE, SETSTATE } from "./reduction.ts";
+import { registerExport } from "./references.ts";
+import { libraryEntryUrl } from "./target.ts";
 import { pythonRepr } from "./python_repr.ts";
 import { askRegistry } from "./registry.ts";
 
@@ -91,11 +93,7 @@ const INSPECT = Symbol.for("nodejs.util.inspect.custom");
  * }
  * ```
  */
-export class SharedMemory implements Shareable {
-  readonly #name: string;
-  readonly #size: number;
-  #buf: Uint8Array | null;
-
+export class SharedMemory {
   /**
    * Creates a block (`{ create: true, size }`, with or without a `name`) or attaches the block
    * named `name` (a string, or `{ name }`).
@@ -111,27 +109,23 @@ export class SharedMemory implements Shareable {
     const { name = null, create = false, size = 0 } = options;
     checkSize(size, create);
     if (name !== null) checkName(name);
-    let buffer: SharedArrayBuffer;
     if (create) {
-      buffer = new SharedArrayBuffer(size);
-      this.#name = name === null ? registerUnderNewName(buffer) : registerUnder(name, buffer);
+      const buffer = new SharedArrayBuffer(size);
+      open(this, name === null ? registerUnderNewName(buffer) : registerUnder(name, buffer), buffer);
     } else {
       if (name === null) throw new ValueError("'name' can only be None if create=True");
-      buffer = attach(name);
-      this.#name = name;
+      open(this, name, attach(name));
     }
-    this.#size = buffer.byteLength;
-    this.#buf = Object.preventExtensions(new Uint8Array(buffer));
   }
 
   /** The block's name, which any process of the program attaches it by. */
   get name(): string {
-    return this.#name;
+    return blockOf(this).name;
   }
 
   /** The block's size in bytes. */
   get size(): number {
-    return this.#size;
+    return blockOf(this).buffer.byteLength;
   }
 
   /**
@@ -141,8 +135,9 @@ export class SharedMemory implements Shareable {
    * @throws {ValueError} after {@link close}.
    */
   get buf(): Uint8Array {
-    if (this.#buf === null) throw new ValueError(`SharedMemory '${this.#name}' is closed: attach it again to use it`);
-    return this.#buf;
+    const { buf, name } = blockOf(this);
+    if (buf === null) throw new ValueError(`SharedMemory '${name}' is closed: attach it again to use it`);
+    return buf;
   }
 
   /**
@@ -150,7 +145,7 @@ export class SharedMemory implements Shareable {
    * keep working). Idempotent.
    */
   close(): void {
-    this.#buf = null;
+    blockOf(this).buf = null;
   }
 
   /**
@@ -160,13 +155,13 @@ export class SharedMemory implements Shareable {
    * @throws {FileNotFoundError} when the name was already unlinked.
    */
   unlink(): void {
-    const reply = askRegistry({ op: "unlink", name: this.#name });
-    if (reply.error) throw notFound(this.#name);
+    const { name } = blockOf(this);
+    if (askRegistry({ op: "unlink", name }).error) throw notFound(name);
   }
 
   /** Python's repr: `SharedMemory('psm_…', size=512)`. */
   toString(): string {
-    return `SharedMemory(${pythonRepr(this.#name)}, size=${this.#size})`;
+    return `SharedMemory(${pythonRepr(this.name)}, size=${this.size})`;
   }
 
   /** Node's inspect shows Python's repr. */
@@ -174,13 +169,35 @@ export class SharedMemory implements Shareable {
     return this.toString();
   }
 
-  /** Crosses to another process by name, as Python pickles it: it attaches there. */
-  [HANDLE](): HandleDescription {
-    return { kind: "SharedMemory", state: this.#name };
+  /** Crosses to another process by name, as Python pickles it. */
+  [GETSTATE](): string {
+    return this.name;
+  }
+
+  /** Attaches the block by its name in the process it crossed to (`FileNotFoundError` once unlinked). */
+  [SETSTATE](name: string): void {
+    open(this, name, attach(name));
   }
 }
 
-registerHandleKind("SharedMemory", (name) => new SharedMemory(name as string));
+/** What a SharedMemory handle holds: its block's name and memory, and its view until closed. */
+interface Block {
+  name: string;
+  buffer: SharedArrayBuffer;
+  buf: Uint8Array | null;
+}
+
+const blocks = new WeakMap<SharedMemory, Block>();
+
+function open(shm: SharedMemory, name: string, buffer: SharedArrayBuffer): void {
+  blocks.set(shm, { name, buffer, buf: Object.preventExtensions(new Uint8Array(buffer)) });
+}
+
+function blockOf(shm: SharedMemory): Block {
+  const block = blocks.get(shm);
+  if (!block) throw new TypeError("this SharedMemory was not created or attached (new SharedMemory(…))");
+  return block;
+}
 
 function checkSize(size: unknown, create: boolean): asserts size is number {
   if (typeof size !== "number") throw new TypeError(`'size' must be a number of bytes, not ${typeof size}`);
@@ -325,9 +342,9 @@ interface Slot {
  * sl.shm.unlink();
  * ```
  */
-export class ShareableList implements Shareable, Iterable<ShareableValue> {
+export class ShareableList implements Iterable<ShareableValue> {
   /** The block the list lives in. */
-  readonly shm: SharedMemory;
+  declare readonly shm: SharedMemory;
   /** Index access: `sl[i]` reads and writes items. */
   [index: number]: ShareableValue;
 
@@ -341,17 +358,17 @@ export class ShareableList implements Shareable, Iterable<ShareableValue> {
   constructor(values?: Iterable<ShareableValue> | null, options: ShareableListOptions = {}) {
     const name = options.name;
     if ((values === null || values === undefined) && name !== undefined) {
-      this.shm = new SharedMemory(name);
-      return withIndexAccess(this, ListLayout.read(viewOf(this.shm)));
+      attachList(this, new SharedMemory(name));
+      return;
     }
     const items = [...(values ?? [])];
     const slots = items.map((value, i) => slotOf(value, `values[${i}]`));
     const offsets = [0];
     for (const slot of slots) offsets.push(offsets.at(-1)! + slotBytes(slot.format));
-    this.shm = new SharedMemory({ name, create: true, size: ListLayout.bytesFor(offsets) });
-    const layout = ListLayout.write(viewOf(this.shm), offsets);
+    const shm = new SharedMemory({ name, create: true, size: ListLayout.bytesFor(offsets) });
+    const layout = ListLayout.write(viewOf(shm), offsets);
     slots.forEach((slot, i) => layout.write(i, slot, items[i]));
-    return withIndexAccess(this, layout);
+    setUp(this, shm, layout);
   }
 
   /** The number of items (fixed). */
@@ -424,9 +441,14 @@ export class ShareableList implements Shareable, Iterable<ShareableValue> {
     return this.toString();
   }
 
-  /** Crosses to another process by name, as Python pickles it: it attaches there. */
-  [HANDLE](): HandleDescription {
-    return { kind: "ShareableList", state: this.shm.name };
+  /** Crosses to another process by its block's name, as Python pickles it. */
+  [GETSTATE](): string {
+    return this.shm.name;
+  }
+
+  /** Attaches the list by its block's name in the process it crossed to (`FileNotFoundError` once unlinked). */
+  [SETSTATE](name: string): void {
+    attachList(this, new SharedMemory(name));
   }
 }
 
@@ -522,14 +544,58 @@ class ListLayout {
   }
 }
 
-/** Each list's layout, under the list and under its index-access proxy. */
-const layouts = new WeakMap<object, ListLayout>();
+/** Each list's layout. */
+const layouts = new WeakMap<ShareableList, ListLayout>();
 
 function layoutOf(list: ShareableList): ListLayout {
-  return layouts.get(list)!;
+  const layout = layouts.get(list);
+  if (!layout) throw new TypeError("this ShareableList was not created or attached (new ShareableList(…))");
+  return layout;
 }
 
-registerHandleKind("ShareableList", (name) => new ShareableList(null, { name: name as string }));
+function attachList(list: ShareableList, shm: SharedMemory): void {
+  setUp(list, shm, ListLayout.read(viewOf(shm)));
+}
+
+/** Gives `list` its block and layout. */
+function setUp(list: ShareableList, shm: SharedMemory, layout: ListLayout): void {
+  layouts.set(list, layout);
+  Object.defineProperty(list, "shm", { value: shm, enumerable: true });
+}
+
+/**
+ * Index access, `sl[i]` and `sl[-i]`, for every list, however it was made (created,
+ * attached, or rebuilt from a message): what a list lacks is looked up through its
+ * prototype, and at the end of that chain a proxy reads and writes items for index keys (an
+ * index out of range is Python's `IndexError`) and refuses any other new property.
+ */
+Object.setPrototypeOf(
+  ShareableList.prototype,
+  new Proxy(Object.prototype, {
+    get(target, key, receiver) {
+      if (receiver instanceof ShareableList && isIndexKey(key)) return receiver.get(Number(key));
+      return Reflect.get(target, key, receiver);
+    },
+    set(target, key, value, receiver) {
+      if (!(receiver instanceof ShareableList)) return Reflect.set(target, key, value, receiver);
+      if (isIndexKey(key)) {
+        receiver.set(Number(key), value);
+        return true;
+      }
+      throw new TypeError(
+        `a ShareableList has no property ${String(key)}: set items by index (sl[0] = value, or sl.set(0, value))`,
+      );
+    },
+  }),
+);
+
+function isIndexKey(key: string | symbol): key is string {
+  return typeof key === "string" && INDEX.test(key);
+}
+
+// SharedMemory and ShareableList cross as instances of the library's exported classes.
+registerExport(SharedMemory, libraryEntryUrl().href, "SharedMemory");
+registerExport(ShareableList, libraryEntryUrl().href, "ShareableList");
 
 function viewOf(shm: SharedMemory): DataView {
   return new DataView(shm.buf.buffer, shm.buf.byteOffset, shm.buf.byteLength);
@@ -582,27 +648,4 @@ function sameValue(a: ShareableValue, b: ShareableValue): boolean {
   const numeric = (x: unknown) => typeof x === "number" || typeof x === "bigint";
   // deno-lint-ignore eqeqeq
   return numeric(a) && numeric(b) ? a == b : a === b;
-}
-
-/** Wraps a list so that `sl[i]` reads and writes items; any other new property is refused. */
-function withIndexAccess(list: ShareableList, layout: ListLayout): ShareableList {
-  const proxy = new Proxy(list, {
-    get(target, key, receiver) {
-      if (typeof key === "string" && INDEX.test(key)) return target.get(Number(key));
-      return Reflect.get(target, key, receiver);
-    },
-    set(target, key, value, receiver) {
-      if (typeof key === "string" && INDEX.test(key)) {
-        target.set(Number(key), value);
-        return true;
-      }
-      if (Reflect.has(target, key)) return Reflect.set(target, key, value, receiver);
-      throw new TypeError(
-        `a ShareableList has no property ${String(key)}: set items by index (sl[0] = value, or sl.set(0, value))`,
-      );
-    },
-  });
-  layouts.set(list, layout);
-  layouts.set(proxy, layout);
-  return proxy;
 }

@@ -14,8 +14,10 @@ import {
   KeyError,
   type ListProxy,
   Manager,
+  Pipe,
   Pool,
   Process,
+  Queue,
   ProcessError,
   type QueueProxy,
   RemoteError,
@@ -40,6 +42,7 @@ import {
   meetThenWait,
   namespaceChild,
   poolChild,
+  useProxiesFromMessages,
   putThroughRemote,
   QueueManager,
   queueChild,
@@ -341,6 +344,23 @@ test("a manager's Barrier and Condition coordinate processes as the library's ow
     "each party got its own arrival index",
   );
   assert.deepEqual(lines.filter((line) => line.startsWith("notified")), ["notified true", "notified true"]);
+});
+
+test("proxies cross in any data: a queue item, a pipe message (Python pickles them by token)", async () => {
+  const m = await manager();
+  const d = await m.dict<string, string>();
+  const l = await m.list<string>();
+  const queue = new Queue<DictProxy<string, string>>();
+  const [here, there] = Pipe<ListProxy<string>>();
+  const child = new Process({ target: useProxiesFromMessages, args: [queue, there], module: TARGETS_MODULE });
+  child.start();
+  there.close();
+  await queue.put(d);
+  here.send(l);
+  await child.join();
+  assert.equal(child.exitCode, 0);
+  assert.equal(await d.get("from"), "a queue");
+  assert.deepEqual(await l.copy(), ["from a pipe"]);
 });
 
 // --- Reference counting, bad input, failure ---------------------------------------------------

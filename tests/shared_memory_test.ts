@@ -12,16 +12,21 @@ import {
   SharedMemory,
   ValueError,
 } from "../mod.ts";
-import { encode, setNameGenerator } from "../src/internals.ts";
+import { decode, encode, setNameGenerator } from "../src/internals.ts";
 import {
   attachAndWrite,
   createAndWait,
   setLastItem,
   TARGETS_MODULE,
+  writeFromQueue,
   writeThroughHandle,
 } from "./fixtures/shared_memory_targets.ts";
 import { lines, runScript } from "./_helpers.ts";
-import { pack, travel } from "./_travel.ts";
+
+/** Python's pickle round trip: the value through the codec, as any message carries it. */
+function pickled<T>(value: T): T {
+  return decode<T>(encode(value).slice());
+}
 
 const text = (bytes: Uint8Array, length: number) => new TextDecoder().decode(bytes.subarray(0, length));
 
@@ -95,10 +100,10 @@ test("a size that is not a positive integer is refused with Python's ValueError 
   assert.throws(() => new SharedMemory({ name: "", create: true, size: 8 }), ValueError);
 });
 
-test("a SharedMemory handle travels by name and shares its bytes both ways (test_shared_memory_pickle_unpickle)", async () => {
+test("a SharedMemory handle travels by name and shares its bytes both ways (test_shared_memory_pickle_unpickle)", () => {
   const shm = new SharedMemory({ create: true, size: 16 });
   shm.buf.set(new TextEncoder().encode("pickle"));
-  const copy = await travel(shm);
+  const copy = pickled(shm);
   assert.notEqual(copy, shm);
   assert.equal(copy.name, shm.name);
   assert.equal(text(copy.buf, 6), "pickle");
@@ -109,7 +114,7 @@ test("a SharedMemory handle travels by name and shares its bytes both ways (test
   shm.unlink();
   // test_shared_memory_pickle_unpickle_dead_object
   shm.close();
-  await assert.rejects(travel(shm), FileNotFoundError);
+  assert.throws(() => pickled(shm), FileNotFoundError);
 });
 
 test("a child attaches by name, or through the handle it was given, and the parent sees its writes (test_shared_memory_across_processes)", async () => {
@@ -230,20 +235,32 @@ test("ShareableList holds bigints as bigints and refuses a value it cannot hold 
   assert.throws(() => ((sl as unknown as Record<string, number>).other = 1), TypeError, "no plain property is set silently");
 });
 
-test("a ShareableList travels by name, whatever its length, and writes are shared both ways (test_shared_memory_ShareableList_pickling)", async () => {
+test("a ShareableList travels by name, whatever its length, and writes are shared both ways (test_shared_memory_ShareableList_pickling)", () => {
   const sl = new ShareableList(Array.from({ length: 10 }, (_, i) => i));
   sl[4] = "changed";
-  const copy = await travel(sl);
+  const copy = pickled(sl);
   assert.equal(copy.shm.name, sl.shm.name);
   assert.equal(copy[4], "changed");
   copy[3] = "newvalue";
   assert.equal(sl[3], "newvalue");
   const long = new ShareableList(Array.from({ length: 400 }, (_, i) => i));
-  assert.equal(encode(pack(long)).length, encode(pack(sl)).length, "only the name travels");
+  assert.equal(encode(long).length, encode(sl).length, "only the name travels");
   long.shm.unlink();
   sl.shm.unlink();
   // test_shared_memory_ShareableList_pickling_dead_object
-  await assert.rejects(travel(sl), FileNotFoundError);
+  assert.throws(() => pickled(sl), FileNotFoundError);
+});
+
+test("a SharedMemory handle crosses in a queue item and attaches where it arrives", async () => {
+  const shm = new SharedMemory({ create: true, size: 16 });
+  const handles = new Queue<SharedMemory>();
+  const child = new Process({ target: writeFromQueue, args: [handles, "queued"], module: TARGETS_MODULE });
+  child.start();
+  await handles.put(shm);
+  await child.join();
+  assert.equal(child.exitCode, 0);
+  assert.equal(text(shm.buf, 6), "queued");
+  shm.unlink();
 });
 
 test("a ShareableList name crosses in a queue and a child writes through it", async () => {
