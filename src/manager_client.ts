@@ -49,6 +49,10 @@ export type Call =
   | [typeof CREATE, string, unknown[]]
   | [typeof SERVER, ServerOp, unknown[]];
 
+function withRid(call: Call, rid: number): Request {
+  return call.length === 4 ? [call[0], rid, call[1], call[2], call[3]] as Request : [call[0], rid, call[1], call[2]] as Request;
+}
+
 interface PendingCall {
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -172,8 +176,7 @@ export class ManagerLink {
   #send(call: Call): number {
     if (this.#broken) throw this.#broken;
     const rid = this.#nextRid++;
-    const [op, ...rest] = call;
-    this.#write([op, rid, ...rest] as Request, call.at(-1));
+    this.#write(withRid(call, rid), call[call.length - 1]);
     return rid;
   }
 
@@ -204,8 +207,9 @@ export class ManagerLink {
     try {
       while (this.#pending.size > 0 && !this.#broken) {
         await this.#connection!.poll(null);
-        if (this.#broken || !this.#connection!.pollSync(0)) continue;
-        // A reply is there: taken at once (a sync call may have taken it meanwhile: then none).
+        if (this.#broken) break;
+        // A reply is there (or the manager's end closed): taken at once, without waiting, for
+        // a sync call may have taken it meanwhile (and a receive that waits holds the pipe).
         let reply: Reply | undefined;
         try {
           reply = (await this.#connection!.recv({ timeout: 0 })) as Reply;

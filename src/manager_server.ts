@@ -30,7 +30,7 @@ import {
   type ServerOp,
   type Token,
 } from "./manager_protocol.ts";
-import { setReferents, setServingCall } from "./manager_context.ts";
+import { type CallContext, setReferents, setServingCall } from "./manager_context.ts";
 import { AutoProxy, type BaseProxy, buildProxy, observingPackedProxies, setLocalServer } from "./manager_proxy.ts";
 import { BUILTIN_TYPES } from "./manager_types.ts";
 import { currentProcess } from "./process.ts";
@@ -199,6 +199,32 @@ class Server {
   }
 }
 
+/**
+ * A call being served (see `currentCall`): its signal is made only if the method asks for
+ * it (most calls return at once and never do).
+ */
+class ServedCall implements CallContext {
+  #controller: AbortController | undefined;
+  #abortedWith: unknown;
+  #aborted = false;
+
+  constructor(readonly caller: number) {}
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#abortedWith);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    this.#aborted = true;
+    this.#abortedWith = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
 /** What a shared object's proxy is to the server: something its replies pack as a token. */
 type BaseProxyLike = ReturnType<typeof buildProxy>;
 
@@ -209,7 +235,8 @@ class ClientConnection {
   readonly #pid: number;
   /** References this client holds, by object id. */
   readonly #held = new Map<string, number>();
-  readonly #calls = new Map<number, AbortController>();
+  /** The calls under way that wait (a CANCEL, or this client's end, aborts them). */
+  readonly #calls = new Map<number, ServedCall>();
   #closed = false;
 
   constructor(server: Server, connection: Connection<Request | Reply>, pid: number) {
@@ -230,7 +257,7 @@ class ClientConnection {
       }
       this.#handle(request);
     }
-    for (const controller of this.#calls.values()) controller.abort(new EOFError("the client is gone"));
+    for (const call of this.#calls.values()) call.abort(new EOFError("the client is gone"));
     for (const [id, count] of this.#held) this.#server.release(id, count);
     this.#held.clear();
   }
@@ -278,23 +305,19 @@ class ClientConnection {
         `AttributeError: method '${method}' of ${describe(entry.obj)} is not in exposed=${JSON.stringify([...entry.exposed])}`,
       );
     }
-    const controller = new AbortController();
-    this.#calls.set(rid, controller);
+    const call = new ServedCall(this.#pid);
     let result: unknown;
-    setServingCall({ caller: this.#pid, signal: controller.signal });
+    setServingCall(call);
     try {
       result = (entry.obj as Record<string, (...args: unknown[]) => unknown>)[method](...args);
     } catch (error) {
-      this.#calls.delete(rid);
       return this.#reply(rid, ERROR, error);
     } finally {
       setServingCall(undefined);
     }
     const typeid = entry.methodToTypeid?.[method];
-    if (!isThenable(result) && !typeid) {
-      this.#calls.delete(rid);
-      return this.#reply(rid, RETURN, result);
-    }
+    if (!isThenable(result) && !typeid) return this.#reply(rid, RETURN, result);
+    this.#calls.set(rid, call);
     void this.#settle(rid, async () => {
       const value = await result;
       return typeid ? this.#server.share(value, typeid) : value;
@@ -322,13 +345,13 @@ class ClientConnection {
 
   /** Sends a reply; the proxies of this manager's objects in it are counted as this client's references. */
   #send(reply: Reply): void {
-    const counted = new Set<BaseProxy>(); // each proxy once, however often it was encoded
+    let counted: Set<BaseProxy> | undefined; // each proxy once, however often it was encoded
     observingPackedProxies((proxy) => {
       if (proxy.token.address !== this.#server.address) return undefined;
-      counted.add(proxy);
+      (counted ??= new Set()).add(proxy);
       return this.#pid;
     }, () => this.#connection.send(reply));
-    for (const proxy of counted) this.#count(proxy.token.id, 1);
+    if (counted) for (const proxy of counted) this.#count(proxy.token.id, 1);
   }
 }
 
