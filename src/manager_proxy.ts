@@ -180,15 +180,15 @@ export class BaseProxy implements Disposable {
   }
 
   /** What crosses to another process: the token (Python pickles a proxy so). */
-  [GETSTATE](): TokenState {
+  [GETSTATE](): Token {
     const { token } = stateOf(this);
     const countedFor = packingObserver?.(this);
-    return countedFor === undefined ? token : { ...token, countedFor };
+    return countedFor === undefined ? token : ({ ...token, countedFor } satisfies TokenState);
   }
 
   /** Rebuilt in another process: connected to the same manager, holding a reference of its own. */
-  [SETSTATE](state: TokenState): void {
-    const { countedFor, ...token } = state;
+  [SETSTATE](state: Token): void {
+    const { countedFor, ...token } = state as TokenState;
     states.set(this, { token });
     holdReference(this, countedFor === currentPid());
   }
@@ -234,7 +234,7 @@ export class AutoProxy extends BaseProxy {
   }
 
   /** Rebuilt in another process, with its forwarding methods. */
-  override [SETSTATE](state: TokenState): void {
+  override [SETSTATE](state: Token): void {
     super[SETSTATE](state);
     forwardExposed(this);
   }

@@ -708,5 +708,22 @@ export {
   ValueProxy,
 };
 export type { ProxyCallOptions } from "./manager_proxy.ts";
-export type { PoolTaskOptions, ProxyWaitOptions } from "./manager_proxies.ts";
+export type {
+  AcquirerProxyMethods,
+  AsyncResultProxyMethods,
+  BarrierProxyMethods,
+  ConditionProxyMethods,
+  DictProxyMethods,
+  EventProxyMethods,
+  IteratorProxyMethods,
+  ListProxyMethods,
+  NamespaceProxyMethods,
+  PoolProxyMethods,
+  PoolTaskOptions,
+  ProxyWaitOptions,
+  QueueProxyMethods,
+  SequenceProxyMethods,
+  SyncTwins,
+  ValueProxyMethods,
+} from "./manager_proxies.ts";
 export type { Token } from "./manager_protocol.ts";
