@@ -183,7 +183,9 @@ export class BaseProxy implements Disposable {
   [GETSTATE](): Token {
     const { token } = stateOf(this);
     const countedFor = packingObserver?.(this);
-    return countedFor === undefined ? token : ({ ...token, countedFor } satisfies TokenState);
+    if (countedFor === undefined) return token;
+    const counted: TokenState = { ...token, countedFor };
+    return counted;
   }
 
   /** Rebuilt in another process: connected to the same manager, holding a reference of its own. */
