@@ -438,6 +438,12 @@ test("CPython's mp_newtype.py runs as written: exposed methods, a generator prox
   assert.match(result.stdout, /op\._exposed_ = \[ ?['"]add['"], ['"]pow['"] ?\]/);
 });
 
+test("a program that never shuts its manager down ends it after its non-daemon children, which still use it", async () => {
+  const result = await runScript("tests/fixtures/manager_exit_main.ts");
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(lines(result), ["main: code done", "child: written after the main program's code ended"]);
+});
+
 test("the StackOverflow pattern: a Pool's workers fill one Manager().dict()", async () => {
   const d = await (await manager()).dict<number, number>();
   await using pool = new Pool({ processes: 2 });
