@@ -294,12 +294,17 @@ export class BaseManager implements AsyncDisposable {
     markService(started, () => this.shutdown());
     started.start();
     writer.close();
+    const given = this.#address;
+    this.#state = "started"; // a second start() meanwhile is refused
+    this.#address = address;
     try {
       await reader.recv();
     } catch (error) {
+      this.#state = "initial";
+      this.#address = given;
+      unmarkService(started);
       if (!(error instanceof EOFError)) throw error;
       await started.join();
-      unmarkService(started);
       throw new ProcessError(
         `the manager process ${started.name} ended (exit code ${started.exitCode}) before it served: see its error above`,
       );
@@ -307,8 +312,6 @@ export class BaseManager implements AsyncDisposable {
       reader.close();
     }
     this.#process = started;
-    this.#address = address;
-    this.#state = "started";
   }
 
   /**
