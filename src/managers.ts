@@ -710,6 +710,7 @@ export {
   QueueProxy,
   ValueProxy,
 };
+export { RemoteError } from "./errors.ts";
 export type { ProxyCallOptions } from "./manager_proxy.ts";
 export type {
   AcquirerProxyMethods,
