@@ -46,6 +46,10 @@ const SCENARIOS: Record<string, Scenario> = {
     summary: "the tutorial's unfinished chapter: duplex and one-way pipes, poll(), end of file",
     run: async (flags) => (await import("./examples/pipe.ts")).main(flags),
   },
+  manager: {
+    summary: "worker processes fill one Manager().dict() and list; the parent prints them sorted",
+    run: async () => (await import("./examples/manager.ts")).main(),
+  },
   download: {
     summary: "worker processes download files in parallel: progress bars, verified, retried, resumed",
     accepts: DOWNLOAD_FLAGS,

@@ -28,7 +28,7 @@ export interface Bars {
   vsPython?: number;
   /** Minimum advantage over the best raw baseline marked `bar` on the same runtime. */
   vsRaw?: number;
-  /** Minimum of the library's own value. */
+  /** The library's own value: a minimum for throughputs, a maximum for times. */
   value?: number;
 }
 
@@ -59,6 +59,9 @@ export const SIZES = {
   mapItems: { full: 100_000, quick: 10_000 },
   cpuTasks: { full: 64, quick: 16 },
   applyCalls: { full: 5_000, quick: 500 },
+  managerSetsPerProcess: { full: 10_000, quick: 1_000 },
+  managerSetProcesses: { full: 4, quick: 4 },
+  shmAttaches: { full: 1_000, quick: 100 },
 } as const;
 
 /** Milliseconds of arithmetic one CPU-bound pool task does (iterations calibrated per runtime). */
@@ -180,6 +183,37 @@ export const POOL = {
   },
 } as const satisfies Record<string, Workload>;
 
+/** `bench/manager`: issue 14. */
+export const MANAGER = {
+  getRoundTrip: {
+    id: "manager.get-round-trip",
+    label: "Manager dict proxy round trip, `await d.get(k)` in the main process (median of 20k)",
+    unit: "µs",
+    higherIsBetter: false,
+    bars: { vsPython: 5 },
+  },
+  getRoundTripSync: {
+    id: "manager.get-round-trip-sync",
+    label: "same, `d.getSync(k)` in a child (median of 20k)",
+    unit: "µs",
+    higherIsBetter: false,
+  },
+  set4x10k: {
+    id: "manager.set-4x10k",
+    label: "4 processes × 10k `d.set`, into one dict (total)",
+    unit: "ops/s",
+    higherIsBetter: true,
+    bars: { vsPython: 3 },
+  },
+  shmAttach: {
+    id: "manager.shm-attach",
+    label: "SharedMemory attach by name in a child (median of 1000 names)",
+    unit: "µs",
+    higherIsBetter: false,
+    bars: { value: 1000 },
+  },
+} as const satisfies Record<string, Workload>;
+
 /** Every bench's workloads, in table order. */
 export const BENCHES: Readonly<Record<string, readonly Workload[]>> = {
   spawn: Object.values(SPAWN),
@@ -187,4 +221,5 @@ export const BENCHES: Readonly<Record<string, readonly Workload[]>> = {
   pipe: Object.values(PIPE),
   lock: Object.values(LOCK),
   pool: Object.values(POOL),
+  manager: Object.values(MANAGER),
 };

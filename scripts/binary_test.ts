@@ -12,7 +12,7 @@ import { buildBinary } from "./build_binary.ts";
 
 const SCENARIOS = ["clock", "subclass", "no-daemon", "daemon", "producer-consumer", "pipe", "download"];
 /** Scenarios beyond the tutorial's. */
-const MORE_SCENARIOS = ["tasks"];
+const MORE_SCENARIOS = ["tasks", "manager"];
 const CLOCK = ["Run >>> 1", "Run >>> 2", "Run >>> 3", "Run >>> 4", "Run >>> 5", "Ending!"];
 // The daemon scenarios' order leaves half an interval for the child's start: keep 1 s.
 const DAEMON_INTERVAL = 1;
@@ -125,6 +125,15 @@ test("pipe: the child answers over a duplex Pipe, sees end-of-file, and reports 
     "the child's report: answered 3 messages, then got EOFError",
     "child exit code: 0",
   ]) {
+    assert.ok(result.stdout.includes(line), `"${line}" is printed`);
+  }
+});
+
+test("manager: worker processes fill one Manager().dict() and list; the manager serves from inside the binary", async () => {
+  const result = await run(["manager"]);
+  assertSucceeded(result);
+  assert.equal(result.stdout[0], "dict (9 items, sorted):");
+  for (const line of ["  worker 3 × 3 = 9", "  worker 2 recorded 3 results"]) {
     assert.ok(result.stdout.includes(line), `"${line}" is printed`);
   }
 });

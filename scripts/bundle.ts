@@ -6,10 +6,12 @@
  * the target's module imports it). Measured on this 2-core machine: a worker that loads the
  * bootstrap's modules starts ~20 ms later than an empty one; bundled, ~2 ms.
  *
- * How: one build with four entry points, split into shared chunks, so that every module has
- * one instance whichever entry a program reaches it from:
- * - `mod.js`: the API, where users import it;
- * - `src/child.js` and `src/pool_worker.js`: the modules that process workers start with;
+ * How: one build with several entry points, split into shared chunks, so that every module
+ * has one instance whichever entry a program reaches it from:
+ * - `mod.js`: the API, where users import it, and its subpaths (`src/managers.js`,
+ *   `src/shared_memory.js`);
+ * - `src/child.js`, `src/pool_worker.js`, `src/registry_worker.js` and
+ *   `src/manager_server.js`: the modules that workers start with or import by URL;
  * - `src/internals.js`: the internals the test suite imports (not part of the API).
  *
  * The chunks go to `src/`, beside the two worker entries: src/target.ts finds the library's
@@ -27,7 +29,16 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The entry points, relative to the repository; each keeps its path in the output. */
-export const BUNDLE_ENTRIES = ["mod.ts", "src/child.ts", "src/pool_worker.ts", "src/internals.ts"];
+export const BUNDLE_ENTRIES = [
+  "mod.ts",
+  "src/managers.ts",
+  "src/shared_memory.ts",
+  "src/child.ts",
+  "src/pool_worker.ts",
+  "src/registry_worker.ts",
+  "src/manager_server.ts",
+  "src/internals.ts",
+];
 
 /**
  * Writes the bundled library into `outDir` (`mod.js`, `src/child.js`, `src/pool_worker.js`,

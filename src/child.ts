@@ -18,6 +18,7 @@ import {
   setImportingModule,
   SystemExit,
 } from "./process.ts";
+import { adoptRegistryLink } from "./registry.ts";
 import { runtime } from "./runtime/mod.ts";
 import type { ParentChannel } from "./runtime/types.ts";
 import { applyState } from "./reduction.ts";
@@ -127,6 +128,7 @@ async function main(parent: ParentChannel): Promise<never> {
   runtime.onUncaughtError((error) => void fail(parent, error));
   const spec = (await parent.receiveOnce()) as ChildSpec;
   adoptProcessTable(spec.table);
+  adoptRegistryLink(spec.registry);
   becomeChild(spec);
   try {
     const self = await rebuildSelf(spec);

@@ -312,7 +312,14 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    */
   poll(timeout: number | null = 0): Promise<boolean> {
     try {
-      return runAsync(this.#pollSteps(this.#readableChannel(), deadlineFrom(timeout ?? undefined)));
+      const inbound = this.#readableChannel();
+      const deadline = deadlineFrom(timeout ?? undefined);
+      // As a receive does, a brief spin first: the message is often about to come.
+      if (inbound.ring.hasRecords() || this.#spin.spinUntil(this.#hasMessage, deadline)) return Promise.resolve(true);
+      return runAsync(this.#pollSteps(inbound, deadline)).then((ready) => {
+        if (ready && inbound.ring.hasRecords()) this.#spin.sleptUntilReady();
+        return ready;
+      });
     } catch (error) {
       return Promise.reject(error);
     }

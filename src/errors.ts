@@ -145,6 +145,83 @@ export class ProcessError extends NamedError {
   }
 }
 
+/**
+ * A lookup by key found nothing: a manager's `dict` (`getItem`, `pop`, `delItem` of a missing
+ * key), as Python's `KeyError`. Also what a `ShareableList` raises for a value of a type it
+ * cannot hold, as Python's does.
+ * @example Usage
+ * ```ts
+ * import { KeyError } from "@seed/multiprocessing";
+ * console.log(new KeyError("'a'").name); // "KeyError"
+ * ```
+ */
+export class KeyError extends NamedError {}
+
+/**
+ * An index out of range: a manager's `list`, a `ShareableList`, as Python's `IndexError`.
+ * @example Usage
+ * ```ts
+ * import { IndexError } from "@seed/multiprocessing";
+ * console.log(new IndexError("list index out of range").name); // "IndexError"
+ * ```
+ */
+export class IndexError extends NamedError {}
+
+/**
+ * An operation not allowed in the object's state, as Python's `RuntimeError`: releasing a
+ * manager's lock that is not held, a manager's `dict` changed while iterated.
+ * @example Usage
+ * ```ts
+ * import { RuntimeError } from "@seed/multiprocessing";
+ * console.log(new RuntimeError("release unlocked lock").name); // "RuntimeError"
+ * ```
+ */
+export class RuntimeError extends NamedError {}
+
+/**
+ * A manager could not do what it was asked, as Python's `multiprocessing.managers.RemoteError`:
+ * creating an object failed, or a method that is not exposed was called. The message holds
+ * the manager's own error (its class, message and stack). An error raised by an exposed
+ * method itself arrives as its own class instead.
+ * @example Usage
+ * ```ts
+ * import { RemoteError } from "@seed/multiprocessing";
+ * console.log(new RemoteError("method 'x' is not exposed").name); // "RemoteError"
+ * ```
+ */
+export class RemoteError extends NamedError {}
+
+/**
+ * Creating shared memory under a name that is taken, as Python's `FileExistsError`.
+ * @example Usage
+ * ```ts
+ * import { FileExistsError, SharedMemory } from "@seed/multiprocessing";
+ * const shm = new SharedMemory({ create: true, size: 8 });
+ * try {
+ *   new SharedMemory({ name: shm.name, create: true, size: 8 });
+ * } catch (e) {
+ *   console.log(e instanceof FileExistsError); // true
+ * }
+ * shm.unlink();
+ * ```
+ */
+export class FileExistsError extends NamedError {}
+
+/**
+ * Attaching (or unlinking) shared memory by a name that does not exist, or no longer does
+ * (unlinked), as Python's `FileNotFoundError`.
+ * @example Usage
+ * ```ts
+ * import { FileNotFoundError, SharedMemory } from "@seed/multiprocessing";
+ * try {
+ *   new SharedMemory("no_such_segment");
+ * } catch (e) {
+ *   console.log(e instanceof FileNotFoundError); // true
+ * }
+ * ```
+ */
+export class FileNotFoundError extends NamedError {}
+
 // This library's errors cross as themselves: by reference to the library's entry module,
 // which exports them, and which every process that uses the library has loaded.
 for (
@@ -157,5 +234,11 @@ for (
     EOFError,
     BrokenPipeError,
     ProcessError,
+    KeyError,
+    IndexError,
+    RuntimeError,
+    RemoteError,
+    FileExistsError,
+    FileNotFoundError,
   })
 ) registerExport(cls, libraryEntryUrl().href, name);

@@ -23,3 +23,4 @@ export { AdaptiveSpin } from "./transport/spin.ts";
 export { setStepHook, STEP_LABELS, type StepLabel } from "./transport/step_hook.ts";
 export { deadlineFrom } from "./transport/wait.ts";
 export { WAITER_SLOTS, WaiterQueue } from "./transport/waiters.ts";
+export { setNameGenerator } from "./shared_memory.ts";

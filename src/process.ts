@@ -13,6 +13,7 @@ import { isShareable, packHandles } from "./handles.ts";
 import { boundPartsOf, stateOf } from "./reduction.ts";
 import { locate, refuseInstances, registerExport } from "./references.ts";
 import { showAsString } from "./repr.ts";
+import { registryLinkForChild, type RegistryLinkState } from "./registry.ts";
 import { type ChildWorker, type ParentChannel, runtime } from "./runtime/mod.ts";
 import {
   allocateChildPid,
@@ -108,6 +109,8 @@ export interface ChildSpec {
   carried: unknown[];
   /** Where the child records how it ended (see {@link endProcess}). */
   endStatus: SharedArrayBuffer;
+  /** Its link to the registry of names (shared memory, managers; see registry.ts). */
+  registry: RegistryLinkState;
 }
 
 /**
@@ -139,6 +142,8 @@ interface ProcessContext {
   identity: number[];
   childCounter: number;
   children: Set<Process>;
+  /** Children that serve the others (managers), with how to end them once the others ended. */
+  services: Map<Process, () => Promise<void>>;
   /** Set while a child imports its target's module (guards against unguarded top-level starts). */
   importingModule?: string;
   /** In a child: where it records how it ended, for its parent. */
@@ -158,6 +163,7 @@ function context(): ProcessContext {
     identity: [],
     childCounter: 0,
     children: new Set(),
+    services: new Map(),
     exitHandlerInstalled: false,
   };
 }
@@ -320,7 +326,9 @@ export class Process {
     const spec = this.#prepareSpec(transfer);
     let worker: ChildWorker;
     try {
-      worker = runtime.spawn(libraryModuleUrl("child"), { daemon: this.#daemon, name: this.#name });
+      // A service must not keep the program alive either: it is ended after the other children.
+      const daemon = this.#daemon || ctx.services.has(this);
+      worker = runtime.spawn(libraryModuleUrl("child"), { daemon, name: this.#name });
     } catch (error) {
       markPidEnded(spec.table.pid); // what its args registered in its pid must not outlive it
       throw error;
@@ -468,6 +476,7 @@ export class Process {
       payload: bytes,
       carried: packed,
       endStatus: new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
+      registry: registryLinkForChild(transfer),
     };
   }
 
@@ -678,6 +687,7 @@ function installEndOfMainWork(ctx: ProcessContext): void {
 /** In the main program: terminates the daemon children and waits for the others. */
 async function endMainChildren(): Promise<void> {
   await Promise.all(endDaemonsLeavingOthers().map((child) => child.join()));
+  await endServices();
 }
 
 /** Ends the main program with `exitCode` once its non-daemon children ended (daemons: at once). */
@@ -740,13 +750,41 @@ export function endProcess(channel: ParentChannel, exitCode: number, crashed = f
 
 /** Python's `_exit_function` for the children: terminate the daemons, wait for them all. */
 async function endChildren(): Promise<void> {
-  const children = terminateDaemons();
+  const services = context().services;
+  const children = terminateDaemons().filter((child) => !services.has(child));
   await Promise.all(children.map((child) => child.join()));
+  await endServices();
 }
 
-/** Terminates the daemon children; returns the others that still run. */
+/** Terminates the daemon children; returns the others that still run, services aside. */
 function endDaemonsLeavingOthers(): Process[] {
-  return terminateDaemons().filter((child) => !child.daemon && child.isAlive());
+  const services = context().services;
+  return terminateDaemons().filter((child) => !child.daemon && child.isAlive() && !services.has(child));
+}
+
+/**
+ * Ends the services (managers) once the other children ended: later than Python, which
+ * shuts its managers down first, so that children still using one finish their work.
+ */
+async function endServices(): Promise<void> {
+  const services = context().services;
+  const stops = [...services.values()];
+  services.clear();
+  await Promise.all(stops.map((stop) => stop()));
+}
+
+/**
+ * @internal Marks `process` (not started yet) as a service to the others, as a manager's
+ * server is: it does not keep the program alive, and when the program (or the process that
+ * started it) ends, it is ended by `stop` once the other children ended.
+ */
+export function markService(process: Process, stop: () => Promise<void>): void {
+  context().services.set(process, stop);
+}
+
+/** @internal `process` no longer needs ending (its manager was shut down). */
+export function unmarkService(process: Process): void {
+  context().services.delete(process);
 }
 
 /** Terminates the daemon children; returns the children not yet seen to end, daemons too. */

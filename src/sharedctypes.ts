@@ -172,7 +172,7 @@ function checkTypecode(typecode: unknown): Typecode {
  * with ctypes, an integer type refuses a fraction (TypeError), wraps an integer that is
  * out of its range, and takes a boolean as 0 or 1.
  */
-function toElement(typecode: Typecode, value: unknown): number | bigint {
+export function toElement(typecode: Typecode, value: unknown): number | bigint {
   const big = typecode === "q" || typecode === "Q";
   const float = typecode === "f" || typecode === "d";
   if (typeof value === "boolean") value = Number(value);
