@@ -26,6 +26,8 @@ export {
   EOFError,
   type ErrorInfo,
   Full,
+  IndexError,
+  KeyError,
   type NamedError,
   ProcessError,
   TimeoutError,

@@ -142,3 +142,23 @@ export class ProcessError extends NamedError {
     this.childStack = info?.stack;
   }
 }
+
+/**
+ * A key that a dict does not hold (Python's `KeyError`): `pop`/`delete` of a missing key.
+ * @example Usage
+ * ```ts
+ * import { KeyError } from "@seed/multiprocessing";
+ * console.log(new KeyError("'missing'").name); // "KeyError"
+ * ```
+ */
+export class KeyError extends NamedError {}
+
+/**
+ * An index outside a list (Python's `IndexError`).
+ * @example Usage
+ * ```ts
+ * import { IndexError } from "@seed/multiprocessing";
+ * console.log(new IndexError("list index out of range").name); // "IndexError"
+ * ```
+ */
+export class IndexError extends NamedError {}

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { isCarriedBeside, refusalOf, throwUncloneable } from "./codec_check.ts";
+import { type Destination, isCarriedBeside, refusalOf, throwUncloneable } from "./codec_check.ts";
 import {
   FORMAT_BINARY, T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_INT8, T_INT16, T_INT32, T_FLOAT64,
   T_BIGINT64, T_BIGINT_HEX, T_ASCII, T_UTF8, T_UTF16, T_OBJECT, T_OBJECT_OPEN, T_OBJECT_AGAIN,
@@ -107,8 +107,9 @@ let refOf: ((carried: object) => number) | undefined;
 /**
  * Encodes `value` into bytes that `decode()` turns back into a copy of it, with
  * structured-clone semantics. Throws a `TypeError` that starts with the path (from `path`,
- * default "value") of the first value that cannot cross, before anything is written.
- * The returned bytes may be a view of an internal scratch buffer that stays valid only until
+ * default "value") of the first value that cannot cross, before anything is written; its
+ * advice is for `destination` (default: a queue or pipe message). The returned bytes may
+ * be a view of an internal scratch buffer that stays valid only until
  * the next encode() call in this thread: copy them out at once.
  * @example
  * ```ts
@@ -117,14 +118,14 @@ let refOf: ((carried: object) => number) | undefined;
  * const copy = decode<{ id: number; tags: Set<string> }>(bytes.slice());
  * ```
  */
-export function encode(value: unknown, path = "value"): Uint8Array {
-  if (encoding) return encodeReentrant(value, path);
+export function encode(value: unknown, path = "value", destination: Destination = "message"): Uint8Array {
+  if (encoding) return encodeReentrant(value, path, destination);
   encoding = true;
   if (out.length > MAX_RETAINED_SCRATCH) out = new Uint8Array(INITIAL_SCRATCH);
   try {
     return encodeMessage(value);
   } catch (error) {
-    if (error === UNCLONEABLE) throwUncloneable(value, path, refOf === undefined ? "message" : "task");
+    if (error === UNCLONEABLE) throwUncloneable(value, path, refOf === undefined ? destination : "task");
     throw error;
   } finally {
     seen.clear();
@@ -189,14 +190,14 @@ function scratchView(length: number): Uint8Array {
 }
 
 /** encode() called from inside encode() (by a getter): uses its own buffer and state. */
-function encodeReentrant(value: unknown, path: string): Uint8Array {
+function encodeReentrant(value: unknown, path: string, destination: Destination): Uint8Array {
   const saved = { out, pos, seen, message, wholeBuffers, refOf };
   out = new Uint8Array(INITIAL_SCRATCH);
   seen = new SeenObjects();
   encoding = false;
   refOf = undefined; // a getter's own encode() is a plain one
   try {
-    return encode(value, path);
+    return encode(value, path, destination);
   } finally {
     ({ out, pos, seen, message, wholeBuffers, refOf } = saved);
     encoding = true;

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { BrokenBarrierError, BrokenPipeError, Empty, EOFError, Full, TimeoutError, ValueError } from "../errors.ts";
+import { BrokenBarrierError, BrokenPipeError, Empty, EOFError, Full, IndexError, KeyError, TimeoutError, ValueError } from "../errors.ts";
 
 /** First byte of every encoded message: which format follows. */
 export const FORMAT_BINARY = 1;
@@ -103,6 +103,8 @@ export const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
   BrokenBarrierError,
   EOFError,
   BrokenPipeError,
+  KeyError,
+  IndexError,
 };
 
 /**
