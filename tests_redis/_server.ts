@@ -114,3 +114,33 @@ export function commandFor(file: string, args: string[]): [string, string[]] {
   if ("Deno" in globalThis) return [process.execPath, ["run", "-A", file, ...args]];
   return [process.execPath, [file, ...args]];
 }
+
+/** Runs one command on the server with a connection of its own (for what a test inspects or breaks). */
+export async function redisCommand(url: string, args: string[]): Promise<unknown> {
+  const { createClient } = await import("redis");
+  const client = createClient({ url, RESP: 2 });
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    return await client.sendCommand(args);
+  } finally {
+    await client.close();
+  }
+}
+
+/** The consumers holding pending entries of a work stream: [consumer name, count][]. */
+export async function holders(url: string, stream: string): Promise<[string, number][]> {
+  const reply = await redisCommand(url, ["XPENDING", stream, "g"]).catch(() => null) as [number, unknown, unknown, [string, string][] | null] | null;
+  return (reply?.[3] ?? []).map(([name, count]) => [name, Number(count)]);
+}
+
+/** Waits until `check` returns a value other than undefined (polling every 10 ms), or fails after `ms`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -329,13 +329,27 @@ export class RedisPool {
     const key = `${job.id}:${chunk.index}`;
     const out: { chunk: Chunk; entryId?: string } = { chunk };
     this.#out.set(key, out);
-    this.#stream.ensureGroup()
-      .then(() => this.#session.conn.command(["XADD", this.#stream.keys.stream, "*", "k", key, "r", this.#replyKey, "d", payload]))
-      .then((id) => {
+    void this.#add(out, key, payload);
+  }
+
+  /**
+   * Adds a chunk's entry, again after a failure (a lost connection: it may then be added
+   * twice, and run twice; its first result is the one kept), until its job ended.
+   */
+  async #add(out: { chunk: Chunk; entryId?: string }, key: string, payload: Uint8Array): Promise<void> {
+    const job = out.chunk.job;
+    for (let attempt = 0; !job.ended && this.#state !== "terminate"; attempt++) {
+      try {
+        await this.#stream.ensureGroup();
+        const id = await this.#session.conn.command(["XADD", this.#stream.keys.stream, "*", "k", key, "r", this.#replyKey, "d", payload]);
         out.entryId = text(id);
-        if (job.ended) void this.#withdraw([out]);
-      })
-      .catch((error) => this.#answer(key, (chunk) => chunk.job.chunkFailed(chunk, error)));
+        if (job.ended) await this.#withdraw([out]);
+        return;
+      } catch (error) {
+        if (this.#session.conn.closed) return this.#answer(key, (chunk) => chunk.job.chunkFailed(chunk, error));
+        await sleep(Math.min(50 * 2 ** attempt, 1000));
+      }
+    }
   }
 
   /** Reads this caller's result stream while chunks are out. */
