@@ -41,6 +41,8 @@ export interface ConnectionOptions {
 /** The oldest server with every command used here (XAUTOCLAIM's era: XPENDING IDLE, CLIENT LIST ID). */
 const MIN_VERSION = [6, 2] as const;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+/** A first connect that is refused is tried again for this long (a server starting up). */
+const REFUSED_RETRY_MS = 1000;
 /** Reconnect backoff once connected: 25 ms doubling to this. */
 const MAX_RECONNECT_DELAY_MS = 500;
 /** A blocking read's connection whose socket stays silent this much longer than its BLOCK is taken as dead. */
@@ -93,7 +95,7 @@ export class RedisConnection {
         socket: {
           connectTimeout: timeout,
           reconnectStrategy: (retries: number, cause: Error) => {
-            if (!connected && (isAuthError(cause) || performance.now() - started >= timeout)) return cause;
+            if (!connected && (isAuthError(cause) || performance.now() - started >= giveUpAfter(cause, timeout))) return cause;
             return Math.min(25 * 2 ** retries, MAX_RECONNECT_DELAY_MS) + Math.random() * 25;
           },
         },
@@ -109,7 +111,7 @@ export class RedisConnection {
       connected = true;
     } catch (error) {
       client.destroy();
-      throw connectFailure(where, timeout, failure.error ?? error);
+      throw connectFailure(where, performance.now() - started, failure.error ?? error);
     } finally {
       clearTimeout(deadline);
     }
@@ -229,7 +231,16 @@ function isAuthError(error: unknown): boolean {
   return /WRONGPASS|NOAUTH|invalid password|AUTH/.test(String((error as Error)?.message ?? error));
 }
 
-function connectFailure(where: string, timeout: number, error: unknown): RedisConnectionError {
+/**
+ * How long a first connect keeps trying: a refused connection (nothing listens there) is a
+ * clear answer, tried for a second in case the server is just starting; silence until the
+ * connect timeout.
+ */
+function giveUpAfter(cause: unknown, timeout: number): number {
+  return /ECONNREFUSED/.test(String((cause as Error)?.message)) ? Math.min(timeout, REFUSED_RETRY_MS) : timeout;
+}
+
+function connectFailure(where: string, elapsed: number, error: unknown): RedisConnectionError {
   const cause = String((error as Error)?.message ?? error);
   if (isAuthError(error)) {
     return new RedisConnectionError(
@@ -239,7 +250,7 @@ function connectFailure(where: string, timeout: number, error: unknown): RedisCo
     );
   }
   return new RedisConnectionError(
-    `cannot reach the Redis server at ${where} within ${timeout} ms (${cause}): is redis-server running there ` +
+    `cannot reach the Redis server at ${where} (${cause}; tried for ${Math.round(elapsed)} ms): is redis-server running there ` +
       `and reachable from this host? (start one with \`redis-server --port 6379\`)`,
     { cause: error },
   );

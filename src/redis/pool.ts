@@ -354,10 +354,13 @@ export class RedisPool {
 
   /** Reads this caller's result stream while chunks are out. */
   async #readResults(): Promise<void> {
-    const reader = await (this.#reader ??= this.#session.conn.dedicated(MAX_BLOCK_MS));
     while (this.#out.size > 0 && this.#state !== "terminate") {
       let entries: Entry[];
       try {
+        const reader = await (this.#reader ??= this.#session.conn.dedicated(MAX_BLOCK_MS).catch((error) => {
+          this.#reader = undefined; // tried again next round
+          throw error;
+        }));
         const reply = await reader.command(["XREAD", "COUNT", "1000", "BLOCK", String(MAX_BLOCK_MS), "STREAMS", this.#replyKey, this.#lastResultId]);
         entries = parseReadReply(reply);
       } catch {

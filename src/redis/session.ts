@@ -71,8 +71,10 @@ export class Session {
     readonly settings: DeliverySettings,
   ) {
     this.#identified = this.#identify();
+    // Reconnected: renew the ids, then beat so that the janitors see this process alive.
+    // (Should the connection fail again meanwhile, the next reconnect does it again.)
     this.#stopReady = conn.onReady(() => {
-      this.#identified = this.#identify().then(() => this.#beatAll());
+      this.#identified = this.#identify().then(() => this.#beatAll()).catch(() => {});
     });
   }
 

@@ -125,7 +125,7 @@ export class StreamConsumer implements Beating {
     return this.stream.conn;
   }
 
-  /** Registers the consumer and starts its heartbeat (once). */
+  /** Registers the consumer and starts its heartbeat (once it succeeds). */
   start(): Promise<void> {
     this.#started ??= (async () => {
       await Promise.all([this.stream.ensureGroup(), this.#session.identified()]);
@@ -133,7 +133,10 @@ export class StreamConsumer implements Beating {
       this.#session.addBeating(this);
       const interval = Math.max(10, Math.min(this.#session.settings.minIdle / 4, 1000));
       this.#beatTimer = setInterval(() => void this.beat().catch(() => {}), interval);
-    })();
+    })().catch((error) => {
+      this.#started = undefined; // tried again by the next read
+      throw error;
+    });
     return this.#started;
   }
 
@@ -151,14 +154,14 @@ export class StreamConsumer implements Beating {
    * Retries through a lost connection or group until `deadline` (performance.now() time).
    */
   async read(count: number, blockMs: number, deadline = Infinity): Promise<Entry[]> {
-    await this.start();
     for (;;) {
       if (this.#stopped) return [];
-      const conn = blockMs > 0 ? await this.#readerConnection() : this.#conn;
       const args = ["XREADGROUP", "GROUP", GROUP, this.name, "COUNT", String(count)];
       if (blockMs > 0) args.push("BLOCK", String(Math.max(1, Math.min(Math.ceil(blockMs), MAX_BLOCK_MS))));
       args.push("STREAMS", this.stream.keys.stream, ">");
       try {
+        await this.start();
+        const conn = blockMs > 0 ? await this.#readerConnection() : this.#conn;
         return parseReadReply(await conn.command(args));
       } catch (error) {
         if (this.#stopped) return [];
@@ -219,20 +222,30 @@ export class StreamConsumer implements Beating {
 
   #readerConnection(): Promise<RedisConnection> {
     if (this.#reader) return Promise.resolve(this.#reader);
-    this.#readerStarting ??= (async () => {
-      const reader = await this.#conn.dedicated(MAX_BLOCK_MS);
-      const identify = async () => {
-        this.#session.ownClientIds.delete(this.#readerId);
-        this.#readerId = String(await reader.command(["CLIENT", "ID"]));
-        this.#session.ownClientIds.add(this.#readerId);
-        await this.beat();
-      };
-      reader.onReady(() => void identify().catch(() => {}));
-      await identify();
-      this.#reader = reader;
-      return reader;
-    })();
+    this.#readerStarting ??= this.#openReader().catch((error) => {
+      this.#readerStarting = undefined; // tried again by the next read
+      throw error;
+    });
     return this.#readerStarting;
+  }
+
+  async #openReader(): Promise<RedisConnection> {
+    const reader = await this.#conn.dedicated(MAX_BLOCK_MS);
+    const identify = async () => {
+      this.#session.ownClientIds.delete(this.#readerId);
+      this.#readerId = String(await reader.command(["CLIENT", "ID"]));
+      this.#session.ownClientIds.add(this.#readerId);
+      await this.beat();
+    };
+    try {
+      await identify();
+    } catch (error) {
+      reader.destroy();
+      throw error;
+    }
+    reader.onReady(() => void identify().catch(() => {}));
+    this.#reader = reader;
+    return reader;
   }
 
   /** Runs an idempotent owner-checked script until the server answers (the client reconnects meanwhile). */
