@@ -39,3 +39,8 @@ export {
   RedisSimpleQueue,
 } from "./src/redis/queues.ts";
 export type { ServeOptions, ServeStats } from "./src/redis/serve.ts";
+// The library's own types that the Redis classes' signatures name, for readers of this entry alone.
+export type { AsyncResult, ResultCallbacks } from "./src/async_result.ts";
+export type { NamedError } from "./src/errors.ts";
+export type { CallOptions, ChunkOptions, Inputs } from "./src/pool.ts";
+export type { WaitOptions } from "./src/process.ts";

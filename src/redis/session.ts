@@ -58,7 +58,7 @@ export class Session {
   readonly #beating = new Set<Beating>();
   readonly #janitors = new Map<string, { holders: number; timer: ReturnType<typeof setInterval> }>();
   /** Client ids of this process's connections: its janitors never disconnect them. */
-  readonly ownClientIds = new Set<string>();
+  readonly ownClientIds: Set<string> = new Set();
   #identified: Promise<void>;
   #closed = false;
   readonly #stopReady: () => void;
