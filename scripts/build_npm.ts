@@ -2,18 +2,19 @@
  * Builds the npm package (what dnt would do; dnt itself is on JSR) and tests it as a user
  * would get it:
  *
- * 1. TypeScript's compiler emits ESM `.js` + `.d.ts` of mod.ts, src/, cli.ts and examples/
- *    into `npm/` (relative `.ts` imports rewritten to `.js`); then the library's own `.js`
- *    (mod.js, src/) is replaced by its bundle (scripts/bundle.ts: a Node worker loads one
+ * 1. TypeScript's compiler emits ESM `.js` + `.d.ts` of mod.ts, redis.ts, src/, cli.ts and
+ *    examples/ into `npm/` (relative `.ts` imports rewritten to `.js`); then the library's
+ *    own `.js` (mod.js, redis.js, src/) is replaced by its bundle (scripts/bundle.ts: a Node worker loads one
  *    module per file, at about a millisecond each).
  * 2. `npm/package.json` (version from deno.json, `exports`, `types`, `bin`, Node >= 20, no
  *    dependencies; `redis` an optional peer, for `./redis`), README.md and LICENSE; then
  *    `npm pack` into `dist/`.
  * 3. Unless `--no-test`: installs the tarball (and the `redis` client, the `./redis` entry's
  *    optional peer) into a temporary project, copies the tests (of the Redis suite only its
- *    smoke test: the suite runs from sources), the cli and the examples there with their imports of the library pointed at the installed
- *    package (their imports of the library's internals pointed at its `src/internals.js`),
- *    compiles them against its types, and runs them on Node and on Bun.
+ *    smoke test: the suite runs from sources), the cli and the examples there with their
+ *    imports of the library pointed at the installed package (their imports of the
+ *    library's internals pointed at its `src/internals.js`), compiles them against its
+ *    types, and runs them on Node and on Bun.
  *
  * Run it with Deno or Bun (Node 20 cannot run TypeScript):
  * `npx deno run -A scripts/build_npm.ts [--no-test] [--keep]` (`--keep` leaves the test project).
