@@ -4,8 +4,8 @@
  *
  * 1. TypeScript's compiler emits ESM `.js` + `.d.ts` of mod.ts, redis.ts, src/, cli.ts and
  *    examples/ into `npm/` (relative `.ts` imports rewritten to `.js`); then the library's
- *    own `.js` (mod.js, redis.js, src/) is replaced by its bundle (scripts/bundle.ts: a Node worker loads one
- *    module per file, at about a millisecond each).
+ *    own `.js` (mod.js, redis.js, src/) is replaced by its bundle (scripts/bundle.ts: a Node
+ *    worker loads one module per file, at about a millisecond each).
  * 2. `npm/package.json` (version from deno.json, `exports`, `types`, `bin`, Node >= 20, no
  *    dependencies; `redis` an optional peer, for `./redis`), README.md and LICENSE; then
  *    `npm pack` into `dist/`.

@@ -38,22 +38,23 @@ export async function freePort(host = "127.0.0.1"): Promise<number> {
   return port;
 }
 
-/** Starts a private server; `extra` are more redis-server arguments (e.g. ["--requirepass", "x"]). */
-export async function startRedis(options: { host?: string; extra?: string[]; netns?: string } = {}): Promise<RedisServer> {
+/**
+ * Starts a private server on `host` (and the `alsoBind` addresses); `extra` are more
+ * redis-server arguments (e.g. ["--requirepass", "x"]).
+ */
+export async function startRedis(options: { host?: string; extra?: string[]; alsoBind?: string[] } = {}): Promise<RedisServer> {
   const host = options.host ?? "127.0.0.1";
   const dir = mkdtempSync(join(tmpdir(), "mp-redis-"));
   const port = await freePort();
   const args = [
-    "--port", String(port), "--bind", host, "--dir", dir, "--save", "", "--appendonly", "yes",
+    "--port", String(port), "--bind", host, ...(options.alsoBind ?? []), "--dir", dir, "--save", "", "--appendonly", "yes",
     "--appendfsync", "always", "--maxmemory-policy", "noeviction", "--protected-mode", "no",
     "--daemonize", "no", "--logfile", join(dir, "redis.log"), ...(options.extra ?? []),
   ];
   let child: ChildProcess;
   const launch = async () => {
-    child = options.netns
-      ? spawn("ip", ["netns", "exec", options.netns, "redis-server", ...args], { stdio: "ignore" })
-      : spawn("redis-server", args, { stdio: "ignore" });
-    await waitForPort(host, port, child, options.netns);
+    child = spawn("redis-server", args, { stdio: "ignore" });
+    await waitForPort(host, port, child);
   };
   const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -79,20 +80,18 @@ export async function startRedis(options: { host?: string; extra?: string[]; net
   };
 }
 
-async function waitForPort(host: string, port: number, child: ChildProcess, netns?: string): Promise<void> {
+async function waitForPort(host: string, port: number, child: ChildProcess): Promise<void> {
   const deadline = performance.now() + 10_000;
   while (performance.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode} on port ${port}`);
-    if (await accepts(host, port, netns)) return;
+    if (await accepts(host, port)) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   child.kill("SIGKILL");
   throw new Error(`redis-server did not listen on ${host}:${port} within 10 s`);
 }
 
-function accepts(host: string, port: number, netns?: string): Promise<boolean> {
-  // A server in another network namespace is reached through its veth address from here.
-  void netns;
+function accepts(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });
     socket.once("connect", () => {
