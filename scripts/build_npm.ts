@@ -137,7 +137,7 @@ function packageManifest(version: string): Record<string, unknown> {
     main: "./mod.js",
     types: "./mod.d.ts",
     exports: { ".": entry("mod"), "./redis": entry("redis"), "./cli": entry("cli"), "./package.json": "./package.json" },
-    bin: { "mp-demo": "./cli.js" },
+    bin: { "mp-demo": "./cli.js", "mp-worker": "./cli.js" },
     engines: { node: ">=20" },
     // Only the `./redis` entry loads it; the rest of the library has no dependency.
     peerDependencies: { redis: `^${REDIS_CLIENT.split("@")[1]}` },
