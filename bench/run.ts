@@ -6,6 +6,7 @@
  * deno task bench queue            # = deno run -A bench/run.ts queue
  * deno task bench all --quick      # every bench, a fraction of the work (smoke test)
  * deno task bench pool --runtimes node,python --json
+ * deno task bench redis            # starts its own redis-server (Debian's), beside BullMQ
  * ```
  * Flags: `--quick`; `--runtimes deno,bun,node,python` (default all); `--json` prints the rows
  * instead of the table. Progress goes to stderr, the table to stdout. Node runs the
@@ -189,6 +190,7 @@ async function runBench(bench: string, options: Options): Promise<void> {
   const rows: Row[] = [];
   const failures: string[] = [];
   for (const name of options.runners) {
+    if (name === "python" && !existsSync(join(ROOT, "bench", "python", `${bench}_baseline.py`))) continue; // none for this bench
     console.error(`== bench/${bench} on ${name}`);
     const result = await runOne(name, bench, flags);
     rows.push(...result.rows);

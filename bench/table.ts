@@ -114,10 +114,11 @@ function linesOf(workload: Workload, rows: readonly Row[]): Line[] {
   return [libraryLine, ...baselineLines];
 }
 
-function valueCell(line: Line, key: string, minimum: number | undefined): string {
+/** A value, checked against `bar` (a minimum for a throughput, a maximum for a time) if any. */
+function valueCell(line: Line, key: string, bar: number | undefined, higherIsBetter: boolean): string {
   const value = line.cells.get(key);
   if (value === undefined) return MISSING;
-  const mark = minimum === undefined ? "" : value >= minimum ? " ✓" : " ✗";
+  const mark = bar === undefined ? "" : (higherIsBetter ? value >= bar : value <= bar) ? " ✓" : " ✗";
   return formatValue(value) + mark;
 }
 
@@ -135,10 +136,11 @@ export function renderTable(workloads: readonly Workload[], rows: readonly Row[]
   const out = [`| ${header.join(" | ")} |`, `|${["---", "---", ...columns.map(() => "--:"), ":-:", ":-:"].join("|")}|`];
   for (const workload of workloads) {
     for (const [index, line] of linesOf(workload, rows).entries()) {
-      const minimum = index === 0 ? workload.bars?.value : undefined;
+      const bar = index === 0 ? workload.bars?.value : undefined;
+      const higher = workload.higherIsBetter;
       // Python measures the library's workload; its cells stay blank on baseline rows.
       const values = columns.map(({ key }) =>
-        !key.startsWith(PYTHON) ? valueCell(line, key, minimum) : index === 0 ? valueCell(line, key, undefined) : ""
+        !key.startsWith(PYTHON) ? valueCell(line, key, bar, higher) : index === 0 ? valueCell(line, key, undefined, higher) : ""
       );
       out.push(`| ${[line.label, line.unit, ...values, line.vsPython ?? "", line.vsRaw ?? ""].join(" | ")} |`);
     }

@@ -93,6 +93,7 @@ export class RedisConnection {
         RESP: 2,
         commandOptions: { typeMapping: { [RESP_TYPES.BLOB_STRING]: Uint8ArrayReply } },
         socket: {
+          noDelay: true,
           connectTimeout: timeout,
           reconnectStrategy: (retries: number, cause: Error) => {
             if (!connected && (isAuthError(cause) || performance.now() - started >= giveUpAfter(cause, timeout))) return cause;
@@ -194,6 +195,7 @@ export class RedisConnection {
 
   #socketOptions(): Record<string, unknown> {
     return {
+      noDelay: true,
       connectTimeout: DEFAULT_CONNECT_TIMEOUT_MS,
       reconnectStrategy: (retries: number) => Math.min(25 * 2 ** retries, MAX_RECONNECT_DELAY_MS) + Math.random() * 25,
     };

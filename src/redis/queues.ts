@@ -57,7 +57,7 @@ export interface RedisQueueOptions {
 
 /** A put that waits for room looks again after this long at first, doubling to the next. */
 const FIRST_RECHECK_MS = 2;
-const MAX_RECHECK_MS = 100;
+const MAX_RECHECK_MS = 25;
 const ITEM_FIELDS = ["d"];
 
 /**
@@ -300,7 +300,7 @@ export class RedisJoinableQueue<T = unknown> extends RedisQueue<T> {
 
   /**
    * Resolves once every item put (by anyone) has had its `taskDone()` (or was
-   * dead-lettered). Looks at the queue every few milliseconds, up to every 100 ms.
+   * dead-lettered). Looks at the queue every few milliseconds, up to every 25 ms.
    * @throws {TimeoutError} when items are still unfinished at the timeout.
    */
   async join(options?: { timeout?: number; signal?: AbortSignal }): Promise<void> {

@@ -81,6 +81,7 @@ class WorkerHost {
   readonly #capacity: number;
   readonly #functions = new Map<string, Promise<(...args: unknown[]) => unknown>>();
   readonly #running = new Set<Promise<void>>();
+  readonly #recording = new Set<Promise<void>>();
   #completions: { completion: Completion; resolve(): void }[] = [];
   #stopping = false;
   #slotFree: (() => void) | undefined;
@@ -102,21 +103,30 @@ class WorkerHost {
           continue;
         }
         const entries = await this.#consumer.read(this.#capacity - this.#running.size, MAX_BLOCK_MS);
-        for (const entry of entries) {
-          const running = this.#runChunk(entry).finally(() => {
-            this.#running.delete(running);
-            this.#slotFree?.();
-          });
-          this.#running.add(running);
-        }
+        for (const entry of entries) this.#start(entry);
       }
       await Promise.all(this.#running);
+      await Promise.all(this.#recording);
     } finally {
       await this.#consumer.stop();
       this.#stream.close();
       await this.#pool.terminate();
     }
     return this.stats;
+  }
+
+  /**
+   * Runs a chunk; its slot is free again once it ran (the next chunk is read while this
+   * one's result is being recorded).
+   */
+  #start(entry: Entry): void {
+    const running: Promise<void> = this.#runChunk(entry).then((completion) => {
+      this.#running.delete(running);
+      this.#slotFree?.();
+      const recording: Promise<void> = this.#record(completion).finally(() => this.#recording.delete(recording));
+      this.#recording.add(recording);
+    });
+    this.#running.add(running);
   }
 
   /** Takes no more tasks; the run ends once the running ones are recorded. */
@@ -127,7 +137,8 @@ class WorkerHost {
     await this.#consumer.unblock();
   }
 
-  async #runChunk(entry: Entry): Promise<void> {
+  /** Runs a chunk in the local pool; resolves with its result, to record. */
+  async #runChunk(entry: Entry): Promise<Completion> {
     let result: [number, unknown];
     try {
       const [module, exportName, star, items] = decode<TaskPayload>(entry.fields.get("d")!);
@@ -139,13 +150,17 @@ class WorkerHost {
     } catch (error) {
       result = [CHUNK_FAILED, error];
     }
-    const completion = {
+    return {
       id: entry.id,
       key: text(entry.fields.get("k") ?? null),
       reply: text(entry.fields.get("r") ?? null),
       payload: encodeResult(result),
     };
-    await new Promise<void>((resolve) => {
+  }
+
+  /** Records a result with the others that came in the same turn. */
+  #record(completion: Completion): Promise<void> {
+    return new Promise<void>((resolve) => {
       if (this.#completions.push({ completion, resolve }) === 1) queueMicrotask(() => void this.#flush());
     });
   }
