@@ -17,7 +17,8 @@ import { RedisCluster } from "../redis.ts";
 import { type Host, startHost } from "../tests_redis/_hosts.ts";
 import { commandFor, eventually, holders, startRedis } from "../tests_redis/_server.ts";
 import { type BenchCase, LIBRARY, median, medianOfRepeats, perSecond, type RunContext, sizeFor, siblingModule, timeMs } from "./lib.ts";
-import { square, stampThenSleep } from "./tasks.ts";
+import { stampThenSleep } from "./redis_tasks.ts";
+import { square } from "./tasks.ts";
 import { POOL_WORKERS, REDIS, SIZES, smallItem } from "./workloads.ts";
 
 /** Puts (or adds) in flight at once while a producer feeds its consumers. */

@@ -37,10 +37,3 @@ export async function oneThreadMs(tasks: number, iterations: number): Promise<nu
     for (let i = 0; i < tasks; i++) cpuTask(iterations);
   });
 }
-
-/** Waits `ms`, then returns when it started (epoch ms): when a redelivered task began on its new host. */
-export async function stampThenSleep(ms: number): Promise<number> {
-  const started = Date.now();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  return started;
-}
