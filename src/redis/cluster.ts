@@ -71,7 +71,6 @@ const NAME_RULE = /^[^{}\s]+$/;
 export class RedisCluster {
   readonly #session: Session;
   readonly #root: string;
-  readonly #open = new Set<{ close(): Promise<void> }>();
   #closed = false;
 
   private constructor(session: Session, root: string) {
@@ -122,22 +121,22 @@ export class RedisCluster {
 
   /** A handle of the queue `name` (Python's `multiprocessing.Queue`), shared by all who name it. */
   Queue<T = unknown>(name: string, options?: RedisQueueOptions): RedisQueue<T> {
-    return this.#track(new RedisQueue<T>(this.#live(), checkName(name, "queue name"), options));
+    return new RedisQueue<T>(this.#live(), checkName(name, "queue name"), options);
   }
 
   /** A handle of the joinable queue `name` (Python's `multiprocessing.JoinableQueue`). */
   JoinableQueue<T = unknown>(name: string, options?: RedisQueueOptions): RedisJoinableQueue<T> {
-    return this.#track(new RedisJoinableQueue<T>(this.#live(), checkName(name, "queue name"), options));
+    return new RedisJoinableQueue<T>(this.#live(), checkName(name, "queue name"), options);
   }
 
   /** A handle of the simple queue `name` (Python's `multiprocessing.SimpleQueue`). */
   SimpleQueue<T = unknown>(name: string): RedisSimpleQueue<T> {
-    return this.#track(new RedisSimpleQueue<T>(this.#live(), checkName(name, "queue name")));
+    return new RedisSimpleQueue<T>(this.#live(), checkName(name, "queue name"));
   }
 
   /** A pool whose tasks run on the worker hosts serving `name` (see {@link RedisCluster.serve}). */
   Pool(name: string, options?: RedisPoolOptions): RedisPool {
-    return this.#track(new RedisPool(this.#live(), checkName(name, "pool name"), this.#root, options));
+    return new RedisPool(this.#live(), checkName(name, "pool name"), this.#root, options);
   }
 
   /**
@@ -150,8 +149,8 @@ export class RedisCluster {
     const session = this.#live();
     const running = serve(session, checkName(name, "pool name"), this.#root, options);
     const handle = { close: () => running.stop() };
-    this.#open.add(handle);
-    return running.done.finally(() => this.#open.delete(handle));
+    session.open.add(handle);
+    return running.done.finally(() => session.open.delete(handle));
   }
 
   /** The dict `name` (a Redis hash), as a manager's dict proxy. */
@@ -171,7 +170,7 @@ export class RedisCluster {
 
   /** The lock `name`, held by one process of any host at a time. */
   Lock(name: string, options?: RedisLockOptions): RedisLock {
-    return this.#track(new RedisLock(this.#live(), checkName(name, "lock name"), options));
+    return new RedisLock(this.#live(), checkName(name, "lock name"), options);
   }
 
   /** What this process's janitors did: items put back after their consumer was lost, and dead-lettered. */
@@ -186,7 +185,7 @@ export class RedisCluster {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all([...this.#open].map((handle) => handle.close().catch(() => {})));
+    await Promise.all([...this.#session.open].map((handle) => handle.close().catch(() => {})));
     this.#session.close();
     await this.#session.conn.close();
   }
@@ -199,11 +198,6 @@ export class RedisCluster {
   #live(): Session {
     if (this.#closed) throw new ValueError("the RedisCluster is closed");
     return this.#session;
-  }
-
-  #track<H extends { close(): Promise<void> }>(handle: H): H {
-    this.#open.add(handle);
-    return handle;
   }
 }
 

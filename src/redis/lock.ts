@@ -84,6 +84,7 @@ export class RedisLock {
     this.#key = session.key("lock", name);
     this.#lease = options.lease ?? session.settings.minIdle;
     if (!(this.#lease > 0)) throw new TypeError(`lease must be a positive number of milliseconds, not ${String(options.lease)}`);
+    session.open.add(this);
   }
 
   /**
@@ -134,8 +135,9 @@ export class RedisLock {
     return Number(await this.session.conn.command(["EXISTS", this.#key])) === 1;
   }
 
-  /** Frees the lock if this handle holds it. */
+  /** Frees the lock if this handle holds it; the handle is done. */
   async close(): Promise<void> {
+    this.session.open.delete(this);
     if (this.#held !== undefined) await this.release().catch(() => {});
   }
 

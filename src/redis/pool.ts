@@ -107,6 +107,8 @@ export class RedisPool {
   #lastResultId = "0";
   #hosts: { processes: number; at: number } | undefined;
   #allEnded: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** What the cluster's close() does with this pool: terminate it. */
+  readonly #closer = { close: () => this.terminate() };
   /** Results that came for a chunk already answered (a second execution's, refused by the server, should never come). */
   duplicateResults = 0;
 
@@ -121,6 +123,7 @@ export class RedisPool {
       throw new ValueError(`maxChunksOut must be a positive integer, not ${String(options.maxChunksOut)}`);
     }
     this.#replyKey = `${this.#stream.keys.base}:r:${session.consumerName()}`;
+    session.open.add(this.#closer);
   }
 
   /** Calls `fn(...args)` on a worker host and resolves with what it returns. */
@@ -439,6 +442,7 @@ export class RedisPool {
     const reader = this.#reader;
     this.#reader = undefined;
     this.#stream.close();
+    this.#session.open.delete(this.#closer);
     if (reader) (await reader.catch(() => undefined))?.destroy();
     await this.#reading;
     await this.#session.conn.command(["DEL", this.#replyKey]).catch(() => {});

@@ -95,6 +95,7 @@ export class RedisQueue<T = unknown> {
     this.stream = new WorkStream(session, session.workKeys("q", name));
     this.consumer = new StreamConsumer(this.stream);
     this.#getters = new Getters(this.consumer);
+    session.open.add(this);
   }
 
   /**
@@ -190,6 +191,7 @@ export class RedisQueue<T = unknown> {
     await this.consumer.stop();
     await closing;
     this.stream.close();
+    this.stream.session.open.delete(this);
   }
 
   /** Closes this handle (`await using q = cluster.Queue(…)`). */

@@ -40,6 +40,11 @@ export interface Beating {
   beat(): Promise<void>;
 }
 
+/** Something the session closes when it closes (a queue handle, a pool, a lock, a worker host). */
+export interface Closable {
+  close(): Promise<void>;
+}
+
 /** Counts of what the janitors of this session did. */
 export interface JanitorCounts {
   /** Items put back after their consumer was lost. */
@@ -56,6 +61,8 @@ export class Session {
   /** What this session's janitors did. */
   readonly counts: JanitorCounts = { putBack: 0, deadLettered: 0 };
   readonly #beating = new Set<Beating>();
+  /** The handles open on this session, closed with it. */
+  readonly open: Set<Closable> = new Set();
   readonly #janitors = new Map<string, { holders: number; timer: ReturnType<typeof setInterval> }>();
   /** Client ids of this process's connections: its janitors never disconnect them. */
   readonly ownClientIds: Set<string> = new Set();
