@@ -45,6 +45,9 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 const REFUSED_RETRY_MS = 1000;
 /** Reconnect backoff once connected: 25 ms doubling to this. */
 const MAX_RECONNECT_DELAY_MS = 500;
+/** How long a command waits for a restarted server to load its data, and how often it asks. */
+const MAX_LOADING_WAIT_MS = 60_000;
+const LOADING_RETRY_MS = 20;
 /** A blocking read's connection whose socket stays silent this much longer than its BLOCK is taken as dead. */
 const BLOCKING_SILENCE_GRACE_MS = 3000;
 
@@ -127,9 +130,21 @@ export class RedisConnection {
     return new RedisConnection(client, where, version);
   }
 
-  /** Sends one command; resolves with its reply. */
+  /**
+   * Sends one command; resolves with its reply. A server still loading its data after a
+   * restart refuses every command without running it ("LOADING"): sent again then, for up to
+   * {@link MAX_LOADING_WAIT_MS}.
+   */
   async command<T extends Reply = Reply>(args: RedisArg[], signal?: AbortSignal): Promise<T> {
-    return (await this.client.sendCommand(args, signal ? { abortSignal: signal } : undefined)) as T;
+    const options = signal ? { abortSignal: signal } : undefined;
+    for (const started = performance.now();;) {
+      try {
+        return (await this.client.sendCommand(args, options)) as T;
+      } catch (error) {
+        if (!String((error as Error)?.message).startsWith("LOADING") || performance.now() - started > MAX_LOADING_WAIT_MS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, LOADING_RETRY_MS));
+      }
+    }
   }
 
   /** Runs `script` with `keys` and `args` (EVALSHA, then EVAL when the server lost it, as after a restart). */
