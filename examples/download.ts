@@ -26,7 +26,6 @@ import { startDemoServer } from "./download/server.ts";
 import { formatSummary } from "./download/summary.ts";
 import { Tally } from "./download/tally.ts";
 import { countOf } from "./download/units.ts";
-import { downloadViaRedis } from "./download/redis.ts";
 import { downloadWorker, type WorkerSettings } from "./download/worker.ts";
 
 /** The first retry waits this long; each next one twice as long. */
@@ -71,6 +70,8 @@ async function viaRedis(url: string, namespace: string, jobs: Job[], origin: str
   const source = origin ? ` from the embedded server at ${origin} (reachable from this host only)` : "";
   console.log(`downloading ${countOf(jobs.length, "file")}${source} through Redis at ${url} (namespace "${namespace}"): ` +
     `run \`mp-demo worker --redis ${url}\` on the hosts that should take them`);
+  // Loaded only here: the `redis` client it needs is an optional dependency of the package.
+  const { downloadViaRedis } = await import("./download/redis.ts");
   const started = performance.now();
   const tally = new Tally(jobs, 0);
   const view = createProgressView(tally);

@@ -16,10 +16,8 @@ import { resolve } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { cpuCount } from "../mod.ts";
-import { RedisCluster } from "../redis.ts";
 import type { FlagSpec, ScenarioFlags } from "./_shared.ts";
 import { prepareOutDir } from "./download/options.ts";
-import { serveDownloads } from "./download/redis.ts";
 
 /** What `worker` takes on its command line. */
 export const WORKER_FLAGS: FlagSpec = {
@@ -40,8 +38,11 @@ export async function main({ extra }: Pick<ScenarioFlags, "extra">): Promise<voi
       policy: { retries: whole("retries", extra.retries, 3, 0), baseDelayMs: BASE_RETRY_DELAY_MS },
       stallMs: STALL_MS,
     };
+    // Loaded only here: the `redis` client it needs is an optional dependency of the package.
+    const { serveDownloads } = await import("./download/redis.ts");
     return await serveDownloads(url, namespace, whole("workers", extra.workers, 3, 1), settings);
   }
+  const { RedisCluster } = await import("../redis.ts");
   for (const module of (extra.import ?? "").split(",").filter(Boolean)) await import(pathToFileURL(resolve(module)).href);
   await using cluster = await RedisCluster.connect(url, { namespace, root: extra.root && pathToFileURL(`${resolve(extra.root)}/`) });
   const stop = new AbortController();
