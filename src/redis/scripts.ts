@@ -27,6 +27,20 @@ import { Script } from "./client.ts";
 export const GROUP = "g";
 
 /**
+ * Lua helpers of the owner-checked scripts (KEYS[1] is the stream): whether entry `id` is
+ * pending for `consumer`, and finishing it (acknowledged and deleted).
+ */
+const OWNER_CHECK = `
+local function isMine(id, consumer)
+  return #redis.call('XPENDING', KEYS[1], '${GROUP}', id, id, 1, consumer) == 1
+end
+local function finish(id)
+  redis.call('XACK', KEYS[1], '${GROUP}', id)
+  redis.call('XDEL', KEYS[1], id)
+end
+`;
+
+/**
  * Bounded put. KEYS: stream. ARGV: maxsize, fields per entry k, k field names, then k
  * values per entry. Adds the entries that fit (items put and not yet taken, XLEN minus the
  * pending count, stay below maxsize), in order; returns how many it added.
@@ -57,14 +71,11 @@ return added
  * Returns, per id, 1 when it was this consumer's and is now acknowledged and deleted, 0 when
  * it was not (handed to another after this consumer was taken for lost).
  */
-export const ACK = new Script(`
+export const ACK = new Script(`${OWNER_CHECK}
 local out = {}
 for i = 2, #ARGV do
-  local id = ARGV[i]
-  local mine = redis.call('XPENDING', KEYS[1], '${GROUP}', id, id, 1, ARGV[1])
-  if #mine == 1 then
-    redis.call('XACK', KEYS[1], '${GROUP}', id)
-    redis.call('XDEL', KEYS[1], id)
+  if isMine(ARGV[i], ARGV[1]) then
+    finish(ARGV[i])
     out[#out + 1] = 1
   else
     out[#out + 1] = 0
@@ -79,18 +90,14 @@ return out
  * consumer, result TTL ms, then per task its id, its key `k` and the result's bytes.
  * Returns 1 or 0 per task, as {@link ACK}.
  */
-export const COMPLETE = new Script(`
+export const COMPLETE = new Script(`${OWNER_CHECK}
 local out = {}
-local ttl = ARGV[2]
 for i = 2, #KEYS do
   local at = 3 + (i - 2) * 3
-  local id = ARGV[at]
-  local mine = redis.call('XPENDING', KEYS[1], '${GROUP}', id, id, 1, ARGV[1])
-  if #mine == 1 then
+  if isMine(ARGV[at], ARGV[1]) then
     redis.call('XADD', KEYS[i], '*', 'k', ARGV[at + 1], 'd', ARGV[at + 2])
-    redis.call('PEXPIRE', KEYS[i], ttl)
-    redis.call('XACK', KEYS[1], '${GROUP}', id)
-    redis.call('XDEL', KEYS[1], id)
+    redis.call('PEXPIRE', KEYS[i], ARGV[2])
+    finish(ARGV[at])
     out[#out + 1] = 1
   else
     out[#out + 1] = 0
