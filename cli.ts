@@ -52,6 +52,11 @@ const SCENARIOS: Record<string, Scenario> = {
     accepts: DOWNLOAD_FLAGS,
     run: async (flags) => (await import("./examples/download.ts")).main(flags),
   },
+  // Beyond the tutorial.
+  tasks: {
+    summary: "PyMOTW's producer/consumer: Task objects on a JoinableQueue, consumers call them",
+    run: async (flags) => (await import("./examples/tasks.ts")).main(flags),
+  },
   worker: {
     summary: "a worker host over Redis: takes download jobs (download --redis), or a Redis pool's tasks (--pool)",
     accepts: WORKER_FLAGS,

@@ -11,6 +11,8 @@ import process from "node:process";
 import { buildBinary } from "./build_binary.ts";
 
 const SCENARIOS = ["clock", "subclass", "no-daemon", "daemon", "producer-consumer", "pipe", "download"];
+/** Scenarios beyond the tutorial's. */
+const MORE_SCENARIOS = ["tasks"];
 const CLOCK = ["Run >>> 1", "Run >>> 2", "Run >>> 3", "Run >>> 4", "Run >>> 5", "Ending!"];
 // The daemon scenarios' order leaves half an interval for the child's start: keep 1 s.
 const DAEMON_INTERVAL = 1;
@@ -75,8 +77,8 @@ test("the binary's directory holds nothing but the binary", () => {
   assert.deepEqual(readdirSync(dir), ["mp-demo"]);
 });
 
-test("--help lists every scenario of SCENARIOS.md", () => {
-  assert.deepEqual([...listed].sort(), [...SCENARIOS].sort());
+test("--help lists every scenario of SCENARIOS.md, and the others", () => {
+  assert.deepEqual([...listed].sort(), [...SCENARIOS, ...MORE_SCENARIOS].sort());
 });
 
 for (const name of ["clock", "subclass"]) {
@@ -133,4 +135,13 @@ test("download: no URLs, the embedded files with several workers, all verified",
   assert.match(result.stdout[0], /^downloading 7 files with [2-9] worker processes from the embedded server/);
   assert.match(result.stdout.join("\n"), /^total: 7 files +\d+ +[\d.]+ s +[\d.]+ +\d+ +7 ok, 0 failures/m);
   assert.equal(readdirSync(join(dir, "downloads")).length, 7);
+});
+
+test("tasks: Task objects cross a JoinableQueue as themselves, by reference to the embedded example module", async () => {
+  const result = await run(["tasks", "--interval", "0.1"]);
+  assertSucceeded(result);
+  const called = result.stdout.filter((line) => /^Consumer-\d: \d \* \d$/.test(line));
+  assert.equal(called.length, 10);
+  const results = result.stdout.filter((line) => line.startsWith("Result: ")).sort();
+  assert.deepEqual(results, Array.from({ length: 10 }, (_, i) => `Result: ${i} * ${i} = ${i * i}`));
 });

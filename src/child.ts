@@ -8,6 +8,7 @@
 import { unpackHandles } from "./handles.ts";
 import {
   becomeChild,
+  type ChildPayload,
   type ChildSpec,
   currentProcess,
   endProcess,
@@ -19,7 +20,9 @@ import {
 } from "./process.ts";
 import { runtime } from "./runtime/mod.ts";
 import type { ParentChannel } from "./runtime/types.ts";
-import { importTarget } from "./target.ts";
+import { applyState } from "./reduction.ts";
+import { importExport } from "./references.ts";
+import { decodeWithRefs, importsFor } from "./transport/codec_decode.ts";
 import { adoptProcessTable } from "./transport/liveness.ts";
 
 const channel = runtime.parentChannel();
@@ -60,8 +63,9 @@ function stackOf(error: unknown): string {
 }
 
 /**
- * A Process subclass is rebuilt in the child from its own public fields, without running its
- * constructor (as Python unpickles `__dict__`), so its `#private` members do not exist there:
+ * A Process subclass is rebuilt in the child from its own public fields (or its SETSTATE),
+ * without running its constructor (as Python unpickles `__dict__`), so its `#private` members
+ * do not exist there:
  * the TypeError that a use of one throws gets this explanation.
  */
 function privateMembersNote(error: unknown): string {
@@ -77,27 +81,32 @@ function privateMembersNote(error: unknown): string {
     "Keep what run() needs in public fields.";
 }
 
+/**
+ * Imports the process's code (its module first, whose errors then name the code, then the
+ * other modules its payload names by reference), rebuilds the handles carried beside the
+ * payload, decodes it, and rebuilds the process object: for a subclass, an instance of it
+ * (its constructor not run) given its state, as the codec gives an instance its fields.
+ */
 async function rebuildSelf(spec: ChildSpec): Promise<Process> {
   const info = { name: spec.name, pid: spec.table.pid, daemon: spec.daemon };
-  if (!spec.target) return Process.rebuild(Process, "current", info); // no code: runs nothing, as in Python
-  setImportingModule(spec.target.modules[0] ?? "its module");
-  let code: unknown;
-  let superTarget: unknown;
+  setImportingModule(spec.target?.modules[0] ?? "its module");
+  let carried: unknown[];
   try {
-    code = await importTarget(spec.target);
-    if (spec.superTarget) superTarget = await importTarget(spec.superTarget);
+    if (spec.target) await importExport(spec.target);
+    await importsFor(spec.payload);
+    carried = await Promise.all(spec.carried.map(unpackHandles));
   } finally {
     setImportingModule(undefined);
   }
-  const payload = await unpackHandles(spec.payload);
-  if (spec.target.kind === "function") {
-    const target = code as (...args: unknown[]) => unknown;
-    return Process.rebuild(Process, "current", { ...info, target, args: payload as unknown[] });
+  const payload = decodeWithRefs<ChildPayload>(spec.payload, (ref) => carried[ref]);
+  if (spec.kind === "function") {
+    const [target, args] = payload as Extract<ChildPayload, { length: 2 }>;
+    return Process.rebuild(Process, "current", { ...info, target, args });
   }
-  const [fields, args] = payload as [Record<string, unknown>, unknown[]];
-  const target = superTarget as ((...args: unknown[]) => unknown) | undefined;
-  const self = Process.rebuild(code as new () => Process, "current", { ...info, target, args });
-  return Object.assign(self, fields);
+  const [cls, state, args, target] = payload as Extract<ChildPayload, { length: 4 }>;
+  const self = Process.rebuild(cls, "current", { ...info, target, args });
+  applyState(self, state);
+  return self;
 }
 
 /**

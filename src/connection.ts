@@ -12,12 +12,12 @@
 
 import { BrokenPipeError, EOFError, TimeoutError, ValueError } from "./errors.ts";
 import { HANDLE, type HandleDescription, packingFor, registerHandleKind, type Shareable } from "./handles.ts";
-import { decode, encode } from "./transport/codec.ts";
+import { assertDecodableNow, decode, decodeSoon, encode } from "./transport/codec.ts";
 import { Feeder } from "./transport/feeder.ts";
 import { haltIfEnded } from "./transport/halt.ts";
 import { Registrations } from "./transport/registrations.ts";
 import { currentPid } from "./transport/liveness.ts";
-import { ByteRing, type RingState } from "./transport/ring.ts";
+import { ByteRing, type ItemCheck, type RingState } from "./transport/ring.ts";
 import { AdaptiveSpin } from "./transport/spin.ts";
 import { runAsync, runSync, type Steps } from "./transport/steps.ts";
 import { deadlineFrom, remaining, wake } from "./transport/wait.ts";
@@ -257,7 +257,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * @throws {Error} "handle is closed" (also when closed while waiting), "connection is write-only".
    */
   recv(options: RecvOptions = {}): Promise<T> {
-    return this.#receive(options, decode<T>);
+    return this.#receive(options, decodeSoon<T>);
   }
 
   /**
@@ -266,9 +266,12 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * as Python's blocking `send` would have: the event loop, which writes it otherwise, does
    * not run while the thread is blocked. (Every other blocking call writes it too, see
    * `setWorkWhileBlocked`; this one also wakes the other end's pollers when it is written.)
+   * A message that names a class or function whose module this process has not loaded, and
+   * cannot load synchronously (a module with top-level await), is left in the pipe with a
+   * `TypeError` that says so: use `recv()`, which imports it.
    */
   recvSync(options: RecvSyncOptions = {}): T {
-    return decode<T>(this.#receiveSync(options));
+    return decode<T>(this.#receiveSync(options, assertDecodableNow));
   }
 
   /**
@@ -387,7 +390,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * the ring's per-thread scratch copy, which the next receive on this thread (of any
    * connection or queue, maybe one awaited beside this one) overwrites.
    */
-  async #receive<R>({ timeout, signal }: RecvOptions, take: (bytes: Uint8Array) => R): Promise<R> {
+  async #receive<R>({ timeout, signal }: RecvOptions, take: (bytes: Uint8Array) => R | Promise<R>): Promise<R> {
     const { ring } = this.#readableChannel();
     signal?.throwIfAborted();
     const deadline = deadlineFrom(timeout);
@@ -397,12 +400,13 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     return bytes ? take(bytes) : this.#nothingReceived(ring, deadline, timeout);
   }
 
-  #receiveSync({ timeout }: RecvSyncOptions): Uint8Array {
+  /** Receives a message's bytes, blocking; `check` may leave a message in place (see ByteRing). */
+  #receiveSync({ timeout }: RecvSyncOptions, check?: ItemCheck): Uint8Array {
     const inbound = this.#readableChannel();
     const { ring } = inbound;
     const deadline = deadlineFrom(timeout);
     this.#flushWhileWaiting(inbound, deadline);
-    const bytes = this.#takeSoon(ring, deadline) ?? this.#sleptFor(ring.readSync(deadline, this.#stopWaiting));
+    const bytes = this.#takeSoon(ring, deadline, check) ?? this.#sleptFor(ring.readSync(deadline, this.#stopWaiting, check));
     return bytes ?? this.#nothingReceived(ring, deadline, timeout);
   }
 
@@ -422,10 +426,10 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * Takes a message that is there now or comes within a brief spin; undefined otherwise
    * (the caller then sleeps until one comes).
    */
-  #takeSoon(ring: ByteRing, deadline: number): Uint8Array | undefined {
-    const bytes = ring.tryReadNow();
+  #takeSoon(ring: ByteRing, deadline: number, check?: ItemCheck): Uint8Array | undefined {
+    const bytes = ring.tryReadNow(check);
     if (bytes || !this.#spin.spinUntil(this.#hasMessage, deadline)) return bytes;
-    return ring.tryReadNow();
+    return ring.tryReadNow(check);
   }
 
   /** Passes on what a receive got after sleeping, telling the spinner when it was a message. */

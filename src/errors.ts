@@ -1,9 +1,11 @@
 /**
  * The error classes of the library, one per Python exception it mirrors.
- * Every class sets `name` to its own class name, so `err.name === "Empty"` works
- * across processes, where the class identity is lost.
+ * Every class sets `name` to its own class name. They cross processes as themselves (by
+ * reference, see references.ts), with their fields.
  * @module
  */
+import { registerExport } from "./references.ts";
+import { libraryEntryUrl } from "./target.ts";
 
 /**
  * Base of the library's errors: sets `name` to the concrete class name.
@@ -162,3 +164,20 @@ export class KeyError extends NamedError {}
  * ```
  */
 export class IndexError extends NamedError {}
+
+// This library's errors cross as themselves: by reference to the library's entry module,
+// which exports them, and which every process that uses the library has loaded.
+for (
+  const [name, cls] of Object.entries({
+    Empty,
+    Full,
+    ValueError,
+    TimeoutError,
+    BrokenBarrierError,
+    EOFError,
+    BrokenPipeError,
+    ProcessError,
+    KeyError,
+    IndexError,
+  })
+) registerExport(cls, libraryEntryUrl().href, name);

@@ -49,9 +49,11 @@ import {
 } from "./pool_protocol.ts";
 import { poolWorkerMain } from "./pool_worker.ts";
 import { cpuCount, Process, type WaitOptions } from "./process.ts";
-import { rebuildThrown, type ThrownValue } from "./remote_error.ts";
-import { callerModules, describeTarget, libraryModuleUrl, resolveTarget, type TargetRef } from "./target.ts";
-import { checkCloneable, decode, encode, encodeWithRefs } from "./transport/codec.ts";
+import { boundPartsOf } from "./reduction.ts";
+import { locate } from "./references.ts";
+import { rebuildThrown, type ThrownError, type ThrownValue } from "./remote_error.ts";
+import { libraryModuleUrl, type TargetRef } from "./target.ts";
+import { checkCloneable, decodeReceived, encode, encodeWithRefs, type Received } from "./transport/codec.ts";
 import { ByteRing } from "./transport/ring.ts";
 import { heldOpen } from "./transport/wait.ts";
 
@@ -246,9 +248,14 @@ const HANDLES_MESSAGE = encode([HANDLES]).slice();
 
 type PoolState = "run" | "close" | "terminate";
 
-/** How workers find `fn`: by name, in the module that exports it (Python's pickling by reference). */
-function findFunction(fn: TaskFunction, module: string | URL | undefined): TargetRef {
-  return resolveTarget(describeTarget(fn, "function", module, callerModules()));
+/**
+ * Checks that workers can find `fn` (Python pickles a task function by reference): where it
+ * is exported (found once, see references.ts; `module` overrides), or, for a `boundMethod`,
+ * that its object can cross. Throws what is wrong.
+ */
+function findFunction(fn: TaskFunction, module: string | URL | undefined): void {
+  if (boundPartsOf(fn)) checkCloneable(fn, "the task function", "task");
+  else locate(fn, { module, kind: "function" });
 }
 
 /** The pool's view of one worker process. */
@@ -348,7 +355,7 @@ export class Pool {
   #queue = new ChunkQueue();
   readonly #abortListeners = new Map<Job, () => void>();
   readonly #functionIds = new WeakMap<TaskFunction, Map<string, number>>();
-  readonly #functions: TargetRef[] = [];
+  readonly #functions: TaskFunction[] = [];
   readonly #handleNumbers = new HandleNumbers((ref) => this.#forgetHandle(ref));
   #inFlight = 0;
   /**
@@ -376,7 +383,7 @@ export class Pool {
     this.#maxTasks = maxTasks;
     this.#initargs = options.initargs ? [...options.initargs] : [];
     checkCloneable(this.#initargs, "initargs");
-    this.#initializer = options.initializer ? findFunction(options.initializer, options.module) : undefined;
+    this.#initializer = options.initializer ? locateInitializer(options.initializer, options.module) : undefined;
     try {
       for (let i = 0; i < size; i++) this.#spawn();
     } catch (error) {
@@ -648,7 +655,8 @@ export class Pool {
     if (!byModule) this.#functionIds.set(fn, byModule = new Map());
     let id = byModule.get(key);
     if (id === undefined) {
-      id = this.#functions.push(findFunction(fn, module)) - 1;
+      findFunction(fn, module);
+      id = this.#functions.push(fn) - 1;
       byModule.set(key, id);
     }
     return id;
@@ -739,7 +747,7 @@ export class Pool {
     if (job.ended) return;
     if (!slot.known.has(job.fnId)) {
       slot.known.add(job.fnId);
-      this.#write(slot, encode([DEFINE, job.fnId, this.#functions[job.fnId]]));
+      this.#write(slot, slot.handles.encode([DEFINE, job.fnId, this.#functions[job.fnId]]));
     }
     const message: unknown[] = [RUN, job.id, job.fnId, job.star];
     for (const chunk of chunks) message.push(chunk.index, chunk.start, chunk.items);
@@ -924,12 +932,12 @@ export class Pool {
         if (this.#recentChunkMs < QUICK_CHUNK_MS) this.#resultPoll.poll(results);
         const bytes = results.tryReadNow() ?? await results.read(Infinity, undefined, this.#stopReading, false);
         if (bytes) {
-          this.#onResult(decode<ResultMessage>(bytes));
+          this.#onResult(await decodeReceived<ResultMessage>(bytes));
           continue;
         }
         // What an ended worker wrote before it ended is still there: take it first.
         for (let late; (late = await results.read(performance.now(), undefined, undefined, false));) {
-          this.#onResult(decode<ResultMessage>(late));
+          this.#onResult(await decodeReceived<ResultMessage>(late));
         }
         this.#reapEndedWorkers();
       }
@@ -944,7 +952,11 @@ export class Pool {
     return false;
   };
 
-  #onResult(message: ResultMessage): void {
+  /**
+   * A worker's result message. When a class or function that its results name could not be
+   * imported here (`failure`), every outcome in it fails with that error.
+   */
+  #onResult({ value: message, failure }: Received<ResultMessage>): void {
     const slot = this.#workers.get(message[0]);
     if (!slot) return; // a worker the pool already gave up on
     if (message[RESULT_OUTCOMES_AT + 1] === START_FAILED) {
@@ -966,8 +978,9 @@ export class Pool {
       slot.answered++;
       const status = message[at + 1];
       if (job.ended) continue;
-      if (status === OK) job.chunkDone(chunk, message[at + 2] as unknown[]);
-      else if (status === FAILED) job.chunkFailed(chunk, rebuildThrown(message[at + 2] as ErrorInfo | ThrownValue));
+      if (failure !== undefined && (status === OK || status === FAILED)) job.chunkFailed(chunk, failure);
+      else if (status === OK) job.chunkDone(chunk, message[at + 2] as unknown[]);
+      else if (status === FAILED) job.chunkFailed(chunk, rebuildThrown(message[at + 2] as ErrorInfo | ThrownValue | ThrownError));
       // A callback may have ended this worker or the pool (its chunks are then settled).
       if (slot.gone) return;
     }
@@ -979,6 +992,14 @@ export class Pool {
     // other half needs no wake-up for each chunk written.
     else if (slot.inFlight.length <= 1 || (slot.heldUnknown === 0 && slot.heldMs <= PREFETCH_MS / 2)) this.#fill(slot);
   }
+}
+
+/** Where workers find the initializer (they import it before their first task); throws what is wrong. */
+function locateInitializer(initializer: TaskFunction, module: string | URL | undefined): TargetRef {
+  if (boundPartsOf(initializer)) {
+    throw new TypeError("the initializer must be a function exported from its module, not a boundMethod");
+  }
+  return locate(initializer, { module, kind: "function" });
 }
 
 /** The pool's size and task limit (0: none) from valid `options`; throws on invalid ones. */

@@ -20,7 +20,7 @@ import { encodeWithRefs } from "./transport/codec.ts";
 import { type ByteRing, OutgoingItem, type RingState } from "./transport/ring.ts";
 import { deadlineFrom, MAX_WAIT_SLICE_MS } from "./transport/wait.ts";
 
-/** Task message: from now on, function `fnId` is the export that `ref` names. */
+/** Task message: from now on, function `fnId` is this function (by reference, see the codec). */
 export const DEFINE = 0;
 /** Task message: run chunks of a job. */
 export const RUN = 1;
@@ -31,8 +31,8 @@ export const HANDLES = 3;
 /** Task message: the pool will not send these handles again: drop them. */
 export const FORGET = 4;
 
-/** `[DEFINE, fnId, ref]` */
-export type DefineMessage = [typeof DEFINE, number, TargetRef];
+/** `[DEFINE, fnId, fn]` */
+export type DefineMessage = [typeof DEFINE, number, (...args: unknown[]) => unknown];
 /**
  * `[RUN, jobId, fnId, star, index, start, items, index, start, items, …]`: for each chunk
  * (its index in the job, the input index of its first item, its items), call function

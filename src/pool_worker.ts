@@ -29,10 +29,11 @@ import {
   type TaskMessage,
 } from "./pool_protocol.ts";
 import { parentProcess, setImportingModule } from "./process.ts";
-import { describeError, describeThrown, type ThrownValue } from "./remote_error.ts";
-import { importTarget, type TargetRef } from "./target.ts";
+import { importExport } from "./references.ts";
+import { describeError, describeThrown, type ThrownError, type ThrownValue } from "./remote_error.ts";
+import type { TargetRef } from "./target.ts";
 import { builtin } from "./runtime/builtins.ts";
-import { checkCloneable, decode, decodeWithRefs, encode } from "./transport/codec.ts";
+import { checkCloneable, decodeReceived, decodeWithRefs, encode, type Received } from "./transport/codec.ts";
 import { haltIfEnded } from "./transport/halt.ts";
 import { ByteRing } from "./transport/ring.ts";
 
@@ -74,13 +75,16 @@ export async function poolWorkerMain(config: PoolWorkerConfig): Promise<void> {
   for (;;) {
     // Blocking here is what Python's worker does; the parent's event loop never waits on us.
     idlePoll.poll(tasks);
-    const message = handles.decode(tasks.tryReadNow() ?? tasks.readSync(Infinity)!);
+    let received = handles.decode(tasks.tryReadNow() ?? tasks.readSync(Infinity)!);
+    if (received instanceof Promise) received = await importing("the modules its tasks name", received);
+    const { value: message, failure } = received;
     // Ended (by the pool or from outside) but still running, as a Deno worker may be: it
     // must not act on the message, nor start a chunk, which other workers now run.
     haltIfEnded();
     if (message[0] === STOP) return;
     if (message[0] === DEFINE) {
-      functions.set(message[1], await resolveFunction(message[2]));
+      const fn = message[2];
+      functions.set(message[1], failure === undefined ? { fn } : { error: describeError(failure) });
       continue;
     }
     if (message[0] === HANDLES) {
@@ -101,6 +105,8 @@ export async function poolWorkerMain(config: PoolWorkerConfig): Promise<void> {
       countStarted(progress);
       if (isCancelled(cancelled, jobId)) {
         batch.add(index, SKIPPED, null, start, 0);
+      } else if (failure !== undefined) {
+        batch.add(index, FAILED, describeThrown(failure), start, 0); // its arguments could not be rebuilt
       } else {
         const started = performance.now();
         let outcome = resolved.fn ? runChunk(resolved.fn, star === 1, message[at + 2] as unknown[]) : resolved;
@@ -123,9 +129,12 @@ class HandleTable {
 
   constructor(private readonly port: MessagePort) {}
 
-  /** Decodes a task message, giving back the handles it names. */
-  decode(bytes: Uint8Array): TaskMessage {
-    return this.#handles.size === 0 ? decode(bytes) : decodeWithRefs(bytes, this.#handleOf);
+  /**
+   * Decodes a task message, giving back the handles it names; the modules of the functions
+   * and classes it names are imported first (see `decodeReceived`).
+   */
+  decode(bytes: Uint8Array): Received<TaskMessage> | Promise<Received<TaskMessage>> {
+    return decodeReceived<TaskMessage>(bytes, this.#handles.size === 0 ? undefined : this.#handleOf);
   }
 
   /** Takes the handles of the next side-channel message (see `HANDLES`); false if the pool is gone. */
@@ -164,29 +173,28 @@ function receiveSideMessage(port: MessagePort): unknown {
 }
 
 async function runInitializer(ref: TargetRef, initargs: unknown[]): Promise<ErrorInfo | undefined> {
-  const resolved = await resolveFunction(ref);
-  if (resolved.error) return resolved.error;
   try {
-    await resolved.fn(...initargs);
+    const initializer = (await importing(ref.modules[0], importExport(ref))) as TaskFunction;
+    await initializer(...initargs);
   } catch (error) {
     return describeError(error);
   }
   return undefined;
 }
 
-async function resolveFunction(ref: TargetRef): Promise<Resolved> {
-  // While the module is imported, starting a process is the unguarded-main mistake.
-  setImportingModule(ref.modules[0]);
+/** Awaits `work`, which imports `modules`: starting a process meanwhile is the unguarded-main mistake. */
+async function importing<T>(modules: string, work: Promise<T>): Promise<T> {
+  setImportingModule(modules);
   try {
-    return { fn: (await importTarget(ref)) as TaskFunction };
-  } catch (error) {
-    return { error: describeError(error) };
+    return await work;
   } finally {
     setImportingModule(undefined);
   }
 }
 
-type Outcome = { values: unknown[]; error?: undefined } | { values?: undefined; error: ErrorInfo | ThrownValue };
+type Outcome =
+  | { values: unknown[]; error?: undefined }
+  | { values?: undefined; error: ErrorInfo | ThrownValue | ThrownError };
 
 /**
  * Calls `fn` on every item in order and stops at the first throw. Synchronous while the

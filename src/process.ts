@@ -7,8 +7,11 @@
 import { flushBeforeExitSync, runExitHooks } from "./atexit.ts";
 import { ValueError } from "./errors.ts";
 import { checkCloneable } from "./transport/codec_check.ts";
+import { encodeWithRefs } from "./transport/codec_encode.ts";
 import { haltIfEnded } from "./transport/halt.ts";
-import { packHandles } from "./handles.ts";
+import { isShareable, packHandles } from "./handles.ts";
+import { boundPartsOf, stateOf } from "./reduction.ts";
+import { locate, refuseInstances, registerExport } from "./references.ts";
 import { type ChildWorker, type ParentChannel, runtime } from "./runtime/mod.ts";
 import {
   allocateChildPid,
@@ -19,14 +22,7 @@ import {
   mayStillRun,
   type ProcessTableState,
 } from "./transport/liveness.ts";
-import {
-  callerModules,
-  describeTarget,
-  libraryEntryUrl,
-  libraryModuleUrl,
-  resolveTarget,
-  type TargetRef,
-} from "./target.ts";
+import { callerModules, libraryEntryUrl, libraryModuleUrl, type TargetRef } from "./target.ts";
 import { heldOpen, settleWithin } from "./transport/wait.ts";
 
 /**
@@ -94,18 +90,34 @@ export interface ChildSpec {
   daemon: boolean;
   identity: number[];
   parent: { name: string; pid: number };
-  /** Where the code is; null when there is none (Python runs such a process, doing nothing). */
-  target: TargetRef | null;
   /**
-   * Kind "class": the `target` option's function, which the subclass's `run()` may call
-   * through `super.run()` (Python pickles `_target` with the instance).
+   * The module of the code, which the child imports first (its errors then name the code):
+   * the target function's, or the Process subclass's; null when there is no code (Python
+   * runs such a process, doing nothing) or the target is a `boundMethod`, whose class is
+   * among the payload's exports.
    */
-  superTarget?: TargetRef;
-  /** `args` (kind "function"), or the subclass instance's own fields and `args` (kind "class"), packed. */
-  payload: unknown;
+  target: TargetRef | null;
+  /** A target function (or none), or a Process subclass whose `run()` is the code. */
+  kind: "function" | "class";
+  /**
+   * Encoded by the codec (see {@link ChildPayload}), with what it carries beside its bytes
+   * (handles, packed; SharedArrayBuffers, Blobs, MessagePorts) in `carried`, by number.
+   */
+  payload: Uint8Array;
+  carried: unknown[];
   /** Where the child records how it ended (see {@link endProcess}). */
   endStatus: SharedArrayBuffer;
 }
+
+/**
+ * What a child decodes from its spec's payload: its target and args (kind "function"), or its
+ * class, the subclass instance's state (its own fields, or its GETSTATE's), its args, and the
+ * `target` option's function, which the subclass's `run()` may call through `super.run()`
+ * (Python pickles the whole process object, `_target` with it).
+ */
+export type ChildPayload =
+  | [target: ((...args: unknown[]) => unknown) | undefined, args: unknown[]]
+  | [cls: new () => Process, state: unknown, args: unknown[], superTarget: ((...args: unknown[]) => unknown) | undefined];
 
 /** Messages a child sends to its parent: its code finished, and its end status is recorded. */
 export type ChildMessage = { type: "exit" };
@@ -428,16 +440,22 @@ export class Process {
 
   /**
    * Everything the child needs: who it is, where its code is, and its args or fields;
-   * `transfer` gets what the spec's message must move rather than copy.
+   * `transfer` gets what the spec's message must move rather than copy. Throws, having
+   * changed nothing, what cannot be sent.
    */
   #prepareSpec(transfer: Transferable[]): ChildSpec {
-    const overridden = this.run !== Process.prototype.run;
-    const target = this.#locateCode(overridden ? "class" : "function");
-    const superTarget = overridden && this.#target ? this.#locateTarget(this.#target) : undefined;
-    const fields = overridden ? ownFields(this) : undefined;
-    if (fields) checkCloneable(fields, this.constructor.name);
-    checkCloneable(this.#args, "args");
+    const { kind, target, payload, parts } = this.#code();
+    const carried: object[] = [];
+    const bytes = encodeForChild(payload, parts, carried);
+    transfer.push(bytes.buffer as ArrayBuffer);
     const table = allocateChildPid();
+    let packed: unknown[];
+    try {
+      packed = carried.map((value) => packCarried(value, table.pid, transfer));
+    } catch (error) {
+      markPidEnded(table.pid); // what the handles registered in its pid must not outlive it
+      throw error;
+    }
     return {
       table,
       name: this.#name,
@@ -445,27 +463,35 @@ export class Process {
       identity: this.#identity,
       parent: { name: currentProcess().name, pid: currentPid() },
       target,
-      superTarget,
-      payload: packHandles(fields ? [fields, this.#args] : this.#args, table.pid, transfer),
+      kind,
+      payload: bytes,
+      carried: packed,
       endStatus: new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
     };
   }
 
-  /** Where the child finds its code (null: no code). Throws what the parent can tell is wrong. */
-  #locateCode(kind: TargetRef["kind"]): TargetRef | null {
-    if (kind === "class") return this.#locate(this.constructor, kind);
-    return this.#target ? this.#locateTarget(this.#target) : null;
+  /**
+   * The child's code and what it decodes (see {@link ChildPayload}), with the parts of that
+   * to name in a refusal. Throws what the parent can tell is wrong with the code.
+   */
+  #code(): { kind: ChildSpec["kind"]; target: TargetRef | null; payload: ChildPayload; parts: [unknown, string][] } {
+    const target = this.#target;
+    if (this.run !== Process.prototype.run) {
+      const cls = this.constructor as new () => Process;
+      const located = this.#locate(cls, "class");
+      if (target) this.#locate(target, "function");
+      const state = stateOf(this);
+      return { kind: "class", target: located, payload: [cls, state, this.#args, target], parts: [[state, cls.name], [this.#args, "args"]] };
+    }
+    const located = target && !boundPartsOf(target) ? this.#locate(target, "function") : null;
+    return { kind: "function", target: located, payload: [target, this.#args], parts: [[target, "target"], [this.#args, "args"]] };
   }
 
-  #locateTarget(target: (...args: unknown[]) => unknown): TargetRef {
-    // This library's exit() may be the target itself, as Python's `Process(target=sys.exit)`.
-    if (target === exit) return { exportName: "exit", modules: [libraryEntryUrl().href], kind: "function", explicit: true };
-    return this.#locate(target, "function");
-  }
-
-  #locate(code: { name: string }, kind: TargetRef["kind"]): TargetRef {
-    const searched = [...new Set([...this.#modules, ...callerModules()])];
-    return resolveTarget(describeTarget(code, kind, this.#module, searched));
+  /** Where the code is found (see references.ts); throws what the parent can tell is wrong. */
+  // deno-lint-ignore ban-types
+  #locate(code: Function, kind: TargetRef["kind"]): TargetRef {
+    const modules = [...new Set([...this.#modules, ...callerModules()])];
+    return locate(code, { module: this.#module, modules, kind });
   }
 
   async #waitForEnd({ timeout, signal }: WaitOptions): Promise<void> {
@@ -604,9 +630,24 @@ function assertJoinOptions(options: unknown): asserts options is WaitOptions {
   );
 }
 
-/** The subclass instance's own fields, which the child gets (Python pickles `__dict__`). */
-function ownFields(instance: Process): Record<string, unknown> {
-  return { ...instance } as Record<string, unknown>;
+/**
+ * Encodes a child's payload, with what only `postMessage` carries numbered in `carried`. A
+ * refusal names its value's path in the part that holds it (`args[1].cb`, `Clock.interval`).
+ */
+function encodeForChild(payload: ChildPayload, parts: [unknown, string][], carried: object[]): Uint8Array {
+  try {
+    return encodeWithRefs(payload, (value) => carried.push(value) - 1, "payload", "args").slice();
+  } catch (error) {
+    if (error instanceof TypeError) for (const [value, path] of parts) checkCloneable(value, path, "args");
+    throw error;
+  }
+}
+
+/** What a child gets for an object carried beside its payload: a handle packed for it, a port moved. */
+function packCarried(value: object, receiverPid: number, transfer: Transferable[]): unknown {
+  if (isShareable(value)) return packHandles(value, receiverPid, transfer);
+  if (value instanceof MessagePort) transfer.push(value);
+  return value;
 }
 
 function unguardedStartMessage(module: string): string {
@@ -879,3 +920,10 @@ export function isMain(meta: ImportMeta): boolean {
   if (main !== undefined) return meta.url === main;
   return (meta as ImportMeta & { main?: boolean }).main === true;
 }
+
+// This library's exit() may be a process's target itself, as Python's `Process(target=sys.exit)`.
+registerExport(exit, libraryEntryUrl().href, "exit");
+refuseInstances(
+  Process,
+  "a Process object and cannot be sent to another process: send what the other process needs (its name, its pid)",
+);

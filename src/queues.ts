@@ -14,7 +14,7 @@
 
 import { Empty, Full, TimeoutError, ValueError } from "./errors.ts";
 import { HANDLE, type HandleDescription, packingFor, registerHandleKind, type Shareable } from "./handles.ts";
-import { decode, encode } from "./transport/codec.ts";
+import { assertDecodableNow, decode, decodeSoon, encode } from "./transport/codec.ts";
 import { SharedCounter, type SharedCounterState } from "./transport/counter.ts";
 import { Feeder } from "./transport/feeder.ts";
 import { haltIfEnded } from "./transport/halt.ts";
@@ -237,7 +237,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
       this.#checkGetter();
       options?.signal?.throwIfAborted();
       const bytes = this.#ring.tryReadNow();
-      if (bytes) return Promise.resolve(decode<T>(bytes));
+      if (bytes) return Promise.resolve(decodeSoon<T>(bytes));
       return this.#getWhenThere(options);
     } catch (error) {
       return Promise.reject(error);
@@ -257,25 +257,30 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
   async #take(deadline: number, signal?: AbortSignal, until?: () => boolean): Promise<T | typeof NOTHING> {
     if (await this.#ring.waitForRecords(deadline, signal, until)) {
       const bytes = this.#ring.tryReadNow();
-      if (bytes) return decode<T>(bytes);
+      if (bytes) return await decodeSoon<T>(bytes);
     }
     const bytes = await this.#ring.read(deadline, signal, until);
-    return bytes ? decode<T>(bytes) : NOTHING;
+    return bytes ? await decodeSoon<T>(bytes) : NOTHING;
   }
 
-  /** As {@link get}, blocking the thread (for children). */
+  /**
+   * As {@link get}, blocking the thread (for children). An item that names a class or
+   * function whose module this process has not loaded, and cannot load synchronously (a
+   * module with top-level await), is left in the queue with a `TypeError` that says so: use
+   * `get()`, which imports it.
+   */
   getSync(options?: BlockingSyncOptions): T {
     checkOptions("getSync", options);
     this.#checkGetter();
     const deadline = deadlineOf(options);
-    let bytes = this.#ring.tryReadNow();
-    if (!bytes && this.#ring.waitForRecordsSync(deadline)) bytes = this.#ring.tryReadNow();
-    bytes ??= this.#ring.readSync(deadline);
+    let bytes = this.#ring.tryReadNow(assertDecodableNow);
+    if (!bytes && this.#ring.waitForRecordsSync(deadline)) bytes = this.#ring.tryReadNow(assertDecodableNow);
+    bytes ??= this.#ring.readSync(deadline, undefined, assertDecodableNow);
     if (!bytes) throw new Empty();
     return decode<T>(bytes);
   }
 
-  /** Takes the next item if one is there now; `Empty` otherwise. */
+  /** Takes the next item if one is there now; `Empty` otherwise (see {@link getSync} for an item it cannot decode now). */
   getNowait(): T {
     return this.getSync({ block: false });
   }
@@ -335,7 +340,7 @@ export class Queue<T = unknown> implements Shareable, AsyncIterable<T> {
     for (;;) {
       this.#checkGetter();
       const bytes = this.#ring.tryReadNow();
-      const item = bytes ? decode<T>(bytes) : await this.#take(Infinity, undefined, finished);
+      const item = bytes ? await decodeSoon<T>(bytes) : await this.#take(Infinity, undefined, finished);
       if (item === NOTHING) return;
       yield item;
     }

@@ -1,19 +1,22 @@
 /**
- * How an error thrown in a child crosses to its parent: the child describes it as
- * `{ name, message, stack }`, and the parent rebuilds the original class when it knows it
- * (the built-in errors and this library's), with the child's stack attached as `cause`,
- * or a {@link ProcessError} that carries the child's class name, message and stack.
- * Python's pool does the same with `RemoteTraceback` as the re-raised error's `__cause__`.
+ * How an error thrown in a child crosses to its parent, as Python's pool re-raises a task's
+ * exception with a `RemoteTraceback` as its `__cause__`: an error whose class crosses by
+ * reference (exported from its module, or this library's) arrives as itself, with its own
+ * fields; a built-in error is rebuilt by its class name; either way the child's stack is
+ * attached as `cause` (a {@link ProcessError} carrying it). An error of a class that cannot
+ * be found arrives as a ProcessError that names the class and carries the message and stack.
  * @module
  */
 import { type ErrorInfo, ProcessError } from "./errors.ts";
-import { checkCloneable } from "./transport/codec_check.ts";
+import { classify } from "./transport/codec_check.ts";
+import { encode } from "./transport/codec_encode.ts";
 import { ERROR_CLASSES } from "./transport/codec_format.ts";
 
 type ErrorClass = new (message?: string, options?: ErrorOptions) => Error;
 
-/** Classes that come back as themselves (the codec's list); any other name comes back as a ProcessError. */
-const KNOWN_CLASSES = ERROR_CLASSES as Record<string, ErrorClass>;
+/** The built-in classes, rebuilt by name; any other name comes back as a ProcessError. */
+const BUILTIN_CLASSES = ERROR_CLASSES as Record<string, ErrorClass>;
+const BUILTIN_PROTOTYPES = new Set<object>(Object.values(ERROR_CLASSES).map((cls) => cls.prototype));
 
 /** Describes what a child's code threw (any value) as plain, clonable data. */
 export function describeError(thrown: unknown): ErrorInfo {
@@ -36,22 +39,59 @@ export interface ThrownValue {
   thrown: unknown;
 }
 
-/** As {@link describeError}, keeping a thrown value that is not an Error as it is when it can cross. */
-export function describeThrown(thrown: unknown): ErrorInfo | ThrownValue {
+/** An error that crosses as itself: an instance of a class found by reference. */
+export interface ThrownError {
+  error: Error;
+}
+
+/**
+ * As {@link describeError}, keeping what can cross as it is: an error of a class that crosses
+ * by reference (with its fields), or a thrown value that is not an Error.
+ */
+export function describeThrown(thrown: unknown): ErrorInfo | ThrownValue | ThrownError {
+  if (thrown instanceof Error && !BUILTIN_PROTOTYPES.has(Object.getPrototypeOf(thrown)) && crossesAsItself(thrown)) {
+    return { error: thrown };
+  }
   return isErrorLike(thrown) || !canCross(thrown) ? describeError(thrown) : { thrown };
 }
 
 /** What the parent rejects with for what {@link describeThrown} described. */
-export function rebuildThrown(described: ErrorInfo | ThrownValue): unknown {
-  return "thrown" in described ? described.thrown : rebuildError(described);
+export function rebuildThrown(described: ErrorInfo | ThrownValue | ThrownError): unknown {
+  if ("thrown" in described) return described.thrown;
+  if ("error" in described) return withRemoteCause(described.error);
+  return rebuildError(described);
 }
 
 /** The parent's error for a child's error described by `info`. */
 export function rebuildError(info: ErrorInfo): Error {
+  const known = Object.hasOwn(BUILTIN_CLASSES, info.name) ? BUILTIN_CLASSES[info.name] : undefined;
+  return known ? new known(info.message, { cause: remoteCause(info) }) : remoteCause(info);
+}
+
+/** The ProcessError that carries the child's error's name, message and stack. */
+function remoteCause(info: ErrorInfo): ProcessError {
   const remote = new ProcessError(info.message, info);
   if (info.stack) remote.stack = info.stack;
-  const known = Object.hasOwn(KNOWN_CLASSES, info.name) ? KNOWN_CLASSES[info.name] : undefined;
-  return known ? new known(info.message, { cause: remote }) : remote;
+  return remote;
+}
+
+/**
+ * An error that arrived as itself: its stack becomes the parent's (where it is re-raised),
+ * and the child's is attached as `cause`, unless the error has a cause of its own.
+ */
+function withRemoteCause(error: Error): Error {
+  const info = describeError(error);
+  if (!Object.hasOwn(error, "cause")) {
+    Object.defineProperty(error, "cause", { value: remoteCause(info), writable: true, configurable: true });
+  }
+  const capture = (Error as { captureStackTrace?: (target: object) => void }).captureStackTrace;
+  if (capture) capture(error);
+  return error;
+}
+
+/** Whether `error` crosses as itself: its class is found by reference, and its fields can cross. */
+function crossesAsItself(error: Error): boolean {
+  return classify(error, Object.getPrototypeOf(error)).kind === "instance" && canCross(error);
 }
 
 function isErrorLike(value: unknown): value is { message: unknown } {
@@ -60,7 +100,7 @@ function isErrorLike(value: unknown): value is { message: unknown } {
 
 function canCross(value: unknown): boolean {
   try {
-    checkCloneable(value, "thrown");
+    encode(value, "thrown");
     return true;
   } catch {
     return false;

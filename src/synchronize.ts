@@ -13,7 +13,8 @@ import { BrokenBarrierError, ValueError } from "./errors.ts";
 import { finishRevivalWith, HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
 import type { WaitOptions } from "./process.ts";
 import { rebuildWith, takeRebuildState } from "./rebuild.ts";
-import { callerModules, describeTarget, importTarget, resolveTarget, type TargetRef } from "./target.ts";
+import { importExport, locate } from "./references.ts";
+import { callerModules, type TargetRef } from "./target.ts";
 import { type Blocking, runAsync, runSync } from "./transport/blocking.ts";
 import { haltIfEnded } from "./transport/halt.ts";
 import { currentPid, isPidAlive } from "./transport/liveness.ts";
@@ -672,14 +673,14 @@ export class Barrier implements Shareable {
   }
 
   async #importAction(ref: TargetRef): Promise<void> {
-    this.#action = (await importTarget(ref)) as () => unknown;
+    this.#action = (await importExport(ref)) as () => unknown;
   }
 
   /** Where other processes find the action, or undefined when it is not exported. */
   #locateAction(): TargetRef | undefined {
     if (this.#actionRef === undefined && this.#action) {
       try {
-        this.#actionRef = resolveTarget(describeTarget(this.#action, "function", undefined, this.#actionModules!));
+        this.#actionRef = locate(this.#action, { modules: this.#actionModules!, kind: "function" });
       } catch {
         this.#actionRef = null; // not exported: it runs in this process only
       }

@@ -1,13 +1,14 @@
 /**
- * Finding a process's code by reference, as Python pickles a function by module and name:
- * the parent records the export's name and the modules it may come from (the `module`
- * option, else the modules on the call stack outside this library); the child imports
- * them and takes the export by name.
+ * Where a function or class is exported, found by reading sources, as Python pickles a
+ * function by module and name: the sender records the export's name and the modules it may
+ * come from (the `module` option, else the modules on the call stack outside this library,
+ * and the modules they import by path); the receiver imports them and takes the export by
+ * name (see references.ts, which caches both sides).
  * @module
  */
 import { runtime } from "./runtime/mod.ts";
 
-/** What a child needs to find its code. */
+/** What a receiver needs to find a function or class: a process's code, or one met in data. */
 export interface TargetRef {
   /**
    * The export's name: a function's or a Process subclass's name, or the name it is exported
@@ -16,8 +17,11 @@ export interface TargetRef {
   exportName: string;
   /** Module URLs to search, in order. */
   modules: string[];
-  /** A target function, or a Process subclass whose `run()` is the code. */
-  kind: "function" | "class";
+  /**
+   * A target function, or a Process subclass whose `run()` is the code (for messages; absent
+   * for a function or class met in data).
+   */
+  kind?: "function" | "class";
   /** The user named the module: take its export by name, without comparing identity. */
   explicit?: boolean;
   /**
@@ -40,7 +44,8 @@ export interface ExportLocation {
  */
 const LIBRARY_DIR = new URL("./", import.meta.url).href;
 const LIBRARY_EXTENSION = import.meta.url.slice(import.meta.url.lastIndexOf("."));
-const MAX_MODULES_SEARCHED = 32;
+/** Most modules a search for an export reads (here) or imports (in the receiver). */
+export const MAX_MODULES_SEARCHED = 32;
 const STATIC_IMPORT = /\b(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']/g;
 const EXPORT_LIST = /\bexport\s*(?:type\s*)?\{([^}]*)\}/g;
 const FRAME_LOCATION = /(?:\(|at )((?:file:\/\/|\/)[^\s()]*?):\d+:\d+\)?\s*$/;
@@ -150,43 +155,6 @@ export function resolveTarget(ref: TargetRef): TargetRef {
 }
 
 /**
- * In the child: imports the target's module and returns the export; with several candidate
- * modules, imports them in order (and the modules they import by path) until one has it.
- */
-export async function importTarget(ref: TargetRef): Promise<unknown> {
-  if (ref.alternatives) return await importMatching(ref, ref.alternatives);
-  const queue = [...ref.modules];
-  const searched = new Set<string>();
-  while (queue.length > 0 && searched.size < MAX_MODULES_SEARCHED) {
-    const url = queue.shift()!;
-    if (searched.has(url)) continue;
-    searched.add(url);
-    const namespace = await importCandidate(url, ref.modules.includes(url));
-    const found = namespace?.[ref.exportName];
-    if (typeof found === "function") return found;
-    const source = readSource(url);
-    if (source !== undefined) queue.push(...importsOf(source, url));
-  }
-  throw new Error(notExportedMessage(ref));
-}
-
-/**
- * Several modules export code of the target's name: imports them in order until one's export
- * has the parent's code's source text (the first export found if none has).
- */
-async function importMatching(ref: TargetRef, alternatives: ExportLocation[]): Promise<unknown> {
-  let first: unknown;
-  for (const { module, exportName } of [{ module: ref.modules[0], exportName: ref.exportName }, ...alternatives]) {
-    const found = (await importCandidate(module, true))?.[exportName];
-    if (typeof found !== "function") continue;
-    if (Function.prototype.toString.call(found) === ref.source) return found;
-    first ??= found;
-  }
-  if (first === undefined) throw new Error(notExportedMessage(ref));
-  return first;
-}
-
-/**
  * The name under which the module source exports the function or class named `name` (itself,
  * "default", or an alias), or undefined when it does not export it.
  */
@@ -223,11 +191,12 @@ function fileIdentifier(url: string): string {
   return file.replace(/\.[^.]*$/, "").replace(/[^\p{L}\p{N}_$]/gu, "_");
 }
 
-function notExportedMessage(ref: TargetRef): string {
-  // The library's own modules are searched only when nothing else was on the stack: naming
-  // them would only confuse.
-  const where = ref.modules.filter((url) => !isLibraryModule(url)).join(", ") ||
-    "any module found on the call stack";
+export function notExportedMessage(ref: TargetRef): string {
+  const where = searchedModules(ref.modules);
+  if (ref.kind === undefined) {
+    return `cannot find "${ref.exportName}": it is not exported from ${where}. Export it from its module, ` +
+      `or name that module once with register(${ref.exportName}, moduleUrl)`;
+  }
   const example = ref.kind === "function"
     ? `export function ${ref.exportName}(…) {…}`
     : `export class ${ref.exportName} extends Process {…}`;
@@ -236,21 +205,15 @@ function notExportedMessage(ref: TargetRef): string {
     `of the module that exports it`;
 }
 
-/**
- * Imports a module to search. A failure to import a module the parent named is the child's
- * error; a module merely found among another's imports is skipped.
- */
-async function importCandidate(url: string, named: boolean): Promise<Record<string, unknown> | undefined> {
-  try {
-    return (await import(url)) as Record<string, unknown>;
-  } catch (error) {
-    if (named) throw error;
-    return undefined;
-  }
+/** The modules searched for an export, as a message names them. */
+export function searchedModules(modules: string[]): string {
+  // The library's own modules are searched only when nothing else was on the stack: naming
+  // them would only confuse.
+  return modules.filter((url) => !isLibraryModule(url)).join(", ") || "any module found on the call stack";
 }
 
 /** The library's own modules (and its entry, mod.ts) never hold user code. */
-function isLibraryModule(url: string): boolean {
+export function isLibraryModule(url: string): boolean {
   return url.startsWith(LIBRARY_DIR) || url === new URL("../mod.ts", LIBRARY_DIR).href ||
     url === new URL("../mod.js", LIBRARY_DIR).href;
 }
@@ -259,13 +222,13 @@ function isLibraryModule(url: string): boolean {
 const sources = new Map<string, string | undefined>();
 
 /** The source text of a module, if it can be read. */
-function readSource(url: string): string | undefined {
+export function readSource(url: string): string | undefined {
   if (!sources.has(url)) sources.set(url, url.startsWith("file:") ? runtime.readTextFile(url) : undefined);
   return sources.get(url);
 }
 
 /** The user modules that a module's source imports or re-exports by path. */
-function importsOf(source: string, url: string): string[] {
+export function importsOf(source: string, url: string): string[] {
   const found: string[] = [];
   for (const [, specifier] of source.matchAll(STATIC_IMPORT)) {
     if (!/^(\.{1,2}\/|\/|file:)/.test(specifier)) continue;

@@ -6,7 +6,7 @@ import { ProcessError } from "../mod.ts";
 import { RedisCluster } from "../redis.ts";
 import { startHost, type Host } from "./_hosts.ts";
 import { redisCommand, type RedisServer, startRedis } from "./_server.ts";
-import { add, failOnThree, spinThenPid, square } from "./fixtures/tasks.ts";
+import { add, failOnThree, failWithOwnError, makePoint, PlanError, Point, spinThenPid, square } from "./fixtures/tasks.ts";
 
 let server: RedisServer;
 let cluster: RedisCluster;
@@ -46,6 +46,25 @@ test("a task's error arrives as its own class, after the other chunks ran, as in
     assert.match(error.message, /three is not allowed/);
     return true;
   });
+  await pool.terminate();
+});
+
+test("instances of exported classes cross by reference both ways, and an exported error class arrives as itself", async () => {
+  const pool = cluster.Pool("math");
+  const [point] = await pool.map(makePoint, [3]);
+  assert.ok(point instanceof Point, `got ${point?.constructor?.name}`);
+  assert.equal(point.norm(), 5);
+  await assert.rejects(pool.apply(failWithOwnError, [42]), (error: Error) => {
+    assert.ok(error instanceof PlanError, `got ${error?.constructor?.name}: ${error}`);
+    assert.equal((error as PlanError).code, 42);
+    return true;
+  });
+  const q = cluster.Queue<Point>("points");
+  await q.put(new Point(6, 8));
+  const got = await q.get();
+  assert.ok(got instanceof Point);
+  assert.equal(got.norm(), 10);
+  await q.close();
   await pool.terminate();
 });
 

@@ -8,7 +8,7 @@
  * @module
  */
 import { IndexError, KeyError, ValueError } from "../errors.ts";
-import { decode, encode } from "../transport/codec.ts";
+import { decodeSoon, encode } from "../transport/codec.ts";
 import { bytesArg, type Reply, Script } from "./client.ts";
 import type { Session } from "./session.ts";
 
@@ -17,8 +17,9 @@ function bytesOf(value: unknown, path: string): Uint8Array {
   return bytesArg(encode(value, path, "redis"));
 }
 
-function valueOf<T>(reply: Reply): T {
-  return decode<T>(reply as Uint8Array);
+/** A value from its bytes (importing first the modules of the exported classes it names). */
+function valueOf<T>(reply: Reply): T | Promise<T> {
+  return decodeSoon<T>(reply as Uint8Array);
 }
 
 /** Python's repr of a key in a KeyError. */
@@ -62,7 +63,7 @@ export class RedisDict<V = unknown, K = string> implements AsyncIterable<K> {
   /** The value of `key`, or `fallback` (undefined) when the dict does not hold it. */
   async get(key: K, fallback?: V): Promise<V | undefined> {
     const reply = await this.session.conn.command(["HGET", this.#key, bytesOf(key, "key")]);
-    return reply === null ? fallback : valueOf<V>(reply);
+    return reply === null ? fallback : await valueOf<V>(reply);
   }
 
   /** Sets `key` to `value`. @throws {TypeError} naming the path of what cannot be copied. */
@@ -94,7 +95,7 @@ export class RedisDict<V = unknown, K = string> implements AsyncIterable<K> {
   async items(): Promise<[K, V][]> {
     const flat = (await this.session.conn.command(["HGETALL", this.#key])) as Reply[];
     const items: [K, V][] = [];
-    for (let i = 0; i < flat.length; i += 2) items.push([valueOf<K>(flat[i]), valueOf<V>(flat[i + 1])]);
+    for (let i = 0; i < flat.length; i += 2) items.push([await valueOf<K>(flat[i]), await valueOf<V>(flat[i + 1])]);
     return items;
   }
 
@@ -117,14 +118,14 @@ export class RedisDict<V = unknown, K = string> implements AsyncIterable<K> {
    */
   async pop(key: K, ...fallback: [V?]): Promise<V> {
     const reply = await this.session.conn.eval(HASH_POP, [this.#key], [bytesOf(key, "key")]);
-    if (reply !== null) return valueOf<V>(reply);
+    if (reply !== null) return await valueOf<V>(reply);
     if (fallback.length > 0) return fallback[0] as V;
     throw new KeyError(keyText(key));
   }
 
   /** The value of `key`, setting it to `fallback` first when missing (Python's `setdefault`). */
   async setDefault(key: K, fallback: V): Promise<V> {
-    return valueOf<V>(await this.session.conn.eval(HASH_SET_DEFAULT, [this.#key], [bytesOf(key, "key"), bytesOf(fallback, "value")]));
+    return await valueOf<V>(await this.session.conn.eval(HASH_SET_DEFAULT, [this.#key], [bytesOf(key, "key"), bytesOf(fallback, "value")]));
   }
 
   /** Removes every key. */
@@ -204,7 +205,7 @@ export class RedisList<T = unknown> implements AsyncIterable<T> {
   async getItem(index: number): Promise<T> {
     const reply = await this.session.conn.command(["LINDEX", this.#key, String(checkIndex(index))]);
     if (reply === null) throw new IndexError("list index out of range");
-    return valueOf<T>(reply);
+    return await valueOf<T>(reply);
   }
 
   /** Sets the item at `index`. @throws {IndexError} when out of range. */
@@ -244,7 +245,7 @@ export class RedisList<T = unknown> implements AsyncIterable<T> {
     const marker = `\u0000pop:${Math.random()}`;
     const reply = await this.session.conn.eval(LIST_POP, [this.#key], [String(checkIndex(index)), marker]);
     if (reply === null) throw new IndexError((await this.len()) === 0 ? "pop from empty list" : "pop index out of range");
-    return valueOf<T>(reply);
+    return await valueOf<T>(reply);
   }
 
   /** Removes the first item equal to `value` (same bytes). @throws {ValueError} when there is none. */
@@ -291,14 +292,14 @@ export class RedisList<T = unknown> implements AsyncIterable<T> {
     const to = end === undefined ? -1 : (end < 0 ? length + end : end) - 1;
     if (end !== undefined && to < from) return [];
     const reply = (await this.session.conn.command(["LRANGE", this.#key, String(from), String(to)])) as Reply[];
-    return reply.map((item) => valueOf<T>(item));
+    return await Promise.all(reply.map((item) => valueOf<T>(item)));
   }
 
   /** Yields the items, a page at a time. */
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
     for (let at = 0;; at += 100) {
       const page = (await this.session.conn.command(["LRANGE", this.#key, String(at), String(at + 99)])) as Reply[];
-      for (const item of page) yield valueOf<T>(item);
+      for (const item of page) yield await valueOf<T>(item);
       if (page.length < 100) return;
     }
   }
@@ -307,7 +308,8 @@ export class RedisList<T = unknown> implements AsyncIterable<T> {
   async #rewrite(reorder: (items: [T, Uint8Array][]) => [T, Uint8Array][]): Promise<void> {
     for (;;) {
       const raw = (await this.session.conn.command(["LRANGE", this.#key, "0", "-1"])) as Uint8Array[];
-      const reordered = reorder(raw.map((bytes) => [valueOf<T>(bytes), bytes]));
+      const values = await Promise.all(raw.map((bytes) => valueOf<T>(bytes)));
+      const reordered = reorder(raw.map((bytes, i) => [values[i], bytes]));
       const args = [String(raw.length), ...raw, ...reordered.map(([, bytes]) => bytes)];
       if (Number(await this.session.conn.eval(LIST_REPLACE, [this.#key], args)) === 1) return;
     }

@@ -28,7 +28,7 @@ import {
 } from "../pool_jobs.ts";
 import { assertInputs, checkChunksize, type ChunkOptions, collect, type Inputs, type TaskFunction, unsendableInput } from "../pool.ts";
 import type { WaitOptions } from "../process.ts";
-import { checkCloneable, decode, encode } from "../transport/codec.ts";
+import { checkCloneable, decodeSoon, encode } from "../transport/codec.ts";
 import { heldOpen, settleWithin } from "../transport/wait.ts";
 import { bytesArg, type RedisConnection, text } from "./client.ts";
 import type { Session } from "./session.ts";
@@ -372,23 +372,40 @@ export class RedisPool {
       }
       if (entries.length === 0) continue;
       this.#lastResultId = entries[entries.length - 1].id;
-      for (const entry of entries) this.#onResult(entry);
+      for (const entry of entries) {
+        const settled = this.#onResult(entry);
+        if (settled) await settled;
+      }
       void this.#session.conn.command(["XDEL", this.#replyKey, ...entries.map((entry) => entry.id)]).catch(() => {});
       this.#dispatch();
     }
   }
 
-  #onResult(entry: Entry): void {
+  /** Settles a chunk from its result entry (later, when the result names modules to import first). */
+  #onResult(entry: Entry): Promise<void> | undefined {
     const key = text(entry.fields.get("k") ?? null);
     const dead = entry.fields.get("dead");
     if (dead !== undefined) {
-      return this.#answer(key, (chunk) => chunk.job.chunkFailed(chunk, this.#deadLetterError(chunk, Number(text(dead)))));
+      this.#answer(key, (chunk) => chunk.job.chunkFailed(chunk, this.#deadLetterError(chunk, Number(text(dead)))));
+      return;
     }
-    const [status, value] = decode<[number, unknown]>(entry.fields.get("d")!);
-    this.#answer(key, (chunk) => {
-      if (status === CHUNK_OK) chunk.job.chunkDone(chunk, value as unknown[]);
-      else chunk.job.chunkFailed(chunk, value);
-    });
+    const settle = ([status, value]: [number, unknown]) =>
+      this.#answer(key, (chunk) => {
+        if (status === CHUNK_OK) chunk.job.chunkDone(chunk, value as unknown[]);
+        else chunk.job.chunkFailed(chunk, value);
+      });
+    let decoded: [number, unknown] | Promise<[number, unknown]>;
+    try {
+      decoded = decodeSoon<[number, unknown]>(entry.fields.get("d")!);
+    } catch (error) {
+      settle([CHUNK_FAILED, error]);
+      return;
+    }
+    if (!(decoded instanceof Promise)) {
+      settle(decoded);
+      return;
+    }
+    return decoded.then(settle, (error) => settle([CHUNK_FAILED, error]));
   }
 
   /** Settles the chunk sent under `key` once; counts a second answer. */

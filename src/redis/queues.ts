@@ -11,7 +11,7 @@
  */
 import { Empty, Full, TimeoutError, ValueError } from "../errors.ts";
 import { checkOptions, deadlineOf, describe, isMaxsize } from "../queues.ts";
-import { decode, encode } from "../transport/codec.ts";
+import { decodeSoon, encode } from "../transport/codec.ts";
 import { raceAbort, remaining } from "../transport/wait.ts";
 import { bytesArg } from "./client.ts";
 import { Getters } from "./getters.ts";
@@ -174,10 +174,10 @@ export class RedisQueue<T = unknown> {
    * times), oldest first, with how many times.
    */
   async deadLetters(count = 100): Promise<{ item: T; deliveries: number }[]> {
-    return (await this.stream.deadLetters(count)).map((entry) => ({
-      item: decode<T>(entry.fields.get("d")!),
+    return await Promise.all((await this.stream.deadLetters(count)).map(async (entry) => ({
+      item: await decodeSoon<T>(entry.fields.get("d")!),
       deliveries: Number(new TextDecoder().decode(entry.fields.get("n"))),
-    }));
+    })));
   }
 
   /**
@@ -226,7 +226,8 @@ export class RedisQueue<T = unknown> {
         : await this.#getters.take(max, deadline, signal);
       // An entry taken for lost before it was acknowledged went back to the queue: get another.
       const mine = await this.received(entries);
-      if (mine.length > 0) return mine.map((entry) => decode<T>(entry.fields.get("d")!));
+      if (mine.length === 1) return [await decodeSoon<T>(mine[0].fields.get("d")!)];
+      if (mine.length > 0) return await Promise.all(mine.map((entry) => decodeSoon<T>(entry.fields.get("d")!)));
     }
   }
 

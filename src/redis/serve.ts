@@ -11,7 +11,7 @@
 import { Pool } from "../pool.ts";
 import { cpuCount } from "../process.ts";
 import { describeError } from "../remote_error.ts";
-import { decode, encode } from "../transport/codec.ts";
+import { decodeSoon, encode } from "../transport/codec.ts";
 import { bytesArg, text } from "./client.ts";
 import { CHUNK_FAILED, CHUNK_OK, type TaskPayload } from "./pool.ts";
 import type { Session } from "./session.ts";
@@ -141,7 +141,7 @@ class WorkerHost {
   async #runChunk(entry: Entry): Promise<Completion> {
     let result: [number, unknown];
     try {
-      const [module, exportName, star, items] = decode<TaskPayload>(entry.fields.get("d")!);
+      const [module, exportName, star, items] = await decodeSoon<TaskPayload>(entry.fields.get("d")!);
       const ref = { module, exportName };
       const fn = await this.#function(ref);
       const options = { chunksize: Math.max(items.length, 1), module: moduleUrlOf(ref, this.root) };

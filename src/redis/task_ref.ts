@@ -1,14 +1,14 @@
 /**
  * How a pool task's function travels between hosts: by reference, as Python pickles a
  * function, its module's path relative to the cluster's `root` and its export name. The
- * caller finds both with the library's target resolver (src/target.ts); every worker host
- * imports `root/<path>` and takes the export, so every host must run the same code from
- * the same layout.
+ * caller finds both with the library's resolver of references (src/references.ts); every
+ * worker host imports `root/<path>` and takes the export, so every host must run the same
+ * code from the same layout.
  * @module
  */
 import { relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { callerModules, describeTarget, importTarget, resolveTarget } from "../target.ts";
+import { importExport, locate } from "../references.ts";
 
 /** A task function by reference. */
 export interface TaskRef {
@@ -25,7 +25,7 @@ export interface TaskRef {
  * @throws {Error} when no module on the call stack exports it (the message says what to do).
  */
 export function taskRefOf(fn: (...args: never[]) => unknown, root: string, module?: string | URL): TaskRef {
-  const ref = resolveTarget(describeTarget(fn, "function", module, callerModules()));
+  const ref = locate(fn, { module, kind: "function" });
   const url = ref.modules[0];
   if (!url?.startsWith("file:") || url.startsWith("file:///$bunfs/")) {
     throw new TypeError(
@@ -45,7 +45,7 @@ export function moduleUrlOf(ref: TaskRef, root: string): string {
 /** Imports the function a reference names on this host. */
 export async function importTask(ref: TaskRef, root: string): Promise<(...args: unknown[]) => unknown> {
   const url = moduleUrlOf(ref, root);
-  return (await importTarget({ exportName: ref.exportName, modules: [url], kind: "function", explicit: true })) as (
+  return (await importExport({ exportName: ref.exportName, modules: [url], kind: "function", explicit: true })) as (
     ...args: unknown[]
   ) => unknown;
 }

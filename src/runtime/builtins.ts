@@ -5,12 +5,14 @@
  * @module
  */
 import type * as Fs from "node:fs";
+import type * as NodeModule from "node:module";
 import type * as Os from "node:os";
 import type * as Url from "node:url";
 import type * as WorkerThreads from "node:worker_threads";
 
 interface Builtins {
   "node:fs": typeof Fs;
+  "node:module": typeof NodeModule;
   "node:os": typeof Os;
   "node:url": typeof Url;
   "node:worker_threads": typeof WorkerThreads;
@@ -32,4 +34,21 @@ export function nodeProcess(): NodeProcess {
 /** A `node:` module, loaded on first use. */
 export function builtin<K extends keyof Builtins>(name: K): Builtins[K] {
   return nodeProcess().getBuiltinModule(name);
+}
+
+/**
+ * Loads the ES module at `url` synchronously (`require(esm)`: Node 20.19+, Deno 2, Bun), or
+ * returns undefined when it cannot: a module graph with top-level await (Node and Deno refuse
+ * it even once evaluated), a module that throws while it loads, a URL that is not a file. An
+ * already loaded module comes back as the namespace `import()` gives.
+ */
+export function requireModule(url: string): Record<string, unknown> | undefined {
+  if (!url.startsWith("file:")) return undefined;
+  try {
+    const { createRequire } = builtin("node:module");
+    const path = builtin("node:url").fileURLToPath(url);
+    return createRequire(url)(path) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
 }

@@ -5,6 +5,7 @@
  * allows in ES modules), since each costs a new worker milliseconds to load.
  * @module
  */
+import { requireModule } from "./builtins.ts";
 import type { Runtime } from "./types.ts";
 import { spawnWebWorker, webParentChannel } from "./web_worker.ts";
 
@@ -38,6 +39,7 @@ export const bunRuntime: Runtime = {
       return undefined;
     }
   },
+  importSync: requireModule,
   fileExists: (url) => require("node:fs").existsSync(new URL(url)),
   cpuCount: () => navigator.hardwareConcurrency,
   onUncaughtError: (handler) => {

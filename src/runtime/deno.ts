@@ -7,6 +7,7 @@
  * @module
  */
 import { nodeServices } from "./node_process.ts";
+import { requireModule } from "./builtins.ts";
 import type { Runtime } from "./types.ts";
 import { inWebWorker, spawnWebWorker, webParentChannel } from "./web_worker.ts";
 import { spawnThreadWorker } from "./worker_threads.ts";
@@ -41,6 +42,7 @@ export const denoRuntime: Runtime = {
       return undefined;
     }
   },
+  importSync: requireModule,
   fileExists: (url) => {
     try {
       Deno.statSync(new URL(url));

@@ -3,13 +3,13 @@
  * thread). They are loaded on first use.
  * @module
  */
-import { builtin, nodeProcess } from "./builtins.ts";
+import { builtin, nodeProcess, requireModule } from "./builtins.ts";
 import type { Runtime } from "./types.ts";
 
 /** File, CPU, error and exit services from `node:` modules. */
 export const nodeServices: Pick<
   Runtime,
-  "readTextFile" | "fileExists" | "cpuCount" | "onUncaughtError" | "onIdle" | "exitProgram"
+  "readTextFile" | "importSync" | "fileExists" | "cpuCount" | "onUncaughtError" | "onIdle" | "exitProgram"
 > = {
   readTextFile: (url) => {
     try {
@@ -18,6 +18,7 @@ export const nodeServices: Pick<
       return undefined;
     }
   },
+  importSync: requireModule,
   fileExists: (url) => builtin("node:fs").existsSync(new URL(url)),
   cpuCount: () => {
     const os = builtin("node:os");

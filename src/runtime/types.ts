@@ -69,6 +69,11 @@ export interface Runtime {
   mainModuleUrl(): string | undefined;
   /** The text of a local module file (`file:` URL), or undefined if it cannot be read. */
   readTextFile(url: string): string | undefined;
+  /**
+   * The namespace of the ES module at `url`, loaded synchronously if it is not yet (see
+   * `requireModule` in builtins.ts); undefined when this runtime cannot load it so.
+   */
+  importSync(url: string): Record<string, unknown> | undefined;
   /** True if a local file exists (`file:` URL). */
   fileExists(url: string): boolean;
   /** Number of logical CPUs available to this program. */

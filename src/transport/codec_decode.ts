@@ -4,8 +4,11 @@
  * @module
  */
 
+import { applyState, makeBoundMethod } from "../reduction.ts";
+import { exportNow, importExport, whyNotNow } from "../references.ts";
+import type { TargetRef } from "../target.ts";
 import {
-  FORMAT_BINARY, T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_INT8, T_INT16, T_INT32, T_FLOAT64,
+  FORMAT_BINARY, FORMAT_WITH_EXPORTS, T_EXPORT, T_INSTANCE, T_BOUND_METHOD, INSTANCE_BASE, INSTANCE_STATE, T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_INT8, T_INT16, T_INT32, T_FLOAT64,
   T_BIGINT64, T_BIGINT_HEX, T_ASCII, T_UTF8, T_UTF16, T_OBJECT, T_OBJECT_OPEN, T_OBJECT_AGAIN,
   T_OBJECT_AGAIN_OPEN, T_ARRAY, T_HOLES, T_MAP, T_SET, T_DATE, T_REGEXP, T_ARRAY_BUFFER, T_VIEW,
   T_ERROR, T_REF, T_BOXED_NUMBER, T_BOXED_STRING, T_BOXED_BOOLEAN, T_BOXED_BIGINT, T_CARRIED, T_FIXASCII,
@@ -59,6 +62,12 @@ let at = 0;
 const objects: unknown[] = [];
 /** While {@link decodeWithRefs} runs: the object carried beside the message under each number. */
 let carriedObject: ((ref: number) => unknown) | undefined;
+/** The exports the message being decoded names, by their index in its table. */
+let exportValues: unknown[] = [];
+/** Instances waiting for their SETSTATE, with their state: called once the message is decoded. */
+let pendingStates: unknown[] = [];
+/** While {@link decodeWithPlaceholders} runs: what stands for an export this process cannot have. */
+let placeholder: unknown;
 
 /**
  * Decodes bytes produced by `encode()` (in any process or runtime). `bytes` may be
@@ -72,20 +81,173 @@ let carriedObject: ((ref: number) => unknown) | undefined;
  * ```
  */
 export function decode<T = unknown>(bytes: Uint8Array): T {
-  if (bytes[0] !== FORMAT_BINARY) {
-    throw new TypeError(`cannot decode: the bytes do not start with a known format byte (got ${bytes[0]})`);
+  const format = bytes[0];
+  if (format !== FORMAT_BINARY && format !== FORMAT_WITH_EXPORTS) {
+    throw new TypeError(`cannot decode: the bytes do not start with a known format byte (got ${format})`);
   }
-  // Decoding runs no user code, so this state cannot be re-entered.
+  let start = 1;
+  let exported: unknown[] | undefined;
+  if (format === FORMAT_WITH_EXPORTS) {
+    // Before the decoder's state is taken: loading a module runs its code, which may decode.
+    const { table, end } = readExportsTable(bytes);
+    exported = resolveExports(table);
+    start = end;
+  }
+  // Decoding runs no user code (SETSTATE methods run after it), so this state cannot be re-entered.
   input = bytes;
-  at = 1;
+  at = start;
   decodeCount++;
+  if (exported !== undefined) exportValues = exported;
+  let value: T;
+  let states: unknown[] | undefined;
   try {
-    const value = readValue() as T;
+    value = readValue() as T;
     if (at > bytes.length) throw new TypeError(`cannot decode: the bytes end early (${bytes.length} of at least ${at})`);
-    return value;
+    if (pendingStates.length > 0) [states, pendingStates] = [pendingStates, []];
   } finally {
     objects.length = 0;
     input = EMPTY;
+    if (exportValues.length > 0) exportValues = [];
+    if (pendingStates.length > 0) pendingStates = [];
+  }
+  if (states !== undefined) applyStates(states);
+  return value;
+}
+
+/** Calls the SETSTATE of the instances decoded with a state, innermost first (as pickle's BUILD). */
+function applyStates(states: unknown[]): void {
+  for (let i = 0; i < states.length; i += 2) applyState(states[i] as object, states[i + 1]);
+}
+
+/**
+ * The table of the exports that a message names (a message that names none has none), read
+ * from its start: a streamed message's first part is enough.
+ */
+export function exportsOf(bytes: Uint8Array): TargetRef[] | undefined {
+  return bytes[0] === FORMAT_WITH_EXPORTS ? readExportsTable(bytes).table : undefined;
+}
+
+/** Reads the exports' table at the start of `bytes`, and where the value after it starts. */
+function readExportsTable(bytes: Uint8Array): { table: TargetRef[]; end: number } {
+  if (input !== EMPTY) throw new Error("the codec read a message's exports while decoding another");
+  input = bytes;
+  at = 1;
+  decodeCount++; // the table's keys are not the value's recent keys
+  try {
+    const table = readValue() as TargetRef[];
+    if (at > bytes.length) throw new TypeError("cannot decode: the bytes end inside the exports' table");
+    return { table, end: at };
+  } finally {
+    objects.length = 0;
+    input = EMPTY;
+  }
+}
+
+/** The exports of a message's table, which this process must be able to have now. */
+function resolveExports(table: TargetRef[]): unknown[] {
+  return table.map((ref) => {
+    const value = exportNow(ref) ?? placeholder;
+    if (value === undefined) throw new TypeError(`cannot decode the message: ${whyNotNow(ref)}`);
+    return value;
+  });
+}
+
+/**
+ * Decodes as {@link decodeWithRefs} does, with `stand` (a function: instances of a missing
+ * class get its prototype) for each export this process cannot have, such as one whose
+ * module failed to import: the receiver learns the message's shape, to fail what needed it.
+ */
+export function decodeWithPlaceholders<T = unknown>(
+  bytes: Uint8Array,
+  objectOf: (ref: number) => unknown,
+  // deno-lint-ignore ban-types
+  stand: Function,
+): T {
+  placeholder = stand;
+  try {
+    return decodeWithRefs<T>(bytes, objectOf);
+  } finally {
+    placeholder = undefined;
+  }
+}
+
+/**
+ * For a receiver that can wait: undefined when every export the message names can be had
+ * now (decode at once), else a promise that imports them (then decode; a copy of the bytes
+ * if they may be overwritten meanwhile). Rejects when an export cannot be imported.
+ */
+export function importsFor(bytes: Uint8Array): Promise<void> | undefined {
+  if (bytes[0] !== FORMAT_WITH_EXPORTS) return undefined;
+  const missing = exportsOf(bytes)!.filter((ref) => exportNow(ref) === undefined);
+  if (missing.length === 0) return undefined;
+  return Promise.all(missing.map(importExport)).then(() => {});
+}
+
+/**
+ * Decodes `bytes` now when it can, else once the exports it names are imported (a promise;
+ * the bytes are copied meanwhile, as the caller may reuse them). Rejects when an export
+ * cannot be imported: the message is lost, as a Python `get()` loses an item it cannot
+ * unpickle.
+ */
+export function decodeSoon<T = unknown>(bytes: Uint8Array): T | Promise<T> {
+  const pending = importsFor(bytes);
+  if (pending === undefined) return decode<T>(bytes);
+  const copy = bytes.slice();
+  return pending.then(() => decode<T>(copy));
+}
+
+/** A decoded message, and the error of an export it names that could not be imported. */
+export interface Received<T> {
+  value: T;
+  /** Set when an export could not be imported: placeholders stand for those in `value`. */
+  failure?: unknown;
+}
+
+/**
+ * As {@link decodeSoon}, for a pool, whose messages hold several tasks or results: a message
+ * whose exports cannot all be imported still decodes (see {@link decodeWithPlaceholders}),
+ * with the import's error as `failure`, so that what it holds can fail with it.
+ */
+export function decodeReceived<T = unknown>(
+  bytes: Uint8Array,
+  objectOf?: (ref: number) => unknown,
+): Received<T> | Promise<Received<T>> {
+  const decodeNow = (from: Uint8Array) => (objectOf ? decodeWithRefs<T>(from, objectOf) : decode<T>(from));
+  const pending = importsFor(bytes);
+  if (pending === undefined) return { value: decodeNow(bytes) };
+  const copy = bytes.slice();
+  return pending.then(
+    () => ({ value: decodeNow(copy) }),
+    (failure: unknown) => {
+      const unavailable = () => {
+        throw failure;
+      };
+      return { value: decodeWithPlaceholders<T>(copy, objectOf ?? noCarried, unavailable), failure };
+    },
+  );
+}
+
+function noCarried(ref: number): never {
+  throw new TypeError(`cannot decode: an object carried beside the message (number ${ref}), outside decodeWithRefs()`);
+}
+
+/**
+ * For a receiver that cannot wait (a `…Sync` or `…Nowait` receive), before it takes the
+ * message: throws a TypeError saying why, and what to do, when an export that the message
+ * names cannot be had now. Reads only the message's start (see {@link exportsOf}).
+ */
+export function assertDecodableNow(bytes: Uint8Array): void {
+  if (bytes[0] !== FORMAT_WITH_EXPORTS) return;
+  let table: TargetRef[] | undefined;
+  try {
+    table = exportsOf(bytes);
+  } catch {
+    return; // the table is longer than this part of a streamed message: decoding will tell
+  }
+  for (const ref of table!) {
+    if (exportNow(ref) === undefined) {
+      throw new TypeError(`the next message cannot be received synchronously, so it was left in place: ${whyNotNow(ref)}`);
+    }
   }
 }
 
@@ -211,6 +373,14 @@ function readRareValue(tag: number): unknown {
       return remember(Object(readValue() as bigint));
     case T_CARRIED:
       return remember(readCarried());
+    case T_EXPORT:
+      return exportValues[readVarint()];
+    case T_INSTANCE:
+      return readInstance();
+    case T_BOUND_METHOD: {
+      const obj = readValue() as object;
+      return makeBoundMethod(obj, readValue() as string);
+    }
     default:
       throw new TypeError(`cannot decode: unknown tag ${tag} at byte ${at - 1} (corrupt or foreign bytes)`);
   }
@@ -320,6 +490,64 @@ function readObjectShape(tag: number): Shape {
     throw new TypeError(`cannot decode: an object repeats keys never given, at byte ${at - 2} (corrupt bytes)`);
   }
   return useShape(recentShapes[count]);
+}
+
+/**
+ * An instance of an exported class: created with its prototype (its constructor is not run),
+ * remembered before its contents (which may refer to it), then given its fields, or its
+ * state once the message is decoded.
+ */
+function readInstance(): object {
+  const cls = exportValues[readVarint()] as { prototype: object; name: string };
+  const flags = input[at++];
+  const proto = cls.prototype;
+  let obj: object;
+  if ((flags & INSTANCE_BASE) !== 0) {
+    obj = readValue() as object; // the built-in it extends, remembered as itself
+    Object.setPrototypeOf(obj, proto);
+  } else {
+    obj = Object.create(proto);
+    objects.push(obj);
+  }
+  if ((flags & INSTANCE_STATE) !== 0) pendingStates.push(obj, readValue());
+  else readFields(obj, proto);
+  return obj;
+}
+
+/** Reads an instance's fields (a T_OBJECT or T_OBJECT_AGAIN body) onto it, as own data fields. */
+function readFields(obj: object, proto: object): void {
+  const tag = input[at++];
+  if (tag !== T_OBJECT && tag !== T_OBJECT_AGAIN) {
+    throw new TypeError(`cannot decode: an instance's fields are missing at byte ${at - 1} (corrupt bytes)`);
+  }
+  const keys = readObjectShape(tag).keys;
+  const guarded = guardedKeysOf(proto);
+  const fields = obj as Record<string, unknown>;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (!guarded.has(key)) fields[key] = readValue();
+    else Object.defineProperty(obj, key, { value: readValue(), enumerable: true, writable: true, configurable: true });
+  }
+}
+
+/** Keys that an assignment would not make own data fields, per prototype: see {@link guardedKeysOf}. */
+const guardedKeys = new WeakMap<object, Set<string>>();
+
+/**
+ * The keys of `proto`'s chain where an assignment calls a setter or fails (accessors and
+ * read-only fields), and `__proto__`: an instance's own fields with these names are defined.
+ */
+function guardedKeysOf(proto: object): Set<string> {
+  let keys = guardedKeys.get(proto);
+  if (keys !== undefined) return keys;
+  keys = new Set(["__proto__"]);
+  for (let p: object | null = proto; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(p))) {
+      if (descriptor.set !== undefined || descriptor.get !== undefined || descriptor.writable === false) keys.add(key);
+    }
+  }
+  guardedKeys.set(proto, keys);
+  return keys;
 }
 
 function readProperties(keys: readonly string[]): Record<string, unknown> {

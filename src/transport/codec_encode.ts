@@ -4,9 +4,12 @@
  * @module
  */
 
-import { type Destination, isCarriedBeside, refusalOf, throwUncloneable } from "./codec_check.ts";
+import { boundPartsOf, GETSTATE } from "../reduction.ts";
+import { referenceOf } from "../references.ts";
+import type { TargetRef } from "../target.ts";
+import { BUILTIN_PROTOTYPES, carries, classify, type Destination, type ObjectKind, throwUncloneable } from "./codec_check.ts";
 import {
-  FORMAT_BINARY, T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_INT8, T_INT16, T_INT32, T_FLOAT64,
+  FORMAT_BINARY, FORMAT_WITH_EXPORTS, T_EXPORT, T_INSTANCE, T_BOUND_METHOD, INSTANCE_BASE, INSTANCE_STATE, T_UNDEFINED, T_NULL, T_FALSE, T_TRUE, T_INT8, T_INT16, T_INT32, T_FLOAT64,
   T_BIGINT64, T_BIGINT_HEX, T_ASCII, T_UTF8, T_UTF16, T_OBJECT, T_OBJECT_OPEN, T_OBJECT_AGAIN,
   T_OBJECT_AGAIN_OPEN, T_ARRAY, T_HOLES, T_MAP, T_SET, T_DATE, T_REGEXP, T_ARRAY_BUFFER, T_VIEW,
   T_ERROR, T_REF, T_BOXED_NUMBER, T_BOXED_STRING, T_BOXED_BOOLEAN, T_BOXED_BIGINT, T_CARRIED, T_FIXASCII,
@@ -103,13 +106,17 @@ const PARTLY_WRITTEN_BUFFER_MET_AGAIN = Symbol("partly written buffer met again"
 let wholeBuffers = false;
 /** While {@link encodeWithRefs} runs: the number of each object carried beside the message. */
 let refOf: ((carried: object) => number) | undefined;
+/** Where the message goes (what it may carry beside its bytes, how a refusal advises). */
+let destination: Destination = "message";
+/** The functions and classes the message names by reference, in order (its exports' table). */
+let exportRefs: TargetRef[] = [];
 
 /**
  * Encodes `value` into bytes that `decode()` turns back into a copy of it, with
  * structured-clone semantics. Throws a `TypeError` that starts with the path (from `path`,
  * default "value") of the first value that cannot cross, before anything is written; its
- * advice is for `destination` (default: a queue or pipe message). The returned bytes may
- * be a view of an internal scratch buffer that stays valid only until
+ * advice is for `to` (default: a queue or pipe message; "redis" for the Redis backend). The
+ * returned bytes may be a view of an internal scratch buffer that stays valid only until
  * the next encode() call in this thread: copy them out at once.
  * @example
  * ```ts
@@ -118,27 +125,31 @@ let refOf: ((carried: object) => number) | undefined;
  * const copy = decode<{ id: number; tags: Set<string> }>(bytes.slice());
  * ```
  */
-export function encode(value: unknown, path = "value", destination: Destination = "message"): Uint8Array {
-  if (encoding) return encodeReentrant(value, path, destination);
+export function encode(value: unknown, path = "value", to?: Destination): Uint8Array {
+  if (encoding) return encodeReentrant(value, path);
   encoding = true;
+  if (to !== undefined) destination = to;
   if (out.length > MAX_RETAINED_SCRATCH) out = new Uint8Array(INITIAL_SCRATCH);
   try {
     return encodeMessage(value);
   } catch (error) {
-    if (error === UNCLONEABLE) throwUncloneable(value, path, refOf === undefined ? destination : "task");
+    if (error === UNCLONEABLE) throwUncloneable(value, path, destination);
     throw error;
   } finally {
     seen.clear();
+    if (exportRefs.length > 0) exportRefs = [];
+    if (to !== undefined) destination = "message";
     encoding = false;
   }
 }
 
 /**
  * Encodes `value` as {@link encode} does, except that this library's handles,
- * `SharedArrayBuffer`s and Blobs (which only `postMessage` can carry) are written as the
- * number that `numberOf` gives each: the receiver gets them some other way and gives them
- * back to {@link decodeWithRefs} by number. An object met twice is numbered once. A pool's
- * tasks travel so.
+ * `SharedArrayBuffer`s, Blobs and (for a Process's args) MessagePorts, which only
+ * `postMessage` can carry, are written as the number that `numberOf` gives each: the receiver
+ * gets them some other way and gives them back to {@link decodeWithRefs} by number. An
+ * object met twice is numbered once. A pool's tasks (`destination` "task", the default) and a
+ * Process's args and fields ("args") travel so.
  * @example
  * ```ts
  * import { decodeWithRefs, encodeWithRefs } from "./codec.ts";
@@ -147,12 +158,19 @@ export function encode(value: unknown, path = "value", destination: Destination 
  * const copy = decodeWithRefs(bytes.slice(), (n) => (n === 7 ? lock : undefined)); // { lock, n: 1 }
  * ```
  */
-export function encodeWithRefs(value: unknown, numberOf: (carried: object) => number, path = "value"): Uint8Array {
+export function encodeWithRefs(
+  value: unknown,
+  numberOf: (carried: object) => number,
+  path = "value",
+  to: Destination = "task",
+): Uint8Array {
   refOf = numberOf;
+  destination = to;
   try {
     return encode(value, path);
   } finally {
     refOf = undefined;
+    destination = "message";
   }
 }
 
@@ -169,12 +187,38 @@ function encodeMessage(value: unknown): Uint8Array {
 /** Writes the format byte and `value`; views carry their whole buffer if `whole`. */
 function encodeMessageOnce(value: unknown, whole: boolean): Uint8Array {
   seen.clear();
+  exportRefs = [];
   pos = 0;
   message = ++messageCount;
   wholeBuffers = whole;
   out[pos++] = FORMAT_BINARY;
   writeValue(value);
+  if (exportRefs.length > 0) insertExportsTable();
   return scratchView(pos);
+}
+
+/**
+ * Puts the table of the exports the message names before its value (which was written
+ * first, as the exports are met), and marks the message as having one.
+ */
+function insertExportsTable(): void {
+  const valueEnd = pos;
+  // The table is a message of its own: no references to the value's objects or keys.
+  seen.clear();
+  message = ++messageCount;
+  writeValue(exportRefs);
+  const table = out.slice(valueEnd, pos);
+  ensure(table.length);
+  out.copyWithin(1 + table.length, 1, valueEnd);
+  out.set(table, 1);
+  out[0] = FORMAT_WITH_EXPORTS;
+  pos = valueEnd + table.length;
+}
+
+/** The index of `ref` in the message's exports' table, added if new. */
+function exportIndex(ref: TargetRef): number {
+  const index = exportRefs.indexOf(ref);
+  return index >= 0 ? index : exportRefs.push(ref) - 1;
 }
 
 /**
@@ -189,17 +233,18 @@ function scratchView(length: number): Uint8Array {
   return scratchViews[length] = out.subarray(0, length);
 }
 
-/** encode() called from inside encode() (by a getter): uses its own buffer and state. */
-function encodeReentrant(value: unknown, path: string, destination: Destination): Uint8Array {
-  const saved = { out, pos, seen, message, wholeBuffers, refOf };
+/** encode() called from inside encode() (by a getter, a GETSTATE): uses its own buffer and state. */
+function encodeReentrant(value: unknown, path: string): Uint8Array {
+  const saved = { out, pos, seen, message, wholeBuffers, refOf, destination, exportRefs };
   out = new Uint8Array(INITIAL_SCRATCH);
   seen = new SeenObjects();
   encoding = false;
   refOf = undefined; // a getter's own encode() is a plain one
+  destination = "message";
   try {
-    return encode(value, path, destination);
+    return encode(value, path);
   } finally {
-    ({ out, pos, seen, message, wholeBuffers, refOf } = saved);
+    ({ out, pos, seen, message, wholeBuffers, refOf, destination, exportRefs } = saved);
     encoding = true;
   }
 }
@@ -252,9 +297,26 @@ function writeValue(value: unknown): void {
       return;
     case "bigint":
       return writeBigInt(value);
+    case "function":
+      return writeFunction(value);
     default:
       throw UNCLONEABLE;
   }
+}
+
+/** A function or class: by reference, or a {@link boundMethod} as its object and method name. */
+// deno-lint-ignore ban-types
+function writeFunction(fn: Function): void {
+  const bound = boundPartsOf(fn);
+  if (bound !== undefined) {
+    out[pos++] = T_BOUND_METHOD;
+    writeValue(bound.obj);
+    return writeString(bound.name);
+  }
+  const ref = referenceOf(fn);
+  if (ref === undefined) throw UNCLONEABLE;
+  out[pos++] = T_EXPORT;
+  writeVarint(exportIndex(ref));
 }
 
 function writeNumber(n: number): void {
@@ -372,10 +434,10 @@ function writeObject(obj: object): void {
     if (seen.isPartial(index)) throw PARTLY_WRITTEN_BUFFER_MET_AGAIN;
     return writeRef(index);
   }
-  if (Array.isArray(obj)) return writeArray(obj);
   const proto = Object.getPrototypeOf(obj);
   if (proto === Object.prototype || proto === null) return writePlainObject(obj as Record<string, unknown>);
-  writeSpecialObject(obj);
+  if (proto === Array.prototype) return writeArray(obj as unknown[]);
+  writeSpecialObject(obj, proto);
 }
 
 function writeRef(index: number): void {
@@ -388,7 +450,11 @@ function writeRef(index: number): void {
 }
 
 function writePlainObject(obj: Record<string, unknown>): void {
-  const keys = Object.keys(obj);
+  writeFields(obj, Object.keys(obj));
+}
+
+/** Writes `keys` of `obj` and their values as a T_OBJECT (or T_OBJECT_AGAIN) body. */
+function writeFields(obj: Record<string, unknown>, keys: string[]): void {
   const count = keys.length;
   if (count < RECENT_SHAPES && recentKeysMessage[count] === message && sameKeys(keys, recentKeys[count])) {
     out[pos++] = T_OBJECT_AGAIN;
@@ -441,7 +507,45 @@ function writeHoles(count: number): void {
   writeVarint(count);
 }
 
-function writeSpecialObject(obj: object): void {
+/** An object that is not a plain object or array: a built-in, a view, an instance, or a refusal. */
+function writeSpecialObject(obj: object, proto: object): void {
+  if (BUILTIN_PROTOTYPES.has(proto)) return writeBuiltin(obj);
+  // Node's Buffer, and other subclasses of views, cross as their built-in view (as structured clone).
+  if (ArrayBuffer.isView(obj)) return writeView(obj);
+  const kind = classify(obj, proto);
+  switch (kind.kind) {
+    case "instance":
+      return writeInstance(obj, kind);
+    case "carried":
+      if (refOf === undefined || !carries(destination, obj)) throw UNCLONEABLE;
+      return writeCarried(obj);
+    case "error":
+      return writeError(obj as Error);
+    case "plain":
+      return Array.isArray(obj) ? writeArray(obj) : writePlainObject(obj as Record<string, unknown>);
+    default:
+      throw UNCLONEABLE;
+  }
+}
+
+/**
+ * An instance of an exported class: the class by reference, then (for a subclass of a
+ * built-in) the built-in's contents, then its own fields or its GETSTATE's state.
+ */
+function writeInstance(obj: object, kind: Extract<ObjectKind, { kind: "instance" }>): void {
+  out[pos++] = T_INSTANCE;
+  writeVarint(exportIndex(kind.cls));
+  out[pos++] = (kind.base !== null ? INSTANCE_BASE : 0) | (kind.getState ? INSTANCE_STATE : 0);
+  if (kind.base !== null) writeBuiltin(obj);
+  if (kind.getState) return writeValue((obj as { [GETSTATE](): unknown })[GETSTATE]());
+  ensure(16);
+  const keys = Object.keys(obj);
+  writeFields(obj as Record<string, unknown>, Array.isArray(obj) ? keys.filter((key) => String(Number(key)) !== key) : keys);
+}
+
+/** A built-in (or an instance's built-in base), by its own tag. */
+function writeBuiltin(obj: object): void {
+  if (Array.isArray(obj)) return writeArray(obj);
   if (obj instanceof Map) return writeMap(obj);
   if (obj instanceof Set) return writeSet(obj);
   if (obj instanceof Date) {
@@ -473,10 +577,7 @@ function writeSpecialObject(obj: object): void {
     out[pos++] = T_BOXED_BIGINT;
     return writeBigInt(obj.valueOf());
   }
-  if (refOf !== undefined && isCarriedBeside(obj)) return writeCarried(obj);
-  if (refusalOf(obj, "message") !== undefined) throw UNCLONEABLE;
-  // A class instance crosses as a plain object of its own enumerable fields, as with postMessage.
-  writePlainObject(obj as Record<string, unknown>);
+  throw UNCLONEABLE; // not a built-in after all (a Symbol object)
 }
 
 function writeCarried(obj: object): void {
@@ -530,7 +631,7 @@ function writeView(view: ArrayBufferView): void {
   const buffer = view.buffer;
   // A view of shared memory travels with its buffer carried beside the message, if it can be.
   const shared = buffer instanceof SharedArrayBuffer;
-  if (kind === undefined || (shared && refOf === undefined)) throw UNCLONEABLE;
+  if (kind === undefined || (shared && (refOf === undefined || !carries(destination, buffer)))) throw UNCLONEABLE;
   out[pos++] = T_VIEW;
   out[pos++] = kind;
   let byteOffset = view.byteOffset;

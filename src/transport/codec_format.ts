@@ -9,13 +9,19 @@
  * index, so shared references and cycles survive. Numbers and typed-array contents are in the
  * platform's byte order (little-endian wherever these runtimes run), since both ends run on
  * the same machine.
+ *
+ * Functions and classes cross by reference (see references.ts): a message that holds any
+ * starts with {@link FORMAT_WITH_EXPORTS} and the table of the exports it names (an array
+ * of `TargetRef`s, written as a value), which a receiver can read, and import, before it
+ * decodes (or takes) the message; then T_EXPORT, T_INSTANCE and T_BOUND_METHOD name an
+ * export by its index in that table.
  * @module
  */
 
-import { BrokenBarrierError, BrokenPipeError, Empty, EOFError, Full, IndexError, KeyError, TimeoutError, ValueError } from "../errors.ts";
-
 /** First byte of every encoded message: which format follows. */
 export const FORMAT_BINARY = 1;
+/** First byte of a message that names exports: then the exports' table, then the value. */
+export const FORMAT_WITH_EXPORTS = 2;
 
 // Tags. 0x00..0x7f: the integer itself. 0xa0..0xbf: an ASCII string of length tag - 0xa0.
 export const T_UNDEFINED = 0x80;
@@ -62,6 +68,18 @@ export const T_BOXED_BIGINT = 0x9b; // bigint value
 export const T_CARRIED = 0x9f; // varint: an object carried beside the message (see encodeWithRefs)
 export const T_FIXASCII = 0xa0;
 export const FIXASCII_MAX = 31;
+export const T_EXPORT = 0xc0; // varint export index: the function or class itself
+/**
+ * varint export index (the class), flags byte ({@link INSTANCE_BASE}, {@link INSTANCE_STATE}),
+ * [the built-in base's value], then the own fields (a T_OBJECT or T_OBJECT_AGAIN body that
+ * is no object of its own) or the state value.
+ */
+export const T_INSTANCE = 0xc1;
+export const T_BOUND_METHOD = 0xc2; // the object value, the method name string
+/** T_INSTANCE flag: the class extends a built-in (Map, Error…), whose value comes first. */
+export const INSTANCE_BASE = 1;
+/** T_INSTANCE flag: a state value (the class's GETSTATE) instead of the own fields. */
+export const INSTANCE_STATE = 2;
 
 /** View constructors by their kind byte in T_VIEW; the order is part of the format. */
 export const VIEW_KINDS = [
@@ -84,9 +102,10 @@ export const DATA_VIEW_KIND = VIEW_KINDS.indexOf(DataView);
 export const VIEW_KIND_BY_PROTO = new Map<object, number>(VIEW_KINDS.map((ctor, kind) => [ctor.prototype as object, kind]));
 
 /**
- * Error classes that come back as themselves, by name: the built-in ones, and this library's
- * (except ProcessError, whose extra fields would not survive). Any other name comes back as
- * an Error with that name.
+ * The built-in error classes, which T_ERROR names: an error of one of them comes back as
+ * one. An error of a class exported from a module (this library's included) crosses as an
+ * instance of it; an error of a class that cannot be found comes back as the Error of its
+ * nearest built-in class, with its name (as structured clone does).
  */
 export const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
   Error,
@@ -96,15 +115,6 @@ export const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
   SyntaxError,
   TypeError,
   URIError,
-  Empty,
-  Full,
-  ValueError,
-  TimeoutError,
-  BrokenBarrierError,
-  EOFError,
-  BrokenPipeError,
-  KeyError,
-  IndexError,
 };
 
 /**

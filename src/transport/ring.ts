@@ -121,6 +121,13 @@ export class OutgoingItem {
   }
 }
 
+/**
+ * Looks at an item's bytes (all of them, or a streamed item's first record) before a consumer
+ * takes it, and throws to leave it in the ring: nothing has changed then but the lock, which
+ * is released. (A receiver that cannot wait refuses an item it cannot decode yet so.)
+ */
+export type ItemCheck = (bytes: Uint8Array) => void;
+
 /** A consumer's progress through a streamed item. */
 class Assembly {
   item: Uint8Array | undefined;
@@ -389,8 +396,11 @@ export class ByteRing {
    * undefined otherwise (the caller then takes the slow path, {@link read}). The bytes are a
    * view of a per-thread scratch buffer, valid until the next `tryReadNow` on this thread:
    * decode them at once (allocating a buffer per item costs microseconds on Deno).
+   *
+   * `check`, if given, sees the item's bytes before it is taken and may throw to leave it in
+   * the ring (a receiver that cannot decode it now, see {@link ItemCheck}).
    */
-  tryReadNow(): Uint8Array | undefined {
+  tryReadNow(check?: ItemCheck): Uint8Array | undefined {
     const control = this.#control;
     if (!this.hasRecords() || !this.#consumerLock.tryAcquire()) return undefined;
     try {
@@ -403,6 +413,7 @@ export class ByteRing {
       const length = header >>> 2;
       const item = scratchView(length);
       this.#copyInto(item, 0, (at + HEADER_BYTES) & this.#mask, length);
+      check?.(item);
       if (!this.#advance(head, length, true)) return undefined;
       return item;
     } finally {
@@ -431,11 +442,12 @@ export class ByteRing {
   /**
    * As {@link read}, blocking the thread. An item that this very thread is streaming is read
    * too: its writer goes on while the thread sleeps (see `setWorkWhileBlocked` in wait.ts).
+   * `check` as in {@link tryReadNow} (for a streamed item: its first record's bytes).
    */
-  readSync(deadline: number, until?: () => boolean): Uint8Array | undefined {
+  readSync(deadline: number, until?: () => boolean, check?: ItemCheck): Uint8Array | undefined {
     if (!this.#consumerLock.acquireSync(deadline)) return undefined;
     try {
-      return runSync(this.#readSteps(deadline, until));
+      return runSync(this.#readSteps(deadline, until, true, check));
     } finally {
       this.#consumerLock.release();
     }
@@ -477,13 +489,13 @@ export class ByteRing {
     wake(this.#control, TAIL);
   }
 
-  *#readSteps(deadline: number, until?: () => boolean, keepAlive = true): Steps<Uint8Array | undefined> {
+  *#readSteps(deadline: number, until?: () => boolean, keepAlive = true, check?: ItemCheck): Steps<Uint8Array | undefined> {
     const control = this.#control;
     const assembly = new Assembly();
     for (;;) {
       // Checked before looking at the ring: what made it true was published before.
       const finished = until?.() ?? false;
-      const item = this.#pump(assembly);
+      const item = this.#pump(assembly, check);
       if (item) return item;
       // STREAMER is read after the last record was seen and before the ring is seen empty:
       // if it names a live process, more records of the item being assembled will come.
@@ -499,9 +511,10 @@ export class ByteRing {
 
   /**
    * Consumes published records (consumer lock held) until an item is complete or none is
-   * left; returns the item, or undefined.
+   * left; returns the item, or undefined. `check` sees an item's first bytes before the
+   * record that starts it is freed (see {@link tryReadNow}).
    */
-  #pump(assembly: Assembly): Uint8Array | undefined {
+  #pump(assembly: Assembly, check?: ItemCheck): Uint8Array | undefined {
     const control = this.#control;
     for (;;) {
       const head = Atomics.load(control, HEAD);
@@ -515,9 +528,11 @@ export class ByteRing {
       if (frame === WHOLE) {
         assembly.abandon();
         item = this.#copyOut(start, length);
+        check?.(item);
       } else if (frame === FIRST) {
         assembly.begin(this.#words[(at >> 2) + TOTAL_WORD] >>> 0);
         this.#appendTo(assembly, start, length);
+        check?.(assembly.item!.subarray(0, length));
       } else if (assembly.active) {
         this.#appendTo(assembly, start, length);
         if (frame === LAST) {
