@@ -44,13 +44,18 @@ export async function main({ extra }: Pick<ScenarioFlags, "extra">): Promise<voi
   }
   const { RedisCluster } = await import("../redis.ts");
   for (const module of (extra.import ?? "").split(",").filter(Boolean)) await import(pathToFileURL(resolve(module)).href);
-  await using cluster = await RedisCluster.connect(url, { namespace, root: extra.root && pathToFileURL(`${resolve(extra.root)}/`) });
-  const stop = new AbortController();
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
-  const processes = whole("processes", extra.processes, cpuCount(), 1);
-  console.log(`serving pool "${extra.pool}" of namespace "${namespace}" at ${url} with ${processes} worker processes; Ctrl-C stops`);
-  const stats = await cluster.serve(extra.pool, { processes, signal: stop.signal });
-  console.log(`stopped after ${stats.chunks} chunks${stats.refused ? ` (${stats.refused} refused: this host had been taken for lost)` : ""}`);
+  const cluster = await RedisCluster.connect(url, { namespace, root: extra.root && pathToFileURL(`${resolve(extra.root)}/`) });
+  try {
+    const stop = new AbortController();
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop.abort());
+    const processes = whole("processes", extra.processes, cpuCount(), 1);
+    console.log(`serving pool "${extra.pool}" of namespace "${namespace}" at ${url} with ${processes} worker processes; Ctrl-C stops`);
+    const stats = await cluster.serve(extra.pool, { processes, signal: stop.signal });
+    console.log(`stopped after ${stats.chunks} chunks${stats.refused ? ` (${stats.refused} refused: this host had been taken for lost)` : ""}`);
+  } finally {
+    // (Not `await using`: TypeScript then leaves the `.ts` of this function's imports unrewritten.)
+    await cluster.close();
+  }
 }
 
 function whole(name: string, value: string | undefined, fallback: number, least: number): number {

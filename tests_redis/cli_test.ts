@@ -1,6 +1,7 @@
-// The download scenario across hosts: `cli.ts download --redis URL` puts the jobs on a Redis
-// queue, and `cli.ts worker --redis URL` (another OS process; on another host in real use)
-// takes them, with the progress of each of its workers shown by the parent.
+// The command line over Redis. The download scenario across hosts: `cli.ts download --redis
+// URL` puts the jobs on a Redis queue, and `cli.ts worker --redis URL` (another OS process; on
+// another host in real use) takes them, with the progress of each of its workers shown by the
+// parent. And the generic worker host, `cli.ts worker --pool NAME` (`mp-worker`).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -10,7 +11,9 @@ import { join } from "node:path";
 import process from "node:process";
 import { projectFile, runScript } from "../tests/_helpers.ts";
 import { DEMO_FILES } from "../examples/download/server.ts";
+import { RedisCluster } from "../redis.ts";
 import { commandFor, eventually, startRedis } from "./_server.ts";
+import { square } from "./fixtures/tasks.ts";
 
 test("download --redis: a worker host in another process takes the jobs; files verified, progress per worker", async () => {
   const server = await startRedis();
@@ -37,5 +40,31 @@ test("download --redis: a worker host in another process takes the jobs; files v
     await workerEnded;
     await server.stop();
     await rm(out, { recursive: true, force: true });
+  }
+});
+
+test("worker --pool NAME --import ./tasks.ts serves a Redis pool until SIGTERM, then reports its chunks", async () => {
+  const server = await startRedis();
+  const tasks = projectFile("tests_redis/fixtures/tasks.ts");
+  const [command, argv] = commandFor(projectFile("cli.ts"), [
+    "worker", "--redis", server.url, "--namespace", "cli", "--pool", "squares", "--processes", "1", "--import", tasks,
+  ]);
+  const worker = spawn(command, argv, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  let output = "";
+  worker.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  worker.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  const workerEnded = new Promise((resolve) => worker.once("exit", resolve));
+  const cluster = await RedisCluster.connect(server.url, { namespace: "cli" });
+  try {
+    await eventually(async () => output.includes(`serving pool "squares"`) || undefined, 30_000, "the worker host starts");
+    assert.deepEqual(await cluster.Pool("squares").map(square, [1, 2, 3], { chunksize: 1 }), [1, 4, 9]);
+    worker.kill("SIGTERM");
+    await workerEnded;
+    assert.match(output, /stopped after 3 chunks/, output);
+  } finally {
+    worker.kill("SIGKILL");
+    await workerEnded;
+    await cluster.close();
+    await server.stop();
   }
 });
