@@ -31,6 +31,7 @@ import type { WaitOptions } from "../process.ts";
 import { checkCloneable, decodeSoon, encode } from "../transport/codec.ts";
 import { heldOpen, settleWithin } from "../transport/wait.ts";
 import { bytesArg, type RedisConnection, text } from "./client.ts";
+import { ADD_TASK_ONCE } from "./scripts.ts";
 import type { Session } from "./session.ts";
 import { type TaskRef, taskRefOf } from "./task_ref.ts";
 import { type Entry, MAX_BLOCK_MS, parseReadReply, sleep, WorkStream } from "./work_stream.ts";
@@ -336,15 +337,16 @@ export class RedisPool {
   }
 
   /**
-   * Adds a chunk's entry, again after a failure (a lost connection: it may then be added
-   * twice, and run twice; its first result is the one kept), until its job ended.
+   * Adds a chunk's entry, again after a failure (a lost connection, which may have come
+   * after the add ran: the script adds a key once), until its job ended.
    */
   async #add(out: { chunk: Chunk; entryId?: string }, key: string, payload: Uint8Array): Promise<void> {
     const job = out.chunk.job;
     for (let attempt = 0; !job.ended && this.#state !== "terminate"; attempt++) {
       try {
         await this.#stream.ensureGroup();
-        const id = await this.#session.conn.command(["XADD", this.#stream.keys.stream, "*", "k", key, "r", this.#replyKey, "d", payload]);
+        const keys = [this.#stream.keys.stream, `${this.#replyKey}:added`];
+        const id = await this.#session.conn.eval(ADD_TASK_ONCE, keys, [key, this.#replyKey, payload, String(this.#session.settings.resultTtl)]);
         out.entryId = text(id);
         if (job.ended) await this.#withdraw([out]);
         return;
@@ -376,7 +378,10 @@ export class RedisPool {
         const settled = this.#onResult(entry);
         if (settled) await settled;
       }
+      // Answered: neither the results nor the record of their adds are needed any more.
       void this.#session.conn.command(["XDEL", this.#replyKey, ...entries.map((entry) => entry.id)]).catch(() => {});
+      const keys = entries.map((entry) => text(entry.fields.get("k") ?? null));
+      void this.#session.conn.command(["HDEL", `${this.#replyKey}:added`, ...keys]).catch(() => {});
       this.#dispatch();
     }
   }
@@ -462,7 +467,7 @@ export class RedisPool {
     this.#session.open.delete(this.#closer);
     if (reader) (await reader.catch(() => undefined))?.destroy();
     await this.#reading;
-    await this.#session.conn.command(["DEL", this.#replyKey]).catch(() => {});
+    await this.#session.conn.command(["DEL", this.#replyKey, `${this.#replyKey}:added`]).catch(() => {});
   }
 }
 

@@ -67,6 +67,21 @@ return added
 `);
 
 /**
+ * Adds a pool task once: an add sent again after a lost connection (whose first try may or
+ * may not have run) finds the task added already. KEYS: task stream, the caller's hash of
+ * added tasks (key → entry id). ARGV: key `k`, result stream `r`, bytes `d`, TTL ms of the
+ * hash. Returns the task's entry id.
+ */
+export const ADD_TASK_ONCE = new Script(`
+local id = redis.call('HGET', KEYS[2], ARGV[1])
+if id then return id end
+id = redis.call('XADD', KEYS[1], '*', 'k', ARGV[1], 'r', ARGV[2], 'd', ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[1], id)
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return id
+`);
+
+/**
  * Owner-checked acknowledgement: the entry is finished. KEYS: stream. ARGV: consumer, ids.
  * Returns, per id, 1 when it was this consumer's and is now acknowledged and deleted, 0 when
  * it was not (handed to another after this consumer was taken for lost).
