@@ -342,7 +342,8 @@ export class RedisPool {
    */
   async #add(out: { chunk: Chunk; entryId?: string }, key: string, payload: Uint8Array): Promise<void> {
     const job = out.chunk.job;
-    for (let attempt = 0; !job.ended && this.#state !== "terminate"; attempt++) {
+    // Until answered: a first try may have run, and its result come, before its reply was lost.
+    for (let attempt = 0; !job.ended && this.#state !== "terminate" && this.#out.get(key) === out; attempt++) {
       try {
         await this.#stream.ensureGroup();
         const keys = [this.#stream.keys.stream, `${this.#replyKey}:added`];
