@@ -113,7 +113,7 @@ test("Lock: a holder killed with kill -9 frees the lock for the next process at 
     await exited;
     const started = performance.now();
     assert.equal(await lock.acquire({ timeout: 5000 }), true);
-    assert.ok(performance.now() - started < 1000, `took ${performance.now() - started} ms`);
+    assert.ok(performance.now() - started < 3000, `took ${performance.now() - started} ms`);
     await lock.release();
   } finally {
     holder.kill("SIGKILL");
