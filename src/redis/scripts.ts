@@ -40,6 +40,12 @@ local function finish(id)
 end
 `;
 
+/** Lua: `now`, the server's clock in ms (heartbeats are judged by one clock, the server's). */
+const NOW = `
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+`;
+
 /**
  * Bounded put. KEYS: stream. ARGV: maxsize, fields per entry k, k field names, then k
  * values per entry. Adds the entries that fit (items put and not yet taken, XLEN minus the
@@ -157,10 +163,7 @@ return count
  * record without the beat time. Returns 1 when it was registered already, 0 when it was
  * not (new, or taken for lost meanwhile).
  */
-export const BEAT = new Script(`
-local t = redis.call('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
-return redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. now) == 0 and 1 or 0
+export const BEAT = new Script(`${NOW}return redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. now) == 0 and 1 or 0
 `);
 
 /**
@@ -195,10 +198,7 @@ return false
  * blocked read served since) is lost too. Returns {put back, dead-lettered, client ids of
  * the lost consumers to disconnect…}.
  */
-export const RECLAIM = new Script(`
-local t = redis.call('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
-local minIdle = tonumber(ARGV[1])
+export const RECLAIM = new Script(`${NOW}local minIdle = tonumber(ARGV[1])
 local maxDeliveries = tonumber(ARGV[2])
 local run = ARGV[3]
 local ttl = ARGV[4]
