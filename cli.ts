@@ -12,6 +12,7 @@ import process from "node:process";
 import { isMain } from "./mod.ts";
 import { type FlagSpec, parseFlags, type ScenarioFlags } from "./examples/_shared.ts";
 import { DOWNLOAD_FLAGS } from "./examples/download/options.ts";
+import { WORKER_FLAGS } from "./examples/worker_host.ts";
 
 /** A tutorial scenario: what it shows, what it takes besides --interval and --lang, how to run it. */
 interface Scenario {
@@ -60,6 +61,11 @@ const SCENARIOS: Record<string, Scenario> = {
     summary: "PyMOTW's producer/consumer: Task objects on a JoinableQueue, consumers call them",
     run: async (flags) => (await import("./examples/tasks.ts")).main(flags),
   },
+  worker: {
+    summary: "a worker host over Redis: takes download jobs (download --redis), or a Redis pool's tasks (--pool)",
+    accepts: WORKER_FLAGS,
+    run: async (flags) => (await import("./examples/worker_host.ts")).main(flags),
+  },
 };
 
 function usage(): string {
@@ -73,8 +79,12 @@ function usage(): string {
     "",
     "  --interval SECONDS  time between the clock's ticks, or the producer's items (default 1, as in the tutorial)",
     "  --lang zh|en        labels of the producer-consumer and pipe scenarios (default zh)",
-    "  download: --workers N  --out DIR  --list FILE  --retries N  [URL…]",
-    "                      (with no URLs it serves its own files on 127.0.0.1)",
+    "  download: --workers N  --out DIR  --list FILE  --retries N  [--redis URL --namespace NS]  [URL…]",
+    "                      (with no URLs it serves its own files on 127.0.0.1; with --redis the jobs go",
+    "                      on a Redis queue for `worker --redis URL` on any host)",
+    "  worker:   --redis URL  [--namespace NS]  --workers N  --out DIR  (download jobs), or",
+    "            --redis URL  --namespace NS  --pool NAME  --processes N  --import ./tasks.ts  [--root DIR]",
+    "                      (also installed as the `mp-worker` command: `mp-worker --redis URL --pool NAME …`)",
   ].join("\n");
 }
 
@@ -84,7 +94,7 @@ function isHelp(arg: string): boolean {
 
 /** Runs the scenario named by `argv[0]` with the flags that follow. */
 export async function runCli(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = invokedAsWorker() && argv[0] !== "worker" ? ["worker", ...argv] : argv;
   if (!name || isHelp(name) || name === "help" || rest.some(isHelp)) {
     console.log(usage());
     return 0;
@@ -101,6 +111,11 @@ export async function runCli(argv: string[]): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** Whether the program was started as `mp-worker` (the npm package's second command name). */
+function invokedAsWorker(): boolean {
+  return /(^|[\\/])mp-worker(\.[cm]?js)?$/.test(process.argv[1] ?? "");
 }
 
 if (isMain(import.meta)) process.exitCode = await runCli(process.argv.slice(2));

@@ -62,6 +62,10 @@ export const SIZES = {
   managerSetsPerProcess: { full: 10_000, quick: 1_000 },
   managerSetProcesses: { full: 4, quick: 4 },
   shmAttaches: { full: 1_000, quick: 100 },
+  redisItems: { full: 10_000, quick: 1_000 },
+  redisBatchedItems: { full: 100_000, quick: 10_000 },
+  redisKills: { full: 20, quick: 3 },
+  bullmqKills: { full: 5, quick: 1 },
 } as const;
 
 /** Milliseconds of arithmetic one CPU-bound pool task does (iterations calibrated per runtime). */
@@ -214,6 +218,51 @@ export const MANAGER = {
   },
 } as const satisfies Record<string, Workload>;
 
+/** `bench/redis`: issue 17, on a private redis-server (AOF, appendfsync always) beside BullMQ. */
+export const REDIS = {
+  joinable1: {
+    id: "redis.jq-1",
+    label: "JoinableQueue put → get → taskDone, 1 consumer",
+    unit: "items/s",
+    higherIsBetter: true,
+    bars: { vsRaw: 1 },
+  },
+  joinable8: {
+    id: "redis.jq-8",
+    label: "same, 8 consumers",
+    unit: "items/s",
+    higherIsBetter: true,
+    bars: { vsRaw: 1 },
+  },
+  batched: {
+    id: "redis.jq-batched",
+    label: "same, batched: putMany / getMany of 100, 8 consumers",
+    unit: "items/s",
+    higherIsBetter: true,
+    bars: { value: 20_000 },
+  },
+  poolMap: {
+    id: "redis.pool-map",
+    label: "Pool.map x*x over 100k, default chunksize, 2 hosts × 1 process",
+    unit: "items/s",
+    higherIsBetter: true,
+    bars: { vsRaw: 0.5 },
+  },
+  redeliveryP50: {
+    id: "redis.redelivery-p50",
+    label: "kill -9 of a worker host → its task started elsewhere, p50",
+    unit: "ms",
+    higherIsBetter: false,
+  },
+  redeliveryP99: {
+    id: "redis.redelivery-p99",
+    label: "same, p99 (20 kills)",
+    unit: "ms",
+    higherIsBetter: false,
+    bars: { value: 1000 },
+  },
+} as const satisfies Record<string, Workload>;
+
 /** Every bench's workloads, in table order. */
 export const BENCHES: Readonly<Record<string, readonly Workload[]>> = {
   spawn: Object.values(SPAWN),
@@ -222,4 +271,5 @@ export const BENCHES: Readonly<Record<string, readonly Workload[]>> = {
   lock: Object.values(LOCK),
   pool: Object.values(POOL),
   manager: Object.values(MANAGER),
+  redis: Object.values(REDIS),
 };

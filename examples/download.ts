@@ -10,6 +10,9 @@
  * deno run -A examples/download.ts --workers 3 --out downloads \
  *   'http://127.0.0.1:8000/a.bin#size=1024&sha256=<64 hex digits>'
  * ```
+ *
+ * With `--redis URL`, the jobs go on a Redis JoinableQueue instead, and the worker processes
+ * are those of `mp-demo worker --redis URL` on any host (examples/download/redis.ts).
  * @module
  */
 import process from "node:process";
@@ -41,6 +44,7 @@ export async function main(flags: Pick<ScenarioFlags, "rest" | "extra">): Promis
   const server = options.urls.length === 0 && options.list === undefined ? await startDemoServer() : undefined;
   try {
     const jobs = server?.jobs ?? await jobsOf(options);
+    if (options.redis !== undefined) return await viaRedis(options.redis, options.namespace, jobs, server?.origin);
     const outDir = await prepareOutDir(options.out);
     const workerCount = Math.min(options.workers, jobs.length);
     const files = countOf(jobs.length, "file");
@@ -55,13 +59,40 @@ export async function main(flags: Pick<ScenarioFlags, "rest" | "extra">): Promis
     };
     const tally = await downloadAll(jobs, workerCount, settings);
     console.log(`\n${formatSummary(tally, performance.now() - started)}`);
-    const failed = tally.failed();
-    if (failed.length > 0) {
-      const what = failed.map((file) => `${file.name} (${file.url}): ${file.reason}`).join("; ");
-      throw new Error(`${failed.length} of ${jobs.length} downloads failed: ${what}`);
-    }
+    throwIfFailed(tally, jobs.length);
   } finally {
     await server?.close();
+  }
+}
+
+/** The run over Redis: the workers are those of `mp-demo worker --redis URL`, on any host. */
+async function viaRedis(url: string, namespace: string, jobs: Job[], origin: string | undefined): Promise<void> {
+  const source = origin ? ` from the embedded server at ${origin} (reachable from this host only)` : "";
+  console.log(`downloading ${countOf(jobs.length, "file")}${source} through Redis at ${url} (namespace "${namespace}"): ` +
+    `run \`mp-demo worker --redis ${url}\` on the hosts that should take them`);
+  // Loaded only here: the `redis` client it needs is an optional dependency of the package.
+  const { downloadViaRedis } = await import("./download/redis.ts");
+  const started = performance.now();
+  const tally = new Tally(jobs, 0);
+  const view = createProgressView(tally);
+  try {
+    await downloadViaRedis(url, namespace, jobs, (event) => {
+      tally.apply(event);
+      view.show(event);
+    }, () => tally.finished());
+  } finally {
+    view.finish();
+  }
+  console.log(`\n${formatSummary(tally, performance.now() - started)}`);
+  throwIfFailed(tally, jobs.length);
+}
+
+/** Throws, naming each file, when any download failed. */
+function throwIfFailed(tally: Tally, jobCount: number): void {
+  const failed = tally.failed();
+  if (failed.length > 0) {
+    const what = failed.map((file) => `${file.name} (${file.url}): ${file.reason}`).join("; ");
+    throw new Error(`${failed.length} of ${jobCount} downloads failed: ${what}`);
   }
 }
 

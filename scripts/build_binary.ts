@@ -2,7 +2,7 @@
  * Builds the demo as one standalone executable, `dist/mp-demo`, with `bun build --compile`
  * (works offline, unlike `deno compile`, which downloads `denort`).
  *
- * Every module of the program (cli.ts, mod.ts, src/**, examples/**) is an entrypoint, and
+ * Every module of the program (cli.ts, mod.ts, redis.ts, src/**, examples/**) is an entrypoint, and
  * every relative import between them stays an import of the embedded copy instead of being
  * inlined. So each module keeps its own URL inside the binary (`file:///$bunfs/root/<path>.js`)
  * and the binary behaves like the sources: a child worker can start `src/child.js`, the child
@@ -42,7 +42,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The program's entry comes first: Bun names it after the output file. */
-const SOURCES = ["cli.ts", "mod.ts", "src", "examples"];
+const SOURCES = ["cli.ts", "mod.ts", "redis.ts", "src", "examples"];
 
 /** Every TypeScript module under the given files and directories, as absolute paths. */
 function modulesUnder(paths: string[]): string[] {

@@ -2,18 +2,21 @@
  * Builds the npm package (what dnt would do; dnt itself is on JSR) and tests it as a user
  * would get it:
  *
- * 1. TypeScript's compiler emits ESM `.js` + `.d.ts` of mod.ts, src/, cli.ts and examples/
- *    into `npm/` (relative `.ts` imports rewritten to `.js`); then the library's own `.js`
- *    (mod.js, src/) is replaced by its bundle (scripts/bundle.ts: a Node worker loads one
- *    module per file, at about a millisecond each).
+ * 1. TypeScript's compiler emits ESM `.js` + `.d.ts` of mod.ts, redis.ts, src/, cli.ts and
+ *    examples/ into `npm/` (relative `.ts` imports rewritten to `.js`); then the library's
+ *    own `.js` (mod.js, redis.js, src/) is replaced by its bundle (scripts/bundle.ts: a Node
+ *    worker loads one module per file, at about a millisecond each).
  * 2. `npm/package.json` (version from deno.json, `exports`, `types`, `bin`, Node >= 20, no
- *    dependencies), README.md and LICENSE; then `npm pack` into `dist/`.
- * 3. Unless `--no-test`: installs the tarball into a temporary project, checks that a
- *    consumer compiles against its types in a default Node TypeScript project (no
- *    `skipLibCheck`, no `@types/node`, a target below ESNext), copies the tests, the cli and
- *    the examples there with their imports of the library pointed at the installed package
- *    (their imports of the library's internals pointed at its `src/internals.js`), compiles
- *    them against its types, and runs them on Node and on Bun.
+ *    dependencies; `redis` an optional peer, for `./redis`), README.md and LICENSE; then
+ *    `npm pack` into `dist/`.
+ * 3. Unless `--no-test`: installs the tarball (and the `redis` client, the `./redis` entry's
+ *    optional peer) into a temporary project, checks that a consumer compiles against its
+ *    types in a default Node TypeScript project (no `skipLibCheck`, no `@types/node`, a
+ *    target below ESNext), copies the tests (of the Redis suite only its smoke test: the
+ *    suite runs from sources), the cli and the examples there with their imports of the
+ *    library pointed at the installed package (their imports of the library's internals
+ *    pointed at its `src/internals.js`), compiles them against its types, and runs them on
+ *    Node and on Bun.
  *
  * Run it with Deno or Bun (Node 20 cannot run TypeScript):
  * `npx deno run -A scripts/build_npm.ts [--no-test] [--keep]` (`--keep` leaves the test project).
@@ -34,13 +37,19 @@ const DIST = join(ROOT, "dist");
 const BIN = join(ROOT, "node_modules", ".bin");
 const NAME = "@seed/multiprocessing";
 /** What the package ships, besides package.json, README.md and LICENSE. */
-const PACKAGE_SOURCES = ["mod.ts", "cli.ts", "src", "examples"];
+const PACKAGE_SOURCES = ["mod.ts", "redis.ts", "cli.ts", "src", "examples"];
 /** What the test project copies from the repository and compiles against the package. */
-const TEST_SOURCES = ["cli.ts", "examples", "tests"];
-/** What the tests import besides the library: the property tests' fast-check, as pinned here. */
-const TEST_DEPENDENCIES = ["fast-check"].map((name) =>
-  `${name}@${(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies[name]}`
-);
+const TEST_SOURCES = ["cli.ts", "examples", "tests", "tests_redis/_server.ts", "tests_redis/package_smoke_test.ts"];
+/** The Redis suite runs once per runtime from sources: the package gets only its smoke test. */
+const REDIS_SMOKE_TEST = "build/tests_redis/package_smoke_test.js";
+/** The versions of the development tooling that the repository pins. */
+const PINNED = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> })
+  .devDependencies;
+/**
+ * What the tests import besides the library, at the versions the repository pins: the
+ * property tests' fast-check, and the `redis` client (the `./redis` entry's optional peer).
+ */
+const TEST_DEPENDENCIES = ["fast-check", "redis"].map((name) => `${name}@${PINNED[name]}`);
 /** Bun's default 5 s per test is too short for the scenario tests. */
 const BUN_TEST_TIMEOUT_MS = 120_000;
 
@@ -127,9 +136,10 @@ function referenceDisposableLib(): void {
   }
 }
 
-/** Deletes what tsc emitted as the library's JavaScript (mod.js, src/**.js); types stay. */
+/** Deletes what tsc emitted as the library's JavaScript (mod.js, redis.js, src/**.js); types stay. */
 function removeLibraryJavaScript(): void {
   rmSync(join(OUT, "mod.js"));
+  rmSync(join(OUT, "redis.js"));
   for (const name of readdirSync(join(OUT, "src"), { recursive: true, encoding: "utf8" })) {
     if (name.endsWith(".js")) rmSync(join(OUT, "src", name));
   }
@@ -151,11 +161,15 @@ function packageManifest(version: string): Record<string, unknown> {
       ".": entry("mod"),
       "./managers": entry("src/managers"),
       "./shared_memory": entry("src/shared_memory"),
+      "./redis": entry("redis"),
       "./cli": entry("cli"),
       "./package.json": "./package.json",
     },
-    bin: { "mp-demo": "./cli.js" },
+    bin: { "mp-demo": "./cli.js", "mp-worker": "./cli.js" },
     engines: { node: ">=20" },
+    // Only the `./redis` entry loads it; the rest of the library has no dependency.
+    peerDependencies: { redis: `^${PINNED.redis}` },
+    peerDependenciesMeta: { redis: { optional: true } },
     keywords: ["multiprocessing", "worker", "process", "queue", "pool", "shared-memory", "atomics", "deno", "bun"],
   };
 }
@@ -200,6 +214,7 @@ function redirect(specifier: string, file: string, sourceDir: string, projectDir
   if (!specifier.startsWith(".")) return specifier;
   const target = relative(ROOT, resolve(dirname(join(ROOT, file)), specifier));
   if (target === "mod.ts") return NAME;
+  if (target === "redis.ts") return `${NAME}/redis`;
   if (!target.startsWith(`src/`)) return specifier;
   const installed = join(projectDir, "node_modules", NAME, "src", "internals.js");
   const fromFile = relative(dirname(join(sourceDir, file)), installed);
@@ -271,16 +286,16 @@ function testPackage(tarball: string, keep: boolean): void {
   console.log(`\ntest project: ${projectDir}`);
   try {
     writeFileSync(join(projectDir, "package.json"), JSON.stringify({ name: "npm-package-test", private: true, type: "module" }));
-    step("npm install the tarball (and the tests' pinned fast-check)", () =>
-      run("npm", ["install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", tarball, ...TEST_DEPENDENCIES], projectDir));
+    step("npm install the tarball (and the tests' pinned fast-check and redis client)", () =>
+      run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball, ...TEST_DEPENDENCIES], projectDir));
     step("compile a consumer in a default Node TypeScript project against the package's types", () =>
       compileConsumer(projectDir));
     copyTestSources(projectDir);
     step("compile the tests, cli and examples against the installed package", () =>
       compile(projectDir, TEST_SOURCES.map((path) => `ts/${path.endsWith(".ts") ? path : `${path}/**/*.ts`}`), "build", false, "ts"));
     const suites: [string, string, string[]][] = [
-      [`Node ${commandOutput("node", ["--version"])}`, "node", ["--test", "--test-reporter=spec", "build/tests/"]],
-      [`Bun ${commandOutput(join(BIN, "bun"), ["--version"])}`, join(BIN, "bun"), ["test", "--timeout", String(BUN_TEST_TIMEOUT_MS), "./build/tests/"]],
+      [`Node ${commandOutput("node", ["--version"])}`, "node", ["--test", "--test-reporter=spec", "build/tests/", REDIS_SMOKE_TEST]],
+      [`Bun ${commandOutput(join(BIN, "bun"), ["--version"])}`, join(BIN, "bun"), ["test", "--timeout", String(BUN_TEST_TIMEOUT_MS), "./build/tests/", `./${REDIS_SMOKE_TEST}`]],
     ];
     // Both runtimes run even when the first fails: the report names every failing one.
     const failed = suites.filter(([name, command, args]) => {

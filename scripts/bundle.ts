@@ -10,6 +10,8 @@
  * has one instance whichever entry a program reaches it from:
  * - `mod.js`: the API, where users import it, and its subpaths (`src/managers.js`,
  *   `src/shared_memory.js`);
+ * - `redis.js`: the `./redis` entry (its `redis` npm client stays an import: the package's
+ *   optional peer dependency, which only this entry loads);
  * - `src/child.js`, `src/pool_worker.js`, `src/registry_worker.js` and
  *   `src/manager_server.js`: the modules that workers start with or import by URL;
  * - `src/internals.js`: the internals the test suite imports (not part of the API).
@@ -31,6 +33,7 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** The entry points, relative to the repository; each keeps its path in the output. */
 export const BUNDLE_ENTRIES = [
   "mod.ts",
+  "redis.ts",
   "src/managers.ts",
   "src/shared_memory.ts",
   "src/child.ts",
@@ -41,8 +44,8 @@ export const BUNDLE_ENTRIES = [
 ];
 
 /**
- * Writes the bundled library into `outDir` (`mod.js`, `src/child.js`, `src/pool_worker.js`,
- * `src/internals.js` and their chunks in `src/`). Throws with esbuild's output if it fails.
+ * Writes the bundled library into `outDir` (`mod.js`, `redis.js`, `src/child.js`,
+ * `src/pool_worker.js`, `src/internals.js` and their chunks in `src/`). Throws with esbuild's output if it fails.
  */
 export function bundleLibrary(outDir: string): void {
   const result = spawnSync(join(ROOT, "node_modules", ".bin", "esbuild"), [
@@ -58,6 +61,7 @@ export function bundleLibrary(outDir: string): void {
     // Names matter: errors take theirs from their class, targets are looked up by theirs.
     // (Bun's bundler renames classes that collide and loses their names, hence esbuild.)
     "--keep-names",
+    "--external:redis",
     "--log-level=warning",
   ], { cwd: ROOT, encoding: "utf8" });
   if (result.error) throw result.error;

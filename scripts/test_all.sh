@@ -32,6 +32,20 @@ emit_for_node() {
   rm -rf build/node && "$BIN/tsc" -p .
 }
 
+# The Redis suite (tests_redis/) starts private redis-server instances: install the server
+# from Debian's packages when it is missing and this is root with apt-get (CI, a fresh
+# machine), else say how. It never uses a system service.
+ensure_redis_server() {
+  command -v redis-server >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing redis-server (Debian package) for the Redis suite"
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends redis-server >/dev/null && return 0
+  fi
+  echo "The Redis suite (tests_redis/) needs redis-server on PATH (Redis 6.2 or newer): install it," >&2
+  echo "e.g. 'sudo apt-get install redis-server' (Debian, Ubuntu) or 'brew install redis' (macOS)." >&2
+  return 1
+}
+
 echo "Tracebacks under \"Process <name>:\" below come from child processes that fail on purpose;"
 echo "each runner's summary line (passed / pass / fail) tells the result."
 step "TypeScript (type-check, emit for Node)" emit_for_node
@@ -46,6 +60,10 @@ step "Models (SPIN: the ring, the robust lock, the waits)" bash scripts/models.s
 for runtime in deno bun node; do
   step "Reliability on $runtime (fault matrix, queue and lock chaos, spawn churn)" bash scripts/reliability.sh "$runtime"
 done
+step "redis-server for the Redis suite" ensure_redis_server
+step "Redis suite on Deno (tests_redis/, private redis-server instances)" "$BIN/deno" test -A --no-check tests_redis/
+step "Redis suite on Bun" "$BIN/bun" test --timeout 120000 ./tests_redis/
+step "Redis suite on Node" node --test --test-reporter=spec build/node/tests_redis/
 step "npm package (packed, installed, tested on Node and Bun)" "$BIN/deno" run -A scripts/build_npm.ts
 step "JSR (publish dry run, doc lint)" npm run --silent test:jsr
 step "Binary (bun build --compile, every scenario from an empty directory)" \

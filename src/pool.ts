@@ -1137,7 +1137,8 @@ function letGo(slot: WorkerSlot): Chunk {
   return chunk;
 }
 
-function assertInputs(inputs: unknown): void {
+/** Refuses inputs that are neither an iterable nor an async iterable (the Redis pool checks its own so). */
+export function assertInputs(inputs: unknown): void {
   const ok = typeof inputs === "string" ||
     (typeof inputs === "object" && inputs !== null && (Symbol.iterator in inputs || Symbol.asyncIterator in inputs));
   if (!ok) {
@@ -1146,7 +1147,7 @@ function assertInputs(inputs: unknown): void {
 }
 
 /** Every item of an async iterable (Node 20 has no `Array.fromAsync`). */
-async function collect<T>(inputs: AsyncIterable<T>): Promise<T[]> {
+export async function collect<T>(inputs: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];
   for await (const item of inputs) items.push(item);
   return items;
@@ -1156,7 +1157,7 @@ async function collect<T>(inputs: AsyncIterable<T>): Promise<T[]> {
  * The chunksize that `options` ask for (undefined: the default). Python's positional
  * chunksize (`pool.map(f, xs, 5)`) is a TypeError here rather than silently ignored.
  */
-function checkChunksize(options: ChunkOptions): number | undefined {
+export function checkChunksize(options: ChunkOptions): number | undefined {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`the options are an object, such as { chunksize: ${String(options)} }, not ${typeof options}`);
   }
@@ -1166,12 +1167,19 @@ function checkChunksize(options: ChunkOptions): number | undefined {
   return chunksize;
 }
 
-/** The codec's error for the first input of `chunk` that cannot be sent, its path naming it. */
-function unsendableInput(chunk: Chunk, error: unknown): unknown {
+/**
+ * The codec's error for the first input of `chunk` that cannot be sent, its path naming it.
+ * `encodeItem` encodes as the chunk travels; by default as a local pool's task, where
+ * handles pass (they travel beside the bytes) and only what cannot travel at all fails.
+ */
+export function unsendableInput(
+  chunk: Chunk,
+  error: unknown,
+  encodeItem: (item: unknown, path: string) => unknown = (item, path) => encodeWithRefs(item, () => 0, path),
+): unknown {
   for (let i = 0; i < chunk.items.length; i++) {
     try {
-      // Handles pass here (they travel beside the bytes): only what cannot travel at all fails.
-      encodeWithRefs(chunk.items[i], () => 0, chunk.start < 0 ? "args" : `inputs[${chunk.start + i}]`);
+      encodeItem(chunk.items[i], chunk.start < 0 ? "args" : `inputs[${chunk.start + i}]`);
     } catch (itemError) {
       return itemError;
     }

@@ -564,8 +564,8 @@ export class SimpleQueue<T = unknown> implements Shareable {
   }
 }
 
-/** Integers, and Infinity for an unbounded queue. */
-function isMaxsize(maxsize: unknown): maxsize is number {
+/** Integers, and Infinity for an unbounded queue (the Redis queues check theirs so too). */
+export function isMaxsize(maxsize: unknown): maxsize is number {
   return typeof maxsize === "number" && (Number.isInteger(maxsize) || Math.abs(maxsize) === Infinity);
 }
 
@@ -574,7 +574,7 @@ function isMaxsize(maxsize: unknown): maxsize is number {
  * positional `get(True, 5)` habit (`get(5000)`, `put(x, false)`) and a timeout that is not
  * a number of milliseconds.
  */
-function checkOptions(call: string, options: { timeout?: unknown } | undefined): void {
+export function checkOptions(call: string, options: { timeout?: unknown } | undefined): void {
   if (options === undefined) return;
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`${call}() takes an options object, such as ${call}({ timeout: 5000 }), not ${describe(options)}`);
@@ -586,12 +586,12 @@ function checkOptions(call: string, options: { timeout?: unknown } | undefined):
 }
 
 /** The deadline of checked options (`block: false` is now, whatever the timeout). */
-function deadlineOf(options: { timeout?: number | null; block?: boolean } | undefined): number {
+export function deadlineOf(options: { timeout?: number | null; block?: boolean } | undefined): number {
   return deadlineFrom(options?.timeout ?? undefined, options?.block);
 }
 
 /** How a bad argument is shown in an error message. */
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "object" && value !== null) return Array.isArray(value) ? "an array" : "an object";

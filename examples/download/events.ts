@@ -1,17 +1,20 @@
 // What a download worker tells the parent, through the events queue.
 import type { Job } from "./jobs.ts";
 
+/** Who sent an event: a worker's number (local processes), or its label (`host-pid/2` over Redis). */
+export type WorkerId = number | string;
+
 /** A worker took a job. */
 export interface StartEvent {
   kind: "start";
-  worker: number;
+  worker: WorkerId;
   job: Job;
 }
 
 /** The server continued a transfer where an earlier attempt stopped (HTTP 206). */
 export interface ResumeEvent {
   kind: "resume";
-  worker: number;
+  worker: WorkerId;
   name: string;
   /** Bytes kept from the earlier attempt. */
   from: number;
@@ -21,7 +24,7 @@ export interface ResumeEvent {
 /** Bytes of the worker's current file on disk so far. */
 export interface ProgressEvent {
   kind: "progress";
-  worker: number;
+  worker: WorkerId;
   name: string;
   received: number;
   total: number | null;
@@ -30,7 +33,7 @@ export interface ProgressEvent {
 /** An attempt failed and will be retried after a pause. */
 export interface RetryEvent {
   kind: "retry";
-  worker: number;
+  worker: WorkerId;
   name: string;
   url: string;
   /** The retry's number, from 1, and how many retries there may be. */
@@ -43,7 +46,7 @@ export interface RetryEvent {
 /** A file was downloaded, verified, and given its name. */
 export interface DoneEvent {
   kind: "done";
-  worker: number;
+  worker: WorkerId;
   name: string;
   url: string;
   bytes: number;
@@ -55,7 +58,7 @@ export interface DoneEvent {
 /** A file could not be downloaded; its partial data is never under the final name. */
 export interface FailedEvent {
   kind: "failed";
-  worker: number;
+  worker: WorkerId;
   name: string;
   url: string;
   reason: string;

@@ -18,10 +18,14 @@ export interface DownloadOptions {
   out?: string;
   /** Retries per file after a failed attempt (default 3). */
   retries: number;
+  /** A Redis server: the jobs go on its queue, for `mp-demo worker --redis URL` on any host. */
+  redis?: string;
+  /** The namespace on that server (default "mp-demo"). */
+  namespace: string;
 }
 
 /** What the download scenario takes on its command line (see `parseFlags`). */
-export const DOWNLOAD_FLAGS: FlagSpec = { flags: ["workers", "out", "list", "retries"], positional: true };
+export const DOWNLOAD_FLAGS: FlagSpec = { flags: ["workers", "out", "list", "retries", "redis", "namespace"], positional: true };
 
 /** Reads the scenario's flags (parsed with {@link DOWNLOAD_FLAGS}); throws on a bad number. */
 export function downloadOptions({ rest, extra }: Pick<ScenarioFlags, "rest" | "extra">): DownloadOptions {
@@ -31,6 +35,8 @@ export function downloadOptions({ rest, extra }: Pick<ScenarioFlags, "rest" | "e
     workers: count("workers", extra.workers, 3, 1),
     out: extra.out,
     retries: count("retries", extra.retries, 3, 0),
+    redis: extra.redis,
+    namespace: extra.namespace ?? "mp-demo",
   };
 }
 

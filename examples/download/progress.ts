@@ -1,7 +1,7 @@
 // How the parent shows a run while it happens: on a terminal, one progress bar per worker
 // plus a total, redrawn in place; otherwise (a pipe, a file, CI) plain lines.
 import process from "node:process";
-import type { ProgressEvent, WorkerEvent } from "./events.ts";
+import type { ProgressEvent, WorkerEvent, WorkerId } from "./events.ts";
 import type { Tally, WorkerStatus } from "./tally.ts";
 import { formatBytes, formatSeconds, megabytesPerSecond } from "./units.ts";
 
@@ -62,7 +62,7 @@ function ofTotal(total: number | null): string {
 /** Plain lines: each event worth a line, and each quarter of a file of known size. */
 class PlainLines implements ProgressView {
   /** The last quarter (1–3) printed for each worker's current file. */
-  readonly #quarters = new Map<number, number>();
+  readonly #quarters = new Map<WorkerId, number>();
 
   constructor(readonly stdout: Output, readonly stderr: Output) {}
 

@@ -1,6 +1,6 @@
 // The parent's record of a run, built from the workers' events: what each worker is doing,
 // and how each file ended. The progress views draw it and the summary tabulates it.
-import type { WorkerEvent } from "./events.ts";
+import type { WorkerEvent, WorkerId } from "./events.ts";
 import type { Job } from "./jobs.ts";
 
 /** How one file is doing. */
@@ -21,7 +21,7 @@ export interface FileRecord {
 
 /** What one worker is doing (its file's name, or null when idle). */
 export interface WorkerStatus {
-  worker: number;
+  worker: WorkerId;
   file: FileRecord | null;
 }
 
@@ -30,6 +30,7 @@ export class Tally {
   readonly files: Map<string, FileRecord>;
   readonly workers: WorkerStatus[];
 
+  /** `workerCount` workers numbered from 1; others (named ones, over Redis) join as their events come. */
   constructor(jobs: readonly Job[], workerCount: number) {
     this.files = new Map(jobs.map((job) => [job.name, {
       name: job.name,
@@ -45,7 +46,7 @@ export class Tally {
 
   /** Takes in one worker event. */
   apply(event: WorkerEvent): void {
-    const status = this.workers[event.worker - 1];
+    const status = this.#statusOf(event.worker);
     const file = this.files.get(event.kind === "start" ? event.job.name : event.name)!;
     switch (event.kind) {
       case "start":
@@ -71,6 +72,19 @@ export class Tally {
         status.file = null;
         break;
     }
+  }
+
+  /** The status of `worker`, added when it is new. */
+  #statusOf(worker: WorkerId): WorkerStatus {
+    let status = this.workers.find((known) => known.worker === worker);
+    if (!status) this.workers.push(status = { worker, file: null });
+    return status;
+  }
+
+  /** Whether every file is done or failed. */
+  finished(): boolean {
+    for (const file of this.files.values()) if (file.status === "waiting" || file.status === "active") return false;
+    return true;
   }
 
   /** Marks what never finished as failed (its worker process ended early), with `reason`. */

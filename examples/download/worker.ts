@@ -1,8 +1,8 @@
 // The download worker process: takes jobs from the shared JoinableQueue until it gets
 // `null`, downloads each with retries, and reports everything through the events queue.
+// The queues may be the library's local ones or those on Redis (examples/download/redis.ts).
 import { rm } from "node:fs/promises";
-import type { JoinableQueue, Queue } from "../../mod.ts";
-import type { DoneEvent, FailedEvent, WorkerEvent } from "./events.ts";
+import type { DoneEvent, FailedEvent, WorkerEvent, WorkerId } from "./events.ts";
 import type { Job } from "./jobs.ts";
 import { type RetryPolicy, withRetries } from "./retry.ts";
 import { partPathOf, sizeOf, transfer, TransferError } from "./transfer.ts";
@@ -16,6 +16,17 @@ export interface WorkerSettings {
   stallMs: number;
 }
 
+/** Where a worker's events go: a `Queue` of events, local or on Redis. */
+export interface EventSink {
+  put(event: WorkerEvent): Promise<void>;
+}
+
+/** Where a worker's jobs come from: a `JoinableQueue` of jobs, local or on Redis. */
+export interface JobSource<T> {
+  get(): Promise<T>;
+  taskDone(): unknown;
+}
+
 /** Progress messages are sent at most this often per worker (the parent redraws at ~10/s). */
 const PROGRESS_INTERVAL_MS = 50;
 
@@ -25,27 +36,32 @@ const PROGRESS_INTERVAL_MS = 50;
  */
 export async function downloadWorker(
   worker: number,
-  jobs: JoinableQueue<Job | null>,
-  events: Queue<WorkerEvent>,
+  jobs: JobSource<Job | null>,
+  events: EventSink,
   settings: WorkerSettings,
 ): Promise<void> {
   for (;;) {
     const job = await jobs.get();
     try {
       if (job === null) return;
-      await events.put({ kind: "start", worker, job });
-      await events.put(await download(worker, job, events, settings));
+      await downloadJob(worker, job, events, settings);
     } finally {
-      jobs.taskDone();
+      await jobs.taskDone();
     }
   }
 }
 
+/** Downloads one job with retries, telling `events` that it starts and how it ended. */
+export async function downloadJob(worker: WorkerId, job: Job, events: EventSink, settings: WorkerSettings): Promise<void> {
+  await events.put({ kind: "start", worker, job });
+  await events.put(await download(worker, job, events, settings));
+}
+
 /** Downloads one job with retries; the result is the event that ends it. */
 async function download(
-  worker: number,
+  worker: WorkerId,
   job: Job,
-  events: Queue<WorkerEvent>,
+  events: EventSink,
   { outDir, policy, stallMs }: WorkerSettings,
 ): Promise<DoneEvent | FailedEvent> {
   const { name, url } = job;

@@ -17,9 +17,10 @@ const ADVICE = "pass data (structured-clonable values, exported functions and cl
  * Where a value is going: a Process's args (bytes, with what only `postMessage` carries
  * beside them, moved or shared: handles, SharedArrayBuffers, Blobs, MessagePorts), a queue
  * or pipe message (bytes), a pool task's arguments (bytes, with handles, SharedArrayBuffers
- * and Blobs beside them, see {@link isCarriedBeside}), or a pool task's result (bytes).
+ * and Blobs beside them, see {@link isCarriedBeside}), a pool task's result (bytes), or a
+ * Redis server (bytes, to other hosts: no shared memory).
  */
-export type Destination = "args" | "message" | "task" | "result";
+export type Destination = "args" | "message" | "task" | "result" | "redis";
 
 /** Why a value that only `postMessage` carries cannot go to a destination of bytes, and what to do. */
 const NOT_AS_BYTES: Record<Exclude<Destination, "args">, { cannot: string; shared?: string }> = {
@@ -31,6 +32,10 @@ const NOT_AS_BYTES: Record<Exclude<Destination, "args">, { cannot: string; share
   result: {
     cannot: "cannot be returned by a pool task",
     shared: "create it in the parent and pass it to the task in its arguments instead",
+  },
+  redis: {
+    cannot: "cannot be sent through Redis",
+    shared: "shared memory and this library's local handles work within one machine; send the data itself",
   },
 };
 

@@ -114,8 +114,9 @@ let exportRefs: TargetRef[] = [];
 /**
  * Encodes `value` into bytes that `decode()` turns back into a copy of it, with
  * structured-clone semantics. Throws a `TypeError` that starts with the path (from `path`,
- * default "value") of the first value that cannot cross, before anything is written.
- * The returned bytes may be a view of an internal scratch buffer that stays valid only until
+ * default "value") of the first value that cannot cross, before anything is written; its
+ * advice is for `to` (default: a queue or pipe message; "redis" for the Redis backend). The
+ * returned bytes may be a view of an internal scratch buffer that stays valid only until
  * the next encode() call in this thread: copy them out at once.
  * @example
  * ```ts
@@ -124,9 +125,10 @@ let exportRefs: TargetRef[] = [];
  * const copy = decode<{ id: number; tags: Set<string> }>(bytes.slice());
  * ```
  */
-export function encode(value: unknown, path = "value"): Uint8Array {
+export function encode(value: unknown, path = "value", to?: Destination): Uint8Array {
   if (encoding) return encodeReentrant(value, path);
   encoding = true;
+  if (to !== undefined) destination = to;
   if (out.length > MAX_RETAINED_SCRATCH) out = new Uint8Array(INITIAL_SCRATCH);
   try {
     return encodeMessage(value);
@@ -136,6 +138,7 @@ export function encode(value: unknown, path = "value"): Uint8Array {
   } finally {
     seen.clear();
     if (exportRefs.length > 0) exportRefs = [];
+    if (to !== undefined) destination = "message";
     encoding = false;
   }
 }
