@@ -21,7 +21,10 @@
  */
 export {
   BrokenBarrierError,
+  BrokenExecutor,
   BrokenPipeError,
+  BrokenProcessPool,
+  CancelledError,
   Empty,
   EOFError,
   type ErrorInfo,
@@ -29,6 +32,7 @@ export {
   FileNotFoundError,
   Full,
   IndexError,
+  InvalidStateError,
   KeyError,
   type NamedError,
   ProcessError,
@@ -158,3 +162,18 @@ export {
   ValueProxy,
   type ValueProxyMethods,
 } from "./src/managers.ts";
+export {
+  ALL_COMPLETED,
+  asCompleted,
+  type DoneAndNotDone,
+  type ExecutorOptions,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  Future,
+  FuturesMapIterator,
+  type MapOptions,
+  ProcessPoolExecutor,
+  type ReturnWhen,
+  wait,
+  type WaitFuturesOptions,
+} from "./src/futures.ts";

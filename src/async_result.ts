@@ -6,7 +6,7 @@
 import { TimeoutError, ValueError } from "./errors.ts";
 import type { WaitOptions } from "./process.ts";
 import { heldOpen, settleWithin } from "./transport/wait.ts";
-import { showAsString } from "./repr.ts";
+import { showAsString, typeName } from "./repr.ts";
 
 /**
  * Callbacks of an `…Async` pool call, run in the main program when the result is ready.
@@ -156,12 +156,6 @@ function runCallback<T>(outcome: Outcome<T>, { callback, errorCallback }: Result
     console.error(`Exception in the ${which} of a pool result (the result is not affected):`);
     console.error(error);
   }
-}
-
-/** The name of a value's type, as Python's reprs name a class: `number`, `Array`, `TypeError`. */
-function typeName(value: unknown): string {
-  if (value === null || typeof value !== "object") return value === null ? "null" : typeof value;
-  return value.constructor?.name ?? "Object";
 }
 
 showAsString(AsyncResult);

@@ -222,6 +222,56 @@ export class FileExistsError extends NamedError {}
  */
 export class FileNotFoundError extends NamedError {}
 
+/**
+ * An executor can no longer run work (Python's `concurrent.futures.BrokenExecutor`): a
+ * worker died or an initializer failed.
+ * @example Usage
+ * ```ts
+ * import { BrokenExecutor, RuntimeError } from "@seed/multiprocessing";
+ * console.log(new BrokenExecutor("broken") instanceof RuntimeError); // true
+ * ```
+ */
+export class BrokenExecutor extends RuntimeError {}
+
+/**
+ * A worker of a `ProcessPoolExecutor` ended abruptly (killed, crashed, `exit()` in a task)
+ * or its initializer threw: every pending future fails with this error and the executor
+ * takes no more work, as Python's `concurrent.futures.process.BrokenProcessPool`. The
+ * worker's own error, when there is one, is the `cause`.
+ * @example Usage
+ * ```ts
+ * import { BrokenExecutor, BrokenProcessPool } from "@seed/multiprocessing";
+ * console.log(new BrokenProcessPool("a worker died") instanceof BrokenExecutor); // true
+ * ```
+ */
+export class BrokenProcessPool extends BrokenExecutor {}
+
+/**
+ * The future was cancelled (Python's `concurrent.futures.CancelledError`): thrown by its
+ * `result()` and `exception()`.
+ * @example Usage
+ * ```ts
+ * import { CancelledError, Future } from "@seed/multiprocessing";
+ * const f = new Future<number>();
+ * f.cancel();
+ * await f.result().catch((e) => console.log(e instanceof CancelledError)); // true
+ * ```
+ */
+export class CancelledError extends NamedError {}
+
+/**
+ * A future was set twice, or set after it was cancelled (Python's
+ * `concurrent.futures.InvalidStateError`).
+ * @example Usage
+ * ```ts
+ * import { Future, InvalidStateError } from "@seed/multiprocessing";
+ * const f = new Future<number>();
+ * f.setResult(1);
+ * try { f.setResult(2); } catch (e) { console.log(e instanceof InvalidStateError); } // true
+ * ```
+ */
+export class InvalidStateError extends NamedError {}
+
 // This library's errors cross as themselves: by reference to the library's entry module,
 // which exports them, and which every process that uses the library has loaded.
 for (
@@ -240,5 +290,9 @@ for (
     RemoteError,
     FileExistsError,
     FileNotFoundError,
+    BrokenExecutor,
+    BrokenProcessPool,
+    CancelledError,
+    InvalidStateError,
   })
 ) registerExport(cls, libraryEntryUrl().href, name);

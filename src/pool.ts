@@ -288,6 +288,53 @@ const HANDLES_MESSAGE = encode([HANDLES]).slice();
 type PoolState = "run" | "close" | "terminate";
 
 /**
+ * What an owner built on the pool engine (the futures executor) asks of it; not part of
+ * the API: see {@link hookedPool}.
+ */
+export interface PoolHooks {
+  /**
+   * Workers start when work waits and no worker is free, up to the pool's size (Python's
+   * `ProcessPoolExecutor`), instead of all at once; one that reached `maxTasksPerChild` is
+   * replaced when work waits.
+   */
+  onDemand: boolean;
+  /** A worker process was started. */
+  workerStarted(process: Process): void;
+  /**
+   * A worker ended abruptly, or its initializer threw (`initializerFailed`). The pool
+   * replaces it not and settles nothing: the owner fails its work and terminates the pool
+   * (Python's executor breaks so).
+   */
+  workerLost(error: ProcessError, initializerFailed: boolean): void;
+}
+
+/** The pool's job interface, for an owner that makes its own jobs (see {@link hookedPool}). */
+export interface PoolEngine {
+  /** What the owner's jobs report to. */
+  readonly host: JobHost;
+  /** The id under which workers know `fn` (see `Pool.#functionId`); throws what is wrong with `fn`. */
+  functionId(fn: TaskFunction, module: string | URL | undefined): number;
+  /** A new job id. */
+  nextJobId(): number;
+  /** Queues `job`'s chunks behind the others'. */
+  submit(job: Job): void;
+}
+
+let hooksOfNextPool: PoolHooks | undefined;
+let engineOf!: (pool: Pool) => PoolEngine;
+
+/** A pool that tells `hooks` of its workers, and its engine (for the futures executor; see {@link PoolHooks}). */
+export function hookedPool(options: PoolOptions, hooks: PoolHooks): { pool: Pool; engine: PoolEngine } {
+  hooksOfNextPool = hooks;
+  try {
+    const pool = new Pool(options);
+    return { pool, engine: engineOf(pool) };
+  } finally {
+    hooksOfNextPool = undefined;
+  }
+}
+
+/**
  * Checks that workers can find `fn` (Python pickles a task function by reference): where it
  * is exported (found once, see references.ts; `module` overrides), or, for a `boundMethod`,
  * that its object can cross. Throws what is wrong.
@@ -400,6 +447,7 @@ export class Pool {
   readonly #initializer: TargetRef | undefined;
   readonly #initargs: unknown[];
   readonly #maxTasks: number;
+  readonly #hooks = hooksOfNextPool;
   readonly #results = new ByteRing(RESULT_RING_BYTES);
   readonly #cancelled = new Int32Array(cancelledTable());
   readonly #host: JobHost = {
@@ -433,6 +481,15 @@ export class Pool {
   #workerCount = 0;
   #dropExitHook = (): void => {};
 
+  static {
+    engineOf = (pool) => ({
+      host: pool.#host,
+      functionId: (fn, module) => pool.#functionId(fn, module),
+      nextJobId: () => pool.#nextJobId(),
+      submit: (job) => pool.#submit(job, undefined),
+    });
+  }
+
   /**
    * Starts the worker processes.
    * @throws {ValueError} when `processes` is below 1 or `maxTasksPerChild` is not a positive integer.
@@ -447,7 +504,7 @@ export class Pool {
     checkCloneable(this.#initargs, "initargs");
     this.#initializer = options.initializer ? locateInitializer(options.initializer, options.module) : undefined;
     try {
-      for (let i = 0; i < size; i++) this.#spawn();
+      if (!this.#hooks?.onDemand) for (let i = 0; i < size; i++) this.#spawn();
     } catch (error) {
       for (const process of this.#processes) process.terminate();
       throw error;
@@ -755,7 +812,7 @@ export class Pool {
   /** Gives the workers chunks, one each in turn, up to their limits; makes sure results are read. */
   #dispatch(): void {
     if (this.#state === "terminate") return;
-    if (this.#queue.mayHaveChunks()) this.#replaceMissingWorkers();
+    if (this.#queue.mayHaveChunks() && !this.#hooks?.onDemand) this.#replaceMissingWorkers();
     for (let sent = true; sent;) {
       sent = false;
       for (const slot of this.#workers.values()) {
@@ -764,6 +821,7 @@ export class Pool {
         if (outcome === "sent") sent = true;
       }
     }
+    if (this.#hooks?.onDemand) this.#startForWaitingChunks();
     if (this.#inFlight > 0 && !this.#collecting) void this.#collect();
   }
 
@@ -860,7 +918,7 @@ export class Pool {
 
   // ---- workers ---------------------------------------------------------------------
 
-  #spawn(): void {
+  #spawn(): WorkerSlot {
     const id = ++this.#workerCount;
     const tasks = new ByteRing(TASK_RING_BYTES);
     const progress = new Int32Array(new SharedArrayBuffer(4));
@@ -902,6 +960,18 @@ export class Pool {
       gone: false,
     };
     this.#workers.set(id, slot);
+    this.#hooks?.workerStarted(process);
+    return slot;
+  }
+
+  /** On demand: starts a worker for each chunk that waits, up to the pool's size of workers taking chunks. */
+  #startForWaitingChunks(): void {
+    let taking = 0;
+    for (const slot of this.#workers.values()) if (!slot.retiring) taking++;
+    for (let chunk; taking < this.#size && (chunk = this.#queue.take()); taking++) {
+      this.#queue.putBack([chunk]);
+      this.#fill(this.#spawn());
+    }
   }
 
   /** Starts workers until the pool has its size of workers taking chunks. */
@@ -914,7 +984,7 @@ export class Pool {
   /** The worker reached `maxTasksPerChild`: it ends by itself after its chunks; a new one takes its place. */
   #retire(slot: WorkerSlot): void {
     slot.retiring = true;
-    if (this.#state === "run") this.#spawn();
+    if (this.#state === "run" && !this.#hooks?.onDemand) this.#spawn();
   }
 
   #forgetIfDone(slot: WorkerSlot): void {
@@ -931,11 +1001,12 @@ export class Pool {
    * A worker is gone: the chunk it was running fails with `error`, the chunks it had not
    * started go to other workers, and a new worker takes its place.
    */
-  #workerGone(slot: WorkerSlot, error: Error): void {
+  #workerGone(slot: WorkerSlot, error: ProcessError): void {
     if (slot.gone) return;
     slot.gone = true;
     slot.handles.close();
     this.#workers.delete(slot.id);
+    if (this.#hooks) return this.#hooks.workerLost(error, slot.startFailure !== undefined);
     // The chunk it was running fails. The others run again elsewhere: those not started,
     // and those done whose results it had not sent yet. A worker whose initializer failed
     // ran none: its chunks all go elsewhere, as Python replaces such a worker, unless every

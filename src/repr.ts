@@ -33,3 +33,9 @@ export function showAsString(cls: { prototype: object }): void {
 export function pyBool(value: boolean): string {
   return value ? "True" : "False";
 }
+
+/** The name of a value's type, as Python's reprs name a class: `number`, `Array`, `TypeError`. */
+export function typeName(value: unknown): string {
+  if (value === null || typeof value !== "object") return value === null ? "null" : typeof value;
+  return value.constructor?.name ?? "Object";
+}

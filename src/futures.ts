@@ -1,0 +1,238 @@
+/**
+ * Python's `concurrent.futures` for processes: {@link ProcessPoolExecutor}, {@link Future},
+ * {@link wait}, {@link asCompleted}, the `returnWhen` constants and the executor's errors.
+ * The subpath `@seed/multiprocessing/futures`; every name is also exported by the main entry.
+ *
+ * @example Usage
+ * ```ts
+ * import { asCompleted, isMain, ProcessPoolExecutor } from "@seed/multiprocessing/futures";
+ *
+ * export function isPrime(n: number): boolean {
+ *   for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+ *   return n > 1;
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   await using executor = new ProcessPoolExecutor();
+ *   const futures = new Map([97, 100].map((n) => [executor.submit(isPrime, n), n]));
+ *   for await (const future of asCompleted(futures.keys())) {
+ *     console.log(futures.get(future), "is prime:", await future.result());
+ *   }
+ * }
+ * ```
+ * @module
+ */
+import { TimeoutError, ValueError } from "./errors.ts";
+import { Future, hasRaised, isNotified, watchFuture } from "./future.ts";
+import { heldOpen, remaining, settleWithin } from "./transport/wait.ts";
+
+export { BrokenExecutor, BrokenProcessPool, CancelledError, InvalidStateError, TimeoutError } from "./errors.ts";
+export { isMain } from "./process.ts";
+export { Future } from "./future.ts";
+export { type ExecutorOptions, ProcessPoolExecutor } from "./futures_executor.ts";
+export { FuturesMapIterator, type MapOptions } from "./futures_map.ts";
+
+/**
+ * `wait` returns when any future finishes or is cancelled.
+ * @example Usage
+ * ```ts
+ * import { FIRST_COMPLETED, Future, wait } from "@seed/multiprocessing";
+ * const f = new Future<number>();
+ * setTimeout(() => f.setResult(1), 10);
+ * console.log((await wait([f], { returnWhen: FIRST_COMPLETED })).done.size); // 1
+ * ```
+ */
+export const FIRST_COMPLETED = "FIRST_COMPLETED";
+/**
+ * `wait` returns when any future finishes by raising an error, else when all are done.
+ * @example Usage
+ * ```ts
+ * import { FIRST_EXCEPTION, Future, wait } from "@seed/multiprocessing";
+ * const f = new Future<number>();
+ * f.setException(new RangeError("no"));
+ * console.log((await wait([f, new Future()], { returnWhen: FIRST_EXCEPTION })).done.has(f)); // true
+ * ```
+ */
+export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
+/**
+ * `wait` returns when every future is done (the default).
+ * @example Usage
+ * ```ts
+ * import { ALL_COMPLETED, Future, wait } from "@seed/multiprocessing";
+ * const f = new Future<number>();
+ * f.setResult(1);
+ * console.log((await wait([f], { returnWhen: ALL_COMPLETED })).notDone.size); // 0
+ * ```
+ */
+export const ALL_COMPLETED = "ALL_COMPLETED";
+
+/**
+ * When {@link wait} returns.
+ * @example Usage
+ * ```ts
+ * import { FIRST_COMPLETED, type ReturnWhen } from "@seed/multiprocessing";
+ * const when: ReturnWhen = FIRST_COMPLETED;
+ * ```
+ */
+export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
+
+/**
+ * Options of {@link wait}.
+ * @example Usage
+ * ```ts
+ * import { FIRST_COMPLETED, type WaitFuturesOptions } from "@seed/multiprocessing";
+ * const options: WaitFuturesOptions = { timeout: 1000, returnWhen: FIRST_COMPLETED };
+ * ```
+ */
+export interface WaitFuturesOptions {
+  /** Most ms to wait; then `wait` returns the sets as they are (no error). Default: no limit. */
+  timeout?: number;
+  /** When to return; default {@link ALL_COMPLETED}. */
+  returnWhen?: ReturnWhen;
+}
+
+/**
+ * What {@link wait} returns (Python's `DoneAndNotDoneFutures`).
+ * @example Usage
+ * ```ts
+ * import { type DoneAndNotDone, Future, wait } from "@seed/multiprocessing";
+ * const f = new Future<number>();
+ * f.setResult(1);
+ * const { done, notDone }: DoneAndNotDone<number> = await wait([f]);
+ * console.log(done.size, notDone.size); // 1 0
+ * ```
+ */
+export interface DoneAndNotDone<T> {
+  /** The futures finished or cancelled. */
+  done: Set<Future<T>>;
+  /** The others. */
+  notDone: Set<Future<T>>;
+}
+
+/**
+ * Waits until the futures are done as `returnWhen` says, or `timeout` ms passed (Python's
+ * `concurrent.futures.wait`); duplicates count once. A future cancelled by hand that no
+ * executor has seen yet counts as not done here, as in Python.
+ * @throws {ValueError} for an unknown `returnWhen`.
+ * @example Usage
+ * ```ts
+ * import { FIRST_COMPLETED, isMain, ProcessPoolExecutor, wait } from "@seed/multiprocessing";
+ *
+ * export async function sleepFor(ms: number): Promise<number> {
+ *   await new Promise((resolve) => setTimeout(resolve, ms));
+ *   return ms;
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   await using executor = new ProcessPoolExecutor({ maxWorkers: 2 });
+ *   const futures = [10, 2000].map((ms) => executor.submit(sleepFor, ms));
+ *   const { done, notDone } = await wait(futures, { returnWhen: FIRST_COMPLETED });
+ *   console.log(done.size, notDone.size); // 1 1
+ * }
+ * ```
+ */
+export async function wait<T>(futures: Iterable<Future<T>>, options: WaitFuturesOptions = {}): Promise<DoneAndNotDone<T>> {
+  const { timeout, returnWhen = ALL_COMPLETED } = options;
+  if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
+    throw new ValueError(`Invalid return condition: ${JSON.stringify(returnWhen)}`);
+  }
+  const all = new Set(futures);
+  const enough = (): boolean => {
+    const done = [...all].filter(isNotified);
+    if (done.length === all.size) return true;
+    if (returnWhen === FIRST_COMPLETED) return done.length > 0;
+    return returnWhen === FIRST_EXCEPTION && done.some((future) => !future.cancelled() && hasRaised(future));
+  };
+  if (!enough()) {
+    let wake!: () => void;
+    const ready = new Promise<void>((resolve) => (wake = resolve));
+    const onChange = () => enough() && wake();
+    const unwatch = [...all].map((future) => watchFuture(future, onChange));
+    try {
+      await heldOpen(settleWithin(ready, timeout));
+    } finally {
+      for (const stop of unwatch) stop();
+    }
+  }
+  const done = new Set([...all].filter(isNotified));
+  return { done, notDone: new Set([...all].filter((future) => !done.has(future))) };
+}
+
+/**
+ * Yields the futures as they complete (Python's `concurrent.futures.as_completed`): those
+ * already done first, then each as it finishes or its cancellation is noticed, each once.
+ * It yields the Future objects themselves (`await future.result()` for the value).
+ * @throws {TimeoutError} from the iteration, `"N (of M) futures unfinished"`, when `timeout`
+ *   ms (counted from this call) passed before all were done.
+ * @example Usage
+ * ```ts
+ * import { asCompleted, isMain, ProcessPoolExecutor } from "@seed/multiprocessing";
+ *
+ * export function square(x: number): number {
+ *   return x * x;
+ * }
+ *
+ * if (isMain(import.meta)) {
+ *   await using executor = new ProcessPoolExecutor({ maxWorkers: 2 });
+ *   const futures = [1, 2, 3].map((x) => executor.submit(square, x));
+ *   for await (const future of asCompleted(futures, { timeout: 10_000 })) console.log(await future.result());
+ * }
+ * ```
+ */
+export function asCompleted<T>(futures: Iterable<Future<T>>, options: { timeout?: number } = {}): AsyncIterableIterator<Future<T>> {
+  return new AsCompleted(new Set(futures), options.timeout);
+}
+
+/** The iterator of {@link asCompleted}: hand-written, since an async generator's `yield` would unwrap a Future (a PromiseLike). */
+class AsCompleted<T> implements AsyncIterableIterator<Future<T>> {
+  readonly #total: number;
+  readonly #pending: Set<Future<T>>;
+  readonly #finished: Future<T>[];
+  readonly #deadline: number;
+  readonly #unwatch: (() => void)[];
+  #wake: (() => void) | undefined;
+
+  constructor(futures: Set<Future<T>>, timeout: number | undefined) {
+    this.#total = futures.size;
+    this.#deadline = timeout === undefined || timeout === null ? Infinity : performance.now() + Math.max(timeout, 0);
+    this.#finished = [...futures].filter(isNotified);
+    this.#pending = new Set([...futures].filter((future) => !isNotified(future)));
+    this.#unwatch = [...this.#pending].map((future) => watchFuture(future, () => this.#onDone(future)));
+  }
+
+  async next(): Promise<IteratorResult<Future<T>>> {
+    while (this.#finished.length === 0) {
+      if (this.#pending.size === 0) return this.#end();
+      const left = remaining(this.#deadline);
+      if (left === 0) {
+        this.#end();
+        throw new TimeoutError(`${this.#pending.size} (of ${this.#total}) futures unfinished`);
+      }
+      await heldOpen(settleWithin(new Promise<void>((resolve) => (this.#wake = resolve)), left === Infinity ? undefined : left));
+      this.#wake = undefined;
+    }
+    return { done: false, value: this.#finished.shift()! };
+  }
+
+  /** Leaves the iteration (stops watching the futures). */
+  return(): Promise<IteratorResult<Future<T>>> {
+    return Promise.resolve(this.#end());
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  #onDone(future: Future<T>): void {
+    if (!this.#pending.delete(future)) return;
+    this.#finished.push(future);
+    this.#wake?.();
+  }
+
+  #end(): IteratorResult<Future<T>> {
+    for (const stop of this.#unwatch.splice(0)) stop();
+    this.#pending.clear();
+    this.#finished.length = 0;
+    return { done: true, value: undefined };
+  }
+}
