@@ -205,8 +205,9 @@ class AsCompleted<T> implements AsyncIterableIterator<Future<T>> {
       if (this.#pending.size === 0) return this.#end();
       const left = remaining(this.#deadline);
       if (left === 0) {
+        const error = new TimeoutError(`${this.#pending.size} (of ${this.#total}) futures unfinished`);
         this.#end();
-        throw new TimeoutError(`${this.#pending.size} (of ${this.#total}) futures unfinished`);
+        throw error;
       }
       await heldOpen(settleWithin(new Promise<void>((resolve) => (this.#wake = resolve)), left === Infinity ? undefined : left));
       this.#wake = undefined;

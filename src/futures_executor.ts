@@ -160,7 +160,7 @@ export class ProcessPoolExecutor {
   submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
     this.#checkOpen();
     checkCloneable(args, "args");
-    const [future] = this.#schedule<Awaited<R>>(fn, [{ items: [args], start: -1 }], false);
+    const [future] = this.#schedule<Awaited<R>>(fn, [{ items: [args], start: -1 }], 1, false);
     return future;
   }
 
@@ -189,7 +189,7 @@ export class ProcessPoolExecutor {
    */
   // deno-lint-ignore no-explicit-any
   map<R>(fn: (...args: any[]) => R, ...iterablesAndOptions: (Iterable<unknown> | MapOptions)[]): FuturesMapIterator<Awaited<R>> {
-    const { calls, options } = zipCalls(iterablesAndOptions);
+    const { calls, star, options } = zipCalls(iterablesAndOptions);
     const chunksize = options.chunksize ?? 1;
     if (!Number.isInteger(chunksize) || chunksize < 1) throw new ValueError("chunksize must be >= 1.");
     this.#checkOpen();
@@ -197,8 +197,7 @@ export class ProcessPoolExecutor {
     for (let start = 0; start < calls.length; start += chunksize) {
       pieces.push({ items: calls.slice(start, start + chunksize), start });
     }
-    checkCloneable(calls, "inputs");
-    const futures = this.#schedule<Awaited<R>[]>(fn, pieces, true);
+    const futures = this.#schedule<Awaited<R>[]>(fn, pieces, star, true);
     return new FuturesMapIterator<Awaited<R>>(futures, options);
   }
 
@@ -260,10 +259,10 @@ export class ProcessPoolExecutor {
   }
 
   /** Submits one job whose pieces each get a future. */
-  #schedule<R>(fn: TaskFunction, pieces: Piece[], whole: boolean): Future<R>[] {
+  #schedule<R>(fn: TaskFunction, pieces: Piece[], star: 0 | 1, whole: boolean): Future<R>[] {
     const engine = this.#engine;
     const fnId = engine.functionId(fn, this.#module);
-    const job = new FuturesJob(engine.host, engine.nextJobId(), fnId, pieces, whole, this.#size);
+    const job = new FuturesJob(engine.host, engine.nextJobId(), fnId, star, pieces, whole, this.#size);
     for (const future of job.futures) this.#track(future);
     engine.submit(job);
     return job.futures as Future<R>[];
@@ -309,8 +308,8 @@ export function executorProcesses(executor: ProcessPoolExecutor): Process[] {
 
 /** Some consecutive calls that run together in one worker and share one future. */
 interface Piece {
-  /** Argument lists, one per call. */
-  items: unknown[][];
+  /** One per call: its argument list (star), or its one argument. */
+  items: unknown[];
   /** Input index of the first call; -1 for `submit`. */
   start: number;
 }
@@ -327,8 +326,16 @@ class FuturesJob extends Job {
   /** Pieces not answered and not cancelled. */
   #left: number;
 
-  constructor(host: JobHost, id: number, fnId: number, pieces: Piece[], private readonly whole: boolean, workers: number) {
-    super(host, id, fnId, 1);
+  constructor(
+    host: JobHost,
+    id: number,
+    fnId: number,
+    star: 0 | 1,
+    pieces: Piece[],
+    private readonly whole: boolean,
+    workers: number,
+  ) {
+    super(host, id, fnId, star);
     this.#pieces = pieces;
     this.#left = pieces.length;
     this.manyChunks = pieces.length >= 2 * workers;
@@ -382,8 +389,11 @@ class FuturesJob extends Job {
   }
 }
 
-/** The options of `map` (the last argument when it is not iterable) and the argument lists of its calls. */
-function zipCalls(args: (Iterable<unknown> | MapOptions)[]): { calls: unknown[][]; options: MapOptions } {
+/**
+ * The options of `map` (the last argument when it is not iterable) and its calls: argument
+ * lists (`star`), or with one iterable its items themselves (which travel lighter).
+ */
+function zipCalls(args: (Iterable<unknown> | MapOptions)[]): { calls: unknown[]; star: 0 | 1; options: MapOptions } {
   const last = args.at(-1);
   const hasOptions = typeof last === "object" && last !== null && !(Symbol.iterator in last);
   const options = (hasOptions ? args.pop() : {}) as MapOptions;
@@ -393,13 +403,17 @@ function zipCalls(args: (Iterable<unknown> | MapOptions)[]): { calls: unknown[][
     }
     return (iterable as Iterable<unknown>)[Symbol.iterator]();
   });
+  if (iterators.length === 1) {
+    const [iterable] = args as Iterable<unknown>[];
+    return { calls: Array.isArray(iterable) ? iterable : [...iterable], star: 0, options };
+  }
   const calls: unknown[][] = [];
-  if (iterators.length === 0) return { calls, options };
+  if (iterators.length === 0) return { calls, star: 1, options };
   for (;;) {
     const call: unknown[] = [];
     for (const iterator of iterators) {
       const step = iterator.next();
-      if (step.done) return { calls, options };
+      if (step.done) return { calls, star: 1, options };
       call.push(step.value);
     }
     calls.push(call);

@@ -70,20 +70,10 @@ export class FuturesMapIterator<R> implements AsyncIterableIterator<R> {
   }
 
   /** The next result; throws a call's error, `TimeoutError` past the timeout, or the signal's reason. */
-  async next(): Promise<IteratorResult<R>> {
-    while (this.#position >= this.#current.length) {
-      if (this.#next >= this.#futures.length) return { done: true, value: undefined };
-      const future = this.#futures[this.#next++];
-      try {
-        const timeout = this.#deadline === Infinity ? undefined : remaining(this.#deadline);
-        this.#current = await future.result({ timeout, signal: this.#signal });
-      } catch (error) {
-        this.#cancelFrom(this.#next - 1);
-        throw error;
-      }
-      this.#position = 0;
-    }
-    return { done: false, value: this.#current[this.#position++] };
+  next(): Promise<IteratorResult<R>> {
+    // Not async: most results are at hand in the chunk already received.
+    if (this.#position < this.#current.length) return Promise.resolve({ done: false, value: this.#current[this.#position++] });
+    return this.#nextChunk().then((more) => more ? this.next() : { done: true, value: undefined });
   }
 
   /** Leaves the iteration: the calls not started are cancelled. */
@@ -95,14 +85,33 @@ export class FuturesMapIterator<R> implements AsyncIterableIterator<R> {
 
   /** Every result, in order. */
   async toArray(): Promise<R[]> {
-    const results: R[] = [];
-    for await (const result of this) results.push(result);
+    const results = this.#current.slice(this.#position);
+    this.#current = [];
+    while (await this.#nextChunk()) {
+      for (const result of this.#current) results.push(result);
+      this.#current = [];
+    }
     return results;
   }
 
   /** The iterator itself, for `for await`. */
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /** Waits for the next chunk's results into `#current`; false when there are no more. */
+  async #nextChunk(): Promise<boolean> {
+    if (this.#next >= this.#futures.length) return false;
+    const future = this.#futures[this.#next++];
+    try {
+      const timeout = this.#deadline === Infinity ? undefined : remaining(this.#deadline);
+      this.#current = await future.result({ timeout, signal: this.#signal });
+    } catch (error) {
+      this.#cancelFrom(this.#next - 1);
+      throw error;
+    }
+    this.#position = 0;
+    return true;
   }
 
   #cancelFrom(index: number): void {
