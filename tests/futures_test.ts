@@ -497,7 +497,6 @@ test("shutdown: submit afterwards raises RuntimeError; cancelFutures cancels the
 
 test("asyncDispose shuts down waiting; shutdown({ wait: false }) still gives every result (test_context_manager_shutdown, test_shutdown_no_wait)", async () => {
   const executor = new ProcessPoolExecutor({ maxWorkers: 2 });
-  assert.throws(() => executor.map(Math.abs as never, [1]), /"abs": it is not exported/); // found by reference, as Python pickles it
   const values = executor.map(abs, [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4]);
   await executor[Symbol.asyncDispose]();
   assert.deepEqual(await values.toArray(), [5, 4, 3, 2, 1, 0, 1, 2, 3, 4]);
