@@ -165,6 +165,7 @@ export {
 export {
   ALL_COMPLETED,
   asCompleted,
+  type CompletedFuture,
   type DoneAndNotDone,
   type ExecutorOptions,
   FIRST_COMPLETED,

@@ -161,6 +161,7 @@ function packageManifest(version: string): Record<string, unknown> {
       ".": entry("mod"),
       "./managers": entry("src/managers"),
       "./shared_memory": entry("src/shared_memory"),
+      "./futures": entry("src/futures"),
       "./redis": entry("redis"),
       "./cli": entry("cli"),
       "./package.json": "./package.json",

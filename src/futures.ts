@@ -159,6 +159,23 @@ export async function wait<T>(futures: Iterable<Future<T>>, options: WaitFutures
 }
 
 /**
+ * A future as {@link asCompleted} yields it: the Future itself. Its type hides `then`, since
+ * TypeScript types what a `for await` yields as its awaited value when it is PromiseLike:
+ * call `result()` on it (its value) rather than `await` it.
+ * @example Usage
+ * ```ts
+ * import { asCompleted, type CompletedFuture, Future } from "@seed/multiprocessing";
+ * const f = new Future<number>();
+ * f.setResult(1);
+ * for await (const done of asCompleted([f])) {
+ *   const same: CompletedFuture<number> = done;
+ *   console.log(same === f, await same.result()); // true 1
+ * }
+ * ```
+ */
+export type CompletedFuture<T> = Future<T> & { then: never };
+
+/**
  * Yields the futures as they complete (Python's `concurrent.futures.as_completed`): those
  * already done first, then each as it finishes or its cancellation is noticed, each once.
  * It yields the Future objects themselves (`await future.result()` for the value).
@@ -179,8 +196,11 @@ export async function wait<T>(futures: Iterable<Future<T>>, options: WaitFutures
  * }
  * ```
  */
-export function asCompleted<T>(futures: Iterable<Future<T>>, options: { timeout?: number } = {}): AsyncIterableIterator<Future<T>> {
-  return new AsCompleted(new Set(futures), options.timeout);
+export function asCompleted<T>(
+  futures: Iterable<Future<T>>,
+  options: { timeout?: number } = {},
+): AsyncIterableIterator<CompletedFuture<T>> {
+  return new AsCompleted(new Set(futures), options.timeout) as AsyncIterableIterator<Future<T>> as AsyncIterableIterator<CompletedFuture<T>>;
 }
 
 /** The iterator of {@link asCompleted}: hand-written, since an async generator's `yield` would unwrap a Future (a PromiseLike). */
