@@ -61,6 +61,10 @@ const SCENARIOS: Record<string, Scenario> = {
     summary: "PyMOTW's producer/consumer: Task objects on a JoinableQueue, consumers call them",
     run: async (flags) => (await import("./examples/tasks.ts")).main(flags),
   },
+  primes: {
+    summary: "concurrent.futures' ProcessPoolExecutor example: isPrime over six large numbers, asCompleted progress",
+    run: async () => (await import("./examples/primes.ts")).main(),
+  },
   worker: {
     summary: "a worker host over Redis: takes download jobs (download --redis), or a Redis pool's tasks (--pool)",
     accepts: WORKER_FLAGS,

@@ -12,7 +12,7 @@ import { buildBinary } from "./build_binary.ts";
 
 const SCENARIOS = ["clock", "subclass", "no-daemon", "daemon", "producer-consumer", "pipe", "download"];
 /** Scenarios beyond the tutorial's. */
-const MORE_SCENARIOS = ["tasks", "manager", "worker"];
+const MORE_SCENARIOS = ["tasks", "manager", "primes", "worker"];
 const CLOCK = ["Run >>> 1", "Run >>> 2", "Run >>> 3", "Run >>> 4", "Run >>> 5", "Ending!"];
 // The daemon scenarios' order leaves half an interval for the child's start: keep 1 s.
 const DAEMON_INTERVAL = 1;
@@ -153,6 +153,13 @@ test("tasks: Task objects cross a JoinableQueue as themselves, by reference to t
   assert.equal(called.length, 10);
   const results = result.stdout.filter((line) => line.startsWith("Result: ")).sort();
   assert.deepEqual(results, Array.from({ length: 10 }, (_, i) => `Result: ${i} * ${i} = ${i * i}`));
+});
+
+test("primes: concurrent.futures' example, isPrime in executor workers started from inside the binary", async () => {
+  const result = await run(["primes"]);
+  assertSucceeded(result);
+  assert.equal(result.stdout.filter((line) => /^\[\d\/6\] \d+ is prime: (true|false) \(/.test(line)).length, 6);
+  assert.equal(result.stdout.at(-1), "1099726899285419 is prime: false");
 });
 
 test("worker: the Redis client is inside the binary; a server nobody runs is named in the error", async () => {
