@@ -6,6 +6,7 @@
 
 import { Pool } from "../mod.ts";
 import { type BenchCase, LIBRARY, medianOfRepeats, perSecond, sizeFor, siblingModule, timeMs } from "./lib.ts";
+import { executorCases } from "./pool_executor.ts";
 import { piscinaCases } from "./raw/piscina.ts";
 import { calibrateCpuTask, cpuTask, oneThreadMs, square } from "./tasks.ts";
 import { CPU_TASK_MS, POOL, POOL_WORKERS, SIZES } from "./workloads.ts";
@@ -62,4 +63,4 @@ const libraryCases: BenchCase[] = [
 ];
 
 /** The library's cases first, then the baselines. */
-export const cases: BenchCase[] = [...libraryCases, ...piscinaCases];
+export const cases: BenchCase[] = [...libraryCases, ...executorCases, ...piscinaCases];

@@ -59,6 +59,7 @@ export const SIZES = {
   mapItems: { full: 100_000, quick: 10_000 },
   cpuTasks: { full: 64, quick: 16 },
   applyCalls: { full: 5_000, quick: 500 },
+  executorMapChunksize: { full: 1_000, quick: 100 },
   managerSetsPerProcess: { full: 10_000, quick: 1_000 },
   managerSetProcesses: { full: 4, quick: 4 },
   shmAttaches: { full: 1_000, quick: 100 },
@@ -187,6 +188,42 @@ export const POOL = {
   },
 } as const satisfies Record<string, Workload>;
 
+/**
+ * `bench/pool`, the futures executor (issue 13): `ProcessPoolExecutor` of 2 workers, cold (a
+ * fresh executor: its workers start on the first submission) and warm. Python's rows are
+ * its `concurrent.futures.ProcessPoolExecutor`. The submit round trip's own bar is
+ * `pool.apply-round-trip` of the same runtime (at most as long).
+ */
+export const EXECUTOR = {
+  submitCold: {
+    id: "pool.executor-submit-cold",
+    label: "ProcessPoolExecutor: fresh executor, first submit → result",
+    unit: "ms",
+    higherIsBetter: false,
+  },
+  submitWarm: {
+    id: "pool.executor-submit",
+    label: "ProcessPoolExecutor: submit → result round trip, per task (warm)",
+    unit: "µs",
+    higherIsBetter: false,
+    bars: { vsPython: 1 },
+  },
+  mapCold: {
+    id: "pool.executor-map-cold",
+    label: "ProcessPoolExecutor.map x*x over 100k, chunksize 1000, fresh executor (start included)",
+    unit: "items/s",
+    higherIsBetter: true,
+    bars: { vsPython: 1 },
+  },
+  mapWarm: {
+    id: "pool.executor-map",
+    label: "ProcessPoolExecutor.map x*x over 100k, chunksize 1000 (warm)",
+    unit: "items/s",
+    higherIsBetter: true,
+    bars: { vsPython: 1 },
+  },
+} as const satisfies Record<string, Workload>;
+
 /** `bench/manager`: issue 14. */
 export const MANAGER = {
   getRoundTrip: {
@@ -269,7 +306,7 @@ export const BENCHES: Readonly<Record<string, readonly Workload[]>> = {
   queue: Object.values(QUEUE),
   pipe: Object.values(PIPE),
   lock: Object.values(LOCK),
-  pool: Object.values(POOL),
+  pool: [...Object.values(POOL), ...Object.values(EXECUTOR)],
   manager: Object.values(MANAGER),
   redis: Object.values(REDIS),
 };

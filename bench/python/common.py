@@ -29,6 +29,7 @@ SIZES = {
     "map_items": (100_000, 10_000),
     "cpu_tasks": (64, 16),
     "apply_calls": (5_000, 500),
+    "executor_map_chunksize": (1_000, 100),
     "manager_sets_per_process": (10_000, 1_000),
     "manager_set_processes": (4, 4),
     "shm_attaches": (1_000, 100),

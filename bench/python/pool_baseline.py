@@ -1,8 +1,11 @@
 """bench/pool baselines: Pool(2).map of x*x over 100k (default chunksize and chunksize=1), a
 CPU-bound map of 64 tasks of ~20 ms of arithmetic (wall time and speedup over one process),
-and apply() round trips, in the spawn and fork contexts. Pool start-up is not timed."""
+and apply() round trips, in the spawn and fork contexts. Pool start-up is not timed.
+Then concurrent.futures.ProcessPoolExecutor(2): a fresh executor's first submit, its map of
+x*x over 100k with chunksize 1000 (fresh: start included; warm), and submit round trips."""
 
 import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
 
 from common import CPU_TASK_MS, POOL_WORKERS, emit, median_of_repeats, now_ms, progress, size
 
@@ -41,6 +44,36 @@ def apply_round_trip_us(pool):
     return ms * 1000 / calls
 
 
+def executor_rows(context):
+    """The ProcessPoolExecutor rows (bench/pool_executor.ts) in `context`."""
+    ctx = mp.get_context(context)
+    items = range(size("map_items"))
+    chunksize = size("executor_map_chunksize")
+    progress(f"ProcessPoolExecutor: fresh executor, first submit ({context})")
+    start = now_ms()
+    with ProcessPoolExecutor(POOL_WORKERS, mp_context=ctx) as executor:
+        executor.submit(square, 3).result()
+        emit("pool.executor-submit-cold", context, now_ms() - start)
+
+    def cold_map_ms():
+        start = now_ms()
+        with ProcessPoolExecutor(POOL_WORKERS, mp_context=ctx) as executor:
+            list(executor.map(square, items, chunksize=chunksize))
+            return now_ms() - start
+
+    progress(f"ProcessPoolExecutor.map, chunksize {chunksize}, fresh and warm ({context})")
+    emit("pool.executor-map-cold", context, len(items) * 1000 / median_of_repeats(cold_map_ms))
+    with ProcessPoolExecutor(POOL_WORKERS, mp_context=ctx) as executor:
+        for _ in range(3):
+            list(executor.map(square, items, chunksize=chunksize))
+        ms = median_of_repeats(lambda: timed_ms(lambda: list(executor.map(square, items, chunksize=chunksize))))
+        emit("pool.executor-map", context, len(items) * 1000 / ms)
+        progress(f"ProcessPoolExecutor submit round trips ({context})")
+        calls = size("apply_calls")
+        ms = timed_ms(lambda: [executor.submit(square, i).result() for i in range(calls)])
+        emit("pool.executor-submit", context, ms * 1000 / calls)
+
+
 def main():
     items = range(size("map_items"))
     iterations = calibrate_cpu_task(CPU_TASK_MS)
@@ -61,6 +94,7 @@ def main():
             emit("pool.cpu-speedup", context, one_process_ms / wall)
             progress(f"Pool.apply round trips ({context})")
             emit("pool.apply-round-trip", context, apply_round_trip_us(pool))
+        executor_rows(context)
 
 
 if __name__ == "__main__":
