@@ -279,6 +279,7 @@ export class ProcessPoolExecutor {
 
   /** A worker died or its initializer threw: every pending future fails, the workers end. */
   #breakDown(cause: ProcessError, initializerFailed: boolean): void {
+    if (this.#broken) return;
     if (initializerFailed) console.error(`Exception in initializer:\n${cause.childStack ?? cause.message}`);
     this.#broken = BROKEN;
     this.#failPending(new BrokenProcessPool(BROKEN_PENDING, { cause }));
@@ -321,7 +322,8 @@ interface Piece {
  */
 class FuturesJob extends Job {
   readonly futures: Future<unknown>[];
-  readonly #pieces: Piece[];
+  /** The pieces not taken yet (a taken one is let go). */
+  readonly #pieces: (Piece | undefined)[];
   #next = 0;
   /** Pieces not answered and not cancelled. */
   #left: number;
@@ -352,7 +354,8 @@ class FuturesJob extends Job {
       const future = this.futures[index];
       if (future.done()) continue; // cancelled: its cancel was notified already
       future.setRunningOrNotifyCancel();
-      const { items, start } = this.#pieces[index];
+      const { items, start } = this.#pieces[index]!;
+      this.#pieces[index] = undefined;
       return { job: this, index, start, items };
     }
     return undefined;
