@@ -127,7 +127,7 @@ export class ProcessPoolExecutor {
       module: options.module,
     }, {
       onDemand: true,
-      workerStarted: (process) => this.#processes.add(process),
+      workerStarted: (process) => this.#workerStarted(process),
       workerLost: (error, initializerFailed) => this.#breakDown(error, initializerFailed),
     }));
   }
@@ -268,6 +268,11 @@ export class ProcessPoolExecutor {
     return job.futures as Future<R>[];
   }
 
+  #workerStarted(process: Process): void {
+    for (const ended of this.#processes) if (!ended.isAlive()) this.#processes.delete(ended);
+    this.#processes.add(process);
+  }
+
   #track(future: Future<unknown>): void {
     this.#pending.add(future);
     if (this.#pending.size === 1) this.#hold = setInterval(() => {}, 1 << 30);
@@ -295,7 +300,7 @@ export class ProcessPoolExecutor {
 
   #failPending(error: BrokenProcessPool): void {
     for (const future of [...this.#pending]) {
-      if (!future.cancelled()) future.setException(error);
+      if (!future.done()) future.setException(error); // a callback may have settled it meanwhile
     }
   }
 }
