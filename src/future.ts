@@ -7,7 +7,7 @@
 import { CancelledError, InvalidStateError, RuntimeError, TimeoutError } from "./errors.ts";
 import type { WaitOptions } from "./process.ts";
 import { showAsString, typeName } from "./repr.ts";
-import { heldOpen, settleWithin } from "./transport/wait.ts";
+import { settleWithin } from "./transport/wait.ts";
 
 /** Python's future states; a cancelled future becomes "notified" once its executor (or waiters) learnt of it. */
 type State = "PENDING" | "RUNNING" | "CANCELLED" | "CANCELLED_AND_NOTIFIED" | "FINISHED";
@@ -101,8 +101,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @throws {CancelledError} when the future was cancelled.
    * @throws {TimeoutError} when it was not done within `timeout` ms.
    */
-  async result(options: WaitOptions = {}): Promise<T> {
-    const outcome = await this.#waitDone(options);
+  async result(options?: WaitOptions): Promise<T> {
+    const outcome = this.#outcome ?? await this.#waitDone(options ?? {});
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   }
@@ -112,8 +112,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @throws {CancelledError} when the future was cancelled.
    * @throws {TimeoutError} when it was not done within `timeout` ms.
    */
-  async exception(options: WaitOptions = {}): Promise<unknown> {
-    const outcome = await this.#waitDone(options);
+  async exception(options?: WaitOptions): Promise<unknown> {
+    const outcome = this.#outcome ?? await this.#waitDone(options ?? {});
     return outcome.ok ? null : outcome.error;
   }
 
@@ -189,15 +189,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.#runCallbacks();
   }
 
+  /**
+   * Waits until done, as the options say. The wait does not hold the program open: what
+   * settles the future does (an executor, while it has work pending).
+   */
   async #waitDone({ timeout, signal }: WaitOptions): Promise<Outcome<T>> {
     if (!this.done()) {
       let wake!: () => void;
       const done = new Promise<void>((resolve) => (wake = resolve));
       this.#wakers.push(wake);
       try {
-        await heldOpen(timeout === undefined && !signal ? done : settleWithin(done, timeout, signal));
+        await (timeout === undefined && !signal ? done : settleWithin(done, timeout, signal));
       } finally {
-        this.#wakers = this.#wakers.filter((waker) => waker !== wake);
+        if (this.#wakers.length > 0) this.#wakers = this.#wakers.filter((waker) => waker !== wake);
       }
     }
     if (this.cancelled()) throw new CancelledError(String(this));

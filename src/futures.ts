@@ -24,7 +24,7 @@
  */
 import { TimeoutError, ValueError } from "./errors.ts";
 import { Future, hasRaised, isNotified, watchFuture } from "./future.ts";
-import { heldOpen, remaining, settleWithin } from "./transport/wait.ts";
+import { remaining, settleWithin } from "./transport/wait.ts";
 
 export { BrokenExecutor, BrokenProcessPool, CancelledError, InvalidStateError, TimeoutError } from "./errors.ts";
 export { isMain } from "./process.ts";
@@ -149,7 +149,7 @@ export async function wait<T>(futures: Iterable<Future<T>>, options: WaitFutures
     const onChange = () => enough() && wake();
     const unwatch = [...all].map((future) => watchFuture(future, onChange));
     try {
-      await heldOpen(settleWithin(ready, timeout));
+      await settleWithin(ready, timeout);
     } finally {
       for (const stop of unwatch) stop();
     }
@@ -229,7 +229,7 @@ class AsCompleted<T> implements AsyncIterableIterator<Future<T>> {
         this.#end();
         throw error;
       }
-      await heldOpen(settleWithin(new Promise<void>((resolve) => (this.#wake = resolve)), left === Infinity ? undefined : left));
+      await settleWithin(new Promise<void>((resolve) => (this.#wake = resolve)), left === Infinity ? undefined : left);
       this.#wake = undefined;
     }
     return { done: false, value: this.#finished.shift()! };
