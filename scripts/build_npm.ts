@@ -161,6 +161,8 @@ function packageManifest(version: string): Record<string, unknown> {
       ".": entry("mod"),
       "./managers": entry("src/managers"),
       "./shared_memory": entry("src/shared_memory"),
+      "./context": entry("src/context"),
+      "./connection": entry("src/connection"),
       "./redis": entry("redis"),
       "./cli": entry("cli"),
       "./package.json": "./package.json",

@@ -24,3 +24,4 @@ export { setStepHook, STEP_LABELS, type StepLabel } from "./transport/step_hook.
 export { deadlineFrom } from "./transport/wait.ts";
 export { WAITER_SLOTS, WaiterQueue } from "./transport/waiters.ts";
 export { setNameGenerator } from "./shared_memory.ts";
+export { forkserverWarm } from "./start_methods.ts";
