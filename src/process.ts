@@ -346,7 +346,7 @@ export class Process {
     worker.onMessage((message) => this.#onMessage(message as ChildMessage, worker));
     worker.onError((error) => this.#onLoadError(error));
     worker.onExit((code, mayRunOn) => this.#onExit(code, mayRunOn));
-    launched.send(spec, transfer);
+    launched.send(spec, transfer, this.#ended);
     // Unref last: adding a listener after unref() re-refs a worker on Node and Bun.
     if (this.#waitedForAtExit()) {
       worker.unref();
@@ -363,7 +363,7 @@ export class Process {
     this.#assertNotClosed();
     if (this.#state === "initial") throw new ValueError("process not started");
     if (this.#role !== "child") throw new Error("only a child process has a sentinel here");
-    return this.#sentinel ??= new Sentinel(this.#ended);
+    return this.#sentinel ??= new Sentinel(this.#ended, this.#state === "ended");
   }
 
   /**

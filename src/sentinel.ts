@@ -25,8 +25,12 @@ export class Sentinel {
   #ready = false;
   readonly #ended: Promise<void>;
 
-  /** @internal Made by `Process.sentinel`, from the promise that resolves when the process ended. */
-  constructor(ended: Promise<void>) {
+  /**
+   * @internal Made by `Process.sentinel`, from the promise that resolves when the process
+   * ended, and whether it has.
+   */
+  constructor(ended: Promise<void>, hasEnded: boolean) {
+    this.#ready = hasEnded;
     this.#ended = ended.then(() => {
       this.#ready = true;
     });

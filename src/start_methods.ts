@@ -113,9 +113,15 @@ export function warmSpares(): void {
   if (!runtime.parentChannel()) refillSpares();
 }
 
-/** Adds modules that warm workers started from now on import first. */
+/** Adds modules that warm workers import first; the spares warmed without them are replaced. */
 export function addPreload(modules: readonly string[]): void {
-  for (const module of modules) state().preload.add(module);
+  const { preload, spares } = state();
+  const added = modules.filter((module) => !preload.has(module));
+  for (const module of added) preload.add(module);
+  if (added.length > 0 && spares.length > 0) {
+    endSpares();
+    refillSpares();
+  }
 }
 
 /** How `process` starts: its class's start method, else the default (fixed by this call, as in Python). */
@@ -131,8 +137,8 @@ export interface Launch {
   readonly table: ProcessTableState;
   /** Its worker: started now (spawn), or the warm one. */
   worker(daemon: boolean, name: string): ChildWorker;
-  /** Sends the process's spec to the worker. */
-  send(spec: { target: { modules: string[] } | null }, transfer: Transferable[]): void;
+  /** Sends the process's spec to the worker; `ended` resolves when the process ended. */
+  send(spec: { target: { modules: string[] } | null }, transfer: Transferable[], ended: Promise<void>): void;
   /** The process did not start (its spec could not be made): gives back what was taken. */
   abandon(): void;
 }
@@ -159,19 +165,21 @@ function warmLaunch(spare: Spare): Launch {
     method: "forkserver",
     table: spare.table,
     worker: () => spare.worker,
-    send: (spec, transfer) => {
+    send: (spec, transfer, ended) => {
       spare.port.postMessage(spec, transfer);
       spare.port.close();
       // The next warm workers import this process's module ahead, as Python's forkserver preloads `__main__`.
-      if (spec.target) addPreload(spec.target.modules.slice(0, 1));
-      scheduleRefill();
+      const module = spec.target?.modules[0];
+      if (module) state().preload.add(module);
+      scheduleRefill(REFILL_DELAY_MS);
+      void ended.then(() => scheduleRefill(0, true));
     },
     abandon: () => {
       // Its pid may hold what the spec's handles registered: it ends with it.
       spare.dead = true;
       spare.worker.terminate();
       markPidEnded(spare.table.pid);
-      scheduleRefill();
+      scheduleRefill(0);
     },
   };
 }
@@ -192,10 +200,22 @@ function refillSpares(): void {
   while (current.spares.length < current.wanted) current.spares.push(startSpare());
 }
 
-/** Refills once the start that took a spare is done, off its path. */
-function scheduleRefill(): void {
+/**
+ * How long after a start its spare is replaced, unless the process ended sooner. Starting a
+ * worker blocks the starting thread (Deno: 10–50 ms, Node: 1–5 ms, Bun: under 1 ms, measured
+ * here): not while the process just started may need this thread (its output on Node, its
+ * messages), and not while a program that starts processes one after the other waits for one.
+ */
+const REFILL_DELAY_MS = 50;
+
+/** Replaces the spares taken, after `delayMs` (sooner, with `sooner`, if one is already planned). */
+function scheduleRefill(delayMs: number, sooner = false): void {
   const current = state();
-  current.refill ??= setTimeout(refillSpares, 0);
+  if (current.refill !== undefined) {
+    if (!sooner) return;
+    clearTimeout(current.refill);
+  }
+  current.refill = setTimeout(refillSpares, delayMs);
 }
 
 /**
