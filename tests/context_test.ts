@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  Event,
   exit,
   getAllStartMethods,
   getContext,
@@ -15,10 +14,9 @@ import {
 } from "../mod.ts";
 import { forkserverWarm } from "../src/internals.ts";
 import { deadline, lines, runScript } from "./_helpers.ts";
-import { newMailbox, read } from "./_mailbox.ts";
-import { printAndWait, putAndStartGrandchild, reportStartMethod } from "./fixtures/context_targets.ts";
+import { filled, newMailbox, read } from "./_mailbox.ts";
+import { putAndStartGrandchild, reportStartMethod } from "./fixtures/context_targets.ts";
 import { describeSelf, exitWith, runForever, throwError } from "./fixtures/targets.ts";
-import { filled } from "./_mailbox.ts";
 
 const JOIN_MS = 20_000;
 
@@ -146,13 +144,4 @@ test("terminate() and kill() end forkserver processes with -15 and -9; the senti
 test("a forkserver child's output reaches stdout; a module that preloads itself with a Lock works (CPython test_preload_resources)", async () => {
   const result = await runScript("tests/fixtures/forkserver_preload_main.ts");
   assert.deepEqual({ status: result.status, stdout: lines(result), stderr: result.stderr }, { status: 0, stdout: ["ok"], stderr: "" });
-});
-
-test("a program whose forkserver workers are idle ends by itself", async () => {
-  const event = new Event();
-  const p = new (getContext("forkserver").Process)({ target: printAndWait, args: [event] });
-  p.start();
-  event.set();
-  await deadline(p.join(), JOIN_MS, "join");
-  assert.equal(p.exitCode, 0);
 });
