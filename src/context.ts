@@ -91,28 +91,49 @@ export class ForkServerProcess extends Process {
 export class BaseContext {
   /** Processes of this start method. */
   readonly Process: typeof Process;
+  /** The module's `Queue`. */
   readonly Queue: typeof Queue = Queue;
+  /** The module's `JoinableQueue`. */
   readonly JoinableQueue: typeof JoinableQueue = JoinableQueue;
+  /** The module's `SimpleQueue`. */
   readonly SimpleQueue: typeof SimpleQueue = SimpleQueue;
+  /** The module's `Pipe`. */
   readonly Pipe: typeof Pipe = Pipe;
+  /** The module's `Lock`. */
   readonly Lock: typeof Lock = Lock;
+  /** The module's `RLock`. */
   readonly RLock: typeof RLock = RLock;
+  /** The module's `Semaphore`. */
   readonly Semaphore: typeof Semaphore = Semaphore;
+  /** The module's `BoundedSemaphore`. */
   readonly BoundedSemaphore: typeof BoundedSemaphore = BoundedSemaphore;
+  /** The module's `Condition`. */
   readonly Condition: typeof Condition = Condition;
+  /** The module's `Event`. */
   readonly Event: typeof Event = Event;
+  /** The module's `Barrier`. */
   readonly Barrier: typeof Barrier = Barrier;
+  /** The module's `Value`. */
   readonly Value: typeof Value = Value;
   /** Python's `Array`: {@link SharedArray}. */
   readonly Array: typeof SharedArray = SharedArray;
+  /** The module's `SharedArray`. */
   readonly SharedArray: typeof SharedArray = SharedArray;
+  /** The module's `RawValue`. */
   readonly RawValue: typeof RawValue = RawValue;
+  /** The module's `RawArray`. */
   readonly RawArray: typeof RawArray = RawArray;
+  /** The module's `Pool` (its workers start as processes of the default start method). */
   readonly Pool: typeof Pool = Pool;
+  /** The module's `Manager()`. */
   readonly Manager: typeof Manager = Manager;
+  /** The module's `currentProcess()`. */
   readonly currentProcess: typeof currentProcess = currentProcess;
+  /** The module's `parentProcess()`. */
   readonly parentProcess: typeof parentProcess = parentProcess;
+  /** The module's `activeChildren()`. */
   readonly activeChildren: typeof activeChildren = activeChildren;
+  /** The module's `cpuCount()`. */
   readonly cpuCount: typeof cpuCount = cpuCount;
   readonly #method: StartMethod;
 

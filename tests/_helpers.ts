@@ -66,3 +66,10 @@ export function deadline<T>(promise: Promise<T>, ms: number, what = "operation")
   });
   return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
 }
+
+/** Starts a process and waits for its end (at most `ms`); returns it. */
+export async function runToEnd<P extends { start(): void; join(): Promise<void>; name: string }>(p: P, ms = 20_000): Promise<P> {
+  p.start();
+  await deadline(p.join(), ms, `join of ${p.name}`);
+  return p;
+}

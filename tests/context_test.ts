@@ -7,25 +7,17 @@ import {
   getStartMethod,
   Pipe,
   Process,
-  Queue,
   RuntimeError,
   setStartMethod,
   ValueError,
 } from "../mod.ts";
 import { forkserverWarm } from "../src/internals.ts";
-import { deadline, lines, runScript } from "./_helpers.ts";
+import { deadline, lines, runScript, runToEnd } from "./_helpers.ts";
 import { filled, newMailbox, read } from "./_mailbox.ts";
 import { putAndStartGrandchild, reportStartMethod } from "./fixtures/context_targets.ts";
 import { describeSelf, exitWith, runForever, throwError } from "./fixtures/targets.ts";
 
 const JOIN_MS = 20_000;
-
-/** Starts `p` and waits for its end. */
-async function runToEnd(p: Process): Promise<Process> {
-  p.start();
-  await deadline(p.join(), JOIN_MS, `join of ${p.name}`);
-  return p;
-}
 
 /** What a child started by `ProcessClass` reports over a pipe: its start method, name and pid. */
 async function childReport(ProcessClass: typeof Process): Promise<{ method: string; name: string; pid: number }> {
