@@ -276,6 +276,8 @@ export function setStartMethod(method: string | null, options: { force?: boolean
  * console.log(getStartMethod()); // "spawn", unless set otherwise
  * ```
  */
+export function getStartMethod(options?: { allowNone?: false }): StartMethod;
+export function getStartMethod(options: { allowNone: boolean }): StartMethod | null;
 export function getStartMethod(options: { allowNone?: boolean } = {}): StartMethod | null {
   const fixed = fixedStartMethod();
   if (fixed === undefined && options.allowNone) return null;

@@ -12,6 +12,7 @@
 import { onProcessExit } from "./atexit.ts";
 import { importModule } from "./references.ts";
 import { type ChildWorker, runtime } from "./runtime/mod.ts";
+import { receiveFirst } from "./runtime/ports.ts";
 import { libraryModuleUrl } from "./target.ts";
 import {
   adoptProcessTable,
@@ -283,7 +284,7 @@ export async function warmUp(
   importing: (module: string | undefined) => void,
 ): Promise<unknown> {
   adoptProcessTable(warm.table);
-  const spec = receiveFrom(warm.port);
+  const spec = receiveFirst(warm.port);
   for (const module of warm.preload) {
     importing(module);
     try {
@@ -296,17 +297,6 @@ export async function warmUp(
   }
   parent.post(WARM_MESSAGE);
   return await spec;
-}
-
-/** The first message on `port`, which is then closed (an open port would keep the worker alive). */
-function receiveFrom(port: MessagePort): Promise<unknown> {
-  return new Promise((resolve) => {
-    port.onmessage = (event) => {
-      port.onmessage = null;
-      port.close();
-      resolve(event.data);
-    };
-  });
 }
 
 /** True for the first message of a warm worker. */
