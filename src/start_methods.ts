@@ -144,21 +144,44 @@ export interface Launch {
   abandon(): void;
 }
 
-/** The launch of a process by `method`. */
+/**
+ * The launch of a process by `method`. A forkserver process that finds no spare (processes
+ * started faster than workers warm up) starts on a fresh worker, as a spawned one does.
+ */
 export function launch(method: StartMethod): Launch {
-  return method === "forkserver" ? warmLaunch(takeSpare()) : spawnLaunch();
+  if (method === "spawn") return spawnLaunch(method);
+  const spare = takeSpare();
+  return spare ? warmLaunch(spare) : spawnLaunch(method);
 }
 
-function spawnLaunch(): Launch {
+function spawnLaunch(method: StartMethod): Launch {
   const table = allocateChildPid();
   let worker: ChildWorker;
   return {
-    method: "spawn",
+    method,
     table,
     worker: (daemon, name) => (worker = runtime.spawn(libraryModuleUrl("child"), { daemon, name })),
-    send: (spec, transfer) => worker.post(spec, transfer),
+    send: (spec, transfer, ended) => {
+      worker.post(spec, transfer);
+      if (method === "forkserver") replaceAfter(spec);
+    },
     abandon: () => markPidEnded(table.pid),
   };
+}
+
+/**
+ * After a forkserver start: the next warm workers import this process's module ahead (as
+ * Python's forkserver preloads `__main__`), and the spare is replaced off the start's path:
+ * once the process that took it ended, or {@link REFILL_DELAY_MS} after its start. A start
+ * that found no spare (they come faster than workers warm up) puts the refill off until
+ * starts pause for that long: a spare warming meanwhile would only slow them down.
+ */
+function replaceAfter(spec: { target: { modules: string[] } | null }, ended?: Promise<void>): void {
+  const module = spec.target?.modules[0];
+  if (module) state().preload.add(module);
+  if (!ended) return scheduleRefill(REFILL_DELAY_MS, true);
+  scheduleRefill(REFILL_DELAY_MS);
+  void ended.then(() => scheduleRefill(0, true));
 }
 
 function warmLaunch(spare: Spare): Launch {
@@ -169,11 +192,7 @@ function warmLaunch(spare: Spare): Launch {
     send: (spec, transfer, ended) => {
       spare.port.postMessage(spec, transfer);
       spare.port.close();
-      // The next warm workers import this process's module ahead, as Python's forkserver preloads `__main__`.
-      const module = spec.target?.modules[0];
-      if (module) state().preload.add(module);
-      scheduleRefill(REFILL_DELAY_MS);
-      void ended.then(() => scheduleRefill(0, true));
+      replaceAfter(spec, ended);
     },
     abandon: () => {
       // Its pid may hold what the spec's handles registered: it ends with it.
@@ -185,12 +204,12 @@ function warmLaunch(spare: Spare): Launch {
   };
 }
 
-/** The next spare (warm, or still warming: its spec then waits in its port), started now if none. */
-function takeSpare(): Spare {
+/** The next spare (warm, or still warming: its spec then waits in its port), if any. */
+function takeSpare(): Spare | undefined {
   const { spares } = state();
   let spare = spares.shift();
   while (spare?.dead) spare = spares.shift();
-  return spare ?? startSpare();
+  return spare;
 }
 
 /** Starts the spares still wanted. */
@@ -209,11 +228,11 @@ function refillSpares(): void {
  */
 const REFILL_DELAY_MS = 50;
 
-/** Replaces the spares taken, after `delayMs` (sooner, with `sooner`, if one is already planned). */
-function scheduleRefill(delayMs: number, sooner = false): void {
+/** Replaces the spares taken, after `delayMs` (with `replace`, instead of the refill already planned). */
+function scheduleRefill(delayMs: number, replace = false): void {
   const current = state();
   if (current.refill !== undefined) {
-    if (!sooner) return;
+    if (!replace) return;
     clearTimeout(current.refill);
   }
   current.refill = setTimeout(refillSpares, delayMs);
