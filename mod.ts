@@ -62,12 +62,29 @@ export {
 } from "./src/queues.ts";
 export {
   Connection,
+  type ConnectionWaitOptions,
   Pipe,
   type RecvBytesOptions,
   type RecvBytesSyncOptions,
   type RecvOptions,
   type RecvSyncOptions,
+  Sentinel,
+  type Waitable,
+  wait as waitConnections,
 } from "./src/connection.ts";
+export {
+  BaseContext,
+  ForkServerContext,
+  ForkServerProcess,
+  getAllStartMethods,
+  getContext,
+  getStartMethod,
+  setForkserverPreload,
+  setStartMethod,
+  SpawnContext,
+  SpawnProcess,
+  type StartMethod,
+} from "./src/context.ts";
 export {
   type AcquireOptions,
   type AcquireSyncOptions,

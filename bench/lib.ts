@@ -61,7 +61,7 @@ export interface Row {
   workload: string;
   /** {@link LIBRARY}, a baseline label, or "python". */
   impl: string;
-  /** "deno" | "bun" | "node" | "python-spawn" | "python-fork". */
+  /** "deno" | "bun" | "node" | "python-spawn" | "python-fork" | "python-forkserver". */
   runtime: string;
   /** The measured value, in the workload's unit. */
   value: number;

@@ -15,6 +15,7 @@ const VALUE_COLUMNS = [
   { key: "node", title: "Node" },
   { key: "python-spawn", title: "Python spawn" },
   { key: "python-fork", title: "Python fork" },
+  { key: "python-forkserver", title: "Python forkserver" },
 ] as const;
 
 const PYTHON = "python";
@@ -97,7 +98,9 @@ function advantages(
 function linesOf(workload: Workload, rows: readonly Row[]): Line[] {
   const { library, baselines } = groupRows(workload, rows);
   const bars: Bars = workload.bars ?? {};
-  const python = library.get("python-spawn") ?? library.get("python-fork");
+  const python = workload.python
+    ? library.get(`python-${workload.python}`)
+    : library.get("python-spawn") ?? library.get("python-fork");
   const barRows = [...baselines.values()].flat().filter((row) => row.bar === true);
   const libraryLine: Line = {
     label: `**${workload.label}**`,
@@ -155,6 +158,7 @@ export function renderTable(workloads: readonly Workload[], rows: readonly Row[]
 export const LEGEND: string = [
   "Advantage columns: how many times better the library is than the baseline on Deno / Bun / Node",
   "(throughput: library ÷ baseline; time: baseline ÷ library), against Python's spawn context (fork",
-  "where spawn was not measured) and against the best raw baseline marked † on the same runtime.",
+  "where spawn was not measured, or the context the row names) and against the best raw baseline",
+  "marked † on the same runtime.",
   "✓/✗: the issue's bar. — : not measured (no library case yet, or not available on that runtime).",
 ].join("\n");

@@ -15,6 +15,8 @@ export interface Workload {
   unit: string;
   /** Whether a bigger value is better (throughput) or worse (latency, time). */
   higherIsBetter: boolean;
+  /** The Python start method the "vs Python" column compares with; default spawn (fork when spawn was not measured). */
+  python?: "spawn" | "fork" | "forkserver";
   /** The issue's bars for the library, as minimum advantages (see {@link Bars}). */
   bars?: Bars;
 }
@@ -75,7 +77,7 @@ export const CPU_TASK_MS = 20;
 /** Workers of every pool. */
 export const POOL_WORKERS = 2;
 
-/** `bench/spawn`: issue 2. */
+/** `bench/spawn`: issues 2 and 13 (start methods). */
 export const SPAWN = {
   startJoin: {
     id: "spawn.start-join",
@@ -83,6 +85,28 @@ export const SPAWN = {
     unit: "ms",
     higherIsBetter: false,
     bars: { vsPython: 1, vsRaw: 0.8 },
+  },
+  startRunning: {
+    id: "spawn.start-running",
+    label: "start → target running (median of 50)",
+    unit: "ms",
+    higherIsBetter: false,
+  },
+  forkserverStartRunning: {
+    id: "spawn.forkserver-start-running",
+    label: "forkserver: start → target running, warm worker ready (vs Python fork)",
+    unit: "ms",
+    higherIsBetter: false,
+    python: "fork",
+    bars: { value: 2 },
+  },
+  forkserverStartJoin: {
+    id: "spawn.forkserver-start-join",
+    label: "forkserver: start + join, warm worker ready (vs Python fork)",
+    unit: "ms",
+    higherIsBetter: false,
+    python: "fork",
+    bars: { vsPython: 1 },
   },
 } as const satisfies Record<string, Workload>;
 

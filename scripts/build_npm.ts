@@ -162,6 +162,8 @@ function packageManifest(version: string): Record<string, unknown> {
       "./managers": entry("src/managers"),
       "./shared_memory": entry("src/shared_memory"),
       "./futures": entry("src/futures"),
+      "./context": entry("src/context"),
+      "./connection": entry("src/connection"),
       "./redis": entry("redis"),
       "./cli": entry("cli"),
       "./package.json": "./package.json",

@@ -9,7 +9,7 @@
  * How: one build with several entry points, split into shared chunks, so that every module
  * has one instance whichever entry a program reaches it from:
  * - `mod.js`: the API, where users import it, and its subpaths (`src/managers.js`,
- *   `src/shared_memory.js`, `src/futures.js`);
+ *   `src/shared_memory.js`, `src/futures.js`, `src/context.js`, `src/connection.js`);
  * - `redis.js`: the `./redis` entry (its `redis` npm client stays an import: the package's
  *   optional peer dependency, which only this entry loads);
  * - `src/child.js`, `src/pool_worker.js`, `src/registry_worker.js` and
@@ -37,6 +37,8 @@ export const BUNDLE_ENTRIES = [
   "src/managers.ts",
   "src/shared_memory.ts",
   "src/futures.ts",
+  "src/context.ts",
+  "src/connection.ts",
   "src/child.ts",
   "src/pool_worker.ts",
   "src/registry_worker.ts",

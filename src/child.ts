@@ -8,6 +8,7 @@
 import { unpackHandles } from "./handles.ts";
 import {
   becomeChild,
+  becomeWarmChild,
   type ChildPayload,
   type ChildSpec,
   currentProcess,
@@ -25,6 +26,7 @@ import { applyState } from "./reduction.ts";
 import { importExport } from "./references.ts";
 import { decodeWithRefs, importsFor } from "./transport/codec_decode.ts";
 import { adoptProcessTable } from "./transport/liveness.ts";
+import { fixStartMethod, isWarmSpec, warmUp } from "./start_methods.ts";
 
 const channel = runtime.parentChannel();
 if (!channel) throw new Error("src/child.ts is the bootstrap of a child process: it runs only in a worker");
@@ -124,10 +126,22 @@ async function runHeldOpen(parent: ParentChannel, self: Process): Promise<void> 
   }
 }
 
+/**
+ * The spec, from the parent: at once (spawn), or, for a warm worker (forkserver), once it
+ * imported its preloads and a process was started on it.
+ */
+async function receiveSpec(parent: ParentChannel): Promise<ChildSpec> {
+  const first = await parent.receiveOnce();
+  if (!isWarmSpec(first)) return first as ChildSpec;
+  becomeWarmChild(first.warm.parent);
+  return (await warmUp(first, parent, setImportingModule)) as ChildSpec;
+}
+
 async function main(parent: ParentChannel): Promise<never> {
   runtime.onUncaughtError((error) => void fail(parent, error));
-  const spec = (await parent.receiveOnce()) as ChildSpec;
+  const spec = await receiveSpec(parent);
   adoptProcessTable(spec.table);
+  fixStartMethod(spec.startMethod);
   adoptRegistryLink(spec.registry);
   becomeChild(spec);
   try {

@@ -14,14 +14,17 @@ import { BrokenPipeError, EOFError, TimeoutError, ValueError } from "./errors.ts
 import { HANDLE, type HandleDescription, packingFor, registerHandleKind, type Shareable } from "./handles.ts";
 import { assertDecodableNow, decode, decodeSoon, encode } from "./transport/codec.ts";
 import { Feeder } from "./transport/feeder.ts";
-import { haltIfEnded } from "./transport/halt.ts";
+import { haltIfEnded, haltIfEndedAsync } from "./transport/halt.ts";
 import { Registrations } from "./transport/registrations.ts";
 import { currentPid } from "./transport/liveness.ts";
 import { ByteRing, type ItemCheck, type RingState } from "./transport/ring.ts";
 import { AdaptiveSpin } from "./transport/spin.ts";
 import { runAsync, runSync, type Steps } from "./transport/steps.ts";
-import { deadlineFrom, remaining, wake } from "./transport/wait.ts";
+import { deadlineFrom, heldOpen, remaining, settleWithin, wake, waitAsync } from "./transport/wait.ts";
 import { showAsString } from "./repr.ts";
+import { Sentinel } from "./sentinel.ts";
+
+export { Sentinel } from "./sentinel.ts";
 
 /**
  * Options of a blocking `recv()`.
@@ -147,6 +150,17 @@ function endHolders(buffer?: SharedArrayBuffer): Registrations {
 
 /** Lets {@link Pipe} and the reviver build connections; nobody else can. */
 const BUILD = Symbol("Connection.build");
+
+/** What a waiter for a message sleeps on: a direction's doorbell, as last seen. */
+interface Doorbell {
+  cell: Int32Array;
+  index: number;
+  seen: number;
+  waiters: number;
+}
+
+/** Gives {@link wait} a connection's {@link Doorbell}, without taking its message. */
+const DOORBELL = Symbol("Connection.doorbell");
 
 /**
  * One end of a {@link Pipe} (Python's `multiprocessing.connection.Connection`). Sends and
@@ -467,13 +481,25 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
 
   *#pollSteps(inbound: Channel, deadline: number): Steps<boolean> {
     for (;;) {
-      const seen = Atomics.load(inbound.bell, RINGS);
-      this.#checkOpen();
-      if (inbound.ring.hasRecords() || !this.#peer.anyLive()) return true;
+      const doorbell = this.#doorbell(inbound);
+      if (!doorbell) return true;
       const timeoutMs = remaining(deadline);
       if (timeoutMs === 0) return false;
-      yield { cell: inbound.bell, index: RINGS, seen, timeoutMs, interruptible: false, waiters: WAITERS };
+      yield { ...doorbell, timeoutMs, interruptible: false };
     }
+  }
+
+  /** The doorbell to sleep on for a message, or null when a receive would not wait (a message, or end-of-file). */
+  #doorbell(inbound: Channel): Doorbell | null {
+    const seen = Atomics.load(inbound.bell, RINGS);
+    this.#checkOpen();
+    if (inbound.ring.hasRecords() || !this.#peer.anyLive()) return null;
+    return { cell: inbound.bell, index: RINGS, seen, waiters: WAITERS };
+  }
+
+  /** @internal For {@link wait}: as `#doorbell`, checking that this end can receive. */
+  [DOORBELL](): Doorbell | null {
+    return this.#doorbell(this.#readableChannel());
   }
 
   #checkOpen(): void {
@@ -522,6 +548,110 @@ export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>]
       madeHere: true,
     });
   return [end(0, toFirst, toSecond), end(1, toSecond, toFirst)];
+}
+
+/**
+ * What {@link wait} waits on: connections (that can receive) and process sentinels.
+ * @example Usage
+ * ```ts
+ * import { Pipe, type Waitable } from "@seed/multiprocessing";
+ * const [a] = Pipe();
+ * const objects: Waitable[] = [a];
+ * console.log(objects.length); // 1
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export type Waitable = Connection<any> | Sentinel;
+
+/**
+ * Options of {@link wait}.
+ * @example Usage
+ * ```ts
+ * import { type ConnectionWaitOptions, Pipe, waitConnections } from "@seed/multiprocessing";
+ * const [a] = Pipe();
+ * const options: ConnectionWaitOptions = { timeout: 10 };
+ * console.log(await waitConnections([a], options)); // []
+ * ```
+ */
+export interface ConnectionWaitOptions {
+  /** Give up after this many milliseconds, resolving `[]` (negative acts as 0). Default: wait forever. */
+  timeout?: number | null;
+  /** Abort the wait; the promise rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Waits until at least one of `objects` is ready, and resolves with those ready, in input
+ * order (Python's `multiprocessing.connection.wait`): a connection with a message waiting or
+ * whose other end is closed (its next receive throws `EOFError`: remove it from the list
+ * then), a process's `sentinel` once the process ended. Takes no message. Resolves `[]`
+ * when `timeout` passed first.
+ * @throws {TypeError} for an object that is neither a connection nor a sentinel.
+ * @throws {Error} "handle is closed", "connection is write-only" for such a connection.
+ * @example Usage
+ * ```ts
+ * import { Pipe, waitConnections } from "@seed/multiprocessing";
+ * const [a, b] = Pipe();
+ * const [c, d] = Pipe();
+ * d.send("hello");
+ * console.log((await waitConnections([a, c])).length); // 1: c
+ * console.log(await c.recv()); // "hello"
+ * b.close();
+ * console.log(await waitConnections([a], { timeout: 1000 })); // [a]: end-of-file
+ * ```
+ */
+export async function wait<W extends Waitable>(objects: Iterable<W>, options: ConnectionWaitOptions = {}): Promise<W[]> {
+  const list = [...objects];
+  for (const object of list) assertWaitable(object);
+  const { timeout, signal } = options ?? {};
+  signal?.throwIfAborted();
+  const deadline = deadlineFrom(timeout ?? undefined);
+  for (;;) {
+    const waits = list.map((object) =>
+      object instanceof Sentinel ? (object.ready ? null : object) : (object as Connection)[DOORBELL]()
+    );
+    const ready = list.filter((_, i) => waits[i] === null);
+    const left = remaining(deadline);
+    if (ready.length > 0 || left === 0) return ready;
+    await anyChange(waits as (Doorbell | Sentinel)[], left, signal);
+    await haltIfEndedAsync();
+  }
+}
+
+/**
+ * Resolves when a doorbell rang, a sentinel became ready, `timeoutMs` passed, or a slice of
+ * sleep passed (a connection's other end may have ended without ringing: the caller checks
+ * again). Nothing is polled in between; the waits that lost are cut off.
+ */
+async function anyChange(waits: (Doorbell | Sentinel)[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const lost = new AbortController();
+  const cut = signal ? AbortSignal.any([signal, lost.signal]) : lost.signal;
+  const changes = waits.map((wait) => (wait instanceof Sentinel ? wait.ended : rings(wait, timeoutMs, cut)));
+  try {
+    // A wait on sentinels alone must hold the program open: their workers may be unref'd.
+    await heldOpen(settleWithin(Promise.race(changes), timeoutMs, signal));
+  } finally {
+    lost.abort();
+    for (const change of changes) change.catch(() => {});
+  }
+}
+
+/** Sleeps on `doorbell` (counted among its waiters, so that a sender rings it) until it rings or a slice passed. */
+async function rings(doorbell: Doorbell, timeoutMs: number, cut: AbortSignal): Promise<void> {
+  const { cell, index, seen, waiters } = doorbell;
+  Atomics.add(cell, waiters, 1);
+  try {
+    await waitAsync(cell, index, seen, timeoutMs, cut);
+  } finally {
+    Atomics.sub(cell, waiters, 1);
+  }
+}
+
+function assertWaitable(object: unknown): void {
+  if (object instanceof Connection || object instanceof Sentinel) return;
+  throw new TypeError(
+    `wait() takes connections (ends of a Pipe) and process sentinels (p.sentinel), not ${describe(object)}`,
+  );
 }
 
 /** A byte view of what `sendBytes` accepts. */

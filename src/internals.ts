@@ -25,3 +25,4 @@ export { deadlineFrom } from "./transport/wait.ts";
 export { WAITER_SLOTS, WaiterQueue } from "./transport/waiters.ts";
 export { setNameGenerator } from "./shared_memory.ts";
 export { executorProcesses } from "./futures_executor.ts";
+export { forkserverWarm } from "./start_methods.ts";

@@ -16,7 +16,6 @@ import { showAsString } from "./repr.ts";
 import { registryLinkForChild, type RegistryLinkState } from "./registry.ts";
 import { type ChildWorker, type ParentChannel, runtime } from "./runtime/mod.ts";
 import {
-  allocateChildPid,
   currentPid,
   isPidAlive,
   markEndedCleanly,
@@ -24,7 +23,9 @@ import {
   mayStillRun,
   type ProcessTableState,
 } from "./transport/liveness.ts";
-import { callerModules, libraryEntryUrl, libraryModuleUrl, type TargetRef } from "./target.ts";
+import { Sentinel } from "./sentinel.ts";
+import { type Launch, launch, setSelfDescription, type StartMethod, startMethodOf } from "./start_methods.ts";
+import { callerModules, libraryEntryUrl, type TargetRef } from "./target.ts";
 import { heldOpen, settleWithin } from "./transport/wait.ts";
 
 /**
@@ -111,6 +112,8 @@ export interface ChildSpec {
   endStatus: SharedArrayBuffer;
   /** Its link to the registry of names (shared memory, managers; see registry.ts). */
   registry: RegistryLinkState;
+  /** How it was started: its own default start method (Python's `prepare()` sets it). */
+  startMethod: StartMethod;
 }
 
 /**
@@ -227,6 +230,7 @@ export class Process {
   #joiners = 0;
   #ended!: Promise<void>;
   #markEnded!: () => void;
+  #sentinel?: Sentinel;
 
   /**
    * Creates a process; nothing runs until {@link Process.start}.
@@ -323,14 +327,15 @@ export class Process {
     if (ctx.importingModule !== undefined) throw new Error(unguardedStartMessage(ctx.importingModule));
     if (ctx.current?.daemon) throw new Error("daemonic processes are not allowed to have children");
     const transfer: Transferable[] = [];
-    const spec = this.#prepareSpec(transfer);
+    const launched = launch(startMethodOf(this));
+    let spec: ChildSpec;
     let worker: ChildWorker;
     try {
+      spec = this.#prepareSpec(transfer, launched);
       // A service must not keep the program alive either: it is ended after the other children.
-      const daemon = this.#daemon || ctx.services.has(this);
-      worker = runtime.spawn(libraryModuleUrl("child"), { daemon, name: this.#name });
+      worker = launched.worker(this.#daemon || ctx.services.has(this), this.#name);
     } catch (error) {
-      markPidEnded(spec.table.pid); // what its args registered in its pid must not outlive it
+      launched.abandon(); // what its args registered in its pid must not outlive it
       throw error;
     }
     this.#worker = worker;
@@ -341,12 +346,24 @@ export class Process {
     worker.onMessage((message) => this.#onMessage(message as ChildMessage, worker));
     worker.onError((error) => this.#onLoadError(error));
     worker.onExit((code, mayRunOn) => this.#onExit(code, mayRunOn));
-    worker.post(spec, transfer);
+    launched.send(spec, transfer, this.#ended);
     // Unref last: adding a listener after unref() re-refs a worker on Node and Bun.
     if (this.#waitedForAtExit()) {
       worker.unref();
       installEndOfMainWork(ctx);
-    }
+    } else worker.ref(); // a warm worker waited unref'd
+  }
+
+  /**
+   * What `wait()` (module `./connection`) waits on to see this process end: ready once it
+   * ended, and from then on (Python's `sentinel`).
+   * @throws {ValueError} "process not started" before `start()`, "process object is closed".
+   */
+  get sentinel(): Sentinel {
+    this.#assertNotClosed();
+    if (this.#state === "initial") throw new ValueError("process not started");
+    if (this.#role !== "child") throw new Error("only a child process has a sentinel here");
+    return this.#sentinel ??= new Sentinel(this.#ended, this.#state === "ended");
   }
 
   /**
@@ -452,19 +469,12 @@ export class Process {
    * `transfer` gets what the spec's message must move rather than copy. Throws, having
    * changed nothing, what cannot be sent.
    */
-  #prepareSpec(transfer: Transferable[]): ChildSpec {
+  #prepareSpec(transfer: Transferable[], { table, method }: Launch): ChildSpec {
     const { kind, target, payload, parts } = this.#code();
     const carried: object[] = [];
     const bytes = encodeForChild(payload, parts, carried);
     transfer.push(bytes.buffer as ArrayBuffer);
-    const table = allocateChildPid();
-    let packed: unknown[];
-    try {
-      packed = carried.map((value) => packCarried(value, table.pid, transfer));
-    } catch (error) {
-      markPidEnded(table.pid); // what the handles registered in its pid must not outlive it
-      throw error;
-    }
+    const packed = carried.map((value) => packCarried(value, table.pid, transfer));
     return {
       table,
       name: this.#name,
@@ -477,6 +487,7 @@ export class Process {
       carried: packed,
       endStatus: new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
       registry: registryLinkForChild(transfer),
+      startMethod: method,
     };
   }
 
@@ -704,6 +715,14 @@ export function becomeChild(spec: ChildSpec): void {
   ctx.parent = Process.rebuild(Process, "parent", { ...spec.parent, daemon: false });
   // Until the target's module is imported, the process object is a plain Process.
   ctx.current = Process.rebuild(Process, "current", { name: spec.name, pid: spec.table.pid, daemon: spec.daemon });
+}
+
+/**
+ * @internal Called by a warm worker's bootstrap before it imports its preloads: it is a child
+ * of `parent` (so `isMain()` is false there), though not yet which process.
+ */
+export function becomeWarmChild(parent: { name: string; pid: number }): void {
+  context().parent = Process.rebuild(Process, "parent", { ...parent, daemon: false });
 }
 
 /** @internal Called by the child bootstrap once its own process object is rebuilt. */
@@ -961,6 +980,7 @@ export function isMain(meta: ImportMeta): boolean {
 }
 
 showAsString(Process);
+setSelfDescription(() => ({ name: currentProcess().name, pid: currentPid() }));
 // This library's exit() may be a process's target itself, as Python's `Process(target=sys.exit)`.
 registerExport(exit, libraryEntryUrl().href, "exit");
 refuseInstances(

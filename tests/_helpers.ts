@@ -66,3 +66,10 @@ export function deadline<T>(promise: Promise<T>, ms: number, what = "operation")
   });
   return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
 }
+
+/** Starts a process and waits for its end (at most 20 s); returns it. One argument: usable with `map`. */
+export async function runToEnd<P extends { start(): void; join(): Promise<void>; name: string }>(p: P): Promise<P> {
+  p.start();
+  await deadline(p.join(), 20_000, `join of ${p.name}`);
+  return p;
+}

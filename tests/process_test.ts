@@ -18,7 +18,7 @@ import {
   Queue,
   Value,
 } from "../mod.ts";
-import { deadline, lines, runScript } from "./_helpers.ts";
+import { deadline, lines, runScript, runToEnd } from "./_helpers.ts";
 import { filled as mailboxFilled, newMailbox, post, read } from "./_mailbox.ts";
 import { postAfterImport } from "./fixtures/exit_on_import.ts";
 import postDefault, { aliasedTarget, post$ } from "./fixtures/exported_as.ts";
@@ -42,11 +42,6 @@ import {
 
 const JOIN_MS = 20_000;
 
-async function runToEnd(p: Process): Promise<Process> {
-  p.start();
-  await deadline(p.join(), JOIN_MS, `join of ${p.name}`);
-  return p;
-}
 
 test("the main program is MainProcess with no parent", () => {
   assert.equal(currentProcess().name, "MainProcess");

@@ -1,4 +1,6 @@
-"""bench/spawn baseline: Process start + join of a trivial target, median of 50, spawn and fork."""
+"""bench/spawn baseline: Process start + join of a trivial target, and start -> target running,
+median of 50, by the spawn, fork and forkserver start methods. The same numbers stand beside
+the library's spawn rows and its forkserver rows."""
 
 import multiprocessing as mp
 import statistics
@@ -10,6 +12,10 @@ def noop():
     pass
 
 
+def signal_running(event):
+    event.set()
+
+
 def start_join_ms(ctx):
     start = now_ms()
     process = ctx.Process(target=noop)
@@ -18,14 +24,34 @@ def start_join_ms(ctx):
     return now_ms() - start
 
 
+def start_running_ms(ctx):
+    event = ctx.Event()
+    process = ctx.Process(target=signal_running, args=(event,))
+    start = now_ms()
+    process.start()
+    event.wait()
+    elapsed = now_ms() - start
+    process.join()
+    return elapsed
+
+
+def median_ms(measure, ctx):
+    for _ in range(size("spawn_warmups")):
+        measure(ctx)
+    return statistics.median(measure(ctx) for _ in range(size("spawn_runs")))
+
+
 def main():
-    for context in ("spawn", "fork"):
-        progress(f"Process start + join ({context})")
+    for context in ("spawn", "fork", "forkserver"):
         ctx = mp.get_context(context)
-        for _ in range(size("spawn_warmups")):
-            start_join_ms(ctx)
-        samples = [start_join_ms(ctx) for _ in range(size("spawn_runs"))]
-        emit("spawn.start-join", context, statistics.median(samples))
+        progress(f"Process start + join ({context})")
+        start_join = median_ms(start_join_ms, ctx)
+        progress(f"Process start -> target running ({context})")
+        start_running = median_ms(start_running_ms, ctx)
+        for workload in ("spawn.start-join", "spawn.forkserver-start-join"):
+            emit(workload, context, start_join)
+        for workload in ("spawn.start-running", "spawn.forkserver-start-running"):
+            emit(workload, context, start_running)
 
 
 if __name__ == "__main__":
