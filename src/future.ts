@@ -37,7 +37,9 @@ let raised!: (future: Future<unknown>) => boolean;
  * States as in Python: pending, running, cancelled, finished. `cancel()` succeeds while the
  * work has not started. Callbacks added with `addDoneCallback` run once it is done (at once
  * when it already is). `String(future)` and `console.log` show Python's repr without the
- * address: `<Future at #3 state=finished returned number>`.
+ * address: `<Future at #3 state=finished returned number>`. Waiting on a future does not
+ * hold the program open by itself (a Promise does not either): its executor does while it
+ * has work pending.
  *
  * @example Usage
  * ```ts
