@@ -13,6 +13,7 @@ import {
   type ChildSpec,
   currentProcess,
   endProcess,
+  exit,
   parentProcess,
   Process,
   setCurrentProcess,
@@ -25,6 +26,8 @@ import type { ParentChannel } from "./runtime/types.ts";
 import { applyState } from "./reduction.ts";
 import { importExport } from "./references.ts";
 import { decodeWithRefs, importsFor } from "./transport/codec_decode.ts";
+import { encodeWithRefs } from "./transport/codec_encode.ts";
+import { libraryEntryUrl } from "./target.ts";
 import { adoptProcessTable } from "./transport/liveness.ts";
 import { fixStartMethod, isWarmSpec, warmUp } from "./start_methods.ts";
 
@@ -134,7 +137,19 @@ async function receiveSpec(parent: ParentChannel): Promise<ChildSpec> {
   const first = await parent.receiveOnce();
   if (!isWarmSpec(first)) return first as ChildSpec;
   becomeWarmChild(first.warm.parent);
-  return (await warmUp(first, parent, setImportingModule)) as ChildSpec;
+  return (await warmUp(first, parent, setImportingModule, rehearse)) as ChildSpec;
+}
+
+/**
+ * A warm worker rebuilds a process that does nothing, once, before it waits: the code that
+ * rebuilds its real process is then compiled already (the engines compile a function at its
+ * first call), which starts that process about a millisecond sooner.
+ */
+async function rehearse(): Promise<void> {
+  const carried: unknown[] = [];
+  const payload = encodeWithRefs([exit, [0, "", { a: [true] }, new SharedArrayBuffer(8)]], (value) => carried.push(value) - 1);
+  const target = { exportName: "exit", modules: [libraryEntryUrl().href], kind: "function" as const };
+  await rebuildSelf({ name: "", table: { pid: 0 }, daemon: false, target, kind: "function", payload, carried } as never);
 }
 
 async function main(parent: ParentChannel): Promise<never> {

@@ -294,13 +294,14 @@ export async function forkserverWarm(): Promise<void> {
 /**
  * In a warm worker, before its spec comes: joins the process table under its pid, imports
  * the preloads (their errors are left for the import of the process's own code to report,
- * as Python's forkserver ignores a preload that fails), tells its parent it is warm, and
- * resolves with the spec when it comes.
+ * as Python's forkserver ignores a preload that fails), `rehearse`s, tells its parent it is
+ * warm, and resolves with the spec when it comes.
  */
 export async function warmUp(
   { warm }: WarmSpec,
   parent: { post(message: unknown): void },
   importing: (module: string | undefined) => void,
+  rehearse: () => Promise<void>,
 ): Promise<unknown> {
   adoptProcessTable(warm.table);
   const spec = receiveFirst(warm.port);
@@ -314,6 +315,7 @@ export async function warmUp(
       importing(undefined);
     }
   }
+  await rehearse();
   parent.post(WARM_MESSAGE);
   return await spec;
 }

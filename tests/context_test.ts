@@ -16,6 +16,7 @@ import { deadline, lines, runScript, runToEnd } from "./_helpers.ts";
 import { filled, newMailbox, read } from "./_mailbox.ts";
 import { putAndStartGrandchild, reportStartMethod } from "./fixtures/context_targets.ts";
 import { describeSelf, exitWith, runForever, throwError } from "./fixtures/targets.ts";
+import { moduleUrl as preloadedUrl, reportImportedAt } from "./fixtures/preloaded.ts";
 
 const JOIN_MS = 20_000;
 
@@ -136,4 +137,16 @@ test("terminate() and kill() end forkserver processes with -15 and -9; the senti
 test("a forkserver child's output reaches stdout; a module that preloads itself with a Lock works (CPython test_preload_resources)", async () => {
   const result = await runScript("tests/fixtures/forkserver_preload_main.ts");
   assert.deepEqual({ status: result.status, stdout: lines(result), stderr: result.stderr }, { status: 0, stdout: ["ok"], stderr: "" });
+});
+
+test("a forkserver process starts on a worker that imported setForkserverPreload's modules before start()", async () => {
+  const ctx = getContext("forkserver");
+  ctx.setForkserverPreload([preloadedUrl]);
+  await forkserverWarm();
+  const beforeStart = Date.now();
+  const [r, w] = Pipe<number>(false);
+  const p = await runToEnd(new ctx.Process({ target: reportImportedAt, args: [w] }));
+  w.close();
+  assert.equal(p.exitCode, 0);
+  assert.ok((await r.recv({ timeout: 20_000 })) <= beforeStart, "the module's top level ran before start()");
 });
