@@ -4,8 +4,9 @@
  * same run (BullMQ on the same `redis` client, node-redis). Workloads: a JoinableQueue's
  * put → get → taskDone with 1 and 8 consumers (BullMQ: add → a worker of concurrency 1 and
  * 8), the same batched (BullMQ: addBulk), a distributed Pool.map over two worker hosts
- * beside the local Pool of as many processes, and how soon a task starts again elsewhere
- * after `kill -9` of the worker host running it (BullMQ: its worker process, with
+ * beside the local Pool of as many processes (again on a server with `appendfsync everysec`,
+ * Redis's default, where a durable write does not wait for the disk), and how soon a task
+ * starts again elsewhere after `kill -9` of the worker host running it (BullMQ: its worker process, with
  * lockDuration 2 s and stalledInterval 1 s instead of its 30 s defaults).
  * @module
  */
@@ -216,9 +217,9 @@ function percentile(samples: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-/** Runs `use` with a private server, stopped afterwards. */
-async function withServer<T>(use: (url: string) => Promise<T>): Promise<T> {
-  const server = await startRedis();
+/** Runs `use` with a private server (AOF, appendfsync `fsync`), stopped afterwards. */
+async function withServer<T>(use: (url: string) => Promise<T>, fsync: "always" | "everysec" = "always"): Promise<T> {
+  const server = await startRedis({ extra: ["--appendfsync", fsync] });
   try {
     return await use(server.url);
   } finally {
@@ -237,12 +238,14 @@ export const cases: BenchCase[] = [
         const nb = sizeFor(ctx, SIZES.redisBatchedItems);
         const batched = await medianOfRepeats(ctx, async () => 1000 * nb / await joinableRun(url, nb, 8, BATCH));
         const poolMap = await poolMapRun(ctx, url, sizeFor(ctx, SIZES.mapItems));
+        const poolMapEverysec = await withServer((everysec) => poolMapRun(ctx, everysec, sizeFor(ctx, SIZES.mapItems)), "everysec");
         const redelivery = await redeliveryRun(url, sizeFor(ctx, SIZES.redisKills));
         return {
           [REDIS.joinable1.id]: perSecond(n, jq1),
           [REDIS.joinable8.id]: perSecond(n, jq8),
           [REDIS.batched.id]: perSecond(nb, batched),
           [REDIS.poolMap.id]: poolMap,
+          [REDIS.poolMapEverysec.id]: poolMapEverysec,
           [REDIS.redeliveryP50.id]: median(redelivery),
           [REDIS.redeliveryP99.id]: percentile(redelivery, 99),
         };
@@ -271,6 +274,9 @@ export const cases: BenchCase[] = [
   {
     impl: `local Pool(${POOL_WORKERS})`,
     bar: true,
-    run: async (ctx) => ({ [REDIS.poolMap.id]: await localPoolRun(ctx, sizeFor(ctx, SIZES.mapItems)) }),
+    run: async (ctx) => {
+      const local = await localPoolRun(ctx, sizeFor(ctx, SIZES.mapItems));
+      return { [REDIS.poolMap.id]: local, [REDIS.poolMapEverysec.id]: local };
+    },
   },
 ];

@@ -309,6 +309,13 @@ export const REDIS = {
     higherIsBetter: true,
     bars: { vsRaw: 0.5 },
   },
+  poolMapEverysec: {
+    id: "redis.pool-map-everysec",
+    label: "same, the server's AOF with appendfsync everysec (Redis's default)",
+    unit: "items/s",
+    higherIsBetter: true,
+    bars: { vsRaw: 0.5 },
+  },
   redeliveryP50: {
     id: "redis.redelivery-p50",
     label: "kill -9 of a worker host → its task started elsewhere, p50",

@@ -28,10 +28,10 @@ import {
 } from "../pool_jobs.ts";
 import { assertInputs, checkChunksize, type ChunkOptions, collect, type Inputs, type TaskFunction, unsendableInput } from "../pool.ts";
 import type { WaitOptions } from "../process.ts";
-import { checkCloneable, decodeSoon, encode } from "../transport/codec.ts";
+import { decodeSoon, encode } from "../transport/codec.ts";
 import { heldOpen, settleWithin } from "../transport/wait.ts";
-import { bytesArg, type RedisConnection, text } from "./client.ts";
-import { ADD_TASK_ONCE } from "./scripts.ts";
+import { bytesArg, type RedisArg, type RedisConnection, type Reply, text } from "./client.ts";
+import { ADD_TASKS_ONCE } from "./scripts.ts";
 import type { Session } from "./session.ts";
 import { type TaskRef, taskRefOf } from "./task_ref.ts";
 import { type Entry, MAX_BLOCK_MS, parseReadReply, sleep, WorkStream } from "./work_stream.ts";
@@ -66,7 +66,24 @@ export type TaskPayload = [string, string, 0 | 1, unknown[]];
 /** How long a host list (for the default chunksize) is reused, in ms. */
 const HOSTS_TTL_MS = 1000;
 
+/**
+ * Chunks per worker process of a map with the default chunksize. Python's rule gives each
+ * process about four; a distributed call gives it two, as many as its host holds at once (one
+ * running, one ready), since each chunk costs round trips and durable writes on the server.
+ */
+const CHUNKS_PER_PROCESS = 2;
+
+/** At most this many chunks, or about this many bytes, go in one add. */
+const ADD_BATCH_CHUNKS = 256;
+const ADD_BATCH_BYTES = 8 * 1024 * 1024;
+
 type PoolState = "run" | "close" | "terminate";
+
+/** A chunk sent and not answered; `entryId` once the server gave it one. */
+type Out = { chunk: Chunk; entryId?: string };
+
+/** A chunk being added: its key in this caller's calls, its entry's bytes. */
+type Adding = { key: string; out: Out; payload: Uint8Array };
 
 /**
  * A pool whose tasks run on the worker hosts that serve its name (`cluster.serve(name)` or
@@ -98,7 +115,7 @@ export class RedisPool {
   readonly #jobs = new Map<number, Job>();
   #queue = new ChunkQueue();
   /** Chunks sent and not answered, by key; `entryId` once the server gave it one. */
-  readonly #out = new Map<string, { chunk: Chunk; entryId?: string }>();
+  readonly #out = new Map<string, Out>();
   readonly #refs: TaskRef[] = [];
   readonly #refIds = new WeakMap<TaskFunction, Map<string, number>>();
   readonly #abortListeners = new Map<Job, () => void>();
@@ -144,7 +161,7 @@ export class RedisPool {
   ): AsyncResult<Awaited<R>> {
     this.#checkRunning();
     if (args !== undefined && !Array.isArray(args)) throw new TypeError("apply() takes the function's arguments as an array");
-    checkCloneable(args ?? [], "args", "redis");
+    assertSendable(args ?? [], "args");
     const fnId = this.#refId(fn, options.module);
     return new AsyncResult<Awaited<R>>((settler) => {
       this.#submit(new ApplyJob(this.#host, ++this.#jobCount, fnId, args ?? [], settler), options.signal);
@@ -152,8 +169,8 @@ export class RedisPool {
   }
 
   /**
-   * Calls `fn` on every input on the worker hosts, in chunks (Python's default chunksize
-   * over the processes of the hosts serving now); resolves with the results in input order,
+   * Calls `fn` on every input on the worker hosts, in chunks (by default two per worker
+   * process of the hosts serving now, where Python's rule makes four); resolves with the results in input order,
    * or rejects with the first error once every chunk is answered, as the local pool.
    * @throws {TypeError} naming the path (`inputs[7].…`) of an input that cannot be sent; nothing is sent.
    */
@@ -242,7 +259,7 @@ export class RedisPool {
     this.#checkRunning();
     const chunksize = checkChunksize(options);
     const items = isAsyncIterable(inputs) ? undefined : Array.isArray(inputs) ? inputs : (assertInputs(inputs), [...inputs]);
-    if (items) checkCloneable(items, "inputs", "redis");
+    if (items) assertSendable(items, "inputs");
     const fnId = this.#refId(fn, options.module);
     return new AsyncResult<R[]>((settler) => {
       const job = new MapJob<R>(this.#host, ++this.#jobCount, fnId, star, settler);
@@ -254,8 +271,9 @@ export class RedisPool {
   async #setInputs(job: MapJob<unknown>, inputs: unknown[] | AsyncIterable<unknown>, chunksize: number | undefined): Promise<void> {
     try {
       const items = Array.isArray(inputs) ? inputs : await collect(inputs);
-      if (!Array.isArray(inputs)) checkCloneable(items, "inputs", "redis");
-      job.setInputs(items, chunksize, chunksize === undefined ? await this.#liveProcesses() : 1);
+      if (!Array.isArray(inputs)) assertSendable(items, "inputs");
+      const processes = chunksize === undefined ? await this.#liveProcesses() : 1;
+      job.setInputs(items, chunksize ?? distributedChunksize(items.length, processes), processes);
     } catch (error) {
       job.fail(error);
     }
@@ -313,14 +331,30 @@ export class RedisPool {
 
   // ---- chunks out and results in ---------------------------------------------------
 
-  /** Sends chunks while fewer than `maxChunksOut` are out; makes sure results are read. */
+  /**
+   * Sends chunks while fewer than `maxChunksOut` are out, those ready now in one add per
+   * batch (one durable write on the server); makes sure results are read.
+   */
   #dispatch(): void {
     if (this.#state === "terminate") return;
-    for (let chunk; this.#out.size < this.#maxChunksOut && (chunk = this.#queue.take());) this.#send(chunk);
+    let batch: Adding[] = [];
+    let bytes = 0;
+    for (let chunk; this.#out.size < this.#maxChunksOut && (chunk = this.#queue.take());) {
+      const adding = this.#prepare(chunk);
+      if (!adding) continue;
+      batch.push(adding);
+      bytes += adding.payload.length;
+      if (batch.length >= ADD_BATCH_CHUNKS || bytes >= ADD_BATCH_BYTES) {
+        void this.#add(batch);
+        [batch, bytes] = [[], 0];
+      }
+    }
+    if (batch.length > 0) void this.#add(batch);
     if (this.#out.size > 0) this.#reading ??= this.#readResults().finally(() => (this.#reading = undefined));
   }
 
-  #send(chunk: Chunk): void {
+  /** Encodes a chunk and counts it out; an input that cannot be sent fails the chunk instead. */
+  #prepare(chunk: Chunk): Adding | undefined {
     const job = chunk.job;
     const ref = this.#refs[job.fnId];
     let payload: Uint8Array;
@@ -328,31 +362,38 @@ export class RedisPool {
       payload = bytesArg(encode([ref.module, ref.exportName, job.star, chunk.items] satisfies TaskPayload, "task", "redis"));
     } catch (error) {
       job.chunkFailed(chunk, unsendableInput(chunk, error, (item, path) => encode(item, path, "redis")));
-      return;
+      return undefined;
     }
     const key = `${job.id}:${chunk.index}`;
-    const out: { chunk: Chunk; entryId?: string } = { chunk };
+    const out: Out = { chunk };
     this.#out.set(key, out);
-    void this.#add(out, key, payload);
+    return { key, out, payload };
   }
 
   /**
-   * Adds a chunk's entry, again after a failure (a lost connection, which may have come
-   * after the add ran: the script adds a key once), until its job ended.
+   * Adds chunks' entries, again after a failure (a lost connection, which may have come
+   * after the add ran: the script adds a key once), until each is answered or its job ended.
    */
-  async #add(out: { chunk: Chunk; entryId?: string }, key: string, payload: Uint8Array): Promise<void> {
-    const job = out.chunk.job;
-    // Until answered: a first try may have run, and its result come, before its reply was lost.
-    for (let attempt = 0; !job.ended && this.#state !== "terminate" && this.#out.get(key) === out; attempt++) {
+  async #add(batch: Adding[]): Promise<void> {
+    const keys = [this.#stream.keys.stream, `${this.#replyKey}:added`];
+    for (let attempt = 0;; attempt++) {
+      // Until answered: a first try may have run, and its result come, before its reply was lost.
+      const pending = batch.filter(({ key, out }) => !out.chunk.job.ended && this.#out.get(key) === out);
+      if (pending.length === 0 || this.#state === "terminate") return;
       try {
         await this.#stream.ensureGroup();
-        const keys = [this.#stream.keys.stream, `${this.#replyKey}:added`];
-        const id = await this.#session.conn.eval(ADD_TASK_ONCE, keys, [key, this.#replyKey, payload, String(this.#session.settings.resultTtl)]);
-        out.entryId = text(id);
-        if (job.ended) await this.#withdraw([out]);
+        const args: RedisArg[] = [this.#replyKey, String(this.#session.settings.resultTtl)];
+        for (const { key, payload } of pending) args.push(key, payload);
+        const ids = await this.#session.conn.eval<Reply[]>(ADD_TASKS_ONCE, keys, args);
+        pending.forEach(({ out }, i) => (out.entryId = text(ids[i])));
+        const ended = pending.filter(({ out }) => out.chunk.job.ended).map(({ out }) => out);
+        if (ended.length > 0) await this.#withdraw(ended);
         return;
       } catch (error) {
-        if (this.#session.conn.closed) return this.#answer(key, (chunk) => chunk.job.chunkFailed(chunk, error));
+        if (this.#session.conn.closed) {
+          for (const { key } of pending) this.#answer(key, (chunk) => chunk.job.chunkFailed(chunk, error));
+          return;
+        }
         await sleep(Math.min(50 * 2 ** attempt, 1000));
       }
     }
@@ -434,7 +475,7 @@ export class RedisPool {
   }
 
   /** Takes back chunks not yet taken by a host (a cancelled or terminated job's). */
-  async #withdraw(outs: { chunk: Chunk; entryId?: string }[]): Promise<void> {
+  async #withdraw(outs: Out[]): Promise<void> {
     const ids = outs.map((out) => out.entryId).filter((id): id is string => id !== undefined);
     if (ids.length > 0) await this.#session.conn.command(["XDEL", this.#stream.keys.stream, ...ids]).catch(() => {});
   }
@@ -444,7 +485,7 @@ export class RedisPool {
     this.#abortListeners.get(job)?.();
     this.#abortListeners.delete(job);
     if (ending !== "done") {
-      const withdrawn: { chunk: Chunk; entryId?: string }[] = [];
+      const withdrawn: Out[] = [];
       for (const [key, out] of this.#out) {
         if (out.chunk.job !== job) continue;
         this.#out.delete(key);
@@ -470,6 +511,20 @@ export class RedisPool {
     await this.#reading;
     await this.#session.conn.command(["DEL", this.#replyKey, `${this.#replyKey}:added`]).catch(() => {});
   }
+}
+
+/** The default chunksize of a distributed map of `length` inputs over `processes` worker processes. */
+function distributedChunksize(length: number, processes: number): number {
+  return Math.max(1, Math.ceil(length / (CHUNKS_PER_PROCESS * processes)));
+}
+
+/**
+ * Throws the codec's TypeError naming the path (`inputs[7].…`) of the first part of `value`
+ * that cannot be sent. Encoding is the check: it refuses with the same message as
+ * `checkCloneable`, walking the value many times faster (the bytes are not kept).
+ */
+function assertSendable(value: unknown, path: string): void {
+  encode(value, path, "redis");
 }
 
 function withResolvers(): { promise: Promise<void>; resolve: () => void } {

@@ -73,18 +73,24 @@ return added
 `);
 
 /**
- * Adds a pool task once: an add sent again after a lost connection (whose first try may or
- * may not have run) finds the task added already. KEYS: task stream, the caller's hash of
- * added tasks (key → entry id). ARGV: key `k`, result stream `r`, bytes `d`, TTL ms of the
- * hash. Returns the task's entry id.
+ * Adds pool tasks once each, in order: an add sent again after a lost connection (whose
+ * first try may or may not have run) finds its tasks added already. One call adds a whole
+ * batch, so the batch costs one durable write on the server. KEYS: task stream, the
+ * caller's hash of added tasks (key → entry id). ARGV: result stream `r`, TTL ms of the
+ * hash, then per task its key `k` and its bytes `d`. Returns the tasks' entry ids.
  */
-export const ADD_TASK_ONCE = new Script(`
-local id = redis.call('HGET', KEYS[2], ARGV[1])
-if id then return id end
-id = redis.call('XADD', KEYS[1], '*', 'k', ARGV[1], 'r', ARGV[2], 'd', ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[1], id)
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-return id
+export const ADD_TASKS_ONCE = new Script(`
+local ids = {}
+for i = 3, #ARGV, 2 do
+  local id = redis.call('HGET', KEYS[2], ARGV[i])
+  if not id then
+    id = redis.call('XADD', KEYS[1], '*', 'k', ARGV[i], 'r', ARGV[1], 'd', ARGV[i + 1])
+    redis.call('HSET', KEYS[2], ARGV[i], id)
+  end
+  ids[#ids + 1] = id
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return ids
 `);
 
 /**

@@ -137,14 +137,18 @@ class WorkerHost {
     await this.#consumer.unblock();
   }
 
-  /** Runs a chunk in the local pool; resolves with its result, to record. */
+  /**
+   * Runs a chunk in the local pool, cut again by its default chunksize (so that its worker
+   * processes share it, and the next piece is written while one runs); resolves with its
+   * result, to record.
+   */
   async #runChunk(entry: Entry): Promise<Completion> {
     let result: [number, unknown];
     try {
       const [module, exportName, star, items] = await decodeSoon<TaskPayload>(entry.fields.get("d")!);
       const ref = { module, exportName };
       const fn = await this.#function(ref);
-      const options = { chunksize: Math.max(items.length, 1), module: moduleUrlOf(ref, this.root) };
+      const options = { module: moduleUrlOf(ref, this.root) };
       const values = star ? await this.#pool.starmap(fn, items as unknown[][], options) : await this.#pool.map(fn, items, options);
       result = [CHUNK_OK, values];
     } catch (error) {
