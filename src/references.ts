@@ -23,6 +23,7 @@ import {
   describeTarget,
   type ExportLocation,
   importsOf,
+  isLibraryModule,
   MAX_MODULES_SEARCHED,
   notExportedMessage,
   readSource,
@@ -45,6 +46,12 @@ interface ReferenceTables {
   namespaces: Map<string, Namespace>;
   /** Classes whose instances must not be sent, and why (see {@link refuseInstances}). */
   refusedClasses: WeakMap<object, string>;
+  /**
+   * The user modules seen on the call stack when values were looked for: searched too, after
+   * the stack, since a value may be encoded later from the library's own code only (a pool
+   * sending its next chunk when a result comes in, a queue's feeder).
+   */
+  callers: Set<string>;
 }
 
 const TABLES_KEY = Symbol.for("@seed/multiprocessing/references");
@@ -53,6 +60,7 @@ const tables: ReferenceTables = (globalThis as { [TABLES_KEY]?: ReferenceTables 
   exports: new Map(),
   namespaces: new Map(),
   refusedClasses: new WeakMap(),
+  callers: new Set(),
 };
 
 function keyOf(module: string, exportName: string): string {
@@ -86,9 +94,16 @@ export function locate(value: Exported, { module, modules, kind }: LocateOptions
     const imported = inNamespaces(value);
     if (imported) return withKind(remember(value, imported), kind);
   }
-  const searched = modules ?? [...callerModules(), ...tables.namespaces.keys()];
+  const searched = modules ?? searchModulesNow();
   const { kind: _, ...ref } = resolveTarget(describeTarget(value, kind, module, searched));
   return withKind(remember(value, ref), kind);
+}
+
+/** The modules to look in for a value not known yet: the call stack's, then the callers seen before. */
+function searchModulesNow(): string[] {
+  const stack = callerModules();
+  for (const url of stack) if (!isLibraryModule(url)) tables.callers.add(url);
+  return [...new Set([...stack, ...tables.callers, ...tables.namespaces.keys()])];
 }
 
 function withKind(ref: TargetRef, kind: TargetRef["kind"]): TargetRef {

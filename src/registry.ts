@@ -173,5 +173,17 @@ function startRegistry(): void {
     Atomics.store(own.state, STATE, STARTED);
     Atomics.notify(own.state, STATE);
   }
-  for (const port of own.pending.splice(0)) own.hub.postMessage({ port }, [port]);
+  for (const port of own.pending.splice(0)) handOver(own.hub, port);
+}
+
+/**
+ * Gives the registry a child's port, unless that child has ended: Node detaches the port of a
+ * channel whose other end went with an ended worker (transferring it throws DataCloneError).
+ */
+function handOver(hub: MessagePort, port: MessagePort): void {
+  try {
+    hub.postMessage({ port }, [port]);
+  } catch (error) {
+    if ((error as Error).name !== "DataCloneError") throw error;
+  }
 }

@@ -444,6 +444,12 @@ test("a program that never shuts its manager down ends it after its non-daemon c
   assert.deepEqual(lines(result), ["main: code done", "child: written after the main program's code ended"]);
 });
 
+test("a Manager started after a child ended works, as in the docs' order of examples (Node threw DataCloneError)", async () => {
+  const result = await runScript("tests/fixtures/manager_after_child_main.ts");
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(lines(result), ["child: hello", "main: 1"]);
+});
+
 test("the StackOverflow pattern: a Pool's workers fill one Manager().dict()", async () => {
   const d = await (await manager()).dict<number, number>();
   await using pool = new Pool({ processes: 2 });

@@ -18,6 +18,7 @@ import {
 } from "../mod.ts";
 import { checkCloneable, decode, encode } from "../src/internals.ts";
 import { lines, projectFile, runScript } from "./_helpers.ts";
+import { halve, triple } from "./fixtures/later_functions.ts";
 import { Late } from "./fixtures/tla_class.ts";
 import {
   constructed,
@@ -303,6 +304,29 @@ test("pool: functions and instances in tasks, instances in results, exported err
     pool.terminate();
     await pool.join();
   }
+});
+
+test("pool: a function first met in a later chunk is found (sent when a result comes in, with only the pool on the call stack), as CPython's mp_pool.py needs", async () => {
+  const pool = new Pool({ processes: 1 });
+  try {
+    const pairs: [(x: number) => number, number][] = [...Array.from({ length: 6 }, (_, i) => [halve, 2 * i] as [typeof halve, number]), [triple, 3]];
+    assert.deepEqual(await pool.map(applyPair, pairs, { chunksize: 1 }), [0, 1, 2, 3, 4, 5, 9]);
+  } finally {
+    pool.terminate();
+    await pool.join();
+  }
+});
+
+test("pool: an error class of the main program's own module fails its task with advice until registered; the pool goes on", async () => {
+  const result = await runScript("tests/fixtures/pool_main_error_main.ts");
+  assert.equal(result.status, 0, result.stderr);
+  assert.deepEqual(lines(result), [
+    `refused: cannot rebuild "Overdrawn" of ${new URL(`file://${projectFile("tests/fixtures/pool_main_error_main.ts")}`).href} here: ` +
+    "that is this program's main module, which this process is running (a module cannot be imported while it runs its " +
+    "top-level code). Register it once in that module, register(Overdrawn, import.meta.url), or move it to a module of its own",
+    "the pool goes on: 7",
+    "after register: true 20 is more than 10",
+  ]);
 });
 
 test("this library's errors cross by reference, ValueError with its class", () => {

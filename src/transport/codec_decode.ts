@@ -219,7 +219,8 @@ export function decodeReceived<T = unknown>(
   return pending.then(
     () => ({ value: decodeNow(copy) }),
     (failure: unknown) => {
-      const unavailable = () => {
+      // A function with a prototype: instances of a class it stands for get one.
+      const unavailable = function (): never {
         throw failure;
       };
       return { value: decodeWithPlaceholders<T>(copy, objectOf ?? noCarried, unavailable), failure };
