@@ -58,12 +58,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #callbacks: ((future: Future<T>) => void)[] = [];
   /** Resumes the waits of `result()`/`exception()` (done, or cancelled). */
   #wakers: (() => void)[] = [];
-  #watchers = new Set<Watcher>();
+  /** Made on first use: most futures are never watched. */
+  #watchers: Set<Watcher> | undefined;
 
   static {
     watch = (future, watcher) => {
-      future.#watchers.add(watcher);
-      return () => future.#watchers.delete(watcher);
+      const watchers = future.#watchers ??= new Set();
+      watchers.add(watcher);
+      return () => watchers.delete(watcher);
     };
     notified = (future) => future.#state === "FINISHED" || future.#state === "CANCELLED_AND_NOTIFIED";
     raised = (future) => future.#outcome?.ok === false;
@@ -218,7 +220,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   #notifyWatchers(): void {
-    for (const watcher of [...this.#watchers]) watcher();
+    if (this.#watchers) for (const watcher of [...this.#watchers]) watcher();
   }
 
   #runCallbacks(): void {

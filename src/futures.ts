@@ -23,7 +23,7 @@
  * @module
  */
 import { TimeoutError, ValueError } from "./errors.ts";
-import { Future, hasRaised, isNotified, watchFuture } from "./future.ts";
+import { type Future, hasRaised, isNotified, watchFuture } from "./future.ts";
 import { remaining, settleWithin } from "./transport/wait.ts";
 
 export { BrokenExecutor, BrokenProcessPool, CancelledError, InvalidStateError, TimeoutError } from "./errors.ts";

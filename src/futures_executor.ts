@@ -55,6 +55,9 @@ const BROKEN = "A child process terminated abruptly, the process pool is not usa
 /** Python's message for the futures pending when the executor broke. */
 const BROKEN_PENDING = "A process in the process pool was terminated abruptly while the future was running or pending.";
 
+/** How often the program's hold looks whether work is still pending (the most a program waits beyond it). */
+const HOLD_CHECK_MS = 50;
+
 let processesOf!: (executor: ProcessPoolExecutor) => Process[];
 
 /**
@@ -102,7 +105,10 @@ export class ProcessPoolExecutor {
   readonly #pending = new Set<Future<unknown>>();
   #shutdown = false;
   #broken: string | undefined;
-  /** Keeps the program open while work is pending (Python joins its executors at exit). */
+  /**
+   * Keeps the program open while work is pending (Python joins its executors at exit): a
+   * timer that ends itself once nothing is pending, so that a round trip costs no timer call.
+   */
   #hold: ReturnType<typeof setInterval> | undefined;
 
   static {
@@ -225,7 +231,9 @@ export class ProcessPoolExecutor {
     this.#shutdown = true;
     if (cancelFutures) for (const future of [...this.#pending]) future.cancel();
     this.#pool.close();
-    if (wait) await this.#pool.join();
+    if (!wait) return;
+    await this.#pool.join();
+    this.#releaseHoldIfIdle();
   }
 
   /**
@@ -275,11 +283,14 @@ export class ProcessPoolExecutor {
 
   #track(future: Future<unknown>): void {
     this.#pending.add(future);
-    if (this.#pending.size === 1) this.#hold = setInterval(() => {}, 1 << 30);
-    future.addDoneCallback(() => {
-      this.#pending.delete(future);
-      if (this.#pending.size === 0) clearInterval(this.#hold);
-    });
+    this.#hold ??= setInterval(() => this.#releaseHoldIfIdle(), HOLD_CHECK_MS);
+    future.addDoneCallback(() => this.#pending.delete(future));
+  }
+
+  #releaseHoldIfIdle(): void {
+    if (this.#pending.size > 0) return;
+    clearInterval(this.#hold);
+    this.#hold = undefined;
   }
 
   /** A worker died or its initializer threw: every pending future fails, the workers end. */
@@ -296,6 +307,7 @@ export class ProcessPoolExecutor {
     for (const process of this.#processes) if (process.isAlive()) end(process);
     this.#failPending(new BrokenProcessPool("the workers were ended by terminateWorkers() or killWorkers()"));
     await this.#pool.terminate();
+    this.#releaseHoldIfIdle();
   }
 
   #failPending(error: BrokenProcessPool): void {

@@ -301,8 +301,8 @@ export interface PoolHooks {
   /** A worker process was started. */
   workerStarted(process: Process): void;
   /**
-   * A worker ended abruptly, or its initializer threw (`initializerFailed`). The pool
-   * replaces it not and settles nothing: the owner fails its work and terminates the pool
+   * A worker ended abruptly, or its initializer threw (`initializerFailed`). The pool does
+   * not replace it and settles nothing: the owner fails its work and terminates the pool
    * (Python's executor breaks so).
    */
   workerLost(error: ProcessError, initializerFailed: boolean): void;
@@ -999,7 +999,8 @@ export class Pool {
 
   /**
    * A worker is gone: the chunk it was running fails with `error`, the chunks it had not
-   * started go to other workers, and a new worker takes its place.
+   * started go to other workers, and a new worker takes its place. A hooked pool tells its
+   * owner instead (see {@link PoolHooks.workerLost}).
    */
   #workerGone(slot: WorkerSlot, error: ProcessError): void {
     if (slot.gone) return;

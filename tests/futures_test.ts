@@ -451,6 +451,7 @@ test("a worker that dies breaks the executor: BrokenProcessPool for every pendin
     }
     assert.equal(executor.broken, true);
     assert.throws(() => executor.submit(mul, 1, 1), { name: "BrokenProcessPool", message: /not usable anymore/ });
+    await executor.terminateWorkers(); // its workers are dead already: no error (test_force_shutdown_workers_dead_workers)
   } finally {
     await executor.shutdown();
   }
