@@ -27,6 +27,7 @@ import {
   HttpError,
   makeHidden,
   makeLocal,
+  Path,
   Point,
   Registry,
   square,
@@ -102,12 +103,17 @@ test("GETSTATE chooses what crosses and SETSTATE rebuilds, once the message is d
   assert.ok(!new TextDecoder().decode(bytes).includes("open"), "the field GETSTATE left out is not sent");
 });
 
-test("subclasses of Map and Error keep their class, contents and fields", () => {
+test("subclasses of Map, Array and Error keep their class, contents and fields", () => {
   const registry = new Registry([["a", 1], ["b", 2]]);
   const copy = roundTrip(registry);
   assert.ok(copy instanceof Registry && copy instanceof Map);
   assert.equal(copy.total(), 3);
   assert.equal(copy.label, "registry");
+  const path = Path.from(["usr", "lib"]) as Path;
+  const [pathCopy, plain] = roundTrip([path, ["usr", "lib"]]);
+  assert.ok(pathCopy instanceof Path && Array.isArray(pathCopy));
+  assert.equal(pathCopy.joined(), "usr/lib");
+  assert.equal(Object.getPrototypeOf(plain), Array.prototype);
   const error = new HttpError("not found", 404, { retry: false });
   const arrived = roundTrip(error);
   assert.ok(arrived instanceof HttpError && arrived instanceof Error);

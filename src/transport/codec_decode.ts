@@ -82,35 +82,42 @@ let placeholder: unknown;
  */
 export function decode<T = unknown>(bytes: Uint8Array): T {
   const format = bytes[0];
-  if (format !== FORMAT_BINARY && format !== FORMAT_WITH_EXPORTS) {
-    throw new TypeError(`cannot decode: the bytes do not start with a known format byte (got ${format})`);
-  }
-  let start = 1;
-  let exported: unknown[] | undefined;
-  if (format === FORMAT_WITH_EXPORTS) {
-    // Before the decoder's state is taken: loading a module runs its code, which may decode.
-    const { table, end } = readExportsTable(bytes);
-    exported = resolveExports(table);
-    start = end;
-  }
+  if (format === FORMAT_BINARY) return decodeValue<T>(bytes, 1);
+  if (format === FORMAT_WITH_EXPORTS) return decodeWithExports<T>(bytes);
+  throw new TypeError(`cannot decode: the bytes do not start with a known format byte (got ${format})`);
+}
+
+/** Decodes the value that starts at `start`: plain data's whole path. */
+function decodeValue<T>(bytes: Uint8Array, start: number): T {
   // Decoding runs no user code (SETSTATE methods run after it), so this state cannot be re-entered.
   input = bytes;
   at = start;
   decodeCount++;
-  if (exported !== undefined) exportValues = exported;
-  let value: T;
-  let states: unknown[] | undefined;
   try {
-    value = readValue() as T;
+    const value = readValue() as T;
     if (at > bytes.length) throw new TypeError(`cannot decode: the bytes end early (${bytes.length} of at least ${at})`);
-    if (pendingStates.length > 0) [states, pendingStates] = [pendingStates, []];
+    return value;
   } finally {
     objects.length = 0;
     input = EMPTY;
-    if (exportValues.length > 0) exportValues = [];
+  }
+}
+
+/** Decodes a message that names exports: its table first, then its value, then the SETSTATEs. */
+function decodeWithExports<T>(bytes: Uint8Array): T {
+  // Before the decoder's state is taken: loading a module runs its code, which may decode.
+  const { table, end } = readExportsTable(bytes);
+  exportValues = resolveExports(table);
+  let value: T;
+  let states: unknown[] = [];
+  try {
+    value = decodeValue<T>(bytes, end);
+    [states, pendingStates] = [pendingStates, states];
+  } finally {
+    exportValues = [];
     if (pendingStates.length > 0) pendingStates = [];
   }
-  if (states !== undefined) applyStates(states);
+  applyStates(states);
   return value;
 }
 
