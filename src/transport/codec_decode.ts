@@ -134,8 +134,13 @@ export function exportsOf(bytes: Uint8Array): TargetRef[] | undefined {
   return bytes[0] === FORMAT_WITH_EXPORTS ? readExportsTable(bytes).table : undefined;
 }
 
-/** Reads the exports' table at the start of `bytes`, and where the value after it starts. */
+/**
+ * Reads the exports' table at the start of `bytes`, and where the value after it starts.
+ * Messages in a row that name the same exports (a queue of one class's instances) carry the
+ * same table: its bytes are compared with the last one's instead of decoded again.
+ */
 function readExportsTable(bytes: Uint8Array): { table: TargetRef[]; end: number } {
+  if (lastTable !== undefined && startsWithTable(bytes, lastTable.bytes)) return { table: lastTable.table, end: 1 + lastTable.bytes.length };
   if (input !== EMPTY) throw new Error("the codec read a message's exports while decoding another");
   input = bytes;
   at = 1;
@@ -143,11 +148,22 @@ function readExportsTable(bytes: Uint8Array): { table: TargetRef[]; end: number 
   try {
     const table = readValue() as TargetRef[];
     if (at > bytes.length) throw new TypeError("cannot decode: the bytes end inside the exports' table");
+    lastTable = { bytes: bytes.slice(1, at), table };
     return { table, end: at };
   } finally {
     objects.length = 0;
     input = EMPTY;
   }
+}
+
+/** The last exports' table decoded, and its bytes. */
+let lastTable: { bytes: Uint8Array; table: TargetRef[] } | undefined;
+
+/** Whether the message's table (after its format byte) has exactly the bytes `table`. */
+function startsWithTable(bytes: Uint8Array, table: Uint8Array): boolean {
+  if (bytes.length <= table.length) return false;
+  for (let i = 0; i < table.length; i++) if (bytes[i + 1] !== table[i]) return false;
+  return true;
 }
 
 /** The exports of a message's table, which this process must be able to have now. */

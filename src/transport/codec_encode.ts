@@ -203,16 +203,34 @@ function encodeMessageOnce(value: unknown, whole: boolean): Uint8Array {
  */
 function insertExportsTable(): void {
   const valueEnd = pos;
-  // The table is a message of its own: no references to the value's objects or keys.
-  seen.clear();
-  message = ++messageCount;
-  writeValue(exportRefs);
-  const table = out.slice(valueEnd, pos);
+  const table = exportsTableBytes();
   ensure(table.length);
   out.copyWithin(1 + table.length, 1, valueEnd);
   out.set(table, 1);
   out[0] = FORMAT_WITH_EXPORTS;
   pos = valueEnd + table.length;
+}
+
+/** The last exports' table written: the next message naming the same exports reuses its bytes. */
+let lastTable: { refs: TargetRef[]; bytes: Uint8Array } | undefined;
+
+/** The bytes of the message's exports' table, written after its value (then taken out). */
+function exportsTableBytes(): Uint8Array {
+  if (lastTable !== undefined && sameRefs(lastTable.refs, exportRefs)) return lastTable.bytes;
+  const valueEnd = pos;
+  // The table is a message of its own: no references to the value's objects or keys.
+  seen.clear();
+  message = ++messageCount;
+  writeValue(exportRefs);
+  lastTable = { refs: exportRefs, bytes: out.slice(valueEnd, pos) };
+  pos = valueEnd;
+  return lastTable.bytes;
+}
+
+function sameRefs(a: TargetRef[], b: TargetRef[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The index of `ref` in the message's exports' table, added if new. */
