@@ -109,15 +109,15 @@ function decodeWithExports<T>(bytes: Uint8Array): T {
   const { table, end } = readExportsTable(bytes);
   exportValues = resolveExports(table);
   let value: T;
-  let states: unknown[] = [];
+  let states: unknown[] | undefined;
   try {
     value = decodeValue<T>(bytes, end);
-    [states, pendingStates] = [pendingStates, states];
+    if (pendingStates.length > 0) [states, pendingStates] = [pendingStates, []];
   } finally {
     exportValues = [];
     if (pendingStates.length > 0) pendingStates = [];
   }
-  applyStates(states);
+  if (states !== undefined) applyStates(states);
   return value;
 }
 
