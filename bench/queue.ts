@@ -7,7 +7,7 @@
 import { Barrier, JoinableQueue, Process, Queue } from "../mod.ts";
 import { type BenchCase, LIBRARY, median, megabytesPerSecond, perSecond, type RunContext, siblingModule, sizeFor } from "./lib.ts";
 import { oneWayBatchCase, oneWayBytesCases, oneWaySmallCases } from "./raw/postmessage.ts";
-import { consumeJoinable, consumeUntilNull, produceBytes, produceSmall } from "./queue_workers.ts";
+import { consumeJoinable, consumeUntilNull, produceBytes, produceReadings, produceSmall } from "./queue_workers.ts";
 import { BYTES_ITEM_SIZE, QUEUE, SIZES, smallItem } from "./workloads.ts";
 
 const WORKERS = siblingModule(import.meta.url, "./queue_workers");
@@ -31,7 +31,7 @@ const WARMUP = { small: 1000, bytes: 20 };
 
 /** Milliseconds for the main process to get `count` items from one producer child (after `warmup`). */
 async function oneToOneMs(
-  target: typeof produceSmall | typeof produceBytes,
+  target: typeof produceSmall | typeof produceBytes | typeof produceReadings,
   args: unknown[],
   count: number,
   warmup: number,
@@ -105,9 +105,24 @@ const libraryCase: BenchCase = {
   },
 };
 
+/**
+ * Class instances by reference (issue 12): `Reading`s through a queue beside the same fields as
+ * plain objects (tests/reduction_test.ts checks that instances arrive as their class).
+ */
+const instancesCase: BenchCase = {
+  impl: LIBRARY,
+  async run(ctx) {
+    const items = sizeFor(ctx, SIZES.smallItems);
+    const rate = async (asInstances: boolean) =>
+      perSecond(items, await medianOf(ctx, () => oneToOneMs(produceReadings, [items, asInstances], items, WARMUP.small)));
+    return { [QUEUE.instances1to1.id]: await rate(true), [QUEUE.records1to1.id]: await rate(false) };
+  },
+};
+
 /** The library's cases (impl `LIBRARY`, workloads `QUEUE.*`) go first. */
 export const cases: BenchCase[] = [
   libraryCase,
+  instancesCase,
   ...oneWaySmallCases(QUEUE.small1to1.id, SIZES.smallItems),
   oneWayBatchCase(QUEUE.small1to1.id),
   ...oneWayBytesCases(QUEUE.bytes1to1.id),

@@ -7,13 +7,20 @@
  */
 
 import type { Barrier, JoinableQueue, Queue } from "../mod.ts";
-import { BYTES_ITEM_SIZE, smallItem } from "./workloads.ts";
+import { BYTES_ITEM_SIZE, readingItem, smallItem } from "./workloads.ts";
 
 /** Puts `warmup` untimed items, then small items `first … first + count - 1`. */
 export async function produceSmall(queue: Queue, barrier: Barrier, first: number, count: number, warmup = 0): Promise<void> {
   for (let i = 0; i < warmup; i++) await queue.put(smallItem(i));
   await barrier.wait();
   for (let i = first; i < first + count; i++) await queue.put(smallItem(i));
+}
+
+/** Puts `warmup` untimed readings, then `count` readings: `Reading` instances, or plain objects. */
+export async function produceReadings(queue: Queue, barrier: Barrier, count: number, asInstances: boolean, warmup = 0): Promise<void> {
+  for (let i = 0; i < warmup; i++) await queue.put(readingItem(i, asInstances));
+  await barrier.wait();
+  for (let i = 0; i < count; i++) await queue.put(readingItem(i, asInstances));
 }
 
 /** Puts `warmup` untimed, then `count` 64 KiB byte arrays. */

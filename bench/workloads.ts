@@ -39,6 +39,24 @@ export function smallItem(i: number): { i: number; s: string; a: number[] } {
   return { i, s: "hello", a: [1, 2, 3] };
 }
 
+/**
+ * A class whose instances cross a queue by reference (an exported class: they arrive as
+ * `Reading`s, with its methods). Python: `class Reading` in bench/python/queue_baseline.py.
+ */
+export class Reading {
+  constructor(public id: number, public sensor: string, public value: number, public tags: string[]) {}
+
+  /** The value in Fahrenheit (a method the receiver can call). */
+  fahrenheit(): number {
+    return this.value * 1.8 + 32;
+  }
+}
+
+/** The `i`th reading of the instance workload: a `Reading`, or the same fields as a plain object. */
+export function readingItem(i: number, asInstance: boolean): Reading | { id: number; sensor: string; value: number; tags: string[] } {
+  return asInstance ? new Reading(i, "sensor-7", 21.5, ["indoor", "raw"]) : { id: i, sensor: "sensor-7", value: 21.5, tags: ["indoor", "raw"] };
+}
+
 /** Size of the byte items of the byte-throughput workloads. */
 export const BYTES_ITEM_SIZE = 64 * 1024;
 
@@ -129,6 +147,19 @@ export const QUEUE = {
     id: "queue.bytes-1to1",
     label: "Queue 1 → 1, 64 KiB Uint8Array",
     unit: "MB/s",
+    higherIsBetter: true,
+  },
+  instances1to1: {
+    id: "queue.instances-1to1",
+    label: "Queue 1 → 1, instances of an exported class (4 fields)",
+    unit: "items/s",
+    higherIsBetter: true,
+    bars: { vsPython: 3 },
+  },
+  records1to1: {
+    id: "queue.records-1to1",
+    label: "Queue 1 → 1, the same fields as plain objects",
+    unit: "items/s",
     higherIsBetter: true,
   },
   joinable: {

@@ -67,6 +67,15 @@ function keyOf(module: string, exportName: string): string {
   return `${module}#${exportName}`;
 }
 
+/** `module#name` of each reference looked up: a receiver meets the same table message after message. */
+const refKeys = new WeakMap<TargetRef, string>();
+
+function keyOfRef(ref: TargetRef): string {
+  let key = refKeys.get(ref);
+  if (key === undefined) refKeys.set(ref, key = keyOf(ref.modules[0], ref.exportName));
+  return key;
+}
+
 /** A reference to one export of one module, as the sender verified it. */
 function isSingle(ref: TargetRef): boolean {
   return ref.modules.length === 1 && ref.alternatives === undefined;
@@ -244,7 +253,7 @@ export function exportNow(ref: TargetRef): unknown {
 /** The export `ref` names, from what this process has already: registered, sent or imported. */
 function cachedExport(ref: TargetRef): unknown {
   if (isSingle(ref)) {
-    const key = keyOf(ref.modules[0], ref.exportName);
+    const key = keyOfRef(ref);
     const known = tables.exports.get(key);
     if (known !== undefined) return known;
     const namespace = tables.namespaces.get(ref.modules[0]);

@@ -27,6 +27,7 @@ import {
   HttpError,
   makeHidden,
   makeLocal,
+  Path,
   Point,
   Registry,
   square,
@@ -45,6 +46,19 @@ import {
   Reporter,
   syncThenAsync,
 } from "./fixtures/reduction_targets.ts";
+
+/**
+ * Runs the main program `fixture`, which first receives a class `name` of its own module
+ * (refused, with advice), then registers it: checks its output, the refusal then `after`.
+ */
+async function assertRefusedUntilRegistered(fixture: string, name: string, after: string[]): Promise<void> {
+  const result = await runScript(fixture);
+  assert.equal(result.status, 0, result.stderr);
+  const advice = `cannot rebuild "${name}" of ${new URL(`file://${projectFile(fixture)}`).href} here: ` +
+    "that is this program's main module, which this process is running (a module cannot be imported while it runs its " +
+    `top-level code). Register it once in that module, register(${name}, import.meta.url), or move it to a module of its own`;
+  assert.deepEqual(lines(result), [`refused: ${advice}`, ...after]);
+}
 
 /** Encodes, copies the bytes out (as queues do) and decodes. */
 function roundTrip<T>(value: T): T {
@@ -102,12 +116,17 @@ test("GETSTATE chooses what crosses and SETSTATE rebuilds, once the message is d
   assert.ok(!new TextDecoder().decode(bytes).includes("open"), "the field GETSTATE left out is not sent");
 });
 
-test("subclasses of Map and Error keep their class, contents and fields", () => {
+test("subclasses of Map, Array and Error keep their class, contents and fields", () => {
   const registry = new Registry([["a", 1], ["b", 2]]);
   const copy = roundTrip(registry);
   assert.ok(copy instanceof Registry && copy instanceof Map);
   assert.equal(copy.total(), 3);
   assert.equal(copy.label, "registry");
+  const path = Path.from(["usr", "lib"]) as Path;
+  const [pathCopy, plain] = roundTrip([path, ["usr", "lib"]]);
+  assert.ok(pathCopy instanceof Path && Array.isArray(pathCopy));
+  assert.equal(pathCopy.joined(), "usr/lib");
+  assert.equal(Object.getPrototypeOf(plain), Array.prototype);
   const error = new HttpError("not found", 404, { retry: false });
   const arrived = roundTrip(error);
   assert.ok(arrived instanceof HttpError && arrived instanceof Error);
@@ -318,12 +337,7 @@ test("pool: a function first met in a later chunk is found (sent when a result c
 });
 
 test("pool: an error class of the main program's own module fails its task with advice until registered; the pool goes on", async () => {
-  const result = await runScript("tests/fixtures/pool_main_error_main.ts");
-  assert.equal(result.status, 0, result.stderr);
-  assert.deepEqual(lines(result), [
-    `refused: cannot rebuild "Overdrawn" of ${new URL(`file://${projectFile("tests/fixtures/pool_main_error_main.ts")}`).href} here: ` +
-    "that is this program's main module, which this process is running (a module cannot be imported while it runs its " +
-    "top-level code). Register it once in that module, register(Overdrawn, import.meta.url), or move it to a module of its own",
+  await assertRefusedUntilRegistered("tests/fixtures/pool_main_error_main.ts", "Overdrawn", [
     "the pool goes on: 7",
     "after register: true 20 is more than 10",
   ]);
@@ -335,14 +349,7 @@ test("this library's errors cross by reference, ValueError with its class", () =
 });
 
 test("the main program cannot import its own module while it runs: a class of it needs register() there", async () => {
-  const result = await runScript("tests/fixtures/main_module_class_main.ts");
-  assert.equal(result.status, 0, result.stderr);
-  assert.deepEqual(lines(result), [
-    `refused: cannot rebuild "Reply" of ${new URL(`file://${projectFile("tests/fixtures/main_module_class_main.ts")}`).href} here: ` +
-    "that is this program's main module, which this process is running (a module cannot be imported while it runs its " +
-    "top-level code). Register it once in that module, register(Reply, import.meta.url), or move it to a module of its own",
-    "after register: true hello",
-  ]);
+  await assertRefusedUntilRegistered("tests/fixtures/main_module_class_main.ts", "Reply", ["after register: true hello"]);
 });
 
 test("CPython's mp_workers.py, ported line for line: functions in queue items", async () => {

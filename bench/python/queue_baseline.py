@@ -16,6 +16,31 @@ def produce_small(queue, barrier, first, count):
         queue.put(small_item(i))
 
 
+class Reading:
+    """bench/workloads.ts `Reading`: its instances are pickled by reference to this class."""
+
+    def __init__(self, id, sensor, value, tags):
+        self.id = id
+        self.sensor = sensor
+        self.value = value
+        self.tags = tags
+
+    def fahrenheit(self):
+        return self.value * 1.8 + 32
+
+
+def reading_item(i, as_instance):
+    if as_instance:
+        return Reading(i, "sensor-7", 21.5, ["indoor", "raw"])
+    return {"id": i, "sensor": "sensor-7", "value": 21.5, "tags": ["indoor", "raw"]}
+
+
+def produce_readings(queue, barrier, count, as_instances):
+    barrier.wait()
+    for i in range(count):
+        queue.put(reading_item(i, as_instances))
+
+
 def produce_bytes(queue, barrier, count):
     item = bytes(BYTES_ITEM_SIZE)
     barrier.wait()
@@ -105,6 +130,12 @@ def main():
     count = size("byte_items")
     ms = median_of_repeats(lambda: one_to_one_ms(ctx, produce_bytes, (count,), count))
     emit("queue.bytes-1to1", CONTEXT, count * BYTES_ITEM_SIZE / 1000 / ms)
+    progress("Queue 1 -> 1 class instances")
+    ms = median_of_repeats(lambda: one_to_one_ms(ctx, produce_readings, (items, True), items))
+    emit("queue.instances-1to1", CONTEXT, items * 1000 / ms)
+    progress("Queue 1 -> 1 the same fields as dicts")
+    ms = median_of_repeats(lambda: one_to_one_ms(ctx, produce_readings, (items, False), items))
+    emit("queue.records-1to1", CONTEXT, items * 1000 / ms)
     progress("JoinableQueue")
     count = size("joinable_items")
     ms = median_of_repeats(lambda: joinable_ms(ctx, count))

@@ -82,32 +82,39 @@ let placeholder: unknown;
  */
 export function decode<T = unknown>(bytes: Uint8Array): T {
   const format = bytes[0];
-  if (format !== FORMAT_BINARY && format !== FORMAT_WITH_EXPORTS) {
-    throw new TypeError(`cannot decode: the bytes do not start with a known format byte (got ${format})`);
-  }
-  let start = 1;
-  let exported: unknown[] | undefined;
-  if (format === FORMAT_WITH_EXPORTS) {
-    // Before the decoder's state is taken: loading a module runs its code, which may decode.
-    const { table, end } = readExportsTable(bytes);
-    exported = resolveExports(table);
-    start = end;
-  }
+  if (format === FORMAT_BINARY) return decodeValue<T>(bytes, 1);
+  if (format === FORMAT_WITH_EXPORTS) return decodeWithExports<T>(bytes);
+  throw new TypeError(`cannot decode: the bytes do not start with a known format byte (got ${format})`);
+}
+
+/** Decodes the value that starts at `start`: plain data's whole path. */
+function decodeValue<T>(bytes: Uint8Array, start: number): T {
   // Decoding runs no user code (SETSTATE methods run after it), so this state cannot be re-entered.
   input = bytes;
   at = start;
   decodeCount++;
-  if (exported !== undefined) exportValues = exported;
-  let value: T;
-  let states: unknown[] | undefined;
   try {
-    value = readValue() as T;
+    const value = readValue() as T;
     if (at > bytes.length) throw new TypeError(`cannot decode: the bytes end early (${bytes.length} of at least ${at})`);
-    if (pendingStates.length > 0) [states, pendingStates] = [pendingStates, []];
+    return value;
   } finally {
     objects.length = 0;
     input = EMPTY;
-    if (exportValues.length > 0) exportValues = [];
+  }
+}
+
+/** Decodes a message that names exports: its table first, then its value, then the SETSTATEs. */
+function decodeWithExports<T>(bytes: Uint8Array): T {
+  // Before the decoder's state is taken: loading a module runs its code, which may decode.
+  const { table, end } = readExportsTable(bytes);
+  exportValues = resolveExports(table);
+  let value: T;
+  let states: unknown[] | undefined;
+  try {
+    value = decodeValue<T>(bytes, end);
+    if (pendingStates.length > 0) [states, pendingStates] = [pendingStates, []];
+  } finally {
+    exportValues = [];
     if (pendingStates.length > 0) pendingStates = [];
   }
   if (states !== undefined) applyStates(states);
@@ -127,8 +134,13 @@ export function exportsOf(bytes: Uint8Array): TargetRef[] | undefined {
   return bytes[0] === FORMAT_WITH_EXPORTS ? readExportsTable(bytes).table : undefined;
 }
 
-/** Reads the exports' table at the start of `bytes`, and where the value after it starts. */
+/**
+ * Reads the exports' table at the start of `bytes`, and where the value after it starts.
+ * Messages in a row that name the same exports (a queue of one class's instances) carry the
+ * same table: its bytes are compared with the last one's instead of decoded again.
+ */
 function readExportsTable(bytes: Uint8Array): { table: TargetRef[]; end: number } {
+  if (lastTable !== undefined && startsWithTable(bytes, lastTable.bytes)) return { table: lastTable.table, end: 1 + lastTable.bytes.length };
   if (input !== EMPTY) throw new Error("the codec read a message's exports while decoding another");
   input = bytes;
   at = 1;
@@ -136,11 +148,22 @@ function readExportsTable(bytes: Uint8Array): { table: TargetRef[]; end: number 
   try {
     const table = readValue() as TargetRef[];
     if (at > bytes.length) throw new TypeError("cannot decode: the bytes end inside the exports' table");
+    lastTable = { bytes: bytes.slice(1, at), table };
     return { table, end: at };
   } finally {
     objects.length = 0;
     input = EMPTY;
   }
+}
+
+/** The last exports' table decoded, and its bytes. */
+let lastTable: { bytes: Uint8Array; table: TargetRef[] } | undefined;
+
+/** Whether the message's table (after its format byte) has exactly the bytes `table`. */
+function startsWithTable(bytes: Uint8Array, table: Uint8Array): boolean {
+  if (bytes.length <= table.length) return false;
+  for (let i = 0; i < table.length; i++) if (bytes[i + 1] !== table[i]) return false;
+  return true;
 }
 
 /** The exports of a message's table, which this process must be able to have now. */
