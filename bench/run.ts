@@ -205,7 +205,9 @@ async function runBench(bench: string, options: Options): Promise<void> {
     return;
   }
   console.log(`\n### bench/${bench}\n${describeMachine(options, startedAt, seconds, loadAverage)}\n`);
-  console.log(renderTable(BENCHES[bench], rows));
+  // Which Node ran: the pinned one (node_modules/.bin first on PATH under npx), or the machine's.
+  const nodeTitle: Record<string, string> = options.runners.includes("node") ? { node: versionOf("node").replace(/^(Node \d+).*/, "$1") } : {};
+  console.log(renderTable(BENCHES[bench], rows, nodeTitle));
   console.log(`\n${LEGEND}`);
   for (const failure of failures) console.log(`\n**Failed:** ${failure}`);
 }

@@ -1,9 +1,10 @@
-"""bench/spawn baseline: Process start + join of a trivial target, median of 50, spawn and fork."""
+"""bench/spawn baseline: Process start + join of a trivial target, median of 50 (warm) and a
+fresh interpreter's first (cold.py), and memory per idle child, in each start method."""
 
 import multiprocessing as mp
 import statistics
 
-from common import emit, now_ms, progress, size
+from common import cold_median, contexts, emit, now_ms, progress, size
 
 
 def noop():
@@ -19,7 +20,10 @@ def start_join_ms(ctx):
 
 
 def main():
-    for context in ("spawn", "fork"):
+    for context in contexts():
+        for row in ("spawn.start-join-cold", "spawn.memory-child"):
+            progress(f"{row}, fresh interpreters ({context})")
+            emit(row, context, cold_median(row, context))
         progress(f"Process start + join ({context})")
         ctx = mp.get_context(context)
         for _ in range(size("spawn_warmups")):
