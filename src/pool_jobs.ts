@@ -145,8 +145,7 @@ export class MapJob<R> extends Job {
   #nextIndex = 0;
   #chunkCount = 0;
   #chunksLeft = 0;
-  /** Each chunk's values, by chunk index: joined in one go at the end (a native copy). */
-  #chunkValues: R[][] = [];
+  #results: R[] = [];
   #firstError: { error: unknown } | undefined;
 
   constructor(
@@ -167,7 +166,7 @@ export class MapJob<R> extends Job {
     this.#chunkCount = Math.ceil(items.length / this.#chunksize);
     this.manyChunks = this.#chunkCount >= 2 * processes;
     this.#chunksLeft = this.#chunkCount;
-    this.#chunkValues = new Array<R[]>(this.#chunkCount);
+    this.#results = new Array<R>(items.length);
     if (items.length === 0) {
       this.settler.resolve([]);
       this.end("done");
@@ -191,7 +190,8 @@ export class MapJob<R> extends Job {
   }
 
   chunkDone(chunk: Chunk, values: unknown[]): void {
-    this.#chunkValues[chunk.index] = values as R[];
+    const results = this.#results;
+    for (let i = 0, at = chunk.start; i < values.length; i++, at++) results[at] = values[i] as R;
     this.#chunkAnswered();
   }
 
@@ -204,8 +204,8 @@ export class MapJob<R> extends Job {
   #chunkAnswered(): void {
     if (--this.#chunksLeft > 0) return;
     if (this.#firstError) this.settler.reject(this.#firstError.error);
-    else this.settler.resolve(joined(this.#chunkValues));
-    this.#chunkValues = [];
+    else this.settler.resolve(this.#results);
+    this.#results = [];
     this.end("done");
   }
 
@@ -216,19 +216,6 @@ export class MapJob<R> extends Job {
     this.end(ending);
   }
 }
-
-/** Chunks joined into one array in order: by `concat`, at most {@link JOINED_PER_CALL} chunks per call. */
-function joined<R>(chunks: R[][]): R[] {
-  if (chunks.length === 1) return chunks[0];
-  let all: R[] = [];
-  for (let from = 0; from < chunks.length; from += JOINED_PER_CALL) {
-    all = all.concat(...chunks.slice(from, from + JOINED_PER_CALL));
-  }
-  return all;
-}
-
-/** Arguments of one `concat` call in {@link joined} (engines limit a call's arguments). */
-const JOINED_PER_CALL = 4096;
 
 /**
  * Python's default chunksize: a quarter of an even share per worker, rounded up, so that
