@@ -24,6 +24,9 @@
  * @module
  */
 
+import { spawnSync } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
 import { SIZES } from "./workloads.ts";
 
 /** A JavaScript runtime the benchmarks run on. */
@@ -153,6 +156,23 @@ export function megabytesPerSecond(bytes: number, ms: number): number {
  */
 export function siblingModule(base: string, stem: string): URL {
   return new URL(stem + (base.endsWith(".js") ? ".js" : ".ts"), base);
+}
+
+/**
+ * The median of {@link SIZES}.coldRuns fresh programs on this runtime, each running
+ * `bench/cold.ts`'s `scenario` once (a fresh pool or process, its first call).
+ */
+export function coldMedian(ctx: RunContext, scenario: string): number {
+  const script = fileURLToPath(siblingModule(import.meta.url, "./cold"));
+  const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
+  const [command, args] = deno ? [deno.execPath(), ["run", "-A", script]] : [process.execPath, [script]];
+  const values: number[] = [];
+  for (let i = 0; i < sizeFor(ctx, SIZES.coldRuns); i++) {
+    const result = spawnSync(command, [...args, scenario], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    if (result.status !== 0) throw new Error(`bench/cold ${scenario} ended with ${result.signal ?? `exit code ${result.status}`}`);
+    values.push((JSON.parse(result.stdout.trim().split("\n").pop()!) as { value: number }).value);
+  }
+  return median(values);
 }
 
 /** Runs the cases that apply on `ctx.runtime`, printing each row as a JSON line. Returns the failures. */

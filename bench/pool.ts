@@ -1,11 +1,13 @@
 /**
- * `bench/pool` (issue 5): Pool map of tiny tasks, a CPU-bound map and apply round trips on
- * 2 workers, beside piscina (Node, Bun) and Python's `Pool` (spawn and fork).
+ * `bench/pool` (issues 5, 16): Pool map and imap of tiny tasks, cold (a fresh program's
+ * fresh pool, its first call: bench/cold.ts) and warm, a CPU-bound map and apply round trips
+ * on 2 workers, Pool(8)'s start, memory per worker, beside piscina (Node, Bun) and Python's
+ * `Pool` (spawn, forkserver, fork).
  * @module
  */
 
 import { Pool } from "../mod.ts";
-import { type BenchCase, LIBRARY, medianOfRepeats, perSecond, sizeFor, siblingModule, timeMs } from "./lib.ts";
+import { type BenchCase, coldMedian, LIBRARY, medianOfRepeats, perSecond, sizeFor, siblingModule, timeMs } from "./lib.ts";
 import { executorCases } from "./pool_executor.ts";
 import { piscinaCases } from "./raw/piscina.ts";
 import { calibrateCpuTask, cpuTask, oneThreadMs, square } from "./tasks.ts";
@@ -39,10 +41,16 @@ const libraryCases: BenchCase[] = [
         // Untimed runs of each first: steady state, once the JIT compiled the codec's loops.
         const defaultMap = () => pool.map(square, inputs);
         const chunk1Map = () => pool.map(square, inputs, { chunksize: 1 });
-        for (let i = 0; i < WARMUP_RUNS; i++) await defaultMap();
-        const defaultMs = await medianOfRepeats(ctx, () => timeMs(defaultMap));
-        for (let i = 0; i < WARMUP_RUNS; i++) await chunk1Map();
-        const chunk1Ms = await medianOfRepeats(ctx, () => timeMs(chunk1Map));
+        const imap = async () => {
+          for await (const _ of pool.imap(square, inputs, { chunksize: 1000 }));
+        };
+        const warmMs = async (call: () => Promise<unknown>) => {
+          for (let i = 0; i < WARMUP_RUNS; i++) await call();
+          return await medianOfRepeats(ctx, () => timeMs(call));
+        };
+        const defaultMs = await warmMs(defaultMap);
+        const chunk1Ms = await warmMs(chunk1Map);
+        const imapMs = await warmMs(imap);
         const iterations = await calibrateCpuTask(CPU_TASK_MS);
         const cpuInputs = Array<number>(sizeFor(ctx, SIZES.cpuTasks)).fill(iterations);
         const oneThread = await oneThreadMs(cpuInputs.length, iterations);
@@ -54,6 +62,7 @@ const libraryCases: BenchCase[] = [
         return {
           [POOL.mapTinyDefault.id]: perSecond(inputs.length, defaultMs),
           [POOL.mapTinyChunk1.id]: perSecond(inputs.length, chunk1Ms),
+          [POOL.imap.id]: perSecond(inputs.length, imapMs),
           [POOL.cpuWall.id]: wall,
           [POOL.cpuSpeedup.id]: oneThread / wall,
           [POOL.applyRoundTrip.id]: (applyMs * 1000) / calls,
@@ -61,6 +70,14 @@ const libraryCases: BenchCase[] = [
       }),
   },
 ];
+
+/** Rows measured in fresh programs, by bench/cold.ts. */
+const COLD_ROWS = [POOL.mapTinyDefaultCold, POOL.mapTinyChunk1Cold, POOL.imapCold, POOL.start8, POOL.memoryWorker];
+
+libraryCases.push({
+  impl: LIBRARY,
+  run: (ctx) => Promise.resolve(Object.fromEntries(COLD_ROWS.map(({ id }) => [id, coldMedian(ctx, id)]))),
+});
 
 /** The library's cases first, then the baselines. */
 export const cases: BenchCase[] = [...libraryCases, ...executorCases, ...piscinaCases];

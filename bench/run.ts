@@ -32,7 +32,12 @@ const NODE_BUILD = "build/bench";
 /** A run that takes longer than this is stuck (e.g. a worker left running): it is killed. */
 const RUN_TIMEOUT_MS = 3 * 60_000;
 /** Benches that take longer by design (bench/redis kills and restarts worker hosts 25 times). */
-const LONG_RUN_TIMEOUT_MS: Record<string, number> = { redis: 12 * 60_000 };
+const LONG_RUN_TIMEOUT_MS: Record<string, number> = {
+  redis: 12 * 60_000,
+  // Cold rows start fresh programs (Python: in three start methods).
+  pool: 8 * 60_000,
+  spawn: 6 * 60_000,
+};
 
 type RunnerName = "deno" | "bun" | "node" | "python";
 
@@ -205,7 +210,9 @@ async function runBench(bench: string, options: Options): Promise<void> {
     return;
   }
   console.log(`\n### bench/${bench}\n${describeMachine(options, startedAt, seconds, loadAverage)}\n`);
-  console.log(renderTable(BENCHES[bench], rows));
+  // Which Node ran: the pinned one (node_modules/.bin first on PATH under npx), or the machine's.
+  const nodeTitle: Record<string, string> = options.runners.includes("node") ? { node: versionOf("node").replace(/^(Node \d+).*/, "$1") } : {};
+  console.log(renderTable(BENCHES[bench], rows, nodeTitle));
   console.log(`\n${LEGEND}`);
   for (const failure of failures) console.log(`\n**Failed:** ${failure}`);
 }

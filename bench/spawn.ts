@@ -1,19 +1,22 @@
 /**
- * `bench/spawn` (issues 2 and 13): start + join of a trivial process, and start → its target
- * running, median of 50, by the spawn and forkserver start methods, beside raw worker spawns
- * and Python's `Process` (spawn, fork and forkserver).
+ * `bench/spawn` (issues 2, 13, 16): start + join of a trivial process, warm (median of 50 in one
+ * program) and cold (a fresh program's first: bench/cold.ts), also with a target whose module
+ * imports the whole library, start → its target running, by the spawn and forkserver start
+ * methods, and memory per idle child, beside raw worker spawns and Python's `Process` (spawn,
+ * forkserver, fork).
  * @module
  */
 
 import { getContext, Process } from "../mod.ts";
 import { forkserverWarm } from "../src/internals.ts";
-import { type BenchCase, LIBRARY, median, medianMs, sizeFor } from "./lib.ts";
+import { type BenchCase, coldMedian, LIBRARY, median, medianMs, type RunContext, sizeFor } from "./lib.ts";
 import { rawSpawnCases } from "./raw/spawn.ts";
 import { signalRunning, trivial } from "./spawn_target.ts";
+import { trivialWithLibrary } from "./spawn_target_lib.ts";
 import { SIZES, SPAWN } from "./workloads.ts";
 
-async function startJoin(ProcessClass: typeof Process): Promise<void> {
-  const p = new ProcessClass({ target: trivial });
+async function startJoin(target: () => void, ProcessClass: typeof Process = Process): Promise<void> {
+  const p = new ProcessClass({ target });
   p.start();
   await p.join();
   if (p.exitCode !== 0) throw new Error(`the trivial process ended with exit code ${p.exitCode}`);
@@ -48,6 +51,9 @@ async function medianOf(runs: number, warmups: number, measure: () => Promise<nu
   return median(samples);
 }
 
+const warm = (ctx: RunContext, target: () => void) =>
+  medianMs(sizeFor(ctx, SIZES.spawnRuns), () => startJoin(target), sizeFor(ctx, SIZES.spawnWarmups));
+
 const libraryCase: BenchCase = {
   impl: LIBRARY,
   run: async (ctx) => {
@@ -56,11 +62,15 @@ const libraryCase: BenchCase = {
     const forkserver = getContext("forkserver").Process;
     const timeStartJoin = async (P: typeof Process) => {
       const started = performance.now();
-      await startJoin(P);
+      await startJoin(trivial, P);
       return performance.now() - started;
     };
     return {
-      [SPAWN.startJoin.id]: await medianMs(runs, () => startJoin(Process), warmups),
+      [SPAWN.startJoinCold.id]: coldMedian(ctx, SPAWN.startJoinCold.id),
+      [SPAWN.startJoinLibraryCold.id]: coldMedian(ctx, SPAWN.startJoinLibraryCold.id),
+      [SPAWN.memoryChild.id]: coldMedian(ctx, SPAWN.memoryChild.id),
+      [SPAWN.startJoin.id]: await warm(ctx, trivial),
+      [SPAWN.startJoinLibrary.id]: await warm(ctx, trivialWithLibrary),
       [SPAWN.startRunning.id]: await medianOf(runs, warmups, () => startToRunning(Process), false),
       [SPAWN.forkserverStartRunning.id]: await medianOf(runs, warmups, () => startToRunning(forkserver), true),
       [SPAWN.forkserverStartJoin.id]: await medianOf(runs, warmups, () => timeStartJoin(forkserver), true),

@@ -14,8 +14,8 @@ const VALUE_COLUMNS = [
   { key: "bun", title: "Bun" },
   { key: "node", title: "Node" },
   { key: "python-spawn", title: "Python spawn" },
-  { key: "python-fork", title: "Python fork" },
   { key: "python-forkserver", title: "Python forkserver" },
+  { key: "python-fork", title: "Python fork" },
 ] as const;
 
 const PYTHON = "python";
@@ -126,16 +126,21 @@ function valueCell(line: Line, key: string, bar: number | undefined, higherIsBet
 }
 
 /**
- * The markdown table of one bench. Columns without any value are left out.
+ * The markdown table of one bench. Columns without any value are left out; `titles` replaces
+ * column titles by key (bench/run.ts names the Node column with its version).
  *
  * @example
  * ```ts
  * console.log(renderTable(BENCHES.queue, rows));
  * ```
  */
-export function renderTable(workloads: readonly Workload[], rows: readonly Row[]): string {
+export function renderTable(
+  workloads: readonly Workload[],
+  rows: readonly Row[],
+  titles: Readonly<Record<string, string>> = {},
+): string {
   const columns = VALUE_COLUMNS.filter(({ key }) => rows.some((row) => row.runtime === key));
-  const header = ["workload", "unit", ...columns.map((c) => c.title), "vs Python (D / B / N)", "vs raw (D / B / N)"];
+  const header = ["workload", "unit", ...columns.map((c) => titles[c.key] ?? c.title), "vs Python (D / B / N)", "vs raw (D / B / N)"];
   const out = [`| ${header.join(" | ")} |`, `|${["---", "---", ...columns.map(() => "--:"), ":-:", ":-:"].join("|")}|`];
   for (const workload of workloads) {
     for (const [index, line] of linesOf(workload, rows).entries()) {

@@ -4,11 +4,21 @@
  * @module
  */
 
+import type { Barrier } from "../mod.ts";
 import { timeMs } from "./lib.ts";
 
 /** The tiny task: `x * x`. */
 export function square(x: number): number {
   return x * x;
+}
+
+/**
+ * Meets the main process at `barrier` (a pool's initializer, or a process's target: it is up);
+ * with `twice`, idles until the main process meets it there again.
+ */
+export async function meetAtBarrier(barrier: Barrier, twice = false): Promise<void> {
+  await barrier.wait();
+  if (twice) await barrier.wait();
 }
 
 /**

@@ -76,6 +76,24 @@ describe("codec round trip", () => {
     assert.deepEqual(roundTrip(bare), { a: 1 });
   });
 
+  test("long arrays of numbers (packed) keep every value, -0, NaN and floats included, at any offset", () => {
+    const ints = Array.from({ length: 1000 }, (_, i) => (i % 2 ? -i : i) * 65_537);
+    const floats = Array.from({ length: 100 }, (_, i) => i / 3);
+    const specials = [...ints.slice(0, 40), -0, NaN, Infinity, -Infinity, 2 ** 31, 0.5];
+    const message = { ints, floats, specials, again: ints, tail: [...ints.slice(0, 40), "not a number"] };
+    const bytes = encode(message);
+    for (const offset of [0, 1, 3, 5, 7]) {
+      const shifted = new Uint8Array(new SharedArrayBuffer(bytes.length + offset)).subarray(offset);
+      shifted.set(bytes);
+      const copy = decode<typeof message>(shifted);
+      assert.deepEqual(copy, message);
+      assert.ok(Object.is(copy.specials[40], -0), "-0 keeps its sign");
+      assert.equal(copy.again, copy.ints, "an array met twice is one array");
+      assert.ok(Array.isArray(copy.ints) && !copy.ints.some((_, i) => !(i in copy.ints)), "a plain array without holes");
+    }
+    assert.ok(encode(ints).length < 4 * ints.length + 16, "int32 values take 4 bytes each");
+  });
+
   test("arrays with holes keep their length, holes and values", () => {
     const holey = [1, , 3, , , 6]; // eslint-disable-line no-sparse-arrays
     const copy = roundTrip(holey);

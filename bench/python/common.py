@@ -6,7 +6,10 @@ Sizes mirror bench/workloads.ts `SIZES` (and REPEAT_BUDGET_MS bench/lib.ts): cha
 """
 
 import json
+import multiprocessing as mp
+import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -18,6 +21,7 @@ SIZES = {
     "repeats": (3, 1),
     "spawn_runs": (50, 10),
     "spawn_warmups": (2, 1),
+    "cold_runs": (5, 1),
     "small_items": (200_000, 20_000),
     "byte_items": (2_000, 200),
     "joinable_items": (100_000, 10_000),
@@ -63,6 +67,27 @@ def median_of_repeats(measure):
     while len(samples) < runs and sum(samples) < REPEAT_BUDGET_MS:
         samples.append(measure())
     return statistics.median(samples)
+
+
+def cold_median(scenario, context):
+    """Median of size("cold_runs") fresh interpreters running bench/python/cold.py's
+    `scenario` in `context` (bench/lib.ts coldMedian)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    values = []
+    for _ in range(size("cold_runs")):
+        output = subprocess.run(
+            [sys.executable, os.path.join(here, "cold.py"), scenario, context],
+            check=True, capture_output=True, text=True,
+        ).stdout
+        values.append(json.loads(output.strip().splitlines()[-1])["value"])
+    return statistics.median(values)
+
+
+def contexts():
+    """The start methods measured: spawn, forkserver (Python 3.14's default on Linux) where
+    this platform has it, and fork for reference."""
+    available = mp.get_all_start_methods()
+    return [context for context in ("spawn", "forkserver", "fork") if context in available]
 
 
 def emit(workload, context, value):

@@ -1,13 +1,23 @@
-"""bench/pool baselines: Pool(2).map of x*x over 100k (default chunksize and chunksize=1), a
-CPU-bound map of 64 tasks of ~20 ms of arithmetic (wall time and speedup over one process),
-and apply() round trips, in the spawn and fork contexts. Pool start-up is not timed.
+"""bench/pool baselines: Pool(2).map of x*x over 100k (default chunksize and chunksize=1) and
+imap (chunksize 1000), warm here and cold in fresh interpreters (cold.py), a CPU-bound map of
+64 tasks of ~20 ms of arithmetic (wall time and speedup over one process), apply() round
+trips, Pool(8)'s start and memory per worker, in each start method (common.contexts()).
+Pool start-up is not timed, except in pool.start8-imap-unordered.
 Then concurrent.futures.ProcessPoolExecutor(2): a fresh executor's first submit, its map of
 x*x over 100k with chunksize 1000 (fresh: start included; warm), and submit round trips."""
 
 import multiprocessing as mp
 from concurrent.futures import ProcessPoolExecutor
 
-from common import CPU_TASK_MS, POOL_WORKERS, emit, median_of_repeats, now_ms, progress, size
+from common import CPU_TASK_MS, POOL_WORKERS, cold_median, contexts, emit, median_of_repeats, now_ms, progress, size
+
+COLD_ROWS = [
+    "pool.map-tiny-default-cold",
+    "pool.map-tiny-chunk1-cold",
+    "pool.imap-cold",
+    "pool.start8-imap-unordered",
+    "pool.memory-worker",
+]
 
 
 def square(x):
@@ -78,7 +88,10 @@ def main():
     items = range(size("map_items"))
     iterations = calibrate_cpu_task(CPU_TASK_MS)
     cpu_inputs = [iterations] * size("cpu_tasks")
-    for context in ("spawn", "fork"):
+    for context in contexts():
+        for row in COLD_ROWS:
+            progress(f"{row}, fresh interpreters ({context})")
+            emit(row, context, cold_median(row, context))
         with mp.get_context(context).Pool(POOL_WORKERS) as pool:
             pool.map(square, range(1000))  # every worker started and warm
             progress(f"Pool.map x*x, default chunksize ({context})")
@@ -87,6 +100,9 @@ def main():
             progress(f"Pool.map x*x, chunksize=1 ({context})")
             ms = timed_ms(lambda: pool.map(square, items, chunksize=1))
             emit("pool.map-tiny-chunk1", context, len(items) * 1000 / ms)
+            progress(f"Pool.imap x*x, chunksize=1000 ({context})")
+            ms = median_of_repeats(lambda: timed_ms(lambda: list(pool.imap(square, items, chunksize=1000))))
+            emit("pool.imap", context, len(items) * 1000 / ms)
             progress(f"Pool.map CPU-bound, and in this one process ({context})")
             one_process_ms = timed_ms(lambda: [cpu_task(n) for n in cpu_inputs])
             wall = timed_ms(lambda: pool.map(cpu_task, cpu_inputs))

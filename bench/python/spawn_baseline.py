@@ -1,11 +1,12 @@
-"""bench/spawn baseline: Process start + join of a trivial target, and start -> target running,
-median of 50, by the spawn, fork and forkserver start methods. The same numbers stand beside
-the library's spawn rows and its forkserver rows."""
+"""bench/spawn baseline: Process start + join of a trivial target and start -> target running,
+median of 50 (warm), a fresh interpreter's first (cold.py), and memory per idle child, in each
+start method (spawn, fork, forkserver). The same numbers stand beside the library's spawn rows
+and its forkserver rows."""
 
 import multiprocessing as mp
 import statistics
 
-from common import emit, now_ms, progress, size
+from common import cold_median, contexts, emit, now_ms, progress, size
 
 
 def noop():
@@ -42,7 +43,10 @@ def median_ms(measure, ctx):
 
 
 def main():
-    for context in ("spawn", "fork", "forkserver"):
+    for context in contexts():
+        for row in ("spawn.start-join-cold", "spawn.memory-child"):
+            progress(f"{row}, fresh interpreters ({context})")
+            emit(row, context, cold_median(row, context))
         ctx = mp.get_context(context)
         progress(f"Process start + join ({context})")
         start_join = median_ms(start_join_ms, ctx)

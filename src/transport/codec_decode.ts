@@ -13,6 +13,7 @@ import {
   T_OBJECT_AGAIN_OPEN, T_ARRAY, T_HOLES, T_MAP, T_SET, T_DATE, T_REGEXP, T_ARRAY_BUFFER, T_VIEW,
   T_ERROR, T_REF, T_BOXED_NUMBER, T_BOXED_STRING, T_BOXED_BOOLEAN, T_BOXED_BIGINT, T_CARRIED, T_FIXASCII,
   FIXASCII_MAX, VIEW_KINDS, ERROR_CLASSES, RECENT_SHAPES, ALIGNED_BYTES_MIN,
+  T_PACKED_NUMBERS, PACKED_INT32, PACKED_FLOAT64,
 } from "./codec_format.ts";
 
 const textEncoder = new TextEncoder();
@@ -361,6 +362,8 @@ function readValue(): unknown {
       return readObject(tag);
     case T_ARRAY:
       return readArray();
+    case T_PACKED_NUMBERS:
+      return readPackedNumbers();
     case T_REF:
       return objects[readVarint()];
     default:
@@ -709,6 +712,31 @@ function readArray(): unknown[] {
       arr.push(readValue());
     }
   }
+  return arr;
+}
+
+/** A T_PACKED_NUMBERS array: its values viewed in place when aligned there, else copied first. */
+function readPackedNumbers(): number[] {
+  const kind = input[at++];
+  if (kind !== PACKED_INT32 && kind !== PACKED_FLOAT64) {
+    throw new TypeError(`cannot decode: unknown kind ${kind} of packed numbers at byte ${at - 1} (corrupt bytes)`);
+  }
+  const Kind: new (buffer: ArrayBufferLike, byteOffset?: number, length?: number) => Int32Array | Float64Array =
+    kind === PACKED_INT32 ? Int32Array : Float64Array;
+  const width = kind === PACKED_INT32 ? 4 : 8;
+  const length = readVarint();
+  at += 1 + input[at];
+  const offset = input.byteOffset + at;
+  let values: Int32Array | Float64Array;
+  if (offset % width === 0) {
+    values = new Kind(input.buffer, offset, fits(length * width) / width);
+    at += length * width;
+  } else {
+    values = new Kind(readBytes(length * width).buffer);
+  }
+  const arr = new Array<number>(length);
+  for (let i = 0; i < length; i++) arr[i] = values[i];
+  objects.push(arr);
   return arr;
 }
 

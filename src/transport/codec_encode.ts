@@ -14,6 +14,7 @@ import {
   T_OBJECT_AGAIN_OPEN, T_ARRAY, T_HOLES, T_MAP, T_SET, T_DATE, T_REGEXP, T_ARRAY_BUFFER, T_VIEW,
   T_ERROR, T_REF, T_BOXED_NUMBER, T_BOXED_STRING, T_BOXED_BOOLEAN, T_BOXED_BIGINT, T_CARRIED, T_FIXASCII,
   FIXASCII_MAX, DATA_VIEW_KIND, VIEW_KIND_BY_PROTO, RECENT_SHAPES, ALIGNED_BYTES_MIN, BYTES_ALIGNMENT,
+  T_PACKED_NUMBERS, PACKED_INT32, PACKED_FLOAT64, PACKED_MIN,
 } from "./codec_format.ts";
 
 const INITIAL_SCRATCH = 64 * 1024;
@@ -502,6 +503,10 @@ function sameKeys(keys: string[], recent: string[]): boolean {
 
 function writeArray(arr: unknown[]): void {
   const length = arr.length;
+  if (length >= PACKED_MIN) {
+    const kind = packedKind(arr);
+    if (kind !== undefined) return writePackedNumbers(arr as number[], kind);
+  }
   out[pos++] = T_ARRAY;
   writeVarint(length);
   for (let i = 0; i < length; i++) {
@@ -509,6 +514,37 @@ function writeArray(arr: unknown[]): void {
     if (item === undefined && !(i in arr)) return writeSparseTail(arr, i);
     writeValue(item);
   }
+}
+
+/**
+ * {@link PACKED_INT32} when every item of `arr` is an int32 (and no -0), {@link PACKED_FLOAT64}
+ * when every item is a number, else undefined (a hole is no number: it stops the scan).
+ */
+function packedKind(arr: unknown[]): number | undefined {
+  let ints = true;
+  for (let i = 0; i < arr.length; i++) {
+    const x = arr[i];
+    if (typeof x !== "number") return undefined;
+    if (ints && ((x | 0) !== x || (x === 0 && 1 / x < 0))) ints = false;
+  }
+  return ints ? PACKED_INT32 : PACKED_FLOAT64;
+}
+
+/** Writes `arr` (numbers of `kind`, see T_PACKED_NUMBERS) by one native copy. */
+function writePackedNumbers(arr: number[], kind: number): void {
+  const width = kind === PACKED_INT32 ? 4 : 8;
+  const length = arr.length;
+  ensure(length * width + 16 + width);
+  out[pos++] = T_PACKED_NUMBERS;
+  out[pos++] = kind;
+  writeVarint(length);
+  const pad = (width - ((pos + 1) % width)) % width;
+  out[pos++] = pad;
+  out.fill(0, pos, pos + pad);
+  pos += pad;
+  if (kind === PACKED_INT32) new Int32Array(out.buffer, pos, length).set(arr);
+  else new Float64Array(out.buffer, pos, length).set(arr);
+  pos += length * width;
 }
 
 /** Writes the items of `arr` from index `from` (a hole) on, visiting only those present. */

@@ -76,6 +76,19 @@ export const T_EXPORT = 0xc0; // varint export index: the function or class itse
  */
 export const T_INSTANCE = 0xc1;
 export const T_BOUND_METHOD = 0xc2; // the object value, the method name string
+/**
+ * An array of at least {@link PACKED_MIN} numbers and nothing else (no holes): a kind byte
+ * ({@link PACKED_INT32} or {@link PACKED_FLOAT64}), varint length, pad count byte and that many
+ * zero bytes (the values then sit at a multiple of their width in the encoder's buffer), then
+ * the values in the platform's byte order. Both ends copy them with native typed-array code
+ * instead of a tag per item: a pool's chunk of 10k numbers crosses ~10x faster while the JIT
+ * has not compiled the codec yet (a program's first `Pool.map`), ~2x once it has.
+ */
+export const T_PACKED_NUMBERS = 0xc3;
+export const PACKED_INT32 = 0;
+export const PACKED_FLOAT64 = 1;
+/** Shorter arrays of numbers are written item by item (as small as that, and as fast). */
+export const PACKED_MIN = 32;
 /** T_INSTANCE flag: the class extends a built-in (Map, Error…), whose value comes first. */
 export const INSTANCE_BASE = 1;
 /** T_INSTANCE flag: a state value (the class's GETSTATE) instead of the own fields. */
