@@ -89,9 +89,6 @@ export type RecvBytesSyncOptions = Omit<RecvBytesOptions, "signal">;
 /** Bytes of each direction's ring: larger messages stream through it. */
 const PIPE_RING_BYTES = 1 << 18;
 
-/** Longest a receive polls for a message before it sleeps (see {@link AdaptiveSpin}). */
-const SPIN_MS = 0.03;
-
 /**
  * A doorbell for one direction, rung after each message written and when the writing end
  * closes: `poll()` sleeps on it, since looking at a ring must not take its message.
@@ -200,7 +197,8 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
   /** A blocked receive gives up when this turns true (see `#nothingReceived`). */
   readonly #stopWaiting = (): boolean => this.#closed || !this.#peer.anyLive();
   readonly #hasMessage = (): boolean => this.#inbound!.ring.hasRecords();
-  readonly #spin = new AdaptiveSpin(SPIN_MS);
+  /** Polls for a message briefly before a receive or poll sleeps (see {@link AdaptiveSpin}). */
+  readonly #spin = new AdaptiveSpin();
 
   /** Connections are made by {@link Pipe} (and rebuilt when passed to a process). */
   constructor(build: symbol, description: unknown) {

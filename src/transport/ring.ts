@@ -49,6 +49,7 @@ import { isPidAlive, isPidGone } from "./liveness.ts";
 import { ProducerCounts } from "./producer_counts.ts";
 import { SemLock, type SemLockState } from "./semlock.ts";
 import { stepHook, type StepLabel } from "./step_hook.ts";
+import { AdaptiveSpin } from "./spin.ts";
 import { runAsync, runSync, type Steps } from "./steps.ts";
 import { MAX_WAIT_SLICE_MS, remaining, wake } from "./wait.ts";
 
@@ -191,6 +192,9 @@ export class ByteRing {
   readonly #consumerLock: SemLock;
   readonly #reserveLock: SemLock;
   readonly #counts: ProducerCounts;
+  /** This handle's spinners: a consumer waiting for a record, a producer waiting for room. */
+  readonly #dataSpin = new AdaptiveSpin();
+  readonly #roomSpin = new AdaptiveSpin();
 
   /**
    * Allocates a ring of `capacity` bytes (a power of two from 64 to 2^28), or rebuilds one
@@ -312,7 +316,7 @@ export class ByteRing {
       if (left === 0) return false;
       // In slices: the items that fill the queue may be reservations of a producer that ends.
       const timeoutMs = Math.min(left, MAX_WAIT_SLICE_MS);
-      yield { cell: this.#control, index: TAKEN, seen, timeoutMs, interruptible: true, waiters: ITEM_WAITERS };
+      yield { cell: this.#control, index: TAKEN, seen, timeoutMs, interruptible: true, waiters: ITEM_WAITERS, spin: this.#roomSpin };
     }
   }
 
@@ -423,7 +427,8 @@ export class ByteRing {
 
   *#roomSteps(mark: number, timeoutMs: number): Steps<void> {
     const control = this.#control;
-    yield { cell: control, index: HEAD, seen: mark, timeoutMs, interruptible: false, waiters: ROOM_WAITERS, keepAlive: false };
+    const spin = this.#roomSpin;
+    yield { cell: control, index: HEAD, seen: mark, timeoutMs, interruptible: false, waiters: ROOM_WAITERS, keepAlive: false, spin };
   }
 
   #free(): number {
@@ -563,7 +568,7 @@ export class ByteRing {
       if (!samePosition(tail, Atomics.load(control, HEAD))) return true;
       const left = remaining(deadline);
       if (left === 0 || until?.()) return false;
-      yield { cell: control, index: TAIL, seen: tail, timeoutMs: left, interruptible: true, waiters: DATA_WAITERS };
+      yield { cell: control, index: TAIL, seen: tail, timeoutMs: left, interruptible: true, waiters: DATA_WAITERS, spin: this.#dataSpin };
     }
   }
 

@@ -47,6 +47,7 @@ import { ValueError } from "../errors.ts";
 import { haltIfEnded, haltIfEndedAsync } from "./halt.ts";
 import { HolderCounts } from "./holder_counts.ts";
 import { currentPid, endedCleanly, isPidGone } from "./liveness.ts";
+import { AdaptiveSpin } from "./spin.ts";
 import { stepHook } from "./step_hook.ts";
 import { noteReleased, noteTaken, ROOT_TASK, trackTasks } from "./tasks.ts";
 import { remaining, waitAsync, waitSync, wake } from "./wait.ts";
@@ -114,6 +115,8 @@ export class SemLock {
   #ownerDied = false;
   /** A semaphore's permits held per process. */
   readonly #held: HolderCounts | undefined;
+  /** This handle's spinner: a lock is usually held for a moment by a process on another core. */
+  readonly #spin = new AdaptiveSpin();
 
   /**
    * Allocates a new lock (`value` 1 = free, 0 = held by the caller) or a semaphore with
@@ -173,6 +176,7 @@ export class SemLock {
       if (!busy) return true;
       const left = remaining(deadline);
       if (left === 0) return this.#giveUp(busy, waited);
+      if (this.#spinUntilFreed(busy, deadline)) continue;
       const waiters = this.#waitersIndex();
       Atomics.add(this.#words, waiters, 1);
       try {
@@ -180,6 +184,7 @@ export class SemLock {
       } finally {
         Atomics.sub(this.#words, waiters, 1);
       }
+      this.#sleptUntil(busy);
       haltIfEnded();
     }
   }
@@ -202,6 +207,7 @@ export class SemLock {
       if (!busy) return true;
       const left = remaining(deadline);
       if (left === 0) return this.#giveUp(busy, waited);
+      if (this.#spinUntilFreed(busy, deadline)) continue;
       const waiters = this.#waitersIndex();
       Atomics.add(this.#words, waiters, 1);
       try {
@@ -212,6 +218,7 @@ export class SemLock {
       } finally {
         Atomics.sub(this.#words, waiters, 1);
       }
+      this.#sleptUntil(busy);
       await haltIfEndedAsync();
     }
   }
@@ -281,6 +288,16 @@ export class SemLock {
   #giveUp(busy: Busy, waited: boolean): false {
     if (waited) this.#wakeWaiters(busy.index, 1);
     return false;
+  }
+
+  /** True when the word `busy` saw changes within this handle's spin (then try again). */
+  #spinUntilFreed(busy: Busy, deadline: number): boolean {
+    return this.#spin.spinUntil(() => Atomics.load(this.#words, busy.index) !== busy.seen, deadline);
+  }
+
+  /** After a sleep: tells the spinner whether it ended with the word changed. */
+  #sleptUntil(busy: Busy): void {
+    if (Atomics.load(this.#words, busy.index) !== busy.seen) this.#spin.sleptUntilReady();
   }
 
   /** The word counting this lock's sleepers. */

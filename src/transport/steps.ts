@@ -12,6 +12,7 @@
  */
 
 import { haltIfEnded, haltIfEndedAsync } from "./halt.ts";
+import type { AdaptiveSpin } from "./spin.ts";
 import { MAX_WAIT_SLICE_MS, waitAsync, waitSync } from "./wait.ts";
 
 /** One wait: sleep while `cell[index] === seen`, at most `timeoutMs`. */
@@ -33,6 +34,8 @@ export interface WaitRequest {
    * feeder, that nobody awaits). Default `true`.
    */
   keepAlive?: boolean;
+  /** The site's spinner: polls the word briefly before sleeping (none: sleeps at once). */
+  spin?: AdaptiveSpin;
 }
 
 /** The logic of a blocking operation: yields the waits it needs, returns its result. */
@@ -55,8 +58,8 @@ export type Steps<T> = Generator<WaitRequest, T, void>;
 export async function runAsync<T>(steps: Steps<T>, signal?: AbortSignal): Promise<T> {
   for (let step = steps.next();; step = steps.next()) {
     if (step.done) return step.value;
-    const { cell, index, seen, timeoutMs, interruptible, waiters, keepAlive } = step.value;
-    if (changesSoon(cell, index, seen)) continue;
+    const { cell, index, seen, timeoutMs, interruptible, waiters, keepAlive, spin } = step.value;
+    if (spinUntilChanged(spin, cell, index, seen)) continue;
     if (waiters !== undefined) Atomics.add(cell, waiters, 1);
     try {
       if (keepAlive === false) await waitInBackground(cell, index, seen, timeoutMs);
@@ -64,6 +67,7 @@ export async function runAsync<T>(steps: Steps<T>, signal?: AbortSignal): Promis
     } finally {
       if (waiters !== undefined) Atomics.sub(cell, waiters, 1);
     }
+    if (spin !== undefined && Atomics.load(cell, index) !== seen) spin.sleptUntilReady();
     await haltIfEndedAsync();
   }
 }
@@ -84,28 +88,26 @@ export async function runAsync<T>(steps: Steps<T>, signal?: AbortSignal): Promis
 export function runSync<T>(steps: Steps<T>): T {
   for (let step = steps.next();; step = steps.next()) {
     if (step.done) return step.value;
-    const { cell, index, seen, timeoutMs, waiters } = step.value;
-    if (changesSoon(cell, index, seen)) continue;
+    const { cell, index, seen, timeoutMs, waiters, spin } = step.value;
+    if (spinUntilChanged(spin, cell, index, seen)) continue;
     if (waiters !== undefined) Atomics.add(cell, waiters, 1);
     try {
       waitSync(cell, index, seen, timeoutMs);
     } finally {
       if (waiters !== undefined) Atomics.sub(cell, waiters, 1);
     }
+    if (spin !== undefined && Atomics.load(cell, index) !== seen) spin.sleptUntilReady();
     haltIfEnded();
   }
 }
 
-/** Polls before a waiter counts itself as sleeping (and makes the other side `notify`). */
-const SPIN_POLLS = 1000;
-
 /**
- * True when `cell[index]` moves away from `seen` within a short spin: on a busy queue the
- * next record comes within microseconds, and the producer is spared a `notify` for it.
+ * True when `cell[index]` moves away from `seen` within the site's spin (no spinner: false):
+ * on a busy queue the next record comes within microseconds, and the other side is spared a
+ * `notify` (the waiter does not count itself as sleeping while it spins).
  */
-function changesSoon(cell: Int32Array, index: number, seen: number): boolean {
-  for (let i = 0; i < SPIN_POLLS; i++) if (Atomics.load(cell, index) !== seen) return true;
-  return false;
+function spinUntilChanged(spin: AdaptiveSpin | undefined, cell: Int32Array, index: number, seen: number): boolean {
+  return spin !== undefined && spin.spinUntil(() => Atomics.load(cell, index) !== seen, Infinity);
 }
 
 /**

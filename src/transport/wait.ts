@@ -11,9 +11,6 @@ export type WaitOutcome = "ok" | "not-equal" | "timed-out";
 /** Longest single sleep: waiters wake at least this often to re-check liveness of owners. */
 export const MAX_WAIT_SLICE_MS = 25;
 
-/** Number of polls before sleeping; a short spin saves a costly sleep/wake on busy queues. */
-const SPIN_POLLS = 1000;
-
 let keepAliveCount = 0;
 let keepAliveTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -30,14 +27,6 @@ function dropKeepAlive(): void {
     clearInterval(keepAliveTimer);
     keepAliveTimer = undefined;
   }
-}
-
-/** Spins briefly while `cell[index] === expected`; true when the value changed. */
-function spinUntilChanged(cell: Int32Array, index: number, expected: number): boolean {
-  for (let i = 0; i < SPIN_POLLS; i++) {
-    if (Atomics.load(cell, index) !== expected) return true;
-  }
-  return false;
 }
 
 /** Longest single sleep while {@link setWorkWhileBlocked}'s work is unfinished. */
@@ -74,7 +63,6 @@ export function waitSync(
   expected: number,
   timeoutMs: number,
 ): WaitOutcome {
-  if (spinUntilChanged(cell, index, expected)) return "not-equal";
   const slice = workWhileBlocked?.() ? BUSY_WAIT_SLICE_MS : MAX_WAIT_SLICE_MS;
   return Atomics.wait(cell, index, expected, Math.min(Math.max(timeoutMs, 0), slice));
 }
@@ -92,7 +80,6 @@ export async function waitAsync(
   signal?: AbortSignal,
 ): Promise<WaitOutcome> {
   signal?.throwIfAborted();
-  if (spinUntilChanged(cell, index, expected)) return "not-equal";
   const slice = Math.min(Math.max(timeoutMs, 0), MAX_WAIT_SLICE_MS);
   const waiting = Atomics.waitAsync(cell, index, expected, slice);
   if (!waiting.async) return waiting.value;
