@@ -392,15 +392,16 @@ test("handles inside Maps, Sets and cyclic records arrive as working handles", a
 });
 
 test("exit() ends a child wherever it is called: from a timer, inside a catch-all try, while its module is imported", async () => {
-  const caught = newMailbox();
+  const [caught, imported] = [newMailbox(), newMailbox()];
   const children = [
     new Process({ target: exitFromTimer, args: [5] }),
     new Process({ target: exitInsideCatchAll, args: [3, caught] }),
-    new Process({ target: postAfterImport, args: [newMailbox()] }),
+    new Process({ target: postAfterImport, args: [imported] }),
   ];
   await Promise.all(children.map(runToEnd));
   assert.deepEqual(children.map((p) => p.exitCode), [5, 3, 6]);
   assert.equal(read(caught), undefined, "no code ran after exit()");
+  assert.equal(read(imported), undefined, "no code ran after exit() in the imported module");
 });
 
 test("exit() while a pool worker imports the task's module ends that worker: the task never runs and fails", async () => {

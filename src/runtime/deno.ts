@@ -47,6 +47,20 @@ function endedAtFinish(worker: ChildWorker): ChildWorker {
   return { ...worker, finish: () => worker.terminate() };
 }
 
+/**
+ * Ends a child's thread. `Deno.exit()` in a worker is `self.close()`: it asks for the thread's
+ * end and returns, and the thread may run on (seen: a child that called `exit(6)` while its
+ * module was imported went on to the end of its bootstrap, which recorded exit code 0 over
+ * the 6). Nothing of a child may run after its end, so it waits here until the termination
+ * stops it (its own, or its parent's, which follows its last message).
+ */
+function exitWorker(code: number): never {
+  const close: (code: number) => void = Deno.exit; // it returns in a worker
+  close(code);
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) Atomics.wait(cell, 0, 0);
+}
+
 /** The Deno implementation of the runtime interface. */
 export const denoRuntime: Runtime = {
   name: "deno",
@@ -56,7 +70,7 @@ export const denoRuntime: Runtime = {
     options.daemon && !inChild() ? endedAtFinish(spawnThreadWorker(url, options)) : spawnWebWorker(url, options),
   // A Deno worker (of either kind) never ends by itself, and its first timer costs it 4 ms
   // to start (a quarter of a child's start): nothing to hold open.
-  parentChannel: () => (inChild() ? webParentChannel((code) => Deno.exit(code), () => () => {}) : null),
+  parentChannel: () => (inChild() ? webParentChannel(exitWorker, () => () => {}) : null),
   mainModuleUrl: () => Deno.mainModule,
   readTextFile: (url) => {
     try {
