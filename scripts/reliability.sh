@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The reliability checks of one runtime (README "Reliability"), from the sources: the fault
 # matrix (a child ended at every labelled step), queue chaos with random kills (bounded and
-# unbounded queues, items that stream through the ring; at least 300 kills and 200k items
-# in all), lock chaos (tst-robust8 style) and 200 spawn/terminate cycles. Each prints its
+# unbounded queues, items that stream through the ring; at least 300 kills and 200k items in
+# all, each run killing on past its seconds until it killed 150), lock chaos (tst-robust8 style) and 200 spawn/terminate cycles. Each prints its
 # figures; the step fails on any forbidden outcome or when the kills or items fall short.
 #   bash scripts/reliability.sh deno|bun|node [--soak MINUTES]
 # --soak: queue and lock chaos runs of a minute each, over and over for that long (on-demand
@@ -51,7 +51,7 @@ echo "reliability on $runtime (seed $seed; rerun with SEED=$seed)"
 run reliability/fault_matrix | grep -v '^ok' || failed=1
 : >"$out"
 for maxsize in 64 0; do
-  run chaos/queue_chaos --seconds "$seconds" --interval 30 --maxsize "$maxsize" --steady 1 --min-items 130000 --seed "$seed" \
+  run chaos/queue_chaos --seconds "$seconds" --interval 30 --maxsize "$maxsize" --steady 1 --min-items 130000 --min-kills 150 --seed "$seed" \
     | tee -a "$out" || failed=1
 done
 kills=$(figure kills)

@@ -19,7 +19,9 @@
  *
  * `--steady N` adds N producers and N consumers that are never killed (the others are): they
  * keep items moving while the killing goes on. `--min-items N`: after the killing, the run goes
- * on (without kills) until N items were put in all.
+ * on (without kills) until N items were put in all. `--min-kills N`: the killing goes on past
+ * `--seconds` (up to three times as long) until N children were killed: on a loaded machine
+ * starting each replacement takes longer, and the run must still kill that many.
  *     npx bun scripts/chaos/queue_chaos.ts …          (Node: run what tsc emits to build/node/)
  *
  * Exits 0 when every FORBIDDEN count is 0, 1 otherwise; prints one line of figures.
@@ -109,6 +111,7 @@ export interface Options {
   consumers: number;
   steady: number;
   minItems: number;
+  minKills: number;
   json: boolean;
 }
 
@@ -136,7 +139,7 @@ export interface ChaosFigures {
 
 /** The options with `args` (`--seconds 20 …`) applied over the defaults. */
 export function parseOptions(args: string[]): Options {
-  const options: Options = { seconds: 20, maxsize: 64, seed: Date.now() % 100_000, interval: 60, large: 0.01, producers: 3, consumers: 3, steady: 0, minItems: 0, json: false };
+  const options: Options = { seconds: 20, maxsize: 64, seed: Date.now() % 100_000, interval: 60, large: 0.01, producers: 3, consumers: 3, steady: 0, minItems: 0, minKills: 0, json: false };
   for (let k = 0; k < args.length; k++) {
     const name = args[k].replace(/^--/, "").replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
     if (name === "json") options.json = true;
@@ -192,7 +195,12 @@ export async function runChaos(options: Options): Promise<ChaosFigures> {
 
   const dying: Process[] = [];
   const ends = performance.now() + options.seconds * 1000;
-  while (performance.now() < ends) {
+  const endsAtLatest = ends + 2 * options.seconds * 1000;
+  const killing = () => {
+    const now = performance.now();
+    return now < ends || (killedProducers.size + consumerKills < options.minKills && now < endsAtLatest);
+  };
+  while (killing()) {
     await sleep(options.interval * (0.5 + rand()));
     const killProducer = rand() < 0.5;
     const pool = (killProducer ? [...producers.keys()] : [...consumers]).filter((child) => !steady.has(child));
