@@ -277,6 +277,15 @@ export function setStartMethod(method: string | null, options: { force?: boolean
  * ```
  */
 export function getStartMethod(options?: { allowNone?: false }): StartMethod;
+/**
+ * The default start method, or null when `allowNone` and none was set yet (which this call
+ * then leaves unset, as Python's `get_start_method(allow_none=True)`).
+ * @example Usage
+ * ```ts
+ * import { getStartMethod } from "@seed/multiprocessing";
+ * console.log(getStartMethod({ allowNone: true })); // null in a program that set none yet
+ * ```
+ */
 export function getStartMethod(options: { allowNone: boolean }): StartMethod | null;
 export function getStartMethod(options: { allowNone?: boolean } = {}): StartMethod | null {
   const fixed = fixedStartMethod();

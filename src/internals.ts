@@ -6,6 +6,7 @@
  * @module
  */
 export { checkCloneable, decode, encode } from "./transport/codec.ts";
+export { wait } from "./connection.ts";
 export { packHandles, unpackHandles } from "./handles.ts";
 export { Feeder } from "./transport/feeder.ts";
 export {
