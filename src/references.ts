@@ -103,16 +103,25 @@ export function locate(value: Exported, { module, modules, kind }: LocateOptions
     const imported = inNamespaces(value);
     if (imported) return withKind(remember(value, imported), kind);
   }
-  const searched = modules ?? searchModulesNow();
-  const { kind: _, ...ref } = resolveTarget(describeTarget(value, kind, module, searched));
-  return withKind(remember(value, ref), kind);
+  if (modules !== undefined) return found(value, kind, module, modules);
+  const stack = [...callerModules(), ...tables.namespaces.keys()];
+  for (const url of stack) if (!isLibraryModule(url)) tables.callers.add(url);
+  try {
+    return found(value, kind, module, stack);
+  } catch (error) {
+    // Not on the stack (a chunk sent when a result came in has only the pool's code there):
+    // the user modules seen on earlier stacks. Only then, since another module there may
+    // export a different value under the same name and make the reference ambiguous.
+    const earlier = [...tables.callers].filter((url) => !stack.includes(url));
+    if (earlier.length === 0) throw error;
+    return found(value, kind, module, [...stack, ...earlier]);
+  }
 }
 
-/** The modules to look in for a value not known yet: the call stack's, then the callers seen before. */
-function searchModulesNow(): string[] {
-  const stack = callerModules();
-  for (const url of stack) if (!isLibraryModule(url)) tables.callers.add(url);
-  return [...new Set([...stack, ...tables.callers, ...tables.namespaces.keys()])];
+/** `value`'s reference among the modules `searched`, remembered. */
+function found(value: Exported, kind: TargetRef["kind"], module: LocateOptions["module"], searched: string[]): TargetRef {
+  const { kind: _, ...ref } = resolveTarget(describeTarget(value, kind, module, searched));
+  return withKind(remember(value, ref), kind);
 }
 
 function withKind(ref: TargetRef, kind: TargetRef["kind"]): TargetRef {

@@ -252,9 +252,15 @@ test("async iteration ends once every putter closed and the queue is drained", a
   for (let i = 0; i < 5; i++) await producerA.put(i);
   producerA.close();
   await producerB.put(100);
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.equal(seen.length, 6, "still iterating: producer B is open");
+  let ended = false;
+  void consuming.then(() => (ended = true));
+  const arrived = Date.now() + 20_000;
+  while (seen.length < 6 && Date.now() < arrived) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(seen.length, 6, "every item put arrives while iterating");
+  await new Promise((resolve) => setTimeout(resolve, 20)); // time to end, were it to end wrongly
+  const stillIterating = !ended;
   producerB.close();
+  assert.equal(stillIterating, true, "still iterating: producer B is open");
   await consuming;
   assert.deepEqual(seen.sort((a, b) => a - b), [0, 1, 2, 3, 4, 100]);
 });
