@@ -24,6 +24,7 @@ import {
   isAsyncIterable,
   type Job,
   type JobHost,
+  JobTable,
   MapJob,
 } from "./pool_jobs.ts";
 import {
@@ -460,10 +461,9 @@ export class Pool {
   /** Every worker process started and not joined yet. */
   readonly #processes = new Set<Process>();
   /** Jobs not ended, by id. */
-  readonly #jobs = new Map<number, Job>();
+  readonly #jobs = new JobTable();
   /** Where the next chunk to send comes from. */
   #queue = new ChunkQueue();
-  readonly #abortListeners = new Map<Job, () => void>();
   readonly #functionIds = new WeakMap<TaskFunction, Map<string, number>>();
   readonly #functions: TaskFunction[] = [];
   readonly #handleNumbers = new HandleNumbers((ref) => this.#forgetHandle(ref));
@@ -477,7 +477,6 @@ export class Pool {
   /** A moving average of how long chunks ran lately, in ms. */
   #recentChunkMs = Infinity;
   readonly #resultPoll = new BriefPoll(RESULT_POLL_MS);
-  #jobCount = 0;
   #workerCount = 0;
   #dropExitHook = (): void => {};
 
@@ -657,7 +656,7 @@ export class Pool {
     if (this.#state !== "terminate") {
       this.#state = "terminate";
       const error = new ProcessError("the pool was terminated before this task finished");
-      for (const job of [...this.#jobs.values()]) job.abort(error);
+      this.#jobs.abortAll(error);
       this.#queue = new ChunkQueue();
       for (const slot of this.#workers.values()) {
         slot.gone = true;
@@ -744,16 +743,7 @@ export class Pool {
   }
 
   #submit(job: Job, signal: AbortSignal | undefined): void {
-    if (signal?.aborted) {
-      job.abort(signal.reason);
-      return;
-    }
-    if (signal) {
-      const onAbort = () => job.abort(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.#abortListeners.set(job, () => signal.removeEventListener("abort", onAbort));
-    }
-    this.#jobs.set(job.id, job);
+    if (!this.#jobs.add(job, signal)) return;
     this.#queue.push(job);
     this.#dispatch();
   }
@@ -763,7 +753,7 @@ export class Pool {
   }
 
   #nextJobId(): number {
-    return ++this.#jobCount;
+    return this.#jobs.nextId();
   }
 
   /** The id under which workers know `fn`; found by reference once per function and module. */
@@ -784,9 +774,7 @@ export class Pool {
   // ---- jobs ending -----------------------------------------------------------------
 
   #jobEnded(job: Job, ending: Ending): void {
-    this.#jobs.delete(job.id);
-    this.#abortListeners.get(job)?.();
-    this.#abortListeners.delete(job);
+    this.#jobs.delete(job);
     if (ending !== "done") markCancelled(this.#cancelled, job.id);
     if (ending === "aborted" && this.#state !== "terminate") {
       for (const slot of [...this.#workers.values()]) {

@@ -96,6 +96,56 @@ export abstract class Job {
   }
 }
 
+/**
+ * A pool's jobs not ended, by id, with the abort listeners of those submitted with a signal:
+ * the bookkeeping the local pool and the Redis pool share.
+ */
+export class JobTable {
+  readonly #jobs = new Map<number, Job>();
+  readonly #unlisten = new Map<Job, () => void>();
+  #count = 0;
+
+  /** How many jobs have not ended. */
+  get size(): number {
+    return this.#jobs.size;
+  }
+
+  /** The id of the next job (positive, growing). */
+  nextId(): number {
+    return ++this.#count;
+  }
+
+  /**
+   * Records `job`, which aborts when `signal` does; returns false (the job aborted, not
+   * recorded) when `signal` has aborted already.
+   */
+  add(job: Job, signal: AbortSignal | undefined): boolean {
+    if (signal?.aborted) {
+      job.abort(signal.reason);
+      return false;
+    }
+    if (signal) {
+      const onAbort = () => job.abort(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#unlisten.set(job, () => signal.removeEventListener("abort", onAbort));
+    }
+    this.#jobs.set(job.id, job);
+    return true;
+  }
+
+  /** Forgets an ended job and stops listening to its signal. */
+  delete(job: Job): void {
+    this.#jobs.delete(job.id);
+    this.#unlisten.get(job)?.();
+    this.#unlisten.delete(job);
+  }
+
+  /** Aborts every job not ended with `error`. */
+  abortAll(error: unknown): void {
+    for (const job of [...this.#jobs.values()]) job.abort(error);
+  }
+}
+
 /** `apply`/`applyAsync`: one call, one result. */
 export class ApplyJob<R> extends Job {
   #args: unknown[] | undefined;

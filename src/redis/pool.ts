@@ -24,6 +24,7 @@ import {
   isAsyncIterable,
   type Job,
   type JobHost,
+  JobTable,
   MapJob,
 } from "../pool_jobs.ts";
 import { assertInputs, checkChunksize, type ChunkOptions, collect, type Inputs, type TaskFunction, unsendableInput } from "../pool.ts";
@@ -112,14 +113,12 @@ export class RedisPool {
     chunksReady: () => this.#dispatch(),
   };
   #state: PoolState = "run";
-  readonly #jobs = new Map<number, Job>();
+  readonly #jobs = new JobTable();
   #queue = new ChunkQueue();
   /** Chunks sent and not answered, by key; `entryId` once the server gave it one. */
   readonly #out = new Map<string, Out>();
   readonly #refs: TaskRef[] = [];
   readonly #refIds = new WeakMap<TaskFunction, Map<string, number>>();
-  readonly #abortListeners = new Map<Job, () => void>();
-  #jobCount = 0;
   #reader: Promise<RedisConnection> | undefined;
   #reading: Promise<void> | undefined;
   #lastResultId = "0";
@@ -164,7 +163,7 @@ export class RedisPool {
     assertSendable(args ?? [], "args");
     const fnId = this.#refId(fn, options.module);
     return new AsyncResult<Awaited<R>>((settler) => {
-      this.#submit(new ApplyJob(this.#host, ++this.#jobCount, fnId, args ?? [], settler), options.signal);
+      this.#submit(new ApplyJob(this.#host, this.#jobs.nextId(), fnId, args ?? [], settler), options.signal);
     }, options);
   }
 
@@ -225,7 +224,7 @@ export class RedisPool {
     if (this.#state !== "terminate") {
       this.#state = "terminate";
       const error = new ProcessError("the pool was terminated before this task finished");
-      for (const job of [...this.#jobs.values()]) job.abort(error);
+      this.#jobs.abortAll(error);
       this.#queue = new ChunkQueue();
     }
     await this.#closeIfIdle();
@@ -262,7 +261,7 @@ export class RedisPool {
     if (items) assertSendable(items, "inputs");
     const fnId = this.#refId(fn, options.module);
     return new AsyncResult<R[]>((settler) => {
-      const job = new MapJob<R>(this.#host, ++this.#jobCount, fnId, star, settler);
+      const job = new MapJob<R>(this.#host, this.#jobs.nextId(), fnId, star, settler);
       this.#submit(job, options.signal);
       void this.#setInputs(job, items ?? (inputs as AsyncIterable<unknown>), chunksize);
     }, options);
@@ -284,19 +283,13 @@ export class RedisPool {
     assertInputs(inputs);
     const chunksize = checkChunksize(options) ?? 1;
     const fnId = this.#refId(fn, options.module);
-    const job = new IMapJob<R>(this.#host, ++this.#jobCount, fnId, 0, feedOf(inputs, chunksize, () => this.#dispatch()), chunksize, ordered);
+    const job = new IMapJob<R>(this.#host, this.#jobs.nextId(), fnId, 0, feedOf(inputs, chunksize, () => this.#dispatch()), chunksize, ordered);
     this.#submit(job, options.signal);
     return job;
   }
 
   #submit(job: Job, signal: AbortSignal | undefined): void {
-    if (signal?.aborted) return job.abort(signal.reason);
-    if (signal) {
-      const onAbort = () => job.abort(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-      this.#abortListeners.set(job, () => signal.removeEventListener("abort", onAbort));
-    }
-    this.#jobs.set(job.id, job);
+    if (!this.#jobs.add(job, signal)) return;
     this.#queue.push(job);
     this.#dispatch();
   }
@@ -481,9 +474,7 @@ export class RedisPool {
   }
 
   #jobEnded(job: Job, ending: Ending): void {
-    this.#jobs.delete(job.id);
-    this.#abortListeners.get(job)?.();
-    this.#abortListeners.delete(job);
+    this.#jobs.delete(job);
     if (ending !== "done") {
       const withdrawn: Out[] = [];
       for (const [key, out] of this.#out) {
