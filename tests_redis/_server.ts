@@ -114,6 +114,16 @@ export function commandFor(file: string, args: string[]): [string, string[]] {
   return [process.execPath, [file, ...args]];
 }
 
+/** A child of this runtime running the suite's `file` with `args`; what it prints is collected. */
+export function spawnFixture(file: string, args: string[]): { child: ChildProcess; output(): string; exited: Promise<unknown> } {
+  const [command, argv] = commandFor(suiteFile(file), args);
+  const child = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
+  let output = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  return { child, output: () => output, exited };
+}
+
 /** Runs one command on the server with a connection of its own (for what a test inspects or breaks). */
 export async function redisCommand(url: string, args: string[]): Promise<unknown> {
   const { createClient } = await import("redis");

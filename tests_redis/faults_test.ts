@@ -3,11 +3,10 @@
 // server and its restart. At-least-once execution, one recorded completion, join() returns.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { ProcessError } from "../mod.ts";
 import { RedisCluster } from "../redis.ts";
 import { type Host, startHost } from "./_hosts.ts";
-import { commandFor, eventually, holders, redisCommand, type RedisServer, startRedis, suiteFile } from "./_server.ts";
+import { eventually, holders, redisCommand, type RedisServer, spawnFixture, startRedis } from "./_server.ts";
 import { killHost, sleepThenPid } from "./fixtures/tasks.ts";
 
 const MIN_IDLE = 400;
@@ -133,15 +132,11 @@ test("kill -9 of a JoinableQueue getter holding an item: another getter has it a
   const namespace = `f${++namespaceCount}`;
   cluster = await RedisCluster.connect(server.url, { namespace, minIdle: 10_000, reclaimInterval: 50 });
   const q = cluster.JoinableQueue<string>("jobs");
-  const [command, argv] = commandFor(suiteFile("fixtures/getter.ts"), [server.url, namespace, "jobs"]);
-  const getter = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
-  let output = "";
-  getter.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  const exited = new Promise((resolve) => getter.once("exit", resolve));
+  const { child: getter, output, exited } = spawnFixture("fixtures/getter.ts", [server.url, namespace, "jobs"]);
   try {
-    await eventually(async () => output.includes("ready") || undefined, 30_000, "the getter starts");
+    await eventually(async () => output().includes("ready") || undefined, 30_000, "the getter starts");
     await q.put("the item");
-    await eventually(async () => output.includes('got "the item"') || undefined, 10_000, "the getter takes the item");
+    await eventually(async () => output().includes('got "the item"') || undefined, 10_000, "the getter takes the item");
     const killedAt = performance.now();
     getter.kill("SIGKILL");
     assert.equal(await q.get({ timeout: 5000 }), "the item");

@@ -2,10 +2,9 @@
 // Python's errors, and a Lock across processes that a killed holder does not keep.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { IndexError, KeyError, ValueError } from "../mod.ts";
 import { RedisCluster } from "../redis.ts";
-import { commandFor, eventually, type RedisServer, startRedis, suiteFile } from "./_server.ts";
+import { eventually, type RedisServer, spawnFixture, startRedis } from "./_server.ts";
 
 let server: RedisServer;
 let cluster: RedisCluster;
@@ -100,13 +99,9 @@ test("Lock: one holder at a time; release of an unheld lock raises ValueError; a
 });
 
 test("Lock: a holder killed with kill -9 frees the lock for the next process at once", async () => {
-  const [command, argv] = commandFor(suiteFile("fixtures/locker.ts"), [server.url, "managed", "l2"]);
-  const holder = spawn(command, argv, { stdio: ["ignore", "pipe", "inherit"] });
-  let output = "";
-  holder.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  const exited = new Promise((resolve) => holder.once("exit", resolve));
+  const { child: holder, output, exited } = spawnFixture("fixtures/locker.ts", [server.url, "managed", "l2"]);
   try {
-    await eventually(async () => output.includes("held") || undefined, 30_000, "the other process holds the lock");
+    await eventually(async () => output().includes("held") || undefined, 30_000, "the other process holds the lock");
     const lock = cluster.Lock("l2");
     assert.equal(await lock.acquire({ block: false }), false);
     holder.kill("SIGKILL");

@@ -100,7 +100,7 @@ export class RedisConnection {
           connectTimeout: timeout,
           reconnectStrategy: (retries: number, cause: Error) => {
             if (!connected && (isAuthError(cause) || performance.now() - started >= giveUpAfter(cause, timeout))) return cause;
-            return Math.min(25 * 2 ** retries, MAX_RECONNECT_DELAY_MS) + Math.random() * 25;
+            return reconnectDelay(retries);
           },
         },
       }) as unknown as NodeRedisClient;
@@ -212,7 +212,7 @@ export class RedisConnection {
     return {
       noDelay: true,
       connectTimeout: DEFAULT_CONNECT_TIMEOUT_MS,
-      reconnectStrategy: (retries: number) => Math.min(25 * 2 ** retries, MAX_RECONNECT_DELAY_MS) + Math.random() * 25,
+      reconnectStrategy: reconnectDelay,
     };
   }
 }
@@ -228,10 +228,17 @@ export function bytesArg(bytes: Uint8Array): Uint8Array {
   return Buffer.from(bytes);
 }
 
+const decoder = new TextDecoder();
+
 /** The text of a bulk-string reply. */
 export function text(reply: Reply): string {
   if (reply === null) return "";
-  return typeof reply === "string" || typeof reply === "number" ? String(reply) : new TextDecoder().decode(reply as Uint8Array);
+  return typeof reply === "string" || typeof reply === "number" ? String(reply) : decoder.decode(reply as Uint8Array);
+}
+
+/** Reconnect backoff once connected: 25 ms doubling to {@link MAX_RECONNECT_DELAY_MS}, with jitter. */
+function reconnectDelay(retries: number): number {
+  return Math.min(25 * 2 ** retries, MAX_RECONNECT_DELAY_MS) + Math.random() * 25;
 }
 
 function withoutPassword(url: string): string {

@@ -8,10 +8,10 @@
  */
 import { ValueError } from "../errors.ts";
 import { checkOptions, deadlineOf } from "../queues.ts";
-import { raceAbort, remaining } from "../transport/wait.ts";
+import { remaining } from "../transport/wait.ts";
 import { Script, text } from "./client.ts";
 import type { Session } from "./session.ts";
-import { sleep } from "./work_stream.ts";
+import { napUntil } from "./work_stream.ts";
 
 /**
  * Options of a Redis lock.
@@ -110,8 +110,7 @@ export class RedisLock {
       }
       await this.#freeIfHolderGone();
       if (remaining(deadline) === 0) return false;
-      const nap = sleep(Math.min(recheck, remaining(deadline)));
-      await (signal ? raceAbort(nap, signal) : nap);
+      await napUntil(recheck, deadline, signal);
     }
   }
 
@@ -164,7 +163,6 @@ export class RedisLock {
     if (value === null) return;
     const [, runId, clientId] = text(value).split(" ");
     if (runId !== this.session.runId) return;
-    const listing = text(await this.session.conn.command(["CLIENT", "LIST", "ID", clientId]));
-    if (!/(?:^|\n)id=\d+/.test(listing)) await this.session.conn.eval(RELEASE, [this.#key], [text(value)]);
+    if ((await this.session.goneClients([clientId])).length > 0) await this.session.conn.eval(RELEASE, [this.#key], [text(value)]);
   }
 }

@@ -145,12 +145,13 @@ export class RedisDict<V = unknown, K = string> implements AsyncIterable<K> {
 }
 
 /**
- * Python's `list.insert`: KEYS: list. ARGV: index (normalized, 0..len), value. Moves the tail
- * out and back in pages (a script's stack holds a few thousand values at most).
+ * Python's `list.insert`: KEYS: list. ARGV: index (negative counts from the end), value. Moves
+ * the tail out and back in pages (a script's stack holds a few thousand values at most).
  */
 const LIST_INSERT = new Script(`
 local len = redis.call('LLEN', KEYS[1])
 local at = tonumber(ARGV[1])
+if at < 0 then at = math.max(len + at, 0) end
 if at >= len then return redis.call('RPUSH', KEYS[1], ARGV[2]) end
 if at <= 0 then return redis.call('LPUSH', KEYS[1], ARGV[2]) end
 local tail = redis.call('LRANGE', KEYS[1], at, -1)
@@ -235,9 +236,7 @@ export class RedisList<T = unknown> implements AsyncIterable<T> {
   /** Inserts `value` before `index` (Python's `insert`: past the end appends, before the start prepends). */
   async insert(index: number, value: T): Promise<void> {
     const bytes = bytesOf(value, "value");
-    const length = await this.len();
-    const at = checkIndex(index) < 0 ? Math.max(length + index, 0) : index;
-    await this.session.conn.eval(LIST_INSERT, [this.#key], [String(at), bytes]);
+    await this.session.conn.eval(LIST_INSERT, [this.#key], [String(checkIndex(index)), bytes]);
   }
 
   /** Removes and returns the item at `index` (default the last). @throws {IndexError} when empty or out of range. */

@@ -12,11 +12,11 @@
 import { Empty, Full, TimeoutError, ValueError } from "../errors.ts";
 import { checkOptions, deadlineOf, describe, isMaxsize } from "../queues.ts";
 import { decodeSoon, encode } from "../transport/codec.ts";
-import { raceAbort, remaining } from "../transport/wait.ts";
-import { bytesArg } from "./client.ts";
+import { remaining } from "../transport/wait.ts";
+import { bytesArg, text } from "./client.ts";
 import { Getters } from "./getters.ts";
 import type { Session } from "./session.ts";
-import { type Entry, sleep, StreamConsumer, WorkStream } from "./work_stream.ts";
+import { type Entry, napUntil, StreamConsumer, WorkStream } from "./work_stream.ts";
 
 /**
  * Options of a blocking `put`/`get` on a Redis queue, as the local queues'.
@@ -176,7 +176,7 @@ export class RedisQueue<T = unknown> {
   async deadLetters(count = 100): Promise<{ item: T; deliveries: number }[]> {
     return await Promise.all((await this.stream.deadLetters(count)).map(async (entry) => ({
       item: await decodeSoon<T>(entry.fields.get("d")!),
-      deliveries: Number(new TextDecoder().decode(entry.fields.get("n"))),
+      deliveries: Number(text(entry.fields.get("n") ?? null)),
     })));
   }
 
@@ -247,8 +247,7 @@ export class RedisQueue<T = unknown> {
       next += await this.stream.add(ITEM_FIELDS, entries.slice(next), this.#maxsize);
       if (next >= entries.length) return;
       if (remaining(deadline) === 0) throw new Full();
-      const nap = sleep(Math.min(recheck, remaining(deadline)));
-      await (signal ? raceAbort(nap, signal) : nap);
+      await napUntil(recheck, deadline, signal);
       recheck = Math.min(recheck * 2, MAX_RECHECK_MS);
       this.#checkOpen();
     }
@@ -315,8 +314,7 @@ export class RedisJoinableQueue<T = unknown> extends RedisQueue<T> {
       const { unfinished } = await this.stream.sizes();
       if (unfinished === 0) return;
       if (remaining(deadline) === 0) throw new TimeoutError(`join() timed out with ${unfinished} unfinished tasks`);
-      const nap = sleep(Math.min(recheck, remaining(deadline)));
-      await (signal ? raceAbort(nap, signal) : nap);
+      await napUntil(recheck, deadline, signal);
     }
   }
 

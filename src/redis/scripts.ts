@@ -28,15 +28,33 @@ export const GROUP = "g";
 
 /**
  * Lua helpers of the owner-checked scripts (KEYS[1] is the stream): whether entry `id` is
- * pending for `consumer`, and finishing it (acknowledged and deleted).
+ * pending for `consumer`; and finishing it (acknowledged and deleted) when it is, after
+ * `record()` if given, returning 1, else 0.
  */
 const OWNER_CHECK = `
 local function isMine(id, consumer)
   return #redis.call('XPENDING', KEYS[1], '${GROUP}', id, id, 1, consumer) == 1
 end
-local function finish(id)
+local function finishIfMine(id, consumer, record)
+  if not isMine(id, consumer) then return 0 end
+  if record then record() end
   redis.call('XACK', KEYS[1], '${GROUP}', id)
   redis.call('XDEL', KEYS[1], id)
+  return 1
+end
+`;
+
+/**
+ * Lua helper (KEYS[1] is the stream): takes entry `id` out of the stream (acknowledged and
+ * deleted); returns its fields, or nil when it was deleted meanwhile.
+ */
+const TAKE = `
+local function take(id)
+  local entry = redis.call('XRANGE', KEYS[1], id, id)
+  redis.call('XACK', KEYS[1], '${GROUP}', id)
+  if #entry == 0 then return nil end
+  redis.call('XDEL', KEYS[1], id)
+  return entry[1][2]
 end
 `;
 
@@ -100,14 +118,7 @@ return ids
  */
 export const ACK = new Script(`${OWNER_CHECK}
 local out = {}
-for i = 2, #ARGV do
-  if isMine(ARGV[i], ARGV[1]) then
-    finish(ARGV[i])
-    out[#out + 1] = 1
-  else
-    out[#out + 1] = 0
-  end
-end
+for i = 2, #ARGV do out[#out + 1] = finishIfMine(ARGV[i], ARGV[1]) end
 return out
 `);
 
@@ -121,14 +132,10 @@ export const COMPLETE = new Script(`${OWNER_CHECK}
 local out = {}
 for i = 2, #KEYS do
   local at = 3 + (i - 2) * 3
-  if isMine(ARGV[at], ARGV[1]) then
+  out[#out + 1] = finishIfMine(ARGV[at], ARGV[1], function()
     redis.call('XADD', KEYS[i], '*', 'k', ARGV[at + 1], 'd', ARGV[at + 2])
     redis.call('PEXPIRE', KEYS[i], ARGV[2])
-    finish(ARGV[at])
-    out[#out + 1] = 1
-  else
-    out[#out + 1] = 0
-  end
+  end)
 end
 return out
 `);
@@ -139,20 +146,17 @@ return out
  * unchanged. KEYS: stream. ARGV: consumer, then ids, or none for every entry it holds.
  * Returns how many it put back.
  */
-export const RELEASE = new Script(`
+export const RELEASE = new Script(`${OWNER_CHECK}${TAKE}
 local function putBack(id)
-  local entry = redis.call('XRANGE', KEYS[1], id, id)
-  redis.call('XACK', KEYS[1], '${GROUP}', id)
-  if #entry == 0 then return 0 end
-  redis.call('XDEL', KEYS[1], id)
-  redis.call('XADD', KEYS[1], '*', unpack(entry[1][2]))
+  local fields = take(id)
+  if not fields then return 0 end
+  redis.call('XADD', KEYS[1], '*', unpack(fields))
   return 1
 end
 local count = 0
 if #ARGV > 1 then
   for i = 2, #ARGV do
-    local mine = redis.call('XPENDING', KEYS[1], '${GROUP}', ARGV[i], ARGV[i], 1, ARGV[1])
-    if #mine == 1 then count = count + putBack(ARGV[i]) end
+    if isMine(ARGV[i], ARGV[1]) then count = count + putBack(ARGV[i]) end
   end
   return count
 end
@@ -204,7 +208,7 @@ return false
  * blocked read served since) is lost too. Returns {put back, dead-lettered, client ids of
  * the lost consumers to disconnect…}.
  */
-export const RECLAIM = new Script(`${NOW}local minIdle = tonumber(ARGV[1])
+export const RECLAIM = new Script(`${NOW}${TAKE}local minIdle = tonumber(ARGV[1])
 local maxDeliveries = tonumber(ARGV[2])
 local run = ARGV[3]
 local ttl = ARGV[4]
@@ -229,12 +233,9 @@ for i = 1, #records, 2 do
 end
 local putBack, deadLettered = 0, 0
 local function reclaimEntry(id)
-  local entry = redis.call('XRANGE', KEYS[1], id, id)
-  redis.call('XACK', KEYS[1], '${GROUP}', id)
-  if #entry == 0 then return end
-  redis.call('XDEL', KEYS[1], id)
+  local source = take(id)
+  if not source then return end
   local fields, losses, reply, key = {}, 1, nil, nil
-  local source = entry[1][2]
   for j = 1, #source, 2 do
     local f, v = source[j], source[j + 1]
     if f == 'n' then

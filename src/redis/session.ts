@@ -152,7 +152,7 @@ export class Session {
       const [run, main] = text(turn[i]).split(" ");
       if (run === this.runId) mainIds.add(main);
     }
-    const gone = mainIds.size === 0 ? [] : await this.#goneClients([...mainIds]);
+    const gone = mainIds.size === 0 ? [] : await this.goneClients([...mainIds]);
     const s = this.settings;
     const reply = await this.conn.eval<(number | Uint8Array)[]>(RECLAIM, [keys.stream, keys.consumers, keys.dead], [
       String(s.minIdle),
@@ -169,7 +169,7 @@ export class Session {
   }
 
   /** Which of these client ids have no connection on the server now. */
-  async #goneClients(ids: string[]): Promise<string[]> {
+  async goneClients(ids: string[]): Promise<string[]> {
     const listing = text(await this.conn.command(["CLIENT", "LIST", "ID", ...ids]));
     const live = new Set([...listing.matchAll(/(?:^|\n)id=(\d+)/g)].map((match) => match[1]));
     return ids.filter((id) => !live.has(id));

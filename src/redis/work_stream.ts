@@ -7,6 +7,7 @@
  * (queues.ts, pool.ts, serve.ts) are built on these few operations.
  * @module
  */
+import { raceAbort, remaining } from "../transport/wait.ts";
 import { type RedisArg, type RedisConnection, type Reply, text } from "./client.ts";
 import { ACK, BEAT, COMPLETE, GROUP, LEAVE, PUT_BOUNDED, RELEASE, SIZES } from "./scripts.ts";
 import type { Beating, Session, WorkKeys } from "./session.ts";
@@ -291,4 +292,13 @@ function interleave(names: string[], values: RedisArg[]): RedisArg[] {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Sleeps `ms`, at most until `deadline` (performance.now() time), between two looks of a
+ * polling wait; rejects with `signal.reason` when it aborts.
+ */
+export async function napUntil(ms: number, deadline: number, signal?: AbortSignal): Promise<void> {
+  const nap = sleep(Math.min(ms, remaining(deadline)));
+  await (signal ? raceAbort(nap, signal) : nap);
 }
