@@ -20,7 +20,7 @@ import { Empty, isMain, JoinableQueue, Process, Queue } from "../mod.ts";
 import { parseFlags, type ScenarioFlags } from "./_shared.ts";
 import type { WorkerEvent } from "./download/events.ts";
 import type { Job } from "./download/jobs.ts";
-import { DOWNLOAD_FLAGS, downloadOptions, jobsOf, prepareOutDir } from "./download/options.ts";
+import { DOWNLOAD_FLAGS, downloadOptions, jobsOf, prepareOutDir, workerSettings } from "./download/options.ts";
 import { createProgressView } from "./download/progress.ts";
 import { startDemoServer } from "./download/server.ts";
 import { formatSummary } from "./download/summary.ts";
@@ -28,10 +28,6 @@ import { Tally } from "./download/tally.ts";
 import { countOf } from "./download/units.ts";
 import { downloadWorker, type WorkerSettings } from "./download/worker.ts";
 
-/** The first retry waits this long; each next one twice as long. */
-const BASE_RETRY_DELAY_MS = 100;
-/** An attempt that receives nothing for this long is abandoned (and retried). */
-const STALL_MS = 30_000;
 /** How often the parent looks whether all workers ended while no event comes. */
 const POLL_MS = 100;
 
@@ -52,12 +48,7 @@ export async function main(flags: Pick<ScenarioFlags, "rest" | "extra">): Promis
     const source = server ? ` from the embedded server at ${server.origin}` : "";
     console.log(`downloading ${files} with ${workers}${source} into ${outDir}`);
     const started = performance.now();
-    const settings = {
-      outDir,
-      policy: { retries: options.retries, baseDelayMs: BASE_RETRY_DELAY_MS },
-      stallMs: STALL_MS,
-    };
-    const tally = await downloadAll(jobs, workerCount, settings);
+    const tally = await downloadAll(jobs, workerCount, workerSettings(outDir, options.retries));
     console.log(`\n${formatSummary(tally, performance.now() - started)}`);
     throwIfFailed(tally, jobs.length);
   } finally {

@@ -17,15 +17,12 @@ import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { cpuCount } from "../mod.ts";
 import type { FlagSpec, ScenarioFlags } from "./_shared.ts";
-import { prepareOutDir } from "./download/options.ts";
+import { prepareOutDir, workerSettings } from "./download/options.ts";
 
 /** What `worker` takes on its command line. */
 export const WORKER_FLAGS: FlagSpec = {
   flags: ["redis", "namespace", "pool", "processes", "import", "root", "workers", "out", "retries"],
 };
-
-const BASE_RETRY_DELAY_MS = 100;
-const STALL_MS = 30_000;
 
 /** Runs the worker host the flags describe, until it is stopped. */
 export async function main({ extra }: Pick<ScenarioFlags, "extra">): Promise<void> {
@@ -33,11 +30,7 @@ export async function main({ extra }: Pick<ScenarioFlags, "extra">): Promise<voi
   if (!url) throw new Error("worker needs --redis URL (the Redis server the jobs or tasks are on)");
   const namespace = extra.namespace ?? (extra.pool === undefined ? "mp-demo" : "app");
   if (extra.pool === undefined) {
-    const settings = {
-      outDir: await prepareOutDir(extra.out),
-      policy: { retries: whole("retries", extra.retries, 3, 0), baseDelayMs: BASE_RETRY_DELAY_MS },
-      stallMs: STALL_MS,
-    };
+    const settings = workerSettings(await prepareOutDir(extra.out), whole("retries", extra.retries, 3, 0));
     // Loaded only here: the `redis` client it needs is an optional dependency of the package.
     const { serveDownloads } = await import("./download/redis.ts");
     return await serveDownloads(url, namespace, whole("workers", extra.workers, 3, 1), settings);

@@ -5,6 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FlagSpec, ScenarioFlags } from "../_shared.ts";
 import { type Job, jobFromUrl, nameJobs, readUrlList } from "./jobs.ts";
+import type { WorkerSettings } from "./worker.ts";
+
+/** The first retry waits this long; each next one twice as long. */
+const BASE_RETRY_DELAY_MS = 100;
+/** An attempt that receives nothing for this long is abandoned (and retried). */
+const STALL_MS = 30_000;
 
 /** What a run is asked to do. */
 export interface DownloadOptions {
@@ -54,6 +60,11 @@ export async function jobsOf(options: DownloadOptions): Promise<Job[]> {
   const urls = [...options.urls, ...(options.list === undefined ? [] : await readUrlList(options.list))];
   if (urls.length === 0) throw new Error(`the --list file ${options.list} has no URLs`);
   return nameJobs(urls.map(jobFromUrl));
+}
+
+/** What a worker process is told: where files go, how often a file is retried, when an attempt stalled. */
+export function workerSettings(outDir: string, retries: number): WorkerSettings {
+  return { outDir, policy: { retries, baseDelayMs: BASE_RETRY_DELAY_MS }, stallMs: STALL_MS };
 }
 
 /** Creates the output directory (a new temporary one by default) and checks it is writable. */
