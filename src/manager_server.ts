@@ -10,7 +10,7 @@
  * @module
  */
 import type { Connection } from "./connection.ts";
-import { EOFError, KeyError, ValueError } from "./errors.ts";
+import { BrokenPipeError, EOFError, KeyError, ValueError } from "./errors.ts";
 import { unpackHandles } from "./handles.ts";
 import type { ClientHello } from "./manager_client.ts";
 import {
@@ -257,6 +257,7 @@ class ClientConnection {
       }
       this.#handle(request);
     }
+    this.#closed = true; // the calls aborted below have nobody to reply to
     for (const call of this.#calls.values()) call.abort(new EOFError("the client is gone"));
     for (const [id, count] of this.#held) this.#server.release(id, count);
     this.#held.clear();
@@ -338,9 +339,23 @@ class ClientConnection {
     try {
       this.#send([rid, kind, value]);
     } catch (error) {
+      if (error instanceof BrokenPipeError) return this.#clientGone();
       // Python's #UNSERIALIZABLE: what the method returned or raised cannot be sent.
-      this.#send([rid, FAILED, `Unserializable message: ${describeFailure(error)}`]);
+      try {
+        this.#send([rid, FAILED, `Unserializable message: ${describeFailure(error)}`]);
+      } catch (again) {
+        if (!(again instanceof BrokenPipeError)) throw again;
+        this.#clientGone();
+      }
     }
+  }
+
+  /**
+   * The client ended while a reply was on its way: the reply is dropped (Python's server
+   * thread for a gone client fails alone), and `serve()` ends at its end of file.
+   */
+  #clientGone(): void {
+    this.#closed = true;
   }
 
   /** Sends a reply; the proxies of this manager's objects in it are counted as this client's references. */

@@ -28,6 +28,7 @@ import {
   ValueError,
 } from "../mod.ts";
 import {
+  getAfterSending,
   holdUntilReleased,
   initNamespace,
   meetThenWait,
@@ -355,6 +356,26 @@ test("an object lives while any process holds a proxy of it; a process that ends
   assert.equal(p.exitCode, 0);
   for (let i = 0; i < 100 && await holds(); i++) await new Promise((r) => setTimeout(r, 10));
   assert.equal(await holds(), false, "the child's end gave its reference back");
+});
+
+test("a client terminated while it waits in a managed q.get() leaves the manager serving (Python's server thread for it stays blocked, the others serve on)", async () => {
+  await using m = await Manager();
+  const q = await m.Queue<string>();
+  const refcount = async () => (await m.debugInfo()).find((line) => line.startsWith(`${q.token.id}: `));
+  const ready = new Event();
+  const p = new Process({ target: getAfterSending, args: [q, ready], module: TARGETS_MODULE });
+  p.start();
+  assert.equal(await ready.wait({ timeout: 60_000 }), true);
+  assert.match((await refcount())!, /refcount=2 /, "the child holds the queue too");
+  p.terminate();
+  await p.join();
+  assert.equal(p.exitCode, -15);
+  // The manager has seen the child's end once it gave the child's reference back.
+  for (let i = 0; i < 500 && /refcount=2 /.test((await refcount())!); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.match((await refcount())!, /refcount=1 /);
+  assert.equal(await (await m.list([1])).len(), 1, "the manager still serves");
+  await q.put("x");
+  assert.equal(await q.get({ timeout: 60_000 }), "x", "the dead client's get was given up, not left to take the next item");
 });
 
 test("bad input: unknown typeid, method not exposed, bad argument are Python's errors, and the manager keeps serving", async () => {
