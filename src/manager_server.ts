@@ -34,6 +34,7 @@ import { type CallContext, setReferents, setServingCall } from "./manager_contex
 import { AutoProxy, type BaseProxy, buildProxy, observingPackedProxies, setLocalServer } from "./manager_proxy.ts";
 import { BUILTIN_TYPES } from "./manager_types.ts";
 import { currentProcess } from "./process.ts";
+import { typeName } from "./repr.ts";
 import { askRegistry, tellRegistry } from "./registry.ts";
 import { currentPid } from "./transport/liveness.ts";
 
@@ -306,11 +307,18 @@ class ClientConnection {
         `AttributeError: method '${method}' of ${describe(entry.obj)} is not in exposed=${JSON.stringify([...entry.exposed])}`,
       );
     }
+    const obj = Object(entry.obj) as Record<string, unknown>;
+    // Python's getattr: an exposed name the object lacks is the manager's failure (RemoteError);
+    // one that is not a function fails the call as calling it would (TypeError).
+    if (!(method in obj)) return this.#reply(rid, FAILED, `AttributeError: '${typeName(entry.obj)}' object has no attribute '${method}'`);
+    if (typeof obj[method] !== "function") {
+      return this.#reply(rid, ERROR, new TypeError(`'${typeName(obj[method])}' object is not callable`));
+    }
     const call = new ServedCall(this.#pid);
     let result: unknown;
     setServingCall(call);
     try {
-      result = (entry.obj as Record<string, (...args: unknown[]) => unknown>)[method](...args);
+      result = (obj[method] as (...args: unknown[]) => unknown).call(entry.obj, ...args);
     } catch (error) {
       return this.#reply(rid, ERROR, error);
     } finally {

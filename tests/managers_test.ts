@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   activeChildren,
+  type BaseProxy,
   BrokenBarrierError,
   BrokenPipeError,
   type DictProxy,
@@ -30,6 +31,7 @@ import {
 import {
   getAfterSending,
   holdUntilReleased,
+  OverExposedManager,
   initNamespace,
   meetThenWait,
   putThroughRemote,
@@ -385,6 +387,19 @@ test("bad input: unknown typeid, method not exposed, bad argument are Python's e
   await assert.rejects(d.callMethod("_secret"), { name: "RemoteError", message: /method '_secret' of SharedDict object is not in exposed/ });
   await assert.rejects(d.set("f", (() => 1) as never), { name: "TypeError", message: /args\[1\] is a function/ });
   assert.equal(await d.get("a"), 1, "the manager still serves");
+});
+
+test("an exposed name the object lacks is a RemoteError (AttributeError), one that is not a method a TypeError, as Python's getattr and call", async () => {
+  await using m = new OverExposedManager();
+  await m.start();
+  const sized = await m.create<BaseProxy>("Sized");
+  await assert.rejects(sized.callMethod("nope"), (error: Error) => {
+    assert.ok(error instanceof RemoteError);
+    assert.match(error.message, /^AttributeError: 'Sized' object has no attribute 'nope'/);
+    return true;
+  });
+  await assert.rejects(sized.callMethod("size"), { name: "TypeError", message: "'number' object is not callable" });
+  assert.equal(await sized.callMethod("f"), 1, "the manager still serves");
 });
 
 test("the manager's process ending makes pending and later calls reject with BrokenPipeError naming it; nothing hangs", async () => {
