@@ -167,14 +167,19 @@ export class ManagerLink {
   /** Gives back one reference to object `id`; sent with others, in the next turn. */
   decref(id: string): void {
     if (this.#broken) return;
-    if (this.#decrefs.push(id) === 1) {
-      queueMicrotask(() => this.#tell([DECREF, this.#decrefs.splice(0)]));
-    }
+    if (this.#decrefs.push(id) === 1) queueMicrotask(() => this.#flushDecrefs());
+  }
+
+  /** Sends the references given back so far, if any. */
+  #flushDecrefs(): void {
+    if (this.#decrefs.length > 0) this.#tell([DECREF, this.#decrefs.splice(0)]);
   }
 
   /** Sends a request; returns its id. */
   #send(call: Call): number {
     if (this.#broken) throw this.#broken;
+    // References given back before this call go first, as Python's decref is done when it returns.
+    this.#flushDecrefs();
     const rid = this.#nextRid++;
     this.#write(withRid(call, rid), call[call.length - 1]);
     return rid;

@@ -380,6 +380,15 @@ test("a client terminated while it waits in a managed q.get() leaves the manager
   assert.equal(await q.get({ timeout: 60_000 }), "x", "the dead client's get was given up, not left to take the next item");
 });
 
+test("a disposed proxy is no longer counted by the next call, as Python's del of a proxy (numberOfObjects)", async () => {
+  const m = await manager();
+  const before = await m.numberOfObjects();
+  const held = await m.list([1]);
+  assert.equal(await m.numberOfObjects(), before + 1);
+  held[Symbol.dispose]();
+  assert.equal(await m.numberOfObjects(), before);
+});
+
 test("bad input: unknown typeid, method not exposed, bad argument are Python's errors, and the manager keeps serving", async () => {
   const m = await manager();
   await assert.rejects(m.create("nope"), { name: "RemoteError", message: /KeyError: 'nope'/ });
