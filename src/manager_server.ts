@@ -327,10 +327,24 @@ class ClientConnection {
     const typeid = entry.methodToTypeid?.[method];
     if (!isThenable(result) && !typeid) return this.#reply(rid, RETURN, result);
     this.#calls.set(rid, call);
-    void this.#settle(rid, async () => {
-      const value = await result;
-      return typeid ? this.#server.share(value, typeid) : value;
-    }, false).finally(() => this.#calls.delete(rid));
+    void this.#settleShared(rid, result, typeid).finally(() => this.#calls.delete(rid));
+  }
+
+  /**
+   * Replies with a method's result once it settles; with a `typeid` (methodToTypeid), shares
+   * it as Python's server does: made into an object of that typeid by its callable (a
+   * `list` typeid copies the array into a list), or held as it is when the typeid has none.
+   * A failure there is the manager's (RemoteError), not the method's.
+   */
+  async #settleShared(rid: number, result: unknown, typeid: string | undefined): Promise<void> {
+    let value: unknown;
+    try {
+      value = await result;
+    } catch (error) {
+      return this.#reply(rid, ERROR, error);
+    }
+    if (typeid === undefined) return this.#reply(rid, RETURN, value);
+    await this.#settle(rid, () => this.#server.create(typeid, [value]), true);
   }
 
   /** Replies with what `work` gives; its failure is the method's error, or (`remote`) a RemoteError. */

@@ -12,7 +12,7 @@ import {
   Event,
   FileNotFoundError,
   Full,
-  type ListProxy,
+  ListProxy,
   Manager,
   Pipe,
   Pool,
@@ -32,6 +32,8 @@ import {
   getAfterSending,
   holdUntilReleased,
   OverExposedManager,
+  type Store,
+  StoreManager,
   initNamespace,
   meetThenWait,
   putThroughRemote,
@@ -409,6 +411,17 @@ test("an exposed name the object lacks is a RemoteError (AttributeError), one th
   });
   await assert.rejects(sized.callMethod("size"), { name: "TypeError", message: "'number' object is not callable" });
   assert.equal(await sized.callMethod("f"), 1, "the manager still serves");
+});
+
+test("methodToTypeid 'list' shares a method's array as a list made from it, as Python's server calls list(result)", async () => {
+  await using m = new StoreManager();
+  await m.start();
+  const store = await m.create<Store>("Store", 3);
+  const items = (await store.getItems()) as unknown as ListProxy<number>;
+  assert.ok(items instanceof ListProxy);
+  await items.append(7);
+  assert.deepEqual(await items.copy(), [0, 1, 2, 7]);
+  assert.equal(await store.total(), 3, "the list is a copy of the store's array (Python's list(res))");
 });
 
 test("the manager's process ending makes pending and later calls reject with BrokenPipeError naming it; nothing hangs", async () => {
