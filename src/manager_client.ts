@@ -33,7 +33,7 @@ import {
 import { currentProcess } from "./process.ts";
 import { askRegistry, tellRegistry } from "./registry.ts";
 import { currentPid, isPidAlive } from "./transport/liveness.ts";
-import { checkCloneable } from "./transport/codec.ts";
+import { checkCloneable, decodeReceived, type Received } from "./transport/codec.ts";
 
 /** What a manager gets from a new client, through the registry: its end of their pipe, and who it is. */
 export interface ClientHello {
@@ -215,14 +215,15 @@ export class ManagerLink {
         if (this.#broken) break;
         // A reply is there (or the manager's end closed): taken at once, without waiting, for
         // a sync call may have taken it meanwhile (and a receive that waits holds the pipe).
-        let reply: Reply | undefined;
+        let received: Received<Reply> | undefined;
         try {
-          reply = (await this.#connection!.recv({ timeout: 0 })) as Reply;
+          received = await decodeReceived<Reply>(await this.#connection!.recvBytes({ timeout: 0 }));
         } catch (error) {
           if (error instanceof EOFError) this.#breakDown();
           else if (!(error instanceof TimeoutError)) throw error;
         }
-        if (reply) this.#settle(reply);
+        if (received?.failure !== undefined) this.#settle([received.value[0], ERROR, received.failure]);
+        else if (received) this.#settle(received.value);
       }
     } finally {
       this.#pumping = false;

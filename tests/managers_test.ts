@@ -34,6 +34,8 @@ import {
   OverExposedManager,
   type Store,
   StoreManager,
+  type Thrower,
+  ThrowerManager,
   initNamespace,
   meetThenWait,
   putThroughRemote,
@@ -422,6 +424,14 @@ test("methodToTypeid 'list' shares a method's array as a list made from it, as P
   await items.append(7);
   assert.deepEqual(await items.copy(), [0, 1, 2, 7]);
   assert.equal(await store.total(), 3, "the list is a copy of the store's array (Python's list(res))");
+});
+
+test("a reply that cannot be decoded here fails its own call with the reason; the link serves on (Python's recv raises in the caller)", async () => {
+  await using m = new ThrowerManager();
+  await m.start();
+  const thrower = await m.create<Thrower>("Thrower");
+  await assert.rejects(thrower.fail(), { message: /imported only in a ThrowerManager's process/ });
+  assert.equal(await thrower.ok(), "ok");
 });
 
 test("the manager's process ending makes pending and later calls reject with BrokenPipeError naming it; nothing hangs", async () => {
