@@ -35,6 +35,7 @@ export {
   InvalidStateError,
   KeyError,
   type NamedError,
+  type OSErrorOptions,
   ProcessError,
   RemoteError,
   RuntimeError,

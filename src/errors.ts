@@ -192,6 +192,21 @@ export class RuntimeError extends NamedError {}
 export class RemoteError extends NamedError {}
 
 /**
+ * Options of {@link FileExistsError} and {@link FileNotFoundError}: the name concerned, as
+ * Python's `OSError.filename`.
+ * @example Usage
+ * ```ts
+ * import { FileNotFoundError, type OSErrorOptions } from "@seed/multiprocessing";
+ * const options: OSErrorOptions = { filename: "psm_gone" };
+ * console.log(new FileNotFoundError("no such block", options).filename); // "psm_gone"
+ * ```
+ */
+export interface OSErrorOptions extends ErrorOptions {
+  /** The name the error is about. */
+  filename?: string;
+}
+
+/**
  * Creating shared memory under a name that is taken, as Python's `FileExistsError`.
  * @example Usage
  * ```ts
@@ -205,7 +220,20 @@ export class RemoteError extends NamedError {}
  * shm.unlink();
  * ```
  */
-export class FileExistsError extends NamedError {}
+export class FileExistsError extends NamedError {
+  /** Python's `errno`: 17 (`EEXIST`). */
+  readonly errno: number = 17;
+  /** Python's `strerror`. */
+  readonly strerror: string = "File exists";
+  /** The name that is taken (Python's `filename`), or null. */
+  readonly filename: string | null;
+
+  /** An error about `options.filename`, with Python's `OSError` fields. */
+  constructor(message?: string, options?: OSErrorOptions) {
+    super(message, options);
+    this.filename = options?.filename ?? null;
+  }
+}
 
 /**
  * Attaching (or unlinking) shared memory by a name that does not exist, or no longer does
@@ -220,7 +248,20 @@ export class FileExistsError extends NamedError {}
  * }
  * ```
  */
-export class FileNotFoundError extends NamedError {}
+export class FileNotFoundError extends NamedError {
+  /** Python's `errno`: 2 (`ENOENT`). */
+  readonly errno: number = 2;
+  /** Python's `strerror`. */
+  readonly strerror: string = "No such file or directory";
+  /** The name that was not found (Python's `filename`), or null. */
+  readonly filename: string | null;
+
+  /** An error about `options.filename`, with Python's `OSError` fields. */
+  constructor(message?: string, options?: OSErrorOptions) {
+    super(message, options);
+    this.filename = options?.filename ?? null;
+  }
+}
 
 /**
  * An executor can no longer run work (Python's `concurrent.futures.BrokenExecutor`): a

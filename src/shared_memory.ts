@@ -221,6 +221,7 @@ function registerUnder(name: string, buffer: SharedArrayBuffer): string {
       `[Errno 17] File exists: '${name}' (a shared memory block of that name exists: attach it with new SharedMemory(${
         JSON.stringify(name)
       }), or choose another name)`,
+      { filename: name },
     );
   }
   return name;
@@ -244,6 +245,7 @@ function notFound(name: string): FileNotFoundError {
   return new FileNotFoundError(
     `[Errno 2] No such file or directory: '${name}' (no shared memory block has that name: ` +
       "it was never created in this program, or it was unlinked)",
+    { filename: name },
   );
 }
 

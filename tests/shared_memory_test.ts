@@ -76,6 +76,24 @@ test("SharedMemory basics: name, size, repr, shared bytes, attach ignores size (
   assert.throws(() => new SharedMemory("test01_tsmb"), { name: "FileNotFoundError", message: /No such file or directory: 'test01_tsmb'/ });
 });
 
+test("FileExistsError and FileNotFoundError carry Python's OSError fields: errno, strerror, filename", () => {
+  const shm = new SharedMemory({ name: "test_oserror_fields", create: true, size: 8 });
+  try {
+    assert.throws(() => new SharedMemory({ name: "test_oserror_fields", create: true, size: 8 }), (error: FileExistsError) => {
+      assert.ok(error instanceof FileExistsError);
+      assert.deepEqual([error.errno, error.strerror, error.filename], [17, "File exists", "test_oserror_fields"]);
+      return true;
+    });
+  } finally {
+    shm.unlink();
+  }
+  assert.throws(() => shm.unlink(), (error: FileNotFoundError) => {
+    assert.ok(error instanceof FileNotFoundError);
+    assert.deepEqual([error.errno, error.strerror, error.filename], [2, "No such file or directory", "test_oserror_fields"]);
+    return true;
+  });
+});
+
 test("a new block whose generated name is taken silently takes the next name (Python's test_shared_memory_recreate)", () => {
   const first = new SharedMemory({ create: true, size: 8 });
   const second = withNames([first.name, "test_recreate_b"], (calls) => {
