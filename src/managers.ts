@@ -650,6 +650,7 @@ let trackerCount = 0;
 export class SharedMemoryManager extends BaseManager {
   readonly #tracker = `SharedMemoryManager-${crypto.randomUUID()}-${++trackerCount}`;
   #started = false;
+  #shutDown = false;
 
   /** Starts the manager's process (see {@link BaseManager.start}); then blocks can be made. */
   override async start(options: ManagerStartOptions = {}): Promise<void> {
@@ -660,6 +661,7 @@ export class SharedMemoryManager extends BaseManager {
   /**
    * A new shared memory block of `size` bytes, unlinked when this manager shuts down.
    * @throws {ValueError} before `start()`, or for a size that is not a positive integer.
+   * @throws {ProcessError} "Manager has shut down", as the factories of other managers.
    */
   SharedMemory(size: number): SharedMemory {
     this.#assertStarted();
@@ -671,6 +673,7 @@ export class SharedMemoryManager extends BaseManager {
   /**
    * A new `ShareableList` of `values`, unlinked when this manager shuts down.
    * @throws {ValueError} before `start()`.
+   * @throws {ProcessError} "Manager has shut down", as the factories of other managers.
    */
   ShareableList(values: Iterable<ShareableValue>): ShareableList {
     this.#assertStarted();
@@ -683,12 +686,14 @@ export class SharedMemoryManager extends BaseManager {
   override shutdown(): Promise<void> {
     if (this.#started) {
       this.#started = false;
+      this.#shutDown = true;
       unlinkTracked(this.#tracker);
     }
     return super.shutdown();
   }
 
   #assertStarted(): void {
+    if (this.#shutDown) throw new ProcessError("Manager has shut down");
     if (!this.#started) throw new ValueError("the SharedMemoryManager is not started: call await smm.start() first");
   }
 }

@@ -549,6 +549,15 @@ test("SharedMemoryManager: blocks and lists it made are unlinked at shutdown (te
   assert.throws(() => new SharedMemory(name), FileNotFoundError);
 });
 
+test("SharedMemoryManager: blocks asked for after shutdown() are refused as other managers' factories are (ProcessError), before start() with ValueError", async () => {
+  const smm = new SharedMemoryManager();
+  assert.throws(() => smm.SharedMemory(8), { name: "ValueError", message: /not started/ });
+  await smm.start();
+  await smm.shutdown();
+  assert.throws(() => smm.SharedMemory(8), { name: "ProcessError", message: "Manager has shut down" });
+  assert.throws(() => smm.ShareableList([1]), { name: "ProcessError", message: "Manager has shut down" });
+});
+
 test("the shared manager shuts down", async () => {
   await shared?.shutdown();
   await shared?.join();
