@@ -343,6 +343,15 @@ test("map's timeout counts from the call: the ready results, then TimeoutError (
   assert.deepEqual(results, [0, 0]);
 });
 
+test("a map over nothing yields nothing, and shutdown still ends the workers afterwards (map over an empty iterable submits no call)", async () => {
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  assert.deepEqual(await executor.map(mul, [], []).toArray(), []);
+  assert.equal(await executor.submit(mul, 2, 3), 6); // a worker is up
+  assert.deepEqual(await executor.map(abs, []).toArray(), []);
+  await deadline(executor.shutdown(), 20_000, "shutdown after an empty map");
+  assert.ok(executorProcesses(executor).every((process) => !process.isAlive()));
+});
+
 test("leaving a map early cancels the calls not started; an aborted signal rejects with its reason", async () => {
   const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
   try {
