@@ -291,6 +291,26 @@ test("asCompleted past its timeout: the done ones, then TimeoutError 'N (of M) f
   }, { name: "TimeoutError", message: "2 (of 4) futures unfinished" });
 });
 
+test("asCompleted checks its deadline only before it waits: a batch is yielded whole, a future done while the loop body ran past the deadline is counted unfinished (as_completed's batches)", async () => {
+  const done = new Future<number>();
+  done.setResult(1);
+  const late = new Future<number>();
+  const first = asCompleted([done, late], { timeout: 0 });
+  assert.equal((await first.next()).value, done);
+  late.setResult(2); // while the body runs, past the deadline
+  await assert.rejects(first.next(), { name: "TimeoutError", message: "1 (of 2) futures unfinished" });
+
+  const [a, b, never] = [new Future<number>(), new Future<number>(), new Future<number>()];
+  const batched = asCompleted([a, b, never], { timeout: 30 });
+  a.setResult(1);
+  b.setResult(2);
+  const x = (await batched.next()).value;
+  await new Promise((resolve) => setTimeout(resolve, 60)); // the body outlives the deadline
+  const y = (await batched.next()).value; // the rest of the batch collected before it
+  assert.deepEqual(new Set([x, y]), new Set([a, b]));
+  await assert.rejects(batched.next(), { name: "TimeoutError", message: "1 (of 3) futures unfinished" });
+});
+
 // ---- the executor (executor.py, test_process_pool.py, test_shutdown.py, test_deadlock.py) ----
 
 /** One executor for the tests that do not break it (Python's mixin runs each on a fresh one; workers are costly here). */
