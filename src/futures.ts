@@ -137,17 +137,29 @@ export async function wait<T>(futures: Iterable<Future<T>>, options: WaitFutures
     throw new ValueError(`Invalid return condition: ${JSON.stringify(returnWhen)}`);
   }
   const all = new Set(futures);
+  // Counted as they finish (each is notified once), not recounted: a wait over many
+  // futures costs what Python's waiter does, not the square of their number.
+  let doneCount = 0;
+  let raised = false;
+  const count = (future: Future<T>): void => {
+    doneCount++;
+    if (!future.cancelled() && hasRaised(future)) raised = true;
+  };
+  const waiting = [...all].filter((future) => isNotified(future) ? (count(future), false) : true);
   const enough = (): boolean => {
-    const done = [...all].filter(isNotified);
-    if (done.length === all.size) return true;
-    if (returnWhen === FIRST_COMPLETED) return done.length > 0;
-    return returnWhen === FIRST_EXCEPTION && done.some((future) => !future.cancelled() && hasRaised(future));
+    if (doneCount === all.size) return true;
+    if (returnWhen === FIRST_COMPLETED) return doneCount > 0;
+    return returnWhen === FIRST_EXCEPTION && raised;
   };
   if (!enough()) {
     let wake!: () => void;
     const ready = new Promise<void>((resolve) => (wake = resolve));
-    const onChange = () => enough() && wake();
-    const unwatch = [...all].map((future) => watchFuture(future, onChange));
+    const unwatch = waiting.map((future) =>
+      watchFuture(future, () => {
+        count(future);
+        if (enough()) wake();
+      })
+    );
     try {
       await settleWithin(ready, timeout);
     } finally {

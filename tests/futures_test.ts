@@ -252,6 +252,23 @@ test("FIRST_EXCEPTION returns when one raises, or at once when one already did (
   assert.deepEqual(result.done, new Set([failed]));
 });
 
+test("wait looks at each future once, as it finishes (Python's waiter), not at every future at each finish: a wait over many futures stays linear", async () => {
+  const futures = Array.from({ length: 200 }, () => new Future<number>());
+  let looks = 0;
+  for (const future of futures) {
+    future.cancelled = function (this: Future<number>) {
+      looks++;
+      return Future.prototype.cancelled.call(this);
+    };
+  }
+  const waiting = wait(futures, { returnWhen: FIRST_EXCEPTION });
+  for (const [i, future] of futures.entries()) future.setResult(i);
+  const { done, notDone } = await waiting;
+  assert.equal(done.size, 200);
+  assert.equal(notDone.size, 0);
+  assert.ok(looks <= 2 * futures.length, `${looks} looks at 200 futures`);
+});
+
 test("ALL_COMPLETED waits for all; a timeout returns the sets as they are (test_all_completed, test_timeout)", async () => {
   const f = pending();
   later(20, () => f.setResult(1));
