@@ -406,6 +406,12 @@ test("leaving a map early cancels the calls not started; an aborted signal rejec
   }
 });
 
+test("a built-in task function (Python pickles math.sqrt by reference; a JavaScript built-in has no module) is refused by submit and map with a TypeError saying what to send", () => {
+  const refusal = { name: "TypeError", message: /built-in function \(sqrt\) and cannot be sent to another process: send an exported function of your own that calls it/ };
+  assert.throws(() => shared.submit(Math.sqrt, 16), refusal);
+  assert.throws(() => shared.map(Math.sqrt, [4, 9]), refusal);
+});
+
 test("a task's error arrives as its class with its message, the child's stack as cause; the pool is not broken (test_traceback, test_error_during_func_exec_on_worker)", async () => {
   await assert.rejects(shared.submit(raiseRuntimeError, 123).result(), (error: unknown) => {
     assert.ok(error instanceof RangeError);
