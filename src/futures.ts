@@ -137,17 +137,29 @@ export async function wait<T>(futures: Iterable<Future<T>>, options: WaitFutures
     throw new ValueError(`Invalid return condition: ${JSON.stringify(returnWhen)}`);
   }
   const all = new Set(futures);
+  // Counted as they finish (each is notified once), not recounted: a wait over many
+  // futures costs what Python's waiter does, not the square of their number.
+  let doneCount = 0;
+  let raised = false;
+  const count = (future: Future<T>): void => {
+    doneCount++;
+    if (!future.cancelled() && hasRaised(future)) raised = true;
+  };
+  const waiting = [...all].filter((future) => isNotified(future) ? (count(future), false) : true);
   const enough = (): boolean => {
-    const done = [...all].filter(isNotified);
-    if (done.length === all.size) return true;
-    if (returnWhen === FIRST_COMPLETED) return done.length > 0;
-    return returnWhen === FIRST_EXCEPTION && done.some((future) => !future.cancelled() && hasRaised(future));
+    if (doneCount === all.size) return true;
+    if (returnWhen === FIRST_COMPLETED) return doneCount > 0;
+    return returnWhen === FIRST_EXCEPTION && raised;
   };
   if (!enough()) {
     let wake!: () => void;
     const ready = new Promise<void>((resolve) => (wake = resolve));
-    const onChange = () => enough() && wake();
-    const unwatch = [...all].map((future) => watchFuture(future, onChange));
+    const unwatch = waiting.map((future) =>
+      watchFuture(future, () => {
+        count(future);
+        if (enough()) wake();
+      })
+    );
     try {
       await settleWithin(ready, timeout);
     } finally {
@@ -203,11 +215,21 @@ export function asCompleted<T>(
   return new AsCompleted(new Set(futures), options.timeout) as AsyncIterableIterator<Future<T>> as AsyncIterableIterator<CompletedFuture<T>>;
 }
 
-/** The iterator of {@link asCompleted}: hand-written, since an async generator's `yield` would unwrap a Future (a PromiseLike). */
+/**
+ * The iterator of {@link asCompleted}: hand-written, since an async generator's `yield` would
+ * unwrap a Future (a PromiseLike). As Python's, it yields in batches: the futures done at the
+ * call, then, after each wait, every future that finished meanwhile. The deadline is checked
+ * before each wait only: a batch is yielded whole, and a future that finishes while the loop's
+ * body runs past the deadline is counted as unfinished, not yielded.
+ */
 class AsCompleted<T> implements AsyncIterableIterator<Future<T>> {
   readonly #total: number;
+  /** Not yielded yet, the futures done at the call aside (Python's `pending`, which the timeout's message counts). */
   readonly #pending: Set<Future<T>>;
-  readonly #finished: Future<T>[];
+  /** Collected after a wait (at first, the futures done at the call): yielded before the next wait. */
+  #batch: Future<T>[];
+  /** Finished since the last collection. */
+  readonly #arrived: Future<T>[] = [];
   readonly #deadline: number;
   readonly #unwatch: (() => void)[];
   #wake: (() => void) | undefined;
@@ -215,13 +237,18 @@ class AsCompleted<T> implements AsyncIterableIterator<Future<T>> {
   constructor(futures: Set<Future<T>>, timeout: number | undefined) {
     this.#total = futures.size;
     this.#deadline = timeout === undefined || timeout === null ? Infinity : performance.now() + Math.max(timeout, 0);
-    this.#finished = [...futures].filter(isNotified);
+    this.#batch = [...futures].filter(isNotified);
     this.#pending = new Set([...futures].filter((future) => !isNotified(future)));
     this.#unwatch = [...this.#pending].map((future) => watchFuture(future, () => this.#onDone(future)));
   }
 
   async next(): Promise<IteratorResult<Future<T>>> {
-    while (this.#finished.length === 0) {
+    for (;;) {
+      const future = this.#batch.shift();
+      if (future !== undefined) {
+        this.#pending.delete(future);
+        return { done: false, value: future };
+      }
       if (this.#pending.size === 0) return this.#end();
       const left = remaining(this.#deadline);
       if (left === 0) {
@@ -229,10 +256,12 @@ class AsCompleted<T> implements AsyncIterableIterator<Future<T>> {
         this.#end();
         throw error;
       }
-      await settleWithin(new Promise<void>((resolve) => (this.#wake = resolve)), left === Infinity ? undefined : left);
-      this.#wake = undefined;
+      if (this.#arrived.length === 0) {
+        await settleWithin(new Promise<void>((resolve) => (this.#wake = resolve)), left === Infinity ? undefined : left);
+        this.#wake = undefined;
+      }
+      this.#batch = this.#arrived.splice(0);
     }
-    return { done: false, value: this.#finished.shift()! };
   }
 
   /** Leaves the iteration (stops watching the futures). */
@@ -245,15 +274,16 @@ class AsCompleted<T> implements AsyncIterableIterator<Future<T>> {
   }
 
   #onDone(future: Future<T>): void {
-    if (!this.#pending.delete(future)) return;
-    this.#finished.push(future);
+    if (!this.#pending.has(future)) return; // (a future is notified once: finished, or its cancellation)
+    this.#arrived.push(future);
     this.#wake?.();
   }
 
   #end(): IteratorResult<Future<T>> {
     for (const stop of this.#unwatch.splice(0)) stop();
     this.#pending.clear();
-    this.#finished.length = 0;
+    this.#batch = [];
+    this.#arrived.length = 0;
     return { done: true, value: undefined };
   }
 }

@@ -270,6 +270,9 @@ export class ProcessPoolExecutor {
   #schedule<R>(fn: TaskFunction, pieces: Piece[], star: 0 | 1, whole: boolean): Future<R>[] {
     const engine = this.#engine;
     const fnId = engine.functionId(fn, this.#module);
+    // A map over nothing has no piece whose answer would end its job: a job that never
+    // ends would keep the pool's workers from ever stopping (shutdown would wait forever).
+    if (pieces.length === 0) return [];
     const job = new FuturesJob(engine.host, engine.nextJobId(), fnId, star, pieces, whole, this.#size);
     for (const future of job.futures) this.#track(future);
     engine.submit(job);

@@ -96,7 +96,21 @@ export interface LocateOptions {
  * code that cannot be found (a TypeError for a name it cannot be looked up by, an Error naming
  * the modules searched). Found once per value; `module` always overrides.
  */
-export function locate(value: Exported, { module, modules, kind }: LocateOptions = {}): TargetRef {
+export function locate(value: Exported, options: LocateOptions = {}): TargetRef {
+  try {
+    return search(value, options);
+  } catch (error) {
+    // A built-in (Math.sqrt, parseInt) has no module to be found in: say so, as data does,
+    // rather than "export function sqrt" (unless the user named a module that exports it).
+    if (options.module === undefined && isNative(value)) {
+      throw new TypeError(`the ${options.kind === "class" ? "process class" : "task or target function"} is ${whyNotFound(value)}`);
+    }
+    throw error;
+  }
+}
+
+/** {@link locate}'s search: known, imported, or found in the sources. */
+function search(value: Exported, { module, modules, kind }: LocateOptions): TargetRef {
   if (module === undefined) {
     const known = tables.located.get(value);
     if (known) return withKind(known, kind);

@@ -252,6 +252,23 @@ test("FIRST_EXCEPTION returns when one raises, or at once when one already did (
   assert.deepEqual(result.done, new Set([failed]));
 });
 
+test("wait looks at each future once, as it finishes (Python's waiter), not at every future at each finish: a wait over many futures stays linear", async () => {
+  const futures = Array.from({ length: 200 }, () => new Future<number>());
+  let looks = 0;
+  for (const future of futures) {
+    future.cancelled = function (this: Future<number>) {
+      looks++;
+      return Future.prototype.cancelled.call(this);
+    };
+  }
+  const waiting = wait(futures, { returnWhen: FIRST_EXCEPTION });
+  for (const [i, future] of futures.entries()) future.setResult(i);
+  const { done, notDone } = await waiting;
+  assert.equal(done.size, 200);
+  assert.equal(notDone.size, 0);
+  assert.ok(looks <= 2 * futures.length, `${looks} looks at 200 futures`);
+});
+
 test("ALL_COMPLETED waits for all; a timeout returns the sets as they are (test_all_completed, test_timeout)", async () => {
   const f = pending();
   later(20, () => f.setResult(1));
@@ -289,6 +306,26 @@ test("asCompleted past its timeout: the done ones, then TimeoutError 'N (of M) f
   await assert.rejects(async () => {
     for await (const _ of asCompleted([cancelledAndNotified(), pending(), running(), successful()], { timeout: 0 }));
   }, { name: "TimeoutError", message: "2 (of 4) futures unfinished" });
+});
+
+test("asCompleted checks its deadline only before it waits: a batch is yielded whole, a future done while the loop body ran past the deadline is counted unfinished (as_completed's batches)", async () => {
+  const done = new Future<number>();
+  done.setResult(1);
+  const late = new Future<number>();
+  const first = asCompleted([done, late], { timeout: 0 });
+  assert.equal((await first.next()).value, done);
+  late.setResult(2); // while the body runs, past the deadline
+  await assert.rejects(first.next(), { name: "TimeoutError", message: "1 (of 2) futures unfinished" });
+
+  const [a, b, never] = [new Future<number>(), new Future<number>(), new Future<number>()];
+  const batched = asCompleted([a, b, never], { timeout: 30 });
+  a.setResult(1);
+  b.setResult(2);
+  const x = (await batched.next()).value;
+  await new Promise((resolve) => setTimeout(resolve, 60)); // the body outlives the deadline
+  const y = (await batched.next()).value; // the rest of the batch collected before it
+  assert.deepEqual(new Set([x, y]), new Set([a, b]));
+  await assert.rejects(batched.next(), { name: "TimeoutError", message: "1 (of 3) futures unfinished" });
 });
 
 // ---- the executor (executor.py, test_process_pool.py, test_shutdown.py, test_deadlock.py) ----
@@ -343,6 +380,15 @@ test("map's timeout counts from the call: the ready results, then TimeoutError (
   assert.deepEqual(results, [0, 0]);
 });
 
+test("a map over nothing yields nothing, and shutdown still ends the workers afterwards (map over an empty iterable submits no call)", async () => {
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  assert.deepEqual(await executor.map(mul, [], []).toArray(), []);
+  assert.equal(await executor.submit(mul, 2, 3), 6); // a worker is up
+  assert.deepEqual(await executor.map(abs, []).toArray(), []);
+  await deadline(executor.shutdown(), 20_000, "shutdown after an empty map");
+  assert.ok(executorProcesses(executor).every((process) => !process.isAlive()));
+});
+
 test("leaving a map early cancels the calls not started; an aborted signal rejects with its reason", async () => {
   const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
   try {
@@ -358,6 +404,12 @@ test("leaving a map early cancels the calls not started; an aborted signal rejec
   } finally {
     await executor.shutdown();
   }
+});
+
+test("a built-in task function (Python pickles math.sqrt by reference; a JavaScript built-in has no module) is refused by submit and map with a TypeError saying what to send", () => {
+  const refusal = { name: "TypeError", message: /built-in function \(sqrt\) and cannot be sent to another process: send an exported function of your own that calls it/ };
+  assert.throws(() => shared.submit(Math.sqrt, 16), refusal);
+  assert.throws(() => shared.map(Math.sqrt, [4, 9]), refusal);
 });
 
 test("a task's error arrives as its class with its message, the child's stack as cause; the pool is not broken (test_traceback, test_error_during_func_exec_on_worker)", async () => {
