@@ -911,7 +911,8 @@ export function cpuCount(): number {
  * Ends the current process with `code`, as Python's `sys.exit`: no code (or null) is 0, and a
  * code that is not an integer (a message) is printed to stderr and gives 1.
  *
- * In a child, its `exitCode` becomes `code`, wherever `exit()` is called. Before it ends,
+ * In a child, its `exitCode` becomes `code` (its low 8 bits, as a POSIX exit status: `exit(-1)`
+ * gives 255), wherever `exit()` is called. Before it ends,
  * what it put into queues and sent on pipes is written, waiting for readers to make room as
  * Python does (not for a queue after `cancelJoinThread()`, nor for the queues and pipes the
  * child made itself), and its daemon children are terminated. If non-daemon children still
@@ -951,11 +952,15 @@ function exitMain(exitCode: number): never {
   throw new SystemExit(exitCode);
 }
 
-/** Python's rule for `SystemExit`'s code. */
+/**
+ * Python's rule for `SystemExit`'s code. An integer keeps its low 8 bits, as the exit status
+ * of a POSIX process does: Python's `sys.exit(-1)` gives exitcode 255 and `sys.exit(256)` 0,
+ * so that a code never reads as a signal's (-15, -9).
+ */
 function exitCodeOf(code: unknown): number {
   if (code === undefined || code === null) return 0;
   if (typeof code === "boolean") return Number(code); // Python's bool is an int
-  if (Number.isInteger(code)) return code as number;
+  if (Number.isInteger(code)) return (((code as number) % 256) + 256) % 256;
   console.error(String(code));
   return 1;
 }

@@ -216,6 +216,13 @@ test("exit() is Python's sys.exit, target of a process itself: no code or null i
   assert.deepEqual(children.map((p) => p.exitCode), cases.map(([, code]) => code));
 });
 
+test("exit(n) keeps n's low 8 bits as Python's exitcode does: exit(-1) is 255, exit(256) 0, exit(-15) never reads as terminated", async () => {
+  const cases: [number, number][] = [[-1, 255], [255, 255], [256, 0], [300, 44], [-15, 241], [-9, 247]];
+  const children = cases.map(([code]) => new Process({ target: exit, args: [code] }));
+  await Promise.all(children.map(runToEnd));
+  assert.deepEqual(children.map((p) => p.exitCode), cases.map(([, exitCode]) => exitCode));
+});
+
 test("bad Process options are refused when the process is created, saying what to pass", () => {
   const refused: [unknown, RegExp][] = [
     [
