@@ -49,7 +49,7 @@ import {
   STOP,
 } from "./pool_protocol.ts";
 import { poolWorkerMain } from "./pool_worker.ts";
-import { cpuCount, Process, type WaitOptions } from "./process.ts";
+import { cpuCount, markService, Process, unmarkService, type WaitOptions } from "./process.ts";
 import { boundPartsOf } from "./reduction.ts";
 import { locate } from "./references.ts";
 import { rebuildThrown, type ThrownError, type ThrownValue } from "./remote_error.ts";
@@ -925,10 +925,15 @@ export class Pool {
     const process = new Process({
       target: poolWorkerMain,
       args: [config],
-      daemon: true,
+      // A Pool's workers are daemons, as Python's. An executor's are not (Python 3.9+: its
+      // tasks may start processes); they serve the program instead: they do not keep it
+      // alive, and are ended after its other children (the executor holds the program open
+      // while its work is pending).
+      daemon: !this.#hooks,
       module: libraryModuleUrl("pool_worker"),
     });
     process.name = process.name.replace("Process", "SpawnPoolWorker");
+    if (this.#hooks) markService(process, () => endService(process));
     process.start();
     for (const ended of this.#processes) if (!ended.isAlive()) this.#processes.delete(ended);
     this.#processes.add(process);
@@ -976,7 +981,9 @@ export class Pool {
   }
 
   #forgetIfDone(slot: WorkerSlot): void {
-    if (slot.retiring && slot.inFlight.length === 0) this.#workers.delete(slot.id);
+    if (!slot.retiring || slot.inFlight.length > 0) return;
+    this.#workers.delete(slot.id);
+    unmarkService(slot.process); // it ends by itself now
   }
 
   /** Ends a worker running a chunk of an aborted job; its other chunks go to other workers. */
@@ -995,6 +1002,7 @@ export class Pool {
     slot.gone = true;
     slot.handles.close();
     this.#workers.delete(slot.id);
+    unmarkService(slot.process);
     if (this.#hooks) return this.#hooks.workerLost(error, slot.startFailure !== undefined);
     // The chunk it was running fails. The others run again elsewhere: those not started,
     // and those done whose results it had not sent yet. A worker whose initializer failed
@@ -1248,3 +1256,9 @@ export function unsendableInput(
 }
 
 showAsString(Pool);
+
+/** Ends an executor's worker still running when the program ends (its work is done by then). */
+async function endService(process: Process): Promise<void> {
+  process.terminate();
+  await process.join();
+}

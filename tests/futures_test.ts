@@ -36,6 +36,7 @@ import {
   raiseRuntimeError,
   returnFunction,
   sleepThen,
+  startChild,
   workerPid,
 } from "./fixtures/futures_tasks.ts";
 
@@ -584,4 +585,10 @@ test("a program that ends with work pending waits for it, with or without shutdo
     assert.deepEqual(lines(result), ["apple"]);
     assert.equal(result.stderr, "");
   }
+});
+
+test("an executor's workers are not daemons (Python 3.9+): a task starts a process and joins it", async () => {
+  await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  assert.deepEqual(await executor.submit(startChild, 3).result({ timeout: 30_000 }), [false, 3]);
+  assert.deepEqual(executorProcesses(executor).map((process) => process.daemon), [false]);
 });
