@@ -76,8 +76,8 @@ export class AsyncResult<T> {
       if (settling) return;
       settling = true;
       queueMicrotask(() => {
+        runCallback(outcome, callbacks); // before it is ready, as Python's: ready() is false in it
         this.#outcome = outcome;
-        runCallback(outcome, callbacks);
         markSettled();
       });
     };

@@ -185,7 +185,7 @@ test("every call takes iterables and async iterables, and awaits async task func
   });
 });
 
-test("applyAsync, mapAsync and starmapAsync return AsyncResults and call their callbacks", async () => {
+test("applyAsync, mapAsync and starmapAsync return AsyncResults and call their callbacks, before the result is ready as in Python", async () => {
   await withPool({ processes: 2 }, async (pool) => {
     const seen: unknown[] = [];
     const one = pool.applyAsync(add, [1, 2], { callback: (value) => seen.push(["apply", value]) });
@@ -202,12 +202,13 @@ test("applyAsync, mapAsync and starmapAsync return AsyncResults and call their c
     assert.equal(one.successful(), true);
     assert.deepEqual(seen.sort(), [["apply", 3], ["error", "no"], ["map", [1, 4]], ["starmap", [2]]].sort());
     // A callback never runs inside the call that made its result, even when the work is quick:
-    // it may use the result object (as a Python callback runs on the result thread).
+    // it may use the result object (as a Python callback runs on the result thread). As in
+    // Python, the result is marked ready just after its callback: ready() is false in it.
     for (let i = 0; i < 20; i++) {
       const readyInCallback: boolean[] = [];
       const result: AsyncResult<number> = pool.applyAsync(add, [i, 1], { callback: () => readyInCallback.push(result.ready()) });
       assert.equal(await result.get(), i + 1);
-      assert.deepEqual(readyInCallback, [true]);
+      assert.deepEqual(readyInCallback, [false]);
     }
   });
 });
