@@ -47,6 +47,7 @@ export {
   cpuCount,
   currentProcess,
   exit,
+  freezeSupport,
   isMain,
   parentProcess,
   Process,

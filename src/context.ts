@@ -12,7 +12,7 @@
 import { RuntimeError, ValueError } from "./errors.ts";
 import { Manager } from "./managers.ts";
 import { Pool } from "./pool.ts";
-import { activeChildren, cpuCount, currentProcess, parentProcess, Process } from "./process.ts";
+import { activeChildren, cpuCount, currentProcess, freezeSupport, parentProcess, Process } from "./process.ts";
 import { JoinableQueue, Queue, SimpleQueue } from "./queues.ts";
 import { Pipe } from "./connection.ts";
 import { RawArray, RawValue, SharedArray, Value } from "./sharedctypes.ts";
@@ -135,6 +135,8 @@ export class BaseContext {
   readonly activeChildren: typeof activeChildren = activeChildren;
   /** The module's `cpuCount()`. */
   readonly cpuCount: typeof cpuCount = cpuCount;
+  /** The module's `freezeSupport()` (nothing to do). */
+  readonly freezeSupport: typeof freezeSupport = freezeSupport;
   readonly #method: StartMethod;
 
   /** @internal One per start method: see {@link getContext}. */

@@ -118,6 +118,12 @@ export interface ErrorInfo {
   message: string;
   /** The stack as the child printed it, if any. */
   stack?: string;
+  /**
+   * The error's own other fields that can cross (a Node system error's `code`, `errno`,
+   * `syscall`, `path`), as Python's pickle keeps an exception's `__dict__` and an `OSError`'s
+   * `errno` and `filename`.
+   */
+  fields?: Record<string, unknown>;
 }
 
 /**

@@ -3,6 +3,7 @@
  * over the futures of the map's chunks, in order.
  * @module
  */
+import { TimeoutError } from "./errors.ts";
 import type { Future } from "./future.ts";
 import { deadlineFrom, remaining } from "./transport/wait.ts";
 
@@ -55,6 +56,7 @@ export interface MapOptions {
 export class FuturesMapIterator<R> implements AsyncIterableIterator<R> {
   readonly #futures: Future<R[]>[];
   readonly #deadline: number;
+  readonly #timeout: number | undefined;
   readonly #signal: AbortSignal | undefined;
   #next = 0;
   #current: R[] = [];
@@ -64,6 +66,7 @@ export class FuturesMapIterator<R> implements AsyncIterableIterator<R> {
   constructor(futures: Future<R[]>[], { timeout, signal }: MapOptions) {
     this.#futures = futures;
     this.#deadline = deadlineFrom(timeout);
+    this.#timeout = timeout;
     this.#signal = signal;
     if (signal?.aborted) this.#cancelFrom(0);
     else signal?.addEventListener("abort", () => this.#cancelFrom(this.#next), { once: true });
@@ -109,7 +112,10 @@ export class FuturesMapIterator<R> implements AsyncIterableIterator<R> {
       const timeout = this.#deadline === Infinity ? undefined : remaining(this.#deadline);
       this.#current = await future.result({ timeout, signal: this.#signal });
     } catch (error) {
+      // The map's timeout, not the remaining time the chunk was given (or a task's own TimeoutError).
+      const timedOut = error instanceof TimeoutError && !future.done();
       this.#cancelFrom(this.#next - 1);
+      if (timedOut) throw new TimeoutError(`the map's results were not all done within ${this.#timeout} ms of the call`);
       throw error;
     }
     this.#position = 0;

@@ -908,6 +908,22 @@ export function cpuCount(): number {
 }
 
 /**
+ * Python's `freeze_support()`, which programs call first thing under their
+ * `if __name__ == "__main__":` guard. Python's does something only in a frozen Windows
+ * executable (py2exe, PyInstaller), whose child processes re-run the executable itself; a
+ * child here runs the library's own bootstrap and imports the target's module (in a compiled
+ * binary too: see the README's "The demo as one executable"), so there is nothing to do.
+ * @example Usage
+ * ```ts
+ * import { freezeSupport, isMain } from "@seed/multiprocessing";
+ * if (isMain(import.meta)) {
+ *   freezeSupport(); // as Python's, ported line for line
+ * }
+ * ```
+ */
+export function freezeSupport(): void {}
+
+/**
  * Ends the current process with `code`, as Python's `sys.exit`: no code (or null) is 0, and a
  * code that is not an integer (a message) is printed to stderr and gives 1.
  *

@@ -2,7 +2,8 @@
  * How an error thrown in a child crosses to its parent, as Python's pool re-raises a task's
  * exception with a `RemoteTraceback` as its `__cause__`: an error whose class crosses by
  * reference (exported from its module, or this library's) arrives as itself, with its own
- * fields; a built-in error is rebuilt by its class name; either way the child's stack is
+ * fields; a built-in error is rebuilt by its class name, with its own fields that can cross
+ * (a Node system error's `code`, `errno`, `syscall`, `path`); either way the child's stack is
  * attached as `cause` (a {@link ProcessError} carrying it). An error of a class that cannot
  * be found arrives as a ProcessError that names the class and carries the message and stack.
  * @module
@@ -22,13 +23,38 @@ const BUILTIN_PROTOTYPES = new Set<object>(Object.values(ERROR_CLASSES).map((cls
 export function describeError(thrown: unknown): ErrorInfo {
   if (isErrorLike(thrown)) {
     const { name, message, stack } = thrown as { name?: unknown; message?: unknown; stack?: unknown };
-    return {
+    const info: ErrorInfo = {
       name: typeof name === "string" && name !== "" ? name : "Error",
       message: String(message),
       stack: typeof stack === "string" ? stack : undefined,
     };
+    const fields = ownFields(thrown);
+    if (fields) info.fields = fields;
+    return info;
   }
   return { name: "Error", message: `a non-Error value was thrown: ${safeString(thrown)}` };
+}
+
+/** What every error has, carried apart (or, for `cause`, replaced by the child's stack). */
+const DESCRIBED_KEYS = new Set(["name", "message", "stack", "cause"]);
+
+/**
+ * An error's own enumerable fields beyond those {@link describeError} carries, each that can
+ * cross (a Node system error's `code`, `errno`, `syscall`, `path`); undefined when none.
+ */
+function ownFields(error: object): Record<string, unknown> | undefined {
+  let fields: Record<string, unknown> | undefined;
+  for (const key of Object.keys(error)) {
+    if (DESCRIBED_KEYS.has(key)) continue;
+    let value: unknown;
+    try {
+      value = (error as Record<string, unknown>)[key];
+    } catch {
+      continue; // a getter that throws: nothing to carry
+    }
+    if (canCross(value)) (fields ??= {})[key] = value;
+  }
+  return fields;
 }
 
 /**
@@ -65,7 +91,10 @@ export function rebuildThrown(described: ErrorInfo | ThrownValue | ThrownError):
 /** The parent's error for a child's error described by `info`. */
 export function rebuildError(info: ErrorInfo): Error {
   const known = Object.hasOwn(BUILTIN_CLASSES, info.name) ? BUILTIN_CLASSES[info.name] : undefined;
-  return known ? new known(info.message, { cause: remoteCause(info) }) : remoteCause(info);
+  const error = known ? new known(info.message, { cause: remoteCause(info) }) : remoteCause(info);
+  // The child's own fields, where they do not hide the rebuilt error's (a ProcessError's `childName`).
+  for (const [key, value] of Object.entries(info.fields ?? {})) if (!(key in error)) Object.assign(error, { [key]: value });
+  return error;
 }
 
 /** The ProcessError that carries the child's error's name, message and stack. */

@@ -373,11 +373,11 @@ test("map throws a call's error at its position (test_map_exception)", async () 
   assert.equal((await results.next()).done, true);
 });
 
-test("map's timeout counts from the call: the ready results, then TimeoutError (test_map_timeout)", async () => {
+test("map's timeout counts from the call: the ready results, then TimeoutError naming the map's timeout (test_map_timeout)", async () => {
   const results: unknown[] = [];
   await assert.rejects(async () => {
     for await (const r of shared.map(sleepThen, [0, 0, 2500], { timeout: 1000 })) results.push(r);
-  }, TimeoutError);
+  }, { name: "TimeoutError", message: "the map's results were not all done within 1000 ms of the call" });
   assert.deepEqual(results, [0, 0]);
 });
 

@@ -26,6 +26,7 @@ import {
   failingInit,
   failUnlessPositive,
   failWithHiddenError,
+  failWithFields,
   failWithRangeError,
   flagThenSleep,
   flagUnlessBad,
@@ -37,6 +38,7 @@ import {
   neverSettles,
   notExported,
   pidAfter,
+  readMissingFile,
   returnFunction,
   sleepThen,
   sumBytes,
@@ -363,6 +365,23 @@ test("Pool and AsyncResult describe themselves as Python's reprs, also in consol
     const failed = pool.applyAsync(failWithRangeError, ["no"]);
     await deadline(failed.wait(), 30_000);
     assert.equal(String(failed), "<AsyncResult state=finished raised RangeError>");
+  });
+});
+
+test("a task's built-in error keeps its own fields (code, errno, path), as Python's OSError keeps errno and filename", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    const path = "/nonexistent-dir-of-the-pool-test/missing.txt";
+    const error = await pool.apply(readMissingFile, [path]).then(() => assert.fail("read a missing file"), (e: unknown) => e);
+    assert.ok(error instanceof Error);
+    assert.match(error.message, /ENOENT/);
+    const { code, syscall, path: itsPath, errno } = error as NodeJS.ErrnoException;
+    assert.deepEqual([code, syscall, itsPath, typeof errno], ["ENOENT", "open", path, "number"]);
+    // Fields that can cross come along; one that cannot (a function) is left behind.
+    const typed = await pool.apply(failWithFields).then(() => assert.fail("did not throw"), (e: unknown) => e);
+    assert.ok(typed instanceof TypeError);
+    assert.equal((typed as TypeError).message, "bad input");
+    assert.deepEqual([(typed as { code?: string }).code, (typed as { detail?: unknown }).detail], ["E_BAD", { at: [1, 2] }]);
+    assert.equal(Object.hasOwn(typed as object, "hook"), false);
   });
 });
 

@@ -7,6 +7,8 @@ import {
   currentProcess,
   Event,
   exit,
+  freezeSupport,
+  getContext,
   JoinableQueue,
   Lock,
   Pipe,
@@ -49,6 +51,15 @@ test("the main program is MainProcess with no parent", () => {
   assert.ok(Number.isInteger(currentProcess().pid) && currentProcess().pid! > 0);
   assert.equal(parentProcess(), null);
   assert.ok(cpuCount() >= 1);
+});
+
+test("freezeSupport() does nothing outside a frozen Windows executable, as Python's: the program goes on", async () => {
+  assert.equal(freezeSupport(), undefined);
+  assert.equal(getContext("spawn").freezeSupport, freezeSupport); // ctx.freeze_support(), as Python's contexts
+  const p = new Process({ target: exitWith, args: [3] });
+  p.start();
+  await p.join();
+  assert.equal(p.exitCode, 3);
 });
 
 test("start() runs the target with its args in a child that knows its name, pid and parent", async () => {
