@@ -5,6 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
 import { RedisCluster, RedisConnectionError } from "../redis.ts";
+import { square } from "./fixtures/tasks.ts";
 import { freePort, redisCommand, type RedisServer, startRedis } from "./_server.ts";
 
 let server: RedisServer;
@@ -47,6 +48,25 @@ test("a put while the server is down fails with RedisConnectionError naming the 
     assert.equal(await q.get(), 1);
   } finally {
     await cluster.close();
+    await down.stop();
+  }
+});
+
+test("closing the cluster while the server is down ends (Python's pool.terminate() returns), after a pool call gave up", async () => {
+  const down = await startRedis();
+  const cluster = await RedisCluster.connect(down.url, { namespace: "x" });
+  try {
+    await down.kill();
+    const pool = cluster.Pool("nobody-serves-this");
+    await assert.rejects(pool.apply(square, [2], { signal: AbortSignal.timeout(300) }), { name: "TimeoutError" });
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([
+      cluster.close().then(() => "closed"),
+      new Promise((resolve) => (bound = setTimeout(resolve, 30_000, "still closing after 30 s"))),
+    ]);
+    clearTimeout(bound);
+    assert.equal(outcome, "closed");
+  } finally {
     await down.stop();
   }
 });

@@ -170,7 +170,22 @@ export class RedisConnection {
       socket: { ...this.#socketOptions(), socketTimeout: blockMs + BLOCKING_SILENCE_GRACE_MS },
     });
     client.on("error", () => {}); // reconnects by itself; the reader sees failed commands
-    await client.connect();
+    // node-redis's connect() retries until the server answers: with the server gone for good
+    // it never settles, and a reader (and whoever closes it) would wait forever.
+    const connecting = client.connect();
+    connecting.catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        client.destroy();
+        reject(new RedisConnectionError(`cannot reach the Redis server at ${this.where} (no new connection within ${DEFAULT_CONNECT_TIMEOUT_MS} ms)`));
+      }, DEFAULT_CONNECT_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([connecting, gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
     return new RedisConnection(client, this.where, this.serverVersion);
   }
 
