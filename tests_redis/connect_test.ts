@@ -5,6 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Socket } from "node:net";
 import { RedisCluster, RedisConnectionError } from "../redis.ts";
+import { square } from "./fixtures/tasks.ts";
 import { freePort, redisCommand, type RedisServer, startRedis } from "./_server.ts";
 
 let server: RedisServer;
@@ -25,9 +26,49 @@ test("an unreachable server fails with RedisConnectionError within 5 s, saying w
     assert.ok(error instanceof RedisConnectionError);
     assert.equal(error.name, "RedisConnectionError");
     assert.match(error.message, new RegExp(`cannot reach the Redis server at redis://127\\.0\\.0\\.1:${port} \\(.*ECONNREFUSED.*tried for \\d+ ms\\): is redis-server running`));
+    assert.match(error.message, new RegExp(`start one with \`redis-server --port ${port}\``));
     return true;
   });
   assert.ok(performance.now() - started < 5000, `took ${performance.now() - started} ms`);
+});
+
+test("a put while the server is down fails with RedisConnectionError naming the server (Python: a dead manager's proxy raises), not node-redis's bare error", async () => {
+  const down = await startRedis();
+  const cluster = await RedisCluster.connect(down.url, { namespace: "x" });
+  try {
+    const q = cluster.Queue<number>("q");
+    await q.put(1);
+    await down.kill();
+    await assert.rejects(q.put(2), (error: Error) => {
+      assert.ok(error instanceof RedisConnectionError, `${error.name}: ${error.message}`);
+      assert.match(error.message, new RegExp(`^lost the Redis server at redis://127\\.0\\.0\\.1:${down.port}/?: the command was not sent \\(`));
+      return true;
+    });
+    await down.restart();
+    assert.equal(await q.get(), 1);
+  } finally {
+    await cluster.close();
+    await down.stop();
+  }
+});
+
+test("closing the cluster while the server is down ends (Python's pool.terminate() returns), after a pool call gave up", async () => {
+  const down = await startRedis();
+  const cluster = await RedisCluster.connect(down.url, { namespace: "x" });
+  try {
+    await down.kill();
+    const pool = cluster.Pool("nobody-serves-this");
+    await assert.rejects(pool.apply(square, [2], { signal: AbortSignal.timeout(300) }), { name: "TimeoutError" });
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([
+      cluster.close().then(() => "closed"),
+      new Promise((resolve) => (bound = setTimeout(resolve, 30_000, "still closing after 30 s"))),
+    ]);
+    clearTimeout(bound);
+    assert.equal(outcome, "closed");
+  } finally {
+    await down.stop();
+  }
 });
 
 test("a wrong password fails with RedisConnectionError naming the credentials, and the password is not shown", async () => {

@@ -9,7 +9,7 @@
  */
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { createClient, RESP_TYPES } from "redis";
+import { ClientOfflineError, createClient, RESP_TYPES, SocketClosedUnexpectedlyError, TimeoutError as NotSentError } from "redis";
 import { RedisConnectionError } from "./errors.ts";
 
 /** An argument of a Redis command. */
@@ -141,7 +141,9 @@ export class RedisConnection {
       try {
         return (await this.client.sendCommand(args, options)) as T;
       } catch (error) {
-        if (!String((error as Error)?.message).startsWith("LOADING") || performance.now() - started > MAX_LOADING_WAIT_MS) throw error;
+        if (!String((error as Error)?.message).startsWith("LOADING") || performance.now() - started > MAX_LOADING_WAIT_MS) {
+          throw lostServer(this.where, error);
+        }
         await new Promise((resolve) => setTimeout(resolve, LOADING_RETRY_MS));
       }
     }
@@ -168,7 +170,22 @@ export class RedisConnection {
       socket: { ...this.#socketOptions(), socketTimeout: blockMs + BLOCKING_SILENCE_GRACE_MS },
     });
     client.on("error", () => {}); // reconnects by itself; the reader sees failed commands
-    await client.connect();
+    // node-redis's connect() retries until the server answers: with the server gone for good
+    // it never settles, and a reader (and whoever closes it) would wait forever.
+    const connecting = client.connect();
+    connecting.catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        client.destroy();
+        reject(new RedisConnectionError(`cannot reach the Redis server at ${this.where} (no new connection within ${DEFAULT_CONNECT_TIMEOUT_MS} ms)`));
+      }, DEFAULT_CONNECT_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([connecting, gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
     return new RedisConnection(client, this.where, this.serverVersion);
   }
 
@@ -251,6 +268,15 @@ function withoutPassword(url: string): string {
   }
 }
 
+/** The port of a `redis://` URL (6379 when it names none). */
+function portOf(url: string): string {
+  try {
+    return new URL(url).port || "6379";
+  } catch {
+    return "6379";
+  }
+}
+
 function isAuthError(error: unknown): boolean {
   return /WRONGPASS|NOAUTH|invalid password|AUTH/.test(String((error as Error)?.message ?? error));
 }
@@ -275,9 +301,32 @@ function connectFailure(where: string, elapsed: number, error: unknown): RedisCo
   }
   return new RedisConnectionError(
     `cannot reach the Redis server at ${where} (${cause}; tried for ${Math.round(elapsed)} ms): is redis-server running there ` +
-      `and reachable from this host? (start one with \`redis-server --port 6379\`)`,
+      `and reachable from this host? (start one with \`redis-server --port ${portOf(where)}\`)`,
     { cause: error },
   );
+}
+
+/**
+ * A command the connection could not carry, as a {@link RedisConnectionError} naming the
+ * server: node-redis fails it with its own bare errors ("Command timed out after 5000ms
+ * waiting to be sent" while the server is down) that say neither which server nor what to
+ * do. The server's own error replies, and aborts, pass through as they are.
+ */
+function lostServer(where: string, error: unknown): unknown {
+  if (error instanceof NotSentError || error instanceof ClientOfflineError) {
+    return new RedisConnectionError(
+      `lost the Redis server at ${where}: the command was not sent (${(error as Error).message}); ` +
+        `is redis-server running there and reachable from this host?`,
+      { cause: error },
+    );
+  }
+  if (error instanceof SocketClosedUnexpectedlyError) {
+    return new RedisConnectionError(
+      `lost the Redis server at ${where} while waiting for a reply (${error.message}): the command may or may not have run`,
+      { cause: error },
+    );
+  }
+  return error;
 }
 
 /** The `redis_version` field of an `INFO server` reply ("" when absent). */
