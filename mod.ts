@@ -35,6 +35,7 @@ export {
   InvalidStateError,
   KeyError,
   type NamedError,
+  OSError,
   type OSErrorOptions,
   ProcessError,
   RemoteError,

@@ -213,7 +213,38 @@ export interface OSErrorOptions extends ErrorOptions {
 }
 
 /**
- * Creating shared memory under a name that is taken, as Python's `FileExistsError`.
+ * Python's `OSError`, the base of {@link FileExistsError} and {@link FileNotFoundError}: an
+ * operating system's error, with Python's `errno`, `strerror` and `filename`.
+ * @example Usage
+ * ```ts
+ * import { OSError, SharedMemory } from "@seed/multiprocessing";
+ * try {
+ *   new SharedMemory("no_such_segment");
+ * } catch (e) {
+ *   if (e instanceof OSError) console.log(e.errno, e.strerror, e.filename); // 2 "No such file or directory" "no_such_segment"
+ * }
+ * ```
+ */
+export class OSError extends NamedError {
+  /** The error's number (`errno`). */
+  readonly errno: number;
+  /** Its description (`strerror`). */
+  readonly strerror: string;
+  /** The name it is about (Python's `filename`), or null. */
+  readonly filename: string | null;
+
+  /** An error numbered `errno`, described by `strerror`, about `options.filename`. */
+  constructor(errno: number, strerror: string, message?: string, options?: OSErrorOptions) {
+    super(message, options);
+    this.errno = errno;
+    this.strerror = strerror;
+    this.filename = options?.filename ?? null;
+  }
+}
+
+/**
+ * Creating shared memory under a name that is taken, as Python's `FileExistsError`
+ * (`errno` 17, `EEXIST`).
  * @example Usage
  * ```ts
  * import { FileExistsError, SharedMemory } from "@seed/multiprocessing";
@@ -226,24 +257,16 @@ export interface OSErrorOptions extends ErrorOptions {
  * shm.unlink();
  * ```
  */
-export class FileExistsError extends NamedError {
-  /** Python's `errno`: 17 (`EEXIST`). */
-  readonly errno: number = 17;
-  /** Python's `strerror`. */
-  readonly strerror: string = "File exists";
-  /** The name that is taken (Python's `filename`), or null. */
-  readonly filename: string | null;
-
-  /** An error about `options.filename`, with Python's `OSError` fields. */
+export class FileExistsError extends OSError {
+  /** An error about `options.filename`, the name that is taken. */
   constructor(message?: string, options?: OSErrorOptions) {
-    super(message, options);
-    this.filename = options?.filename ?? null;
+    super(17, "File exists", message, options);
   }
 }
 
 /**
  * Attaching (or unlinking) shared memory by a name that does not exist, or no longer does
- * (unlinked), as Python's `FileNotFoundError`.
+ * (unlinked), as Python's `FileNotFoundError` (`errno` 2, `ENOENT`).
  * @example Usage
  * ```ts
  * import { FileNotFoundError, SharedMemory } from "@seed/multiprocessing";
@@ -254,18 +277,10 @@ export class FileExistsError extends NamedError {
  * }
  * ```
  */
-export class FileNotFoundError extends NamedError {
-  /** Python's `errno`: 2 (`ENOENT`). */
-  readonly errno: number = 2;
-  /** Python's `strerror`. */
-  readonly strerror: string = "No such file or directory";
-  /** The name that was not found (Python's `filename`), or null. */
-  readonly filename: string | null;
-
-  /** An error about `options.filename`, with Python's `OSError` fields. */
+export class FileNotFoundError extends OSError {
+  /** An error about `options.filename`, the name that was not found. */
   constructor(message?: string, options?: OSErrorOptions) {
-    super(message, options);
-    this.filename = options?.filename ?? null;
+    super(2, "No such file or directory", message, options);
   }
 }
 

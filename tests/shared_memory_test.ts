@@ -6,6 +6,7 @@ import {
   FileNotFoundError,
   IndexError,
   KeyError,
+  OSError,
   Process,
   Queue,
   ShareableList,
@@ -76,11 +77,11 @@ test("SharedMemory basics: name, size, repr, shared bytes, attach ignores size (
   assert.throws(() => new SharedMemory("test01_tsmb"), { name: "FileNotFoundError", message: /No such file or directory: 'test01_tsmb'/ });
 });
 
-test("FileExistsError and FileNotFoundError carry Python's OSError fields: errno, strerror, filename", () => {
+test("FileExistsError and FileNotFoundError are OSErrors with Python's fields: errno, strerror, filename", () => {
   const shm = new SharedMemory({ name: "test_oserror_fields", create: true, size: 8 });
   try {
     assert.throws(() => new SharedMemory({ name: "test_oserror_fields", create: true, size: 8 }), (error: FileExistsError) => {
-      assert.ok(error instanceof FileExistsError);
+      assert.ok(error instanceof FileExistsError && error instanceof OSError);
       assert.deepEqual([error.errno, error.strerror, error.filename], [17, "File exists", "test_oserror_fields"]);
       return true;
     });
@@ -88,7 +89,7 @@ test("FileExistsError and FileNotFoundError carry Python's OSError fields: errno
     shm.unlink();
   }
   assert.throws(() => shm.unlink(), (error: FileNotFoundError) => {
-    assert.ok(error instanceof FileNotFoundError);
+    assert.ok(error instanceof FileNotFoundError && error instanceof OSError);
     assert.deepEqual([error.errno, error.strerror, error.filename], [2, "No such file or directory", "test_oserror_fields"]);
     return true;
   });
