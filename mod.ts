@@ -116,7 +116,7 @@ export {
   Value,
 } from "./src/sharedctypes.ts";
 export { HANDLE, type HandleDescription, type Shareable } from "./src/handles.ts";
-export { boundMethod, GETSTATE, type MethodName, register, SETSTATE } from "./src/reduction.ts";
+export { boundMethod, GETSTATE, type MethodName, Partial, partial, register, SETSTATE } from "./src/reduction.ts";
 export {
   type ApplyAsyncOptions,
   type CallOptions,

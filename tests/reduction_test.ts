@@ -8,6 +8,8 @@ import { createServer, Socket } from "node:net";
 import {
   boundMethod,
   JoinableQueue,
+  Partial,
+  partial,
   Pipe,
   Pool,
   Process,
@@ -40,10 +42,12 @@ import {
   failWithHttpError,
   makePoint,
   normOf,
+  putScaled,
   receiveSync,
   reportAndEcho,
   reportArgs,
   Reporter,
+  scale,
   syncThenAsync,
 } from "./fixtures/reduction_targets.ts";
 
@@ -148,6 +152,29 @@ test("boundMethod crosses as its object and method name; .bind() is refused nami
       'For a method with its object, send boundMethod(obj, "greet"); otherwise send the exported function and its arguments',
   );
   assert.throws(() => boundMethod(greeter, "nothing" as never), { name: "TypeError", message: /nothing is not a method of Greeter/ });
+});
+
+test("partial crosses as its function, by reference, and its first arguments, as Python pickles functools.partial", () => {
+  const [tenTimes] = roundTrip([partial(scale, 10)]);
+  assert.equal(tenTimes(4), 40);
+  assert.equal(String(new Partial(scale, [10])), "functools.partial(<function scale>, 10)");
+  assert.match(refusal(() => encode([partial(function local(x: number) { return x; }, 1)], "item")), /^item\[0\]\.<object of boundMethod>\.fn is a function \(local\) that is not exported from /);
+  assert.throws(() => partial(5 as never), { name: "TypeError", message: "the first argument must be callable" });
+});
+
+test("partial as a pool task and as a process target: pool.map(partial(f, 10), xs), Process(target=partial(f, q, 10))", async () => {
+  const pool = new Pool({ processes: 2 });
+  try {
+    assert.deepEqual(await pool.map(partial(scale, 10), [1, 2, 3]), [10, 20, 30]);
+  } finally {
+    await pool.terminate();
+  }
+  const q = new Queue<number>();
+  const p = new Process({ target: partial(putScaled, q, 10), args: [4] });
+  p.start();
+  assert.equal(await q.get({ timeout: 30_000 }), 40);
+  await p.join();
+  assert.equal(p.exitCode, 0);
 });
 
 test("refusals name the path, the kind of thing and the remedy", () => {
