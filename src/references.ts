@@ -209,7 +209,7 @@ export function whyNotFound(value: Exported): string {
   if (name.startsWith("bound ")) {
     return `a bound function (${name}): a .bind() result cannot be sent to another process. ` +
       `For a method with its object, send boundMethod(obj, "${name.slice(6).split(" ").pop()}"); ` +
-      "otherwise send the exported function and its arguments";
+      "for an exported function with its first arguments, partial(fn, ...args)";
   }
   if (isNative(value)) {
     return `a built-in function (${name || "anonymous"}) and cannot be sent to another process: ` +

@@ -149,7 +149,7 @@ test("boundMethod crosses as its object and method name; .bind() is refused nami
   assert.equal(
     refusal(() => encode({ cb: greeter.greet.bind(greeter) }, "item")),
     'item.cb is a bound function (bound greet): a .bind() result cannot be sent to another process. ' +
-      'For a method with its object, send boundMethod(obj, "greet"); otherwise send the exported function and its arguments',
+      'For a method with its object, send boundMethod(obj, "greet"); for an exported function with its first arguments, partial(fn, ...args)',
   );
   assert.throws(() => boundMethod(greeter, "nothing" as never), { name: "TypeError", message: /nothing is not a method of Greeter/ });
 });
