@@ -145,7 +145,11 @@ export async function wait<T>(futures: Iterable<Future<T>>, options: WaitFutures
     doneCount++;
     if (!future.cancelled() && hasRaised(future)) raised = true;
   };
-  const waiting = [...all].filter((future) => isNotified(future) ? (count(future), false) : true);
+  const waiting: Future<T>[] = [];
+  for (const future of all) {
+    if (isNotified(future)) count(future);
+    else waiting.push(future);
+  }
   const enough = (): boolean => {
     if (doneCount === all.size) return true;
     if (returnWhen === FIRST_COMPLETED) return doneCount > 0;

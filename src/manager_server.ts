@@ -361,23 +361,14 @@ class ClientConnection {
     try {
       this.#send([rid, kind, value]);
     } catch (error) {
-      if (error instanceof BrokenPipeError) return this.#clientGone();
-      // Python's #UNSERIALIZABLE: what the method returned or raised cannot be sent.
-      try {
-        this.#send([rid, FAILED, `Unserializable message: ${describeFailure(error)}`]);
-      } catch (again) {
-        if (!(again instanceof BrokenPipeError)) throw again;
-        this.#clientGone();
-      }
+      // The client ended while the reply was on its way: it is dropped (Python's server
+      // thread for a gone client fails alone), and serve() ends at the client's end of file.
+      if (error instanceof BrokenPipeError) this.#closed = true;
+      // Python's #UNSERIALIZABLE: what the method returned or raised cannot be sent; a text
+      // in its place can (a failure to send that one is the connection's: thrown).
+      else if (kind !== FAILED) this.#reply(rid, FAILED, `Unserializable message: ${describeFailure(error)}`);
+      else throw error;
     }
-  }
-
-  /**
-   * The client ended while a reply was on its way: the reply is dropped (Python's server
-   * thread for a gone client fails alone), and `serve()` ends at its end of file.
-   */
-  #clientGone(): void {
-    this.#closed = true;
   }
 
   /** Sends a reply; the proxies of this manager's objects in it are counted as this client's references. */
