@@ -28,6 +28,7 @@ import {
   MapJob,
 } from "./pool_jobs.ts";
 import {
+  BOOTED_CELL,
   cancelledTable,
   chunksStarted,
   DEFINE,
@@ -36,10 +37,12 @@ import {
   HANDLES,
   HandleNumbers,
   HandleSender,
+  hasBooted,
   markCancelled,
   OK,
   BriefPoll,
   type PoolWorkerConfig,
+  progressCells,
   type ResultMessage,
   RESULT_OUTCOME_FIELDS,
   RESULT_OUTCOMES_AT,
@@ -56,7 +59,7 @@ import { rebuildThrown, type ThrownError, type ThrownValue } from "./remote_erro
 import { libraryModuleUrl, type TargetRef } from "./target.ts";
 import { checkCloneable, decodeReceived, encode, encodeWithRefs, type Received } from "./transport/codec.ts";
 import { ByteRing } from "./transport/ring.ts";
-import { heldOpen } from "./transport/wait.ts";
+import { heldOpen, waitAsyncUnheld } from "./transport/wait.ts";
 import { showAsString } from "./repr.ts";
 
 /**
@@ -360,8 +363,10 @@ interface WorkerSlot {
   assigned: number;
   /** Chunks answered in all. */
   answered: number;
-  /** The worker's count of chunks started (see {@link PoolWorkerConfig.progress}). */
+  /** The worker's count of chunks started and its booted flag (see {@link PoolWorkerConfig.progress}). */
   progress: Int32Array;
+  /** The worker has loaded its code (it may still run its initializer): it may take chunks. */
+  booted: boolean;
   /** Ids of the functions this worker was told about. */
   known: Set<number>;
   /** Sends the worker the handles in its tasks. */
@@ -503,7 +508,7 @@ export class Pool {
     checkCloneable(this.#initargs, "initargs");
     this.#initializer = options.initializer ? locateInitializer(options.initializer, options.module) : undefined;
     try {
-      if (!this.#hooks?.onDemand) for (let i = 0; i < size; i++) this.#spawn();
+      this.#startWorkers();
     } catch (error) {
       for (const process of this.#processes) process.terminate();
       throw error;
@@ -644,6 +649,8 @@ export class Pool {
   /** No more work may be submitted; the workers end once the work already submitted is done. */
   close(): void {
     if (this.#state !== "run") return;
+    // Python's pool started every worker in its constructor, and each runs its initializer.
+    this.#startWorkers(Infinity);
     this.#state = "close";
     this.#stopWorkersIfIdle();
   }
@@ -800,7 +807,7 @@ export class Pool {
   /** Gives the workers chunks, one each in turn, up to their limits; makes sure results are read. */
   #dispatch(): void {
     if (this.#state === "terminate") return;
-    if (this.#queue.mayHaveChunks() && !this.#hooks?.onDemand) this.#replaceMissingWorkers();
+    if (this.#queue.mayHaveChunks()) this.#startWorkers();
     for (let sent = true; sent;) {
       sent = false;
       for (const slot of this.#workers.values()) {
@@ -846,6 +853,8 @@ export class Pool {
   /** Whether `slot` may take one more chunk beyond `planned` ones (its limit per job aside). */
   #hasRoom(slot: WorkerSlot, planned: number): boolean {
     if (slot.retiring || slot.gone) return false;
+    // Booting, it would hold its chunks for a boot's time: they wait for a worker that is up.
+    if (!slot.booted && !this.#hooks?.onDemand && this.#someWorkerTakes()) return false;
     return this.#maxTasks === 0 || slot.assigned + planned < this.#maxTasks;
   }
 
@@ -909,7 +918,7 @@ export class Pool {
   #spawn(): WorkerSlot {
     const id = ++this.#workerCount;
     const tasks = new ByteRing(TASK_RING_BYTES);
-    const progress = new Int32Array(new SharedArrayBuffer(4));
+    const progress = progressCells();
     const sideChannel = new MessageChannel();
     const config: PoolWorkerConfig = {
       workerId: id,
@@ -947,6 +956,7 @@ export class Pool {
       assigned: 0,
       answered: 0,
       progress,
+      booted: false,
       known: new Set(),
       handles: new HandleSender(sideChannel.port1, this.#handleNumbers, process.pid!, () => this.#write(slot, HANDLES_MESSAGE)),
       retiring: false,
@@ -954,7 +964,43 @@ export class Pool {
     };
     this.#workers.set(id, slot);
     this.#hooks?.workerStarted(process);
+    void this.#watchBoot(slot);
     return slot;
+  }
+
+  /**
+   * Starts workers until the pool has its size of workers taking chunks, at most
+   * `bootsAtOnce` booting at a time: workers that boot together share the CPUs, so that
+   * eight starting on two cores would all be up only after eight boots' time. A worker that is
+   * up takes the work while the next ones boot (see {@link #watchBoot}).
+   */
+  #startWorkers(bootsAtOnce = cpuCount()): void {
+    if (this.#state !== "run" || this.#hooks?.onDemand) return;
+    let taking = 0;
+    let booting = 0;
+    for (const slot of this.#workers.values()) {
+      if (!slot.retiring) taking++;
+      if (!slot.booted && slot.process.isAlive()) booting++;
+    }
+    for (; taking < this.#size && booting < bootsAtOnce; taking++, booting++) this.#spawn();
+  }
+
+  /** Waits in the background until `slot`'s worker has booted (or ended); then the next may start. */
+  async #watchBoot(slot: WorkerSlot): Promise<void> {
+    while (!hasBooted(slot.progress)) {
+      if (slot.gone || !slot.process.isAlive()) return this.#startWorkers();
+      await waitAsyncUnheld(slot.progress, BOOTED_CELL, 0, Infinity);
+    }
+    slot.booted = true;
+    if (slot.gone) return;
+    this.#startWorkers();
+    this.#dispatch();
+  }
+
+  /** Whether a worker that has booted takes chunks: then booting ones take none. */
+  #someWorkerTakes(): boolean {
+    for (const slot of this.#workers.values()) if (slot.booted && !slot.retiring) return true;
+    return false;
   }
 
   /** On demand: starts a worker for each chunk that waits, up to the pool's size of workers taking chunks. */
@@ -967,17 +1013,10 @@ export class Pool {
     }
   }
 
-  /** Starts workers until the pool has its size of workers taking chunks. */
-  #replaceMissingWorkers(): void {
-    let taking = 0;
-    for (const slot of this.#workers.values()) if (!slot.retiring) taking++;
-    for (; taking < this.#size; taking++) this.#spawn();
-  }
-
   /** The worker reached `maxTasksPerChild`: it ends by itself after its chunks; a new one takes its place. */
   #retire(slot: WorkerSlot): void {
     slot.retiring = true;
-    if (this.#state === "run" && !this.#hooks?.onDemand) this.#spawn();
+    this.#startWorkers();
   }
 
   #forgetIfDone(slot: WorkerSlot): void {
@@ -1016,7 +1055,7 @@ export class Pool {
     this.#queue.putBack(inFlight.filter((chunk) => chunk !== running));
     if (running && !running.job.ended) running.job.chunkFailed(running, why);
     // A worker whose initializer fails everywhere is replaced only when there is work for it.
-    if (!slot.retiring && !failsEverywhere && this.#state === "run") this.#spawn();
+    if (!failsEverywhere) this.#startWorkers();
     this.#dispatch();
   }
 

@@ -18,7 +18,7 @@ import { packHandles, type PortHandle } from "./handles.ts";
 import type { TargetRef } from "./target.ts";
 import { encodeWithRefs } from "./transport/codec.ts";
 import { type ByteRing, OutgoingItem, type RingState } from "./transport/ring.ts";
-import { deadlineFrom, MAX_WAIT_SLICE_MS } from "./transport/wait.ts";
+import { deadlineFrom, MAX_WAIT_SLICE_MS, wake } from "./transport/wait.ts";
 
 /** Task message: from now on, function `fnId` is this function (by reference, see the codec). */
 export const DEFINE = 0;
@@ -85,8 +85,9 @@ export interface PoolWorkerConfig {
   /** The pool's cancelled-job flags (see {@link markCancelled}). */
   cancelled: SharedArrayBuffer;
   /**
-   * One Int32: how many chunks this worker has started. With the results the pool got, it
-   * tells which chunk the worker was running when it ended.
+   * Two Int32 cells (see {@link progressCells}): how many chunks this worker has started
+   * (with the results the pool got, it tells which chunk the worker was running when it
+   * ended), and whether it has booted (loaded this module; its initializer may still run).
    */
   progress: SharedArrayBuffer;
   /** The initializer, run once before the first task. */
@@ -177,14 +178,34 @@ export class HandleSender {
   };
 }
 
-/** Counts one more chunk started in a worker's progress cell (see {@link PoolWorkerConfig.progress}). */
-export function countStarted(progress: Int32Array): void {
-  Atomics.add(progress, 0, 1);
+const STARTED_CELL = 0;
+/** The cell of a worker's progress that turns from 0 to 1 once it has booted. */
+export const BOOTED_CELL = 1;
+
+/** A new worker's progress cells (see {@link PoolWorkerConfig.progress}). */
+export function progressCells(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
 }
 
-/** How many chunks the worker with this progress cell has started. */
+/** Counts one more chunk started in a worker's progress cells. */
+export function countStarted(progress: Int32Array): void {
+  Atomics.add(progress, STARTED_CELL, 1);
+}
+
+/** How many chunks the worker with these progress cells has started. */
 export function chunksStarted(progress: Int32Array): number {
-  return Atomics.load(progress, 0);
+  return Atomics.load(progress, STARTED_CELL);
+}
+
+/** The worker has booted: it tells the pool, which may be waiting on {@link BOOTED_CELL}. */
+export function markBooted(progress: Int32Array): void {
+  Atomics.store(progress, BOOTED_CELL, 1);
+  wake(progress, BOOTED_CELL);
+}
+
+/** Whether the worker with these progress cells has booted. */
+export function hasBooted(progress: Int32Array): boolean {
+  return Atomics.load(progress, BOOTED_CELL) === 1;
 }
 
 /** Size of the cancelled-job table; a job id is flagged in slot `id % CANCELLED_SLOTS`. */

@@ -17,6 +17,7 @@ import {
   OK,
   BriefPoll,
   countStarted,
+  markBooted,
   type PoolWorkerConfig,
   RESULT_OUTCOME_FIELDS,
   RESULT_OUTCOMES_AT,
@@ -64,6 +65,7 @@ export async function poolWorkerMain(config: PoolWorkerConfig): Promise<void> {
   const cancelled = new Int32Array(config.cancelled);
   const progress = new Int32Array(config.progress);
   const { workerId, maxTasks } = config;
+  markBooted(progress); // before the initializer, which may wait for the pool's other workers
   if (config.initializer) {
     const failure = await runInitializer(config.initializer, config.initargs);
     if (failure) return sendBytes(results, encode([workerId, 0, 0, -1, START_FAILED, failure]));

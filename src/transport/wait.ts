@@ -92,6 +92,15 @@ export async function waitAsync(
   }
 }
 
+/**
+ * Waits as {@link waitAsync} (no signal), without holding the program open: for a watch in
+ * the background that must not keep a program alive by itself.
+ */
+export async function waitAsyncUnheld(cell: Int32Array, index: number, expected: number, timeoutMs: number): Promise<WaitOutcome> {
+  const waiting = Atomics.waitAsync(cell, index, expected, Math.min(Math.max(timeoutMs, 0), MAX_WAIT_SLICE_MS));
+  return waiting.async ? await waiting.value : waiting.value;
+}
+
 /** Resolves as `promise` does, or rejects with the signal's reason if it aborts first (or has). */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
