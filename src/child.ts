@@ -30,6 +30,7 @@ import { encodeWithRefs } from "./transport/codec_encode.ts";
 import { libraryEntryUrl } from "./target.ts";
 import { adoptProcessTable } from "./transport/liveness.ts";
 import { fixStartMethod, isWarmSpec, warmUp } from "./start_methods.ts";
+import { formatTraceback } from "./traceback.ts";
 
 const channel = runtime.parentChannel();
 if (!channel) throw new Error("src/child.ts is the bootstrap of a child process: it runs only in a worker");
@@ -47,25 +48,9 @@ function fail(parent: ParentChannel, error: unknown): Promise<never> {
   if (crashed) {
     // The current name: the process's code may have renamed it. No name before the spec came.
     const name = parentProcess() ? currentProcess().name : "Process";
-    console.error(`Process ${name}:\n${describeChain(error)}${privateMembersNote(error)}`);
+    console.error(`Process ${name}:\n${formatTraceback(error)}${privateMembersNote(error)}`);
   }
   return endProcess(parent, 1, crashed);
-}
-
-/** The error's stack, then its causes' (Python prints the whole chain of a traceback). */
-function describeChain(error: unknown): string {
-  const chain = [stackOf(error)];
-  const seen = new Set([error]);
-  for (let current = error; current instanceof Error && "cause" in current && !seen.has(current.cause);) {
-    current = current.cause;
-    seen.add(current);
-    chain.push(stackOf(current));
-  }
-  return chain.join("\nCaused by: ");
-}
-
-function stackOf(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
 }
 
 /**
