@@ -20,6 +20,7 @@ import {
   setImportingModule,
   SystemExit,
 } from "./process.ts";
+import { adoptLogging, info, logShuttingDown } from "./logging.ts";
 import { adoptRegistryLink } from "./registry.ts";
 import { runtime } from "./runtime/mod.ts";
 import type { ParentChannel } from "./runtime/types.ts";
@@ -46,6 +47,7 @@ const PRIVATE_MEMBER = /(?<![.\w$#]|\bstatic\s+)#[\p{L}_$]/u;
 function fail(parent: ParentChannel, error: unknown): Promise<never> {
   const crashed = !(error instanceof SystemExit);
   if (crashed) {
+    logShuttingDown(); // Python's _exit_function runs before the traceback is printed
     // The current name: the process's code may have renamed it. No name before the spec came.
     const name = parentProcess() ? currentProcess().name : "Process";
     console.error(`Process ${name}:\n${formatTraceback(error)}${privateMembersNote(error)}`);
@@ -144,9 +146,11 @@ async function main(parent: ParentChannel): Promise<never> {
   fixStartMethod(spec.startMethod);
   adoptRegistryLink(spec.registry);
   becomeChild(spec);
+  adoptLogging(spec.logging);
   try {
     const self = await rebuildSelf(spec);
     setCurrentProcess(self);
+    info("child process calling self.run()");
     await runHeldOpen(parent, self);
   } catch (error) {
     return await fail(parent, error);
