@@ -55,6 +55,7 @@ export {
   type ProcessOptions,
   type WaitOptions,
 } from "./src/process.ts";
+export { getLogger, type LevelName, Logger, logging, logToStderr, SUBDEBUG, SUBWARNING } from "./src/logging.ts";
 export {
   type BlockingOptions,
   type BlockingSyncOptions,

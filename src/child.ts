@@ -20,6 +20,7 @@ import {
   setImportingModule,
   SystemExit,
 } from "./process.ts";
+import { adoptLogging, info, logShuttingDown } from "./logging.ts";
 import { adoptRegistryLink } from "./registry.ts";
 import { runtime } from "./runtime/mod.ts";
 import type { ParentChannel } from "./runtime/types.ts";
@@ -30,6 +31,7 @@ import { encodeWithRefs } from "./transport/codec_encode.ts";
 import { libraryEntryUrl } from "./target.ts";
 import { adoptProcessTable } from "./transport/liveness.ts";
 import { fixStartMethod, isWarmSpec, warmUp } from "./start_methods.ts";
+import { formatTraceback } from "./traceback.ts";
 
 const channel = runtime.parentChannel();
 if (!channel) throw new Error("src/child.ts is the bootstrap of a child process: it runs only in a worker");
@@ -45,27 +47,12 @@ const PRIVATE_MEMBER = /(?<![.\w$#]|\bstatic\s+)#[\p{L}_$]/u;
 function fail(parent: ParentChannel, error: unknown): Promise<never> {
   const crashed = !(error instanceof SystemExit);
   if (crashed) {
+    logShuttingDown(); // Python's _exit_function runs before the traceback is printed
     // The current name: the process's code may have renamed it. No name before the spec came.
     const name = parentProcess() ? currentProcess().name : "Process";
-    console.error(`Process ${name}:\n${describeChain(error)}${privateMembersNote(error)}`);
+    console.error(`Process ${name}:\n${formatTraceback(error)}${privateMembersNote(error)}`);
   }
   return endProcess(parent, 1, crashed);
-}
-
-/** The error's stack, then its causes' (Python prints the whole chain of a traceback). */
-function describeChain(error: unknown): string {
-  const chain = [stackOf(error)];
-  const seen = new Set([error]);
-  for (let current = error; current instanceof Error && "cause" in current && !seen.has(current.cause);) {
-    current = current.cause;
-    seen.add(current);
-    chain.push(stackOf(current));
-  }
-  return chain.join("\nCaused by: ");
-}
-
-function stackOf(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
 }
 
 /**
@@ -159,9 +146,11 @@ async function main(parent: ParentChannel): Promise<never> {
   fixStartMethod(spec.startMethod);
   adoptRegistryLink(spec.registry);
   becomeChild(spec);
+  adoptLogging(spec.logging);
   try {
     const self = await rebuildSelf(spec);
     setCurrentProcess(self);
+    info("child process calling self.run()");
     await runHeldOpen(parent, self);
   } catch (error) {
     return await fail(parent, error);

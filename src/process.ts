@@ -10,6 +10,7 @@ import { checkCloneable } from "./transport/codec_check.ts";
 import { encodeWithRefs } from "./transport/codec_encode.ts";
 import { haltIfEnded } from "./transport/halt.ts";
 import { isShareable, packHandles } from "./handles.ts";
+import { info, loggingForChild, type LoggingSpec, logShuttingDown, setProcessNameSource } from "./logging.ts";
 import { boundPartsOf, stateOf } from "./reduction.ts";
 import { locate, refuseInstances, registerExport } from "./references.ts";
 import { showAsString } from "./repr.ts";
@@ -114,6 +115,8 @@ export interface ChildSpec {
   registry: RegistryLinkState;
   /** How it was started: its own default start method (Python's `prepare()` sets it). */
   startMethod: StartMethod;
+  /** The parent's logger, if it has one: its level and whether it writes to stderr (see logging.ts). */
+  logging: LoggingSpec | null;
 }
 
 /**
@@ -488,6 +491,7 @@ export class Process {
       endStatus: new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
       registry: registryLinkForChild(transfer),
       startMethod: method,
+      logging: loggingForChild(),
     };
   }
 
@@ -741,6 +745,7 @@ export function setImportingModule(module: string | undefined): void {
  * error ends it, not its code's own end (see `endedCleanly`).
  */
 function reportEnd(channel: ParentChannel, exitCode: number, crashed: boolean): never {
+  info("process exiting with exitcode %d", exitCode);
   const status = context().endStatus;
   if (status) {
     Atomics.store(status, EXIT_CODE, exitCode);
@@ -761,6 +766,7 @@ function reportEnd(channel: ParentChannel, exitCode: number, crashed: boolean): 
 export function endProcess(channel: ParentChannel, exitCode: number, crashed = false): Promise<never> {
   const ctx = context();
   return ctx.ending ??= (async () => {
+    logShuttingDown();
     await runExitHooks();
     await endChildren();
     return reportEnd(channel, exitCode, crashed);
@@ -844,6 +850,7 @@ function exitChild(channel: ParentChannel, exitCode: number): never {
   haltIfEnded(); // terminated but still running (Deno): it must not write what it buffered
   const ctx = context();
   if (!ctx.ending) {
+    logShuttingDown();
     flushBeforeExitSync();
     if (endDaemonsLeavingOthers().length === 0) return reportEnd(channel, exitCode, false);
     void endProcess(channel, exitCode);
@@ -959,6 +966,7 @@ export function exit(code?: number | string | null): never {
  * sooner; another error is printed.
  */
 function exitMain(exitCode: number): never {
+  logShuttingDown();
   if (endDaemonsLeavingOthers().length === 0) return runtime.exitProgram(exitCode);
   const ctx = context();
   if (!ctx.ending) {
@@ -1002,6 +1010,7 @@ export function isMain(meta: ImportMeta): boolean {
 
 showAsString(Process);
 setSelfDescription(() => ({ name: currentProcess().name, pid: currentPid() }));
+setProcessNameSource(() => currentProcess().name);
 // This library's exit() may be a process's target itself, as Python's `Process(target=sys.exit)`.
 registerExport(exit, libraryEntryUrl().href, "exit");
 refuseInstances(

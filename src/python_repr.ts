@@ -1,7 +1,8 @@
 /**
  * Values written as Python's `repr` writes them, for the reprs of the objects that mirror
  * Python's (`ShareableList(['howdy', b'HoWdY', None, True], name='psm_…')`,
- * `Namespace(name='Bob')`), so that output and tests read as Python's do.
+ * `Namespace(name='Bob')`), and as its `str` does (a log message's `%s`), so that output and
+ * tests read as Python's do.
  * @module
  */
 
@@ -36,6 +37,20 @@ export function pythonRepr(value: unknown, seen: Set<object> = new Set()): strin
   } finally {
     seen.delete(value);
   }
+}
+
+/**
+ * `value` as Python's `str` shows the value it stands for: a string as it is, an error as its
+ * message (Python's `str(exc)`), anything else as {@link pythonRepr}.
+ * @example Usage
+ * ```ts
+ * import { pythonStr } from "./python_repr.ts";
+ * console.log(pythonStr("it's"), pythonStr(null), pythonStr(new Error("boom"))); // it's None boom
+ * ```
+ */
+export function pythonStr(value: unknown): string {
+  if (typeof value === "string") return value;
+  return value instanceof Error ? value.message : pythonRepr(value);
 }
 
 function numberRepr(value: number): string {
