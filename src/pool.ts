@@ -483,6 +483,8 @@ export class Pool {
   #recentChunkMs = Infinity;
   readonly #resultPoll = new BriefPoll(RESULT_POLL_MS);
   #workerCount = 0;
+  /** How many workers boot at a time (see {@link Pool.#startWorkers}). */
+  readonly #bootsAtOnce = cpuCount();
   #dropExitHook = (): void => {};
 
   static {
@@ -974,7 +976,7 @@ export class Pool {
    * eight starting on two cores would all be up only after eight boots' time. A worker that is
    * up takes the work while the next ones boot (see {@link #watchBoot}).
    */
-  #startWorkers(bootsAtOnce = cpuCount()): void {
+  #startWorkers(bootsAtOnce = this.#bootsAtOnce): void {
     if (this.#state !== "run" || this.#hooks?.onDemand) return;
     let taking = 0;
     let booting = 0;
