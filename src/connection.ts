@@ -206,7 +206,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     const state = description as ConnectionState;
     this.#inbound = state.inbound && new Channel(state.inbound);
     this.#outbound = state.outbound && new Channel(state.outbound);
-    this.#feeder = this.#outbound && new Feeder(this.#outbound.ring);
+    this.#feeder = this.#outbound && new Feeder(this.#outbound.ring, () => !this.#peer.anyLive());
     // A process does not wait at its end to write into a pipe it made (as for a queue it
     // made): only its own children can hold the other end, and they have ended by then.
     if (state.madeHere) this.#feeder?.cancelExitFlush();
@@ -241,7 +241,8 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
 
   /**
    * Sends `obj` (any structured-clonable value) as one message. Never waits: what does not
-   * fit in the pipe yet is written in order as the other end reads.
+   * fit in the pipe yet is written in order as the other end reads (and dropped once every
+   * handle of the other end is closed or its holders ended: nothing could read it).
    * @throws {TypeError} naming the path (`obj.…`) of a value that cannot be copied; nothing is sent.
    * @throws {BrokenPipeError} when every handle of the other end is closed, or held by
    * processes that ended: nothing could receive it.

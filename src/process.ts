@@ -938,7 +938,8 @@ export function freezeSupport(): void {}
  * gives 255), wherever `exit()` is called. Before it ends,
  * what it put into queues and sent on pipes is written, waiting for readers to make room as
  * Python does (not for a queue after `cancelJoinThread()`, nor for the queues and pipes the
- * child made itself), and its daemon children are terminated. If non-daemon children still
+ * child made itself, nor for a pipe whose other end every process closed or ended with:
+ * that is dropped), and its daemon children are terminated. If non-daemon children still
  * run, it waits for them, as Python does: `exit()` then throws a `SystemExit` error to stop
  * the calling code, and the process ends once they ended, even if that error is caught.
  *

@@ -8,6 +8,7 @@ import {
   checkLarge,
   echoBytesSync,
   echoNested,
+  holdUnread,
   measureUntilEof,
   PIPE_TARGETS_MODULE,
   pattern,
@@ -16,6 +17,7 @@ import {
   sendLargeThenPoll,
   sendNumbered,
   sendThenHang,
+  sendUntilBroken,
   shoutUntilEof,
 } from "./fixtures/pipe_targets.ts";
 
@@ -453,6 +455,22 @@ test("EOFError when the only holder of the other end is terminated without closi
   await assert.rejects(deadline(reader.recv(), WAIT_MS), (error: Error) => error instanceof EOFError);
   assert.equal(await joined(p), -15);
   reader.close();
+});
+
+test("a child whose reader was killed gets BrokenPipeError and ends, as Python's does: what it could not write yet is dropped", async () => {
+  for (const how of ["return", "exit"] as const) {
+    const [reader, writer] = Pipe<Uint8Array>(false);
+    const [ready, sent] = [new Event(), new Event()];
+    const holder = start(holdUnread, [reader, ready]);
+    const sender = start(sendUntilBroken, [writer, sent, how]);
+    reader.close();
+    writer.close();
+    assert.equal(await ready.wait({ timeout: WAIT_MS }), true);
+    assert.equal(await sent.wait({ timeout: WAIT_MS }), true);
+    holder.kill();
+    assert.equal(await joined(holder), -9);
+    assert.equal(await joined(sender), 0, `the sender that ended by ${how} ended`);
+  }
 });
 
 /** A module that throws while it is imported (not imported here: only by a child). */

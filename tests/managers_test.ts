@@ -282,6 +282,31 @@ test("Queue and JoinableQueue: Full and Empty, taskDone() and join() as Python's
   await assert.rejects(jq.taskDone(), { name: "ValueError", message: "task_done() called too many times" });
 });
 
+test("a managed Queue hands an item to one get and a bounded one takes maxsize items: the other caller times out, as with Python's queue.Queue", async () => {
+  const m = await manager();
+  const q = await m.Queue<number>();
+  for (let i = 0; i < 10; i++) {
+    const waiting = q.get({ timeout: 100 }).catch((error) => error);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const put = q.put(i); // wakes the waiting get, and another get comes right behind it
+    const outcomes = await Promise.all([waiting, q.get({ timeout: 100 }).catch((error) => error), put]);
+    const items = outcomes.slice(0, 2).filter((outcome) => !(outcome instanceof Empty));
+    assert.deepEqual(items, [i], "one get took the item, the other got Empty");
+  }
+  const bounded = await m.Queue<number>(1);
+  for (let i = 0; i < 10; i++) {
+    await bounded.put(-1);
+    const waiting = bounded.put(i, { timeout: 100 }).then(() => "put", (error) => error);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const got = await bounded.get(); // makes room, and another put comes right behind it
+    const outcomes = await Promise.all([waiting, bounded.put(i, { timeout: 100 }).then(() => "put", (error) => error)]);
+    assert.equal(got, -1);
+    assert.equal(outcomes.filter((outcome) => outcome === "put").length, 1, "one put found room, the other got Full");
+    assert.equal(await bounded.qsize(), 1);
+    assert.equal(await bounded.get(), i);
+  }
+});
+
 test("Array: an 'i' array refuses a float, as array.array does (test_array)", async () => {
   const a = await (await manager()).Array("i", [0, 1]);
   await assert.rejects(a.setItem(0, 1.5), TypeError);
