@@ -15,6 +15,7 @@ import { BrokenBarrierError, ValueError } from "./errors.ts";
 import { finishRevivalWith, HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
 import { currentProcess, type WaitOptions } from "./process.ts";
 import { rebuildWith, takeRebuildState } from "./rebuild.ts";
+import { boundPartsOf } from "./reduction.ts";
 import { importExport, locate } from "./references.ts";
 import { pyBool, showAsString } from "./repr.ts";
 import { callerModules, type TargetRef } from "./target.ts";
@@ -643,9 +644,10 @@ export interface BarrierOptions {
   /**
    * Run by the last party to arrive, before any is released (an exception breaks the barrier
    * and is thrown to that party). In another process, it is found by reference, as a
-   * process's target: export it from its module. An action that is not exported lives only
-   * in the creating process: when the last party to arrive is elsewhere, the creating
-   * process runs it if it is waiting on the barrier, and otherwise the barrier breaks.
+   * process's target: export it from its module. An action that is not exported (a closure,
+   * a `partial` or a `boundMethod`) lives only in the creating process: when the last party
+   * to arrive is elsewhere, the creating process runs it if it is waiting on the barrier, and
+   * otherwise the barrier breaks.
    */
   action?: () => unknown;
   /** Default timeout of `wait()` in ms. Default: no limit. */
@@ -793,16 +795,25 @@ export class Barrier implements Shareable {
     this.#action = (await importExport(ref)) as () => unknown;
   }
 
-  /** Where other processes find the action, or undefined when it is not exported. */
+  /**
+   * Where other processes find the action, or undefined when it is not exported. A
+   * `boundMethod` or `partial` is no export: found by its method's name, it would be taken
+   * for whatever a module exports under that name.
+   */
   #locateAction(): TargetRef | undefined {
     if (this.#actionRef === undefined && this.#action) {
-      try {
-        this.#actionRef = locate(this.#action, { modules: this.#actionModules!, kind: "function" });
-      } catch {
-        this.#actionRef = null; // not exported: it runs in this process only
-      }
+      this.#actionRef = boundPartsOf(this.#action) ? null : this.#exportOf(this.#action);
     }
     return this.#actionRef ?? undefined;
+  }
+
+  /** Where the action is exported, or null when it is not: it runs in this process only. */
+  #exportOf(action: () => unknown): TargetRef | null {
+    try {
+      return locate(action, { modules: this.#actionModules!, kind: "function" });
+    } catch {
+      return null;
+    }
   }
 
   *#waitSteps(deadline: number): Blocking<number> {

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Barrier, BoundedSemaphore, Condition, Event, Lock, Process, Queue, RLock, Semaphore, SharedArray, Value } from "../mod.ts";
+import { Barrier, BoundedSemaphore, Condition, Event, Lock, partial, Process, Queue, RLock, Semaphore, SharedArray, Value } from "../mod.ts";
 import {
+  addTo,
   holdAndCrash,
   holdAndExit,
   holdUntilEnded,
@@ -674,6 +675,24 @@ test("Barrier with an exported action: the last party to arrive runs it, once, a
     assert.equal(barrier.broken, false);
   } finally {
     await Promise.all(parties.map(cleanUp));
+  }
+});
+
+test("Barrier with a partial action (Python's picklable callable object): the creator runs it when a child arrives last, not an export named \"call\" found by the partial's method name", async () => {
+  const counter = new Value("i", 0);
+  const barrier = new Barrier(2, { action: partial(addTo, counter, 5) });
+  const mine = barrier.wait({ timeout: PROCESS_MS });
+  await until(() => barrier.nWaiting === 1);
+  const result = new Value("i", -1);
+  const child = startProcess(waitAtBarrierAndReport, [barrier, result]);
+  try {
+    assert.equal(await mine, 0);
+    await child.join({ timeout: PROCESS_MS });
+    assert.equal(child.exitCode, 0);
+    assert.equal(result.value, 1);
+    assert.equal(counter.value, 5, "the action ran once");
+  } finally {
+    await cleanUp(child);
   }
 });
 
