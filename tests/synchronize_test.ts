@@ -16,6 +16,7 @@ import {
   waitAtBarrierAndReport,
 } from "./fixtures/sync_targets.ts";
 import { until } from "./fixtures/workers.ts";
+import { deadline } from "./_helpers.ts";
 import { travel } from "./_travel.ts";
 
 /** Generous bound for anything that involves starting a process (Deno type-checks each). */
@@ -34,6 +35,41 @@ async function cleanUp(p: Process): Promise<void> {
   await p.join({ timeout: PROCESS_MS });
 }
 
+
+// --- Options of the blocking calls ----------------------------------------------------------
+
+test("blocking calls refuse Python's positional arguments (acquire(false), wait(0.5)) and a timeout that is not a number with a TypeError, as queues do, instead of waiting forever", async () => {
+  const held = new Lock();
+  await held.acquire();
+  const heldRLock = new RLock();
+  await heldRLock.acquire();
+  const cond = new Condition();
+  await cond.acquire();
+  const sem = new Semaphore(0);
+  const event = new Event();
+  const barrier = new Barrier(2);
+  const refused = (call: string, got: string) => ({ name: "TypeError", message: `${call}() takes an options object, such as ${call}({ timeout: 5000 }), not ${got}` });
+  const badTimeout = { name: "TypeError", message: 'timeout must be a number of milliseconds (undefined: no limit), not the string "5"' };
+  await assert.rejects(deadline(held.acquire(false as never), 1000), refused("acquire", "false"));
+  await assert.rejects(deadline(heldRLock.acquire(false as never), 1000), refused("acquire", "false"));
+  await assert.rejects(deadline(sem.acquire({ timeout: "5" as never }), 1000), badTimeout);
+  await assert.rejects(deadline(sem.acquire({ timeout: NaN }), 1000), { name: "TypeError", message: /not NaN$/ });
+  await assert.rejects(deadline(event.wait(500 as never), 1000), refused("wait", "500"));
+  await assert.rejects(deadline(cond.wait(500 as never), 1000), refused("wait", "500"));
+  await assert.rejects(deadline(cond.waitFor(() => false, 500 as never), 1000), refused("waitFor", "500"));
+  await assert.rejects(deadline(barrier.wait(500 as never), 1000), refused("wait", "500"));
+  assert.throws(() => sem.acquireSync(false as never), refused("acquireSync", "false"));
+  assert.throws(() => event.waitSync({ timeout: "5" as never }), badTimeout);
+  assert.throws(() => cond.waitSync(500 as never), refused("waitSync", "500"));
+  assert.throws(() => cond.waitForSync(() => false, 500 as never), refused("waitForSync", "500"));
+  assert.throws(() => barrier.waitSync(500 as never), refused("waitSync", "500"));
+  assert.equal(barrier.nWaiting, 0, "a refused wait did not arrive");
+  assert.equal(barrier.broken, false);
+  assert.equal(await sem.acquire({ timeout: null as never, block: false }), false, "null is Python's None: no limit");
+  cond.release();
+  heldRLock.release();
+  held.release();
+});
 
 // --- Lock / RLock ---------------------------------------------------------------------------
 
