@@ -13,6 +13,7 @@ import { isShareable, packHandles } from "./handles.ts";
 import { info, loggingForChild, type LoggingSpec, logShuttingDown, setProcessNameSource } from "./logging.ts";
 import { boundPartsOf, stateOf } from "./reduction.ts";
 import { locate, refuseInstances, registerExport } from "./references.ts";
+import { pythonStr } from "./python_repr.ts";
 import { showAsString } from "./repr.ts";
 import { registryLinkForChild, type RegistryLinkState } from "./registry.ts";
 import { type ChildWorker, type ParentChannel, runtime } from "./runtime/mod.ts";
@@ -932,7 +933,8 @@ export function freezeSupport(): void {}
 
 /**
  * Ends the current process with `code`, as Python's `sys.exit`: no code (or null) is 0, and a
- * code that is not an integer (a message) is printed to stderr and gives 1.
+ * code that is not an integer (a message, or any value) is printed to stderr as Python's
+ * `str()` writes it (`exit([1, 2])` prints `[1, 2]`) and gives 1.
  *
  * In a child, its `exitCode` becomes `code` (its low 8 bits, as a POSIX exit status: `exit(-1)`
  * gives 255), wherever `exit()` is called. Before it ends,
@@ -954,7 +956,7 @@ export function freezeSupport(): void {}
  * }
  * ```
  */
-export function exit(code?: number | string | null): never {
+export function exit(code?: unknown): never {
   const exitCode = exitCodeOf(code);
   const channel = context().parent ? runtime.parentChannel() : null;
   return channel ? exitChild(channel, exitCode) : exitMain(exitCode);
@@ -986,7 +988,7 @@ function exitCodeOf(code: unknown): number {
   if (code === undefined || code === null) return 0;
   if (typeof code === "boolean") return Number(code); // Python's bool is an int
   if (Number.isInteger(code)) return (((code as number) % 256) + 256) % 256;
-  console.error(String(code));
+  console.error(pythonStr(code));
   return 1;
 }
 

@@ -14,7 +14,9 @@
 import { BrokenBarrierError, ValueError } from "./errors.ts";
 import { finishRevivalWith, HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
 import { currentProcess, type WaitOptions } from "./process.ts";
+import { checkOptions } from "./queues.ts";
 import { rebuildWith, takeRebuildState } from "./rebuild.ts";
+import { boundPartsOf } from "./reduction.ts";
 import { importExport, locate } from "./references.ts";
 import { pyBool, showAsString } from "./repr.ts";
 import { callerModules, type TargetRef } from "./target.ts";
@@ -72,6 +74,30 @@ export type { WaitOptions };
 export type WaitSyncOptions = Omit<WaitOptions, "signal">;
 
 /**
+ * The deadline of a blocking call's options (`timeout` when they give none). As a queue's
+ * calls do, refuses with a TypeError what would otherwise wait forever: Python's positional
+ * habit (`acquire(false)`, `wait(0.5)`) and a timeout that is not a number.
+ */
+function deadlineFor(call: string, options: { timeout?: number; block?: boolean }, timeout?: number): number {
+  checkOptions(call, options);
+  return deadlineFrom(options.timeout ?? timeout, options.block);
+}
+
+/** `wait(deadline)` with the deadline of `options`; refused options reject (see {@link deadlineFor}). */
+function untilDeadline<T>(
+  call: string,
+  options: { timeout?: number; block?: boolean },
+  wait: (deadline: number) => Promise<T>,
+  timeout?: number,
+): Promise<T> {
+  try {
+    return wait(deadlineFor(call, options, timeout));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
  * What Lock, RLock, Semaphore and BoundedSemaphore share (Python's `SemLock` class).
  * @example Usage
  * ```ts
@@ -104,12 +130,12 @@ export abstract class SemLockHandle implements Shareable {
    * @returns true when acquired; false when `block: false` found it taken or the timeout elapsed.
    */
   acquire(options: AcquireOptions = {}): Promise<boolean> {
-    return this.core.acquire(deadlineFrom(options.timeout, options.block), options.signal);
+    return untilDeadline("acquire", options, (deadline) => this.core.acquire(deadline, options.signal));
   }
 
   /** {@link acquire} blocking the thread (for children). */
   acquireSync(options: AcquireSyncOptions = {}): boolean {
-    return this.core.acquireSync(deadlineFrom(options.timeout, options.block));
+    return this.core.acquireSync(deadlineFor("acquireSync", options));
   }
 
   /**
@@ -240,9 +266,11 @@ export class RLock extends SemLockHandle {
    * @returns true when acquired; false when `block: false` found it taken or the timeout elapsed.
    */
   override acquire(options: AcquireOptions = {}): Promise<boolean> {
-    const task = taskForAcquire((t) => this.core.isMine(t), false);
-    enterTask(task);
-    return this.core.acquire(deadlineFrom(options.timeout, options.block), options.signal, task);
+    return untilDeadline("acquire", options, (deadline) => {
+      const task = taskForAcquire((t) => this.core.isMine(t), false);
+      enterTask(task);
+      return this.core.acquire(deadline, options.signal, task);
+    });
   }
 
   /**
@@ -251,8 +279,8 @@ export class RLock extends SemLockHandle {
    * given: that task could never run to release it.
    */
   override acquireSync(options: AcquireSyncOptions = {}): boolean {
+    const deadline = deadlineFor("acquireSync", options);
     const task = taskForAcquire((t) => this.core.isMine(t), true);
-    const deadline = deadlineFrom(options.timeout, options.block);
     if (deadline === Infinity && this.core.heldByThisProcess() && !this.core.isMine(task)) {
       throw new Error(
         "acquireSync() would block forever: another async task of this process holds this RLock " +
@@ -460,12 +488,12 @@ export class Condition implements Shareable {
    * @throws {Error} when the calling process does not hold the lock.
    */
   wait(options: WaitOptions = {}): Promise<boolean> {
-    return runAsync(this.#waitSteps(deadlineFrom(options.timeout)), options.signal);
+    return untilDeadline("wait", options, (deadline) => runAsync(this.#waitSteps(deadline), options.signal));
   }
 
   /** {@link wait} blocking the thread (for children). */
   waitSync(options: WaitSyncOptions = {}): boolean {
-    return runSync(this.#waitSteps(deadlineFrom(options.timeout)));
+    return runSync(this.#waitSteps(deadlineFor("waitSync", options)));
   }
 
   /**
@@ -474,7 +502,7 @@ export class Condition implements Shareable {
    * @returns the predicate's last value.
    */
   async waitFor<T>(predicate: () => T, options: WaitOptions = {}): Promise<T> {
-    const deadline = deadlineFrom(options.timeout);
+    const deadline = deadlineFor("waitFor", options);
     let result = predicate();
     while (!result && remaining(deadline) > 0) {
       await runAsync(this.#waitSteps(deadline), options.signal);
@@ -485,7 +513,7 @@ export class Condition implements Shareable {
 
   /** {@link waitFor} blocking the thread (for children). */
   waitForSync<T>(predicate: () => T, options: WaitSyncOptions = {}): T {
-    const deadline = deadlineFrom(options.timeout);
+    const deadline = deadlineFor("waitForSync", options);
     let result = predicate();
     while (!result && remaining(deadline) > 0) {
       runSync(this.#waitSteps(deadline));
@@ -608,12 +636,12 @@ export class Event implements Shareable {
    * @returns the flag: false only on timeout.
    */
   wait(options: WaitOptions = {}): Promise<boolean> {
-    return runAsync(this.#waitSteps(deadlineFrom(options.timeout)), options.signal);
+    return untilDeadline("wait", options, (deadline) => runAsync(this.#waitSteps(deadline), options.signal));
   }
 
   /** {@link wait} blocking the thread (for children). */
   waitSync(options: WaitSyncOptions = {}): boolean {
-    return runSync(this.#waitSteps(deadlineFrom(options.timeout)));
+    return runSync(this.#waitSteps(deadlineFor("waitSync", options)));
   }
 
   /** Describes this handle for another process. */
@@ -643,9 +671,10 @@ export interface BarrierOptions {
   /**
    * Run by the last party to arrive, before any is released (an exception breaks the barrier
    * and is thrown to that party). In another process, it is found by reference, as a
-   * process's target: export it from its module. An action that is not exported lives only
-   * in the creating process: when the last party to arrive is elsewhere, the creating
-   * process runs it if it is waiting on the barrier, and otherwise the barrier breaks.
+   * process's target: export it from its module. An action that is not exported (a closure,
+   * a `partial` or a `boundMethod`) lives only in the creating process: when the last party
+   * to arrive is elsewhere, the creating process runs it if it is waiting on the barrier, and
+   * otherwise the barrier breaks.
    */
   action?: () => unknown;
   /** Default timeout of `wait()` in ms. Default: no limit. */
@@ -737,12 +766,12 @@ export class Barrier implements Shareable {
    * or this wait timed out (which breaks it for all).
    */
   wait(options: WaitOptions = {}): Promise<number> {
-    return runAsync(this.#waitSteps(deadlineFrom(options.timeout ?? this.#timeout)), options.signal);
+    return untilDeadline("wait", options, (deadline) => runAsync(this.#waitSteps(deadline), options.signal), this.#timeout);
   }
 
   /** {@link wait} blocking the thread (for children). */
   waitSync(options: WaitSyncOptions = {}): number {
-    return runSync(this.#waitSteps(deadlineFrom(options.timeout ?? this.#timeout)));
+    return runSync(this.#waitSteps(deadlineFor("waitSync", options, this.#timeout)));
   }
 
   /** Returns the barrier to its empty state; parties waiting now get BrokenBarrierError. */
@@ -793,16 +822,25 @@ export class Barrier implements Shareable {
     this.#action = (await importExport(ref)) as () => unknown;
   }
 
-  /** Where other processes find the action, or undefined when it is not exported. */
+  /**
+   * Where other processes find the action, or undefined when it is not exported. A
+   * `boundMethod` or `partial` is no export: found by its method's name, it would be taken
+   * for whatever a module exports under that name.
+   */
   #locateAction(): TargetRef | undefined {
     if (this.#actionRef === undefined && this.#action) {
-      try {
-        this.#actionRef = locate(this.#action, { modules: this.#actionModules!, kind: "function" });
-      } catch {
-        this.#actionRef = null; // not exported: it runs in this process only
-      }
+      this.#actionRef = boundPartsOf(this.#action) ? null : this.#exportOf(this.#action);
     }
     return this.#actionRef ?? undefined;
+  }
+
+  /** Where the action is exported, or null when it is not: it runs in this process only. */
+  #exportOf(action: () => unknown): TargetRef | null {
+    try {
+      return locate(action, { modules: this.#actionModules!, kind: "function" });
+    } catch {
+      return null;
+    }
   }
 
   *#waitSteps(deadline: number): Blocking<number> {

@@ -315,8 +315,9 @@ test("a target exported as default (also anonymously), under an alias or with a 
 test("a failing child prints exit's message, or its current name, stack and causes; a note explains #private fields", async () => {
   const result = await runScript("tests/fixtures/failure_output_main.ts");
   assert.equal(result.status, 0, result.stderr);
-  assert.deepEqual(lines(result), ["Process-1: 1", "Process-2: 1", "Chained: 1", "PrivateTicker-4: 1"]);
+  assert.deepEqual(lines(result), ["Process-1: 1", "Process-2: 1", "Chained: 1", "PrivateTicker-4: 1", "Process-5: 1"]);
   assert.match(result.stderr, /^stopped with a message$/m);
+  assert.match(result.stderr, /^\[1, 'two', None\]$/m, "exit(obj) writes Python's str(obj)");
   assert.match(result.stderr, /^Process Renamed:\nError: thrown after a rename$/m);
   assert.match(result.stderr, /^Process Chained:\nError: outer failure\n[^]*^Caused by: RangeError: inner failure$/m);
   assert.match(

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Barrier, BoundedSemaphore, Condition, Event, Lock, Process, Queue, RLock, Semaphore, SharedArray, Value } from "../mod.ts";
+import { Barrier, BoundedSemaphore, Condition, Event, Lock, partial, Process, Queue, RLock, Semaphore, SharedArray, Value } from "../mod.ts";
 import {
+  addTo,
   holdAndCrash,
   holdAndExit,
   holdUntilEnded,
@@ -15,6 +16,7 @@ import {
   waitAtBarrierAndReport,
 } from "./fixtures/sync_targets.ts";
 import { until } from "./fixtures/workers.ts";
+import { deadline } from "./_helpers.ts";
 import { travel } from "./_travel.ts";
 
 /** Generous bound for anything that involves starting a process (Deno type-checks each). */
@@ -33,6 +35,41 @@ async function cleanUp(p: Process): Promise<void> {
   await p.join({ timeout: PROCESS_MS });
 }
 
+
+// --- Options of the blocking calls ----------------------------------------------------------
+
+test("blocking calls refuse Python's positional arguments (acquire(false), wait(0.5)) and a timeout that is not a number with a TypeError, as queues do, instead of waiting forever", async () => {
+  const held = new Lock();
+  await held.acquire();
+  const heldRLock = new RLock();
+  await heldRLock.acquire();
+  const cond = new Condition();
+  await cond.acquire();
+  const sem = new Semaphore(0);
+  const event = new Event();
+  const barrier = new Barrier(2);
+  const refused = (call: string, got: string) => ({ name: "TypeError", message: `${call}() takes an options object, such as ${call}({ timeout: 5000 }), not ${got}` });
+  const badTimeout = { name: "TypeError", message: 'timeout must be a number of milliseconds (undefined: no limit), not the string "5"' };
+  await assert.rejects(deadline(held.acquire(false as never), 1000), refused("acquire", "false"));
+  await assert.rejects(deadline(heldRLock.acquire(false as never), 1000), refused("acquire", "false"));
+  await assert.rejects(deadline(sem.acquire({ timeout: "5" as never }), 1000), badTimeout);
+  await assert.rejects(deadline(sem.acquire({ timeout: NaN }), 1000), { name: "TypeError", message: /not NaN$/ });
+  await assert.rejects(deadline(event.wait(500 as never), 1000), refused("wait", "500"));
+  await assert.rejects(deadline(cond.wait(500 as never), 1000), refused("wait", "500"));
+  await assert.rejects(deadline(cond.waitFor(() => false, 500 as never), 1000), refused("waitFor", "500"));
+  await assert.rejects(deadline(barrier.wait(500 as never), 1000), refused("wait", "500"));
+  assert.throws(() => sem.acquireSync(false as never), refused("acquireSync", "false"));
+  assert.throws(() => event.waitSync({ timeout: "5" as never }), badTimeout);
+  assert.throws(() => cond.waitSync(500 as never), refused("waitSync", "500"));
+  assert.throws(() => cond.waitForSync(() => false, 500 as never), refused("waitForSync", "500"));
+  assert.throws(() => barrier.waitSync(500 as never), refused("waitSync", "500"));
+  assert.equal(barrier.nWaiting, 0, "a refused wait did not arrive");
+  assert.equal(barrier.broken, false);
+  assert.equal(await sem.acquire({ timeout: null as never, block: false }), false, "null is Python's None: no limit");
+  cond.release();
+  heldRLock.release();
+  held.release();
+});
 
 // --- Lock / RLock ---------------------------------------------------------------------------
 
@@ -674,6 +711,24 @@ test("Barrier with an exported action: the last party to arrive runs it, once, a
     assert.equal(barrier.broken, false);
   } finally {
     await Promise.all(parties.map(cleanUp));
+  }
+});
+
+test("Barrier with a partial action (Python's picklable callable object): the creator runs it when a child arrives last, not an export named \"call\" found by the partial's method name", async () => {
+  const counter = new Value("i", 0);
+  const barrier = new Barrier(2, { action: partial(addTo, counter, 5) });
+  const mine = barrier.wait({ timeout: PROCESS_MS });
+  await until(() => barrier.nWaiting === 1);
+  const result = new Value("i", -1);
+  const child = startProcess(waitAtBarrierAndReport, [barrier, result]);
+  try {
+    assert.equal(await mine, 0);
+    await child.join({ timeout: PROCESS_MS });
+    assert.equal(child.exitCode, 0);
+    assert.equal(result.value, 1);
+    assert.equal(counter.value, 5, "the action ran once");
+  } finally {
+    await cleanUp(child);
   }
 });
 
