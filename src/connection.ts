@@ -519,19 +519,39 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
 }
 
 /**
+ * Options of {@link Pipe}: Python's keyword argument `Pipe(duplex=False)`.
+ * @example Usage
+ * ```ts
+ * import { Pipe, type PipeOptions } from "@seed/multiprocessing";
+ * const options: PipeOptions = { duplex: false };
+ * const [receiver, sender] = Pipe<string>(options);
+ * sender.send("one way");
+ * console.log(await receiver.recv()); // "one way"
+ * ```
+ */
+export interface PipeOptions {
+  /** Each end sends what the other receives; when false, the first end only receives and the second only sends. Default: true. */
+  duplex?: boolean;
+}
+
+/**
  * A pair of connected ends (Python's `multiprocessing.Pipe`). Duplex by default: each end
- * sends what the other receives. With `duplex = false`, the first end only receives and
- * the second only sends.
+ * sends what the other receives. With `duplex` false (`Pipe(false)` or
+ * `Pipe({ duplex: false })`, as Python's `Pipe(False)` and `Pipe(duplex=False)`), the first
+ * end only receives and the second only sends.
+ * @throws {TypeError} when `duplex` (or `options.duplex`) is not a boolean.
  * @example Usage
  * ```ts
  * import { Pipe } from "@seed/multiprocessing";
- * const [receiver, sender] = Pipe<number[]>(false);
+ * const [receiver, sender] = Pipe<number[]>({ duplex: false });
  * sender.send([1, 2, 3]);
  * console.log(await receiver.poll()); // true
  * console.log(await receiver.recv()); // [1, 2, 3]
  * ```
  */
-export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
+export function Pipe<T = unknown>(duplexOrOptions: boolean | PipeOptions = true): [Connection<T>, Connection<T>] {
+  const duplex = typeof duplexOrOptions === "object" && duplexOrOptions !== null ? duplexOrOptions.duplex ?? true : duplexOrOptions;
+  if (typeof duplex !== "boolean") throw new TypeError(`Pipe's duplex must be a boolean, got ${typeof duplex}`);
   const toFirst = new Channel();
   const toSecond = duplex ? new Channel() : undefined;
   const holders = [endHolders(), endHolders()];

@@ -67,6 +67,17 @@ test("Pipe(false): the first end only receives and the second only sends", async
   writer.close();
 });
 
+test("Pipe({ duplex: false }) is one-way, as Python's Pipe(duplex=False); a duplex that is not a boolean is a TypeError", () => {
+  const [reader, writer] = Pipe({ duplex: false });
+  assert.deepEqual([reader.readable, reader.writable, writer.readable, writer.writable], [true, false, false, true]);
+  assert.throws(() => reader.send(1), { name: "Error", message: "connection is read-only" });
+  const [a, b] = Pipe({});
+  assert.deepEqual([a.readable, a.writable, b.readable, b.writable], [true, true, true, true]);
+  assert.throws(() => Pipe("no" as unknown as boolean), { name: "TypeError", message: "Pipe's duplex must be a boolean, got string" });
+  assert.throws(() => Pipe({ duplex: 0 as unknown as boolean }), { name: "TypeError", message: "Pipe's duplex must be a boolean, got number" });
+  for (const end of [reader, writer, a, b]) end.close();
+});
+
 test("messages are never merged or split, whatever their sizes", async () => {
   const [a, b] = Pipe();
   const sizes = [0, 1, 3, 4, 5, 1000, 0, 65_536, LARGE, 2, 0];
