@@ -154,6 +154,20 @@ test("boundMethod crosses as its object and method name; .bind() is refused nami
   assert.throws(() => boundMethod(greeter, "nothing" as never), { name: "TypeError", message: /nothing is not a method of Greeter/ });
 });
 
+test("a method taken off its object (Python pickles obj.greet with obj) is refused naming boundMethod: in data, as a pool task and as a target", async () => {
+  const greeter = new Greeter("hello");
+  const hint = 'It is a method: send it with its object, boundMethod(obj, "greet") (as Python pickles obj.greet).';
+  assert.equal(refusal(() => encode({ cb: greeter.greet }, "item")), `item.cb is a method (greet) taken off its object, which cannot be sent to another process alone. ${hint}`);
+  const target = `cannot find the process target "greet": it is not exported from ${import.meta.url}. ${hint} Export it`;
+  assert.throws(() => new Process({ target: greeter.greet, args: ["world"] }).start(), (e: Error) => e.message.startsWith(target));
+  const pool = new Pool({ processes: 1 });
+  try {
+    await assert.rejects(pool.apply(greeter.greet, ["world"]), (e: Error) => e.message.startsWith(target));
+  } finally {
+    await pool.terminate();
+  }
+});
+
 test("partial crosses as its function, by reference, and its first arguments, as Python pickles functools.partial", () => {
   const [tenTimes] = roundTrip([partial(scale, 10)]);
   assert.equal(tenTimes(4), 40);
