@@ -6,6 +6,7 @@
 import { TimeoutError, ValueError } from "./errors.ts";
 import type { WaitOptions } from "./process.ts";
 import { heldOpen, settleWithin } from "./transport/wait.ts";
+import { refuseInstances } from "./references.ts";
 import { showAsString, typeName } from "./repr.ts";
 
 /**
@@ -159,3 +160,4 @@ function runCallback<T>(outcome: Outcome<T>, { callback, errorCallback }: Result
 }
 
 showAsString(AsyncResult);
+refuseInstances(AsyncResult, "an AsyncResult and cannot be sent to another process: send what its get() gives");

@@ -6,6 +6,7 @@
  */
 import { CancelledError, InvalidStateError, RuntimeError, TimeoutError } from "./errors.ts";
 import type { WaitOptions } from "./process.ts";
+import { refuseInstances } from "./references.ts";
 import { showAsString, typeName } from "./repr.ts";
 import { settleWithin } from "./transport/wait.ts";
 
@@ -240,6 +241,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 }
 
 showAsString(Future);
+refuseInstances(Future, "a Future and cannot be sent to another process: send what its result() gives");
 
 /**
  * Calls `watcher` when `future` finishes or its cancellation is notified (as Python's

@@ -11,6 +11,7 @@ import { Future } from "./future.ts";
 import { type Chunk, type Ending, Job, type JobHost } from "./pool_jobs.ts";
 import { hookedPool, type Pool, type PoolEngine, type TaskFunction } from "./pool.ts";
 import { cpuCount, type Process } from "./process.ts";
+import { refuseInstances } from "./references.ts";
 import { showAsString } from "./repr.ts";
 import { checkCloneable } from "./transport/codec.ts";
 import { FuturesMapIterator, type MapOptions } from "./futures_map.ts";
@@ -321,6 +322,10 @@ export class ProcessPoolExecutor {
 }
 
 showAsString(ProcessPoolExecutor);
+refuseInstances(
+  ProcessPoolExecutor,
+  "a ProcessPoolExecutor and cannot be sent to another process: make the executor in the process that uses it",
+);
 
 /** The worker processes an executor started (test access, as Python's `executor._processes`). */
 export function executorProcesses(executor: ProcessPoolExecutor): Process[] {

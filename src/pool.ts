@@ -54,7 +54,7 @@ import {
 import { poolWorkerMain } from "./pool_worker.ts";
 import { cpuCount, markService, Process, unmarkService, type WaitOptions } from "./process.ts";
 import { boundPartsOf } from "./reduction.ts";
-import { locate } from "./references.ts";
+import { locate, refuseInstances } from "./references.ts";
 import { rebuildThrown, type ThrownError, type ThrownValue } from "./remote_error.ts";
 import { libraryModuleUrl, type TargetRef } from "./target.ts";
 import { checkCloneable, decodeReceived, encode, encodeWithRefs, type Received } from "./transport/codec.ts";
@@ -1297,6 +1297,11 @@ export function unsendableInput(
 }
 
 showAsString(Pool);
+refuseInstances(
+  Pool,
+  "a Pool object and cannot be sent to another process (Python: pool objects cannot be passed between processes or " +
+    "pickled): make the pool in the process that uses it",
+);
 
 /** Ends an executor's worker still running when the program ends (its work is done by then). */
 async function endService(process: Process): Promise<void> {

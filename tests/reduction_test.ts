@@ -14,8 +14,10 @@ import {
   Pool,
   Process,
   ProcessError,
+  ProcessPoolExecutor,
   Queue,
   register,
+  SyncManager,
   ValueError,
 } from "../mod.ts";
 import { checkCloneable, decode, encode } from "../src/internals.ts";
@@ -50,6 +52,7 @@ import {
   scale,
   syncThenAsync,
 } from "./fixtures/reduction_targets.ts";
+import { QueueManager } from "./fixtures/manager_targets.ts";
 
 /**
  * Runs the main program `fixture`, which first receives a class `name` of its own module
@@ -214,6 +217,28 @@ test("refusals name the path, the kind of thing and the remedy", () => {
     assert.equal(refusal(() => checkCloneable(value, "item", "message")), message, "checkCloneable agrees with encode");
     const port = (value as { port?: MessagePort }).port;
     port?.close();
+  }
+});
+
+test("a Pool, an executor, a manager, a Future and an AsyncResult are refused saying what to send instead, as Python refuses to pickle them", async () => {
+  const pool = new Pool({ processes: 1 });
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    const cases: [unknown, string][] = [
+      [{ service: { pool } }, "item.service.pool is a Pool object and cannot be sent to another process (Python: pool objects cannot be passed between processes or pickled): make the pool in the process that uses it"],
+      [{ executor }, "item.executor is a ProcessPoolExecutor and cannot be sent to another process: make the executor in the process that uses it"],
+      [{ mgr: new SyncManager() }, "item.mgr is a manager and cannot be sent to another process: send the proxies it made (await m.dict(), await m.list(), …), which cross as references to its objects"],
+      [[new QueueManager()], "item[0] is a manager and cannot be sent to another process: send the proxies it made (await m.dict(), await m.list(), …), which cross as references to its objects"],
+      [{ f: executor.submit(square, 2) }, "item.f is a Future and cannot be sent to another process: send what its result() gives"],
+      [{ r: pool.applyAsync(square, [2]) }, "item.r is an AsyncResult and cannot be sent to another process: send what its get() gives"],
+    ];
+    for (const [value, expected] of cases) {
+      assert.equal(refusal(() => encode(value, "item"), expected), expected);
+      assert.equal(refusal(() => checkCloneable(value, "item", "args")), expected, "checkCloneable agrees with encode");
+    }
+  } finally {
+    await pool.terminate();
+    await executor.shutdown();
   }
 });
 
