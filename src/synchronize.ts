@@ -470,15 +470,17 @@ export class Condition implements Shareable {
 
   /**
    * Waits until `predicate()` is truthy (checked first, then after each wake-up), at most
-   * `timeout` ms in all. The lock must be held.
+   * `timeout` ms in all. The lock must be held. An async predicate is awaited (one that asks
+   * a manager's proxy, `async () => (await items.len()) >= 5`), as `ConditionProxy.waitFor`
+   * does.
    * @returns the predicate's last value.
    */
-  async waitFor<T>(predicate: () => T, options: WaitOptions = {}): Promise<T> {
+  async waitFor<T>(predicate: () => T | Promise<T>, options: WaitOptions = {}): Promise<T> {
     const deadline = deadlineFrom(options.timeout);
-    let result = predicate();
+    let result = await predicate();
     while (!result && remaining(deadline) > 0) {
       await runAsync(this.#waitSteps(deadline), options.signal);
-      result = predicate();
+      result = await predicate();
     }
     return result;
   }
