@@ -719,6 +719,7 @@ export function becomeChild(spec: ChildSpec): void {
   ctx.parent = Process.rebuild(Process, "parent", { ...spec.parent, daemon: false });
   // Until the target's module is imported, the process object is a plain Process.
   ctx.current = Process.rebuild(Process, "current", { name: spec.name, pid: spec.table.pid, daemon: spec.daemon });
+  runtime.onExitCall((code) => exit(code));
 }
 
 /**

@@ -31,6 +31,7 @@ import {
   exitFromTimer,
   exitInsideCatchAll,
   exitWith,
+  exitWithRuntimeExit,
   leaveDaemonRunning,
   neverSettles,
   Reporter,
@@ -115,6 +116,13 @@ test("a subclass's run() calling super.run() runs the target with its args, as i
 test("exit(n) in the child sets exitCode n", async () => {
   assert.equal((await runToEnd(new Process({ target: exitWith, args: [7] }))).exitCode, 7);
   assert.equal((await runToEnd(new Process({ target: exitWith, args: [0] }))).exitCode, 0);
+});
+
+test("a child's own process.exit(n) (and Deno.exit(n) on Deno) ends it with exitCode n, as Python's os._exit: its parent sees it end", async () => {
+  const vias = "Deno" in globalThis ? ["process", "Deno"] as const : ["process"] as const;
+  for (const via of vias) {
+    assert.equal((await runToEnd(new Process({ target: exitWithRuntimeExit, args: [3, via] }))).exitCode, 3, via);
+  }
 });
 
 test("terminate() ends a running child with exitCode -15 and kill() with -9", async () => {
