@@ -20,6 +20,7 @@ import { currentPid } from "./transport/liveness.ts";
 import { ByteRing, type ItemCheck, type RingState } from "./transport/ring.ts";
 import { AdaptiveSpin } from "./transport/spin.ts";
 import { runAsync, runSync, type Steps } from "./transport/steps.ts";
+import { checkOptions, describe as describeOption } from "./options.ts";
 import { deadlineFrom, heldOpen, remaining, settleWithin, wake, waitAsync } from "./transport/wait.ts";
 import { showAsString } from "./repr.ts";
 import { Sentinel } from "./sentinel.ts";
@@ -279,7 +280,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * @throws {Error} "handle is closed" (also when closed while waiting), "connection is write-only".
    */
   recv(options: RecvOptions = {}): Promise<T> {
-    return this.#receive(options, decodeSoon<T>);
+    return this.#receive("recv", options, decodeSoon<T>);
   }
 
   /**
@@ -293,7 +294,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * `TypeError` that says so: use `recv()`, which imports it.
    */
   recvSync(options: RecvSyncOptions = {}): T {
-    return decode<T>(this.#receiveSync(options, assertDecodableNow));
+    return decode<T>(this.#receiveSync("recvSync", options, assertDecodableNow));
   }
 
   /**
@@ -304,16 +305,18 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * @throws as {@link recv}.
    */
   async recvBytes(options: RecvBytesOptions = {}): Promise<Uint8Array> {
+    checkOptions("recvBytes", options);
     this.#readableChannel();
     const maxLength = checkMaxLength(options.maxLength);
-    return this.#receive(options, (bytes) => checkLength(bytes, maxLength).slice());
+    return this.#receive("recvBytes", options, (bytes) => checkLength(bytes, maxLength).slice());
   }
 
   /** As {@link recvBytes}, blocking the thread (for children). */
   recvBytesSync(options: RecvBytesSyncOptions = {}): Uint8Array {
+    checkOptions("recvBytesSync", options);
     this.#readableChannel();
     const maxLength = checkMaxLength(options.maxLength);
-    return checkLength(this.#receiveSync(options), maxLength).slice();
+    return checkLength(this.#receiveSync("recvBytesSync", options), maxLength).slice();
   }
 
   /**
@@ -324,6 +327,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    */
   poll(timeout: number | null = 0): Promise<boolean> {
     try {
+      checkPollTimeout("poll", timeout);
       const inbound = this.#readableChannel();
       const deadline = deadlineFrom(timeout ?? undefined);
       // As a receive does, a brief spin first: the message is often about to come.
@@ -339,6 +343,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
 
   /** As {@link poll}, blocking the thread (for children); writes what waits to be sent as {@link recvSync}. */
   pollSync(timeout: number | null = 0): boolean {
+    checkPollTimeout("pollSync", timeout);
     const inbound = this.#readableChannel();
     const deadline = deadlineFrom(timeout ?? undefined);
     this.#flushWhileWaiting(inbound, deadline);
@@ -419,7 +424,9 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * the ring's per-thread scratch copy, which the next receive on this thread (of any
    * connection or queue, maybe one awaited beside this one) overwrites.
    */
-  async #receive<R>({ timeout, signal }: RecvOptions, take: (bytes: Uint8Array) => R | Promise<R>): Promise<R> {
+  async #receive<R>(call: string, options: RecvOptions, take: (bytes: Uint8Array) => R | Promise<R>): Promise<R> {
+    checkOptions(call, options);
+    const { timeout, signal } = options;
     const { ring } = this.#readableChannel();
     signal?.throwIfAborted();
     const deadline = deadlineFrom(timeout);
@@ -430,7 +437,9 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
   }
 
   /** Receives a message's bytes, blocking; `check` may leave a message in place (see ByteRing). */
-  #receiveSync({ timeout }: RecvSyncOptions, check?: ItemCheck): Uint8Array {
+  #receiveSync(call: string, options: RecvSyncOptions, check?: ItemCheck): Uint8Array {
+    checkOptions(call, options);
+    const { timeout } = options;
     const inbound = this.#readableChannel();
     const { ring } = inbound;
     const deadline = deadlineFrom(timeout);
@@ -534,6 +543,12 @@ export interface PipeOptions {
   duplex?: boolean;
 }
 
+/** `poll({ timeout: 5000 })`, the options habit, would otherwise wait forever. */
+function checkPollTimeout(call: string, timeout: unknown): void {
+  if (timeout === null || (typeof timeout === "number" && !Number.isNaN(timeout))) return;
+  throw new TypeError(`${call}() takes the timeout in milliseconds, such as ${call}(5000) (null: no limit), not ${describeOption(timeout)}`);
+}
+
 /**
  * A pair of connected ends (Python's `multiprocessing.Pipe`). Duplex by default: each end
  * sends what the other receives. With `duplex` false (`Pipe(false)` or
@@ -619,6 +634,7 @@ export interface ConnectionWaitOptions {
  * ```
  */
 export async function wait<W extends Waitable>(objects: Iterable<W>, options: ConnectionWaitOptions = {}): Promise<W[]> {
+  checkOptions("wait", options);
   const list = [...objects];
   for (const object of list) assertWaitable(object);
   const { timeout, signal } = options ?? {};

@@ -54,6 +54,7 @@ import {
 import { poolWorkerMain } from "./pool_worker.ts";
 import { cpuCount, markService, Process, unmarkService, type WaitOptions } from "./process.ts";
 import { boundPartsOf } from "./reduction.ts";
+import { checkOptions } from "./options.ts";
 import { locate, refuseInstances } from "./references.ts";
 import { rebuildThrown, type ThrownError, type ThrownValue } from "./remote_error.ts";
 import { libraryModuleUrl, type TargetRef } from "./target.ts";
@@ -554,6 +555,7 @@ export class Pool {
   ): AsyncResult<Awaited<R>> {
     this.#checkRunning();
     if (args !== undefined && !Array.isArray(args)) throw new TypeError("apply() takes the function's arguments as an array");
+    checkOptions("applyAsync", options, "fn, args, { callback, errorCallback }");
     const fnId = this.#functionId(fn, options.module);
     return new AsyncResult<Awaited<R>>((settler) => {
       this.#submit(new ApplyJob(this.#host, this.#nextJobId(), fnId, args ?? [], settler), options.signal);

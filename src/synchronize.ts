@@ -23,6 +23,7 @@ import { haltIfEnded } from "./transport/halt.ts";
 import { currentPid, isPidAlive } from "./transport/liveness.ts";
 import { SEM_VALUE_MAX, SemLock, type SemLockKind, type SemLockState } from "./transport/semlock.ts";
 import { currentTask, enterTask, ROOT_TASK, runAsTask, taskForAcquire } from "./transport/tasks.ts";
+import { checkOptions, deadlineOf, describe, refusedOptions } from "./options.ts";
 import { deadlineFrom, remaining, wake } from "./transport/wait.ts";
 import { WaiterQueue } from "./transport/waiters.ts";
 
@@ -104,12 +105,13 @@ export abstract class SemLockHandle implements Shareable {
    * @returns true when acquired; false when `block: false` found it taken or the timeout elapsed.
    */
   acquire(options: AcquireOptions = {}): Promise<boolean> {
-    return this.core.acquire(deadlineFrom(options.timeout, options.block), options.signal);
+    return refusedOptions("acquire", options) ?? this.core.acquire(deadlineOf(options), options.signal);
   }
 
   /** {@link acquire} blocking the thread (for children). */
   acquireSync(options: AcquireSyncOptions = {}): boolean {
-    return this.core.acquireSync(deadlineFrom(options.timeout, options.block));
+    checkOptions("acquireSync", options);
+    return this.core.acquireSync(deadlineOf(options));
   }
 
   /**
@@ -240,9 +242,11 @@ export class RLock extends SemLockHandle {
    * @returns true when acquired; false when `block: false` found it taken or the timeout elapsed.
    */
   override acquire(options: AcquireOptions = {}): Promise<boolean> {
+    const refused = refusedOptions("acquire", options);
+    if (refused) return refused;
     const task = taskForAcquire((t) => this.core.isMine(t), false);
     enterTask(task);
-    return this.core.acquire(deadlineFrom(options.timeout, options.block), options.signal, task);
+    return this.core.acquire(deadlineOf(options), options.signal, task);
   }
 
   /**
@@ -251,8 +255,9 @@ export class RLock extends SemLockHandle {
    * given: that task could never run to release it.
    */
   override acquireSync(options: AcquireSyncOptions = {}): boolean {
+    checkOptions("acquireSync", options);
     const task = taskForAcquire((t) => this.core.isMine(t), true);
-    const deadline = deadlineFrom(options.timeout, options.block);
+    const deadline = deadlineOf(options);
     if (deadline === Infinity && this.core.heldByThisProcess() && !this.core.isMine(task)) {
       throw new Error(
         "acquireSync() would block forever: another async task of this process holds this RLock " +
@@ -460,12 +465,13 @@ export class Condition implements Shareable {
    * @throws {Error} when the calling process does not hold the lock.
    */
   wait(options: WaitOptions = {}): Promise<boolean> {
-    return runAsync(this.#waitSteps(deadlineFrom(options.timeout)), options.signal);
+    return refusedOptions("wait", options) ?? runAsync(this.#waitSteps(deadlineOf(options)), options.signal);
   }
 
   /** {@link wait} blocking the thread (for children). */
   waitSync(options: WaitSyncOptions = {}): boolean {
-    return runSync(this.#waitSteps(deadlineFrom(options.timeout)));
+    checkOptions("waitSync", options);
+    return runSync(this.#waitSteps(deadlineOf(options)));
   }
 
   /**
@@ -476,7 +482,8 @@ export class Condition implements Shareable {
    * @returns the predicate's last value.
    */
   async waitFor<T>(predicate: () => T | Promise<T>, options: WaitOptions = {}): Promise<T> {
-    const deadline = deadlineFrom(options.timeout);
+    checkOptions("waitFor", options);
+    const deadline = deadlineOf(options);
     let result = await predicate();
     while (!result && remaining(deadline) > 0) {
       await runAsync(this.#waitSteps(deadline), options.signal);
@@ -487,7 +494,8 @@ export class Condition implements Shareable {
 
   /** {@link waitFor} blocking the thread (for children). */
   waitForSync<T>(predicate: () => T, options: WaitSyncOptions = {}): T {
-    const deadline = deadlineFrom(options.timeout);
+    checkOptions("waitForSync", options);
+    const deadline = deadlineOf(options);
     let result = predicate();
     while (!result && remaining(deadline) > 0) {
       runSync(this.#waitSteps(deadline));
@@ -501,6 +509,7 @@ export class Condition implements Shareable {
    * @throws {Error} when the calling process does not hold the lock.
    */
   notify(n = 1): void {
+    if (typeof n !== "number" || Number.isNaN(n)) throw new TypeError(`notify() takes the number of waiters to wake, such as notify(2), not ${describe(n)}`);
     if (!this.#lock.core.isMine(this.#lock.callerTask())) throw new Error("cannot notify on un-acquired lock");
     this.#waiters.notify(n);
   }
@@ -610,12 +619,13 @@ export class Event implements Shareable {
    * @returns the flag: false only on timeout.
    */
   wait(options: WaitOptions = {}): Promise<boolean> {
-    return runAsync(this.#waitSteps(deadlineFrom(options.timeout)), options.signal);
+    return refusedOptions("wait", options) ?? runAsync(this.#waitSteps(deadlineOf(options)), options.signal);
   }
 
   /** {@link wait} blocking the thread (for children). */
   waitSync(options: WaitSyncOptions = {}): boolean {
-    return runSync(this.#waitSteps(deadlineFrom(options.timeout)));
+    checkOptions("waitSync", options);
+    return runSync(this.#waitSteps(deadlineOf(options)));
   }
 
   /** Describes this handle for another process. */
@@ -739,11 +749,13 @@ export class Barrier implements Shareable {
    * or this wait timed out (which breaks it for all).
    */
   wait(options: WaitOptions = {}): Promise<number> {
-    return runAsync(this.#waitSteps(deadlineFrom(options.timeout ?? this.#timeout)), options.signal);
+    return refusedOptions("wait", options) ??
+      runAsync(this.#waitSteps(deadlineFrom(options.timeout ?? this.#timeout)), options.signal);
   }
 
   /** {@link wait} blocking the thread (for children). */
   waitSync(options: WaitSyncOptions = {}): number {
+    checkOptions("waitSync", options);
     return runSync(this.#waitSteps(deadlineFrom(options.timeout ?? this.#timeout)));
   }
 

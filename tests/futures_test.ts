@@ -592,3 +592,18 @@ test("an executor's workers are not daemons (Python 3.9+): a task starts a proce
   assert.deepEqual(await executor.submit(startChild, 3).result({ timeout: 30_000 }), [false, 3]);
   assert.deepEqual(executorProcesses(executor).map((process) => process.daemon), [false]);
 });
+
+test("Python's positional result(5), exception(5), wait(fs, 5) and as_completed(fs, 5) are TypeErrors, not waits without a limit", async () => {
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    const refused = (call: string, given: string) => ({ name: "TypeError", message: `${call}() takes an options object, such as ${call}({ timeout: 5000 }), not ${given}` });
+    const future = executor.submit(mul, 2, 3);
+    await assert.rejects(future.result(5 as never), refused("result", "5"));
+    await assert.rejects(future.exception(5 as never), refused("exception", "5"));
+    await assert.rejects(wait([future], 5 as never), refused("wait", "5"));
+    assert.throws(() => asCompleted([future], 5 as never), refused("asCompleted", "5"));
+    assert.equal(await future.result(), 6);
+  } finally {
+    await executor.shutdown();
+  }
+});
