@@ -11,6 +11,7 @@ import { Future } from "./future.ts";
 import { type Chunk, type Ending, Job, type JobHost } from "./pool_jobs.ts";
 import { hookedPool, type Pool, type PoolEngine, type TaskFunction } from "./pool.ts";
 import { cpuCount, type Process } from "./process.ts";
+import { checkSpellings } from "./options.ts";
 import { refuseInstances } from "./references.ts";
 import { showAsString } from "./repr.ts";
 import { checkCloneable } from "./transport/codec.ts";
@@ -197,6 +198,7 @@ export class ProcessPoolExecutor {
   // deno-lint-ignore no-explicit-any
   map<R>(fn: (...args: any[]) => R, ...iterablesAndOptions: (Iterable<unknown> | MapOptions)[]): FuturesMapIterator<Awaited<R>> {
     const { calls, star, options } = zipCalls(iterablesAndOptions);
+    checkSpellings("map", options, ["chunksize", "timeout", "signal"]);
     const chunksize = options.chunksize ?? 1;
     if (!Number.isInteger(chunksize) || chunksize < 1) throw new ValueError("chunksize must be >= 1.");
     this.#checkOpen();
@@ -450,6 +452,7 @@ function zipCalls(args: (Iterable<unknown> | MapOptions)[]): { calls: unknown[];
 
 /** Python's checks of the executor's options; returns the number of workers. */
 function checkExecutorOptions(options: ExecutorOptions): number {
+  checkSpellings("ProcessPoolExecutor", options, ["maxWorkers", "initializer", "initargs", "maxTasksPerChild", "mpContext", "module"]);
   const { maxWorkers, maxTasksPerChild, initializer } = options;
   if (maxWorkers !== undefined && maxWorkers !== null) {
     if (typeof maxWorkers !== "number" || Number.isNaN(maxWorkers)) throw new TypeError(`maxWorkers must be an integer, got ${typeof maxWorkers}`);

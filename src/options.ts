@@ -78,3 +78,30 @@ export function describe(value: unknown): string {
   if (typeof value === "object" && value !== null) return Array.isArray(value) ? "an array" : "an object";
   return String(value);
 }
+
+/**
+ * Refuses an option spelled as Python spells the keyword argument (`max_workers`,
+ * `maxtasksperchild`, `error_callback`), which would otherwise be ignored, naming the option
+ * to write instead; and `kwargs` or `kwds`, whose values JavaScript passes among the
+ * arguments. Other names of `known`'s call are left alone (a subclass's own options, say).
+ * @example Usage
+ * ```ts
+ * import { checkSpellings } from "./options.ts";
+ * try {
+ *   checkSpellings("ProcessPoolExecutor", { max_workers: 2 }, ["maxWorkers"]);
+ * } catch (e) {
+ *   console.log((e as Error).message); // ProcessPoolExecutor has no option max_workers (Python's spelling): write maxWorkers
+ * }
+ * ```
+ */
+export function checkSpellings(call: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const plain = key.replaceAll("_", "").toLowerCase();
+    const meant = known.find((name) => name.toLowerCase() === plain);
+    if (meant) throw new TypeError(`${call} has no option ${key} (Python's spelling): write ${meant}`);
+    if (key === "kwargs" || key === "kwds") {
+      throw new TypeError(`${call} has no option ${key}: JavaScript has no keyword arguments; pass their values in the arguments (args)`);
+    }
+  }
+}

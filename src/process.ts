@@ -12,6 +12,7 @@ import { haltIfEnded } from "./transport/halt.ts";
 import { isShareable, packHandles } from "./handles.ts";
 import { info, loggingForChild, type LoggingSpec, logShuttingDown, setProcessNameSource } from "./logging.ts";
 import { boundPartsOf, stateOf } from "./reduction.ts";
+import { checkSpellings } from "./options.ts";
 import { locate, refuseInstances, registerExport } from "./references.ts";
 import { showAsString } from "./repr.ts";
 import { registryLinkForChild, type RegistryLinkState } from "./registry.ts";
@@ -619,6 +620,9 @@ function describeValue(value: unknown): string {
   return typeof value === "object" && value !== null ? "an object" : String(value);
 }
 
+/** The names of {@link ProcessOptions}. */
+const PROCESS_OPTIONS = ["target", "args", "name", "daemon", "module"] as const;
+
 /** Python refuses bad arguments when the process is created; so does this, saying what to pass. */
 function assertProcessOptions(options: unknown): asserts options is ProcessOptions {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
@@ -626,6 +630,7 @@ function assertProcessOptions(options: unknown): asserts options is ProcessOptio
       `Process takes an options object, such as new Process({ target: work, args: [1] }), not ${describeValue(options)}`,
     );
   }
+  checkSpellings("Process", options, PROCESS_OPTIONS);
   const { target, args, name, module } = options as Record<string, unknown>;
   if (target != null && typeof target !== "function") {
     throw new TypeError(`the process target must be a function exported from its module, not ${describeValue(target)}`);

@@ -607,3 +607,19 @@ test("Python's positional result(5), exception(5), wait(fs, 5) and as_completed(
     await executor.shutdown();
   }
 });
+
+test("options in Python's spelling (max_workers, chunk_size) are TypeErrors naming the option to write, not ignored", async () => {
+  assert.throws(() => new ProcessPoolExecutor({ max_workers: 2 } as never), {
+    name: "TypeError",
+    message: "ProcessPoolExecutor has no option max_workers (Python's spelling): write maxWorkers",
+  });
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    assert.throws(() => executor.map(mul, [1], [2], { chunk_size: 2 } as never), {
+      name: "TypeError",
+      message: "map has no option chunk_size (Python's spelling): write chunksize",
+    });
+  } finally {
+    await executor.shutdown();
+  }
+});

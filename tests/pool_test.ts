@@ -940,3 +940,21 @@ test("Python's positional get(5), wait(5), next(5) and apply_async's positional 
     });
   });
 });
+
+test("options in Python's spelling (maxtasksperchild, error_callback, kwds) are TypeErrors naming the option to write, not ignored", async () => {
+  assert.throws(() => new Pool({ processes: 1, maxtasksperchild: 1 } as never), {
+    name: "TypeError",
+    message: "Pool has no option maxtasksperchild (Python's spelling): write maxTasksPerChild",
+  });
+  await withPool({ processes: 1 }, async (pool) => {
+    assert.throws(() => pool.mapAsync(square, [1], { error_callback: () => {} } as never), {
+      name: "TypeError",
+      message: "a pool call has no option error_callback (Python's spelling): write errorCallback",
+    });
+    await assert.rejects(pool.apply(add, [1] as never, { kwds: { b: 2 } } as never), {
+      name: "TypeError",
+      message: "applyAsync has no option kwds: JavaScript has no keyword arguments; pass their values in the arguments (args)",
+    });
+    assert.equal(await pool.apply(add, [1, 2]), 3);
+  });
+});

@@ -255,6 +255,10 @@ test("bad Process options are refused when the process is created, saying what t
     [{ target: exitWith, args: "ab" }, /^args must be .*, not the string "ab"$/],
     [{ name: 1 }, /^name must be a string, not 1$/],
     [
+      { target: exitWith, kwargs: { code: 3 } },
+      /^Process has no option kwargs: JavaScript has no keyword arguments; pass their values in the arguments \(args\)$/,
+    ],
+    [
       { target: exitWith, module: 3 },
       /^module must be the URL \(or URL string\) of the module that exports the target, .*, not 3$/,
     ],
