@@ -34,6 +34,7 @@ import {
   Path,
   Point,
   Registry,
+  Scaler,
   square,
   Tree,
 } from "./fixtures/reduction_classes.ts";
@@ -382,6 +383,7 @@ test("pool: functions and instances in tasks, instances in results, exported err
     assert.match(cause.childStack ?? "", /failWithHttpError/);
     const greeter = new Greeter("hi");
     assert.deepEqual(await pool.map(boundMethod(greeter, "greet"), ["a", "b"]), ["hi, a", "hi, b"]);
+    assert.deepEqual(await new Scaler(3).scaleAll(pool, [1, 2]), [3, 6], "boundMethod(this, …) inside the class, Python's self.scale");
     await assert.rejects(pool.map(normOf, [makeHidden() as Point]), { name: "TypeError", message: /^inputs\[0\] is an instance of class Hidden/ });
     await assert.rejects(pool.apply(makeHidden), { name: "TypeError", message: /^result is an instance of class Hidden/ });
     assert.equal(await pool.apply(square, [3]), 9, "the pool goes on");
