@@ -326,7 +326,7 @@ export class Process {
   start(): void {
     this.#assertNotClosed();
     if (this.#role !== "child") throw new Error("can only start a process object created by the current process");
-    if (this.#state !== "initial") throw new Error("processes can only be started once");
+    if (this.#state !== "initial") throw new Error("cannot start a process twice");
     const ctx = context();
     if (ctx.importingModule !== undefined) throw new Error(unguardedStartMessage(ctx.importingModule));
     if (ctx.current?.daemon) throw new Error("daemonic processes are not allowed to have children");
