@@ -468,10 +468,10 @@ test("Condition.waitFor returns the predicate's value, or its falsy value on tim
 test("Condition.waitFor awaits an async predicate (Python's wait_for calls it each time), as ConditionProxy.waitFor does", async () => {
   const cond = new Condition();
   let items = 0;
-  const consumer = cond.withLock(() => cond.waitFor(async () => items >= 2 && items, { timeout: 5000 }));
+  const consumer = cond.withLock(() => cond.waitFor(() => Promise.resolve(items >= 2 && items), { timeout: 5000 }));
   for (let i = 0; i < 2; i++) await cond.withLock(() => (items++, cond.notifyAll()));
   assert.equal(await consumer, 2);
-  assert.equal(await cond.withLock(() => cond.waitFor(async () => items > 5, { timeout: 20 })), false);
+  assert.equal(await cond.withLock(() => cond.waitFor(() => Promise.resolve(items > 5), { timeout: 20 })), false);
 });
 
 test("an aborted Condition.wait rejects with the reason and holds the lock again", async () => {
