@@ -10,7 +10,7 @@
  * @module
  */
 
-import { BrokenPipeError, EOFError, TimeoutError, ValueError } from "./errors.ts";
+import { BrokenPipeError, EOFError, OSError, TimeoutError, ValueError } from "./errors.ts";
 import { HANDLE, type HandleDescription, packingFor, registerHandleKind, type Shareable } from "./handles.ts";
 import { assertDecodableNow, decode, decodeSoon, encode } from "./transport/codec.ts";
 import { Feeder } from "./transport/feeder.ts";
@@ -246,7 +246,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * @throws {TypeError} naming the path (`obj.…`) of a value that cannot be copied; nothing is sent.
    * @throws {BrokenPipeError} when every handle of the other end is closed, or held by
    * processes that ended: nothing could receive it.
-   * @throws {Error} "handle is closed", "connection is read-only".
+   * @throws {OSError} "handle is closed", "connection is read-only".
    */
   send(obj: T): void {
     const outbound = this.#writableChannel();
@@ -277,7 +277,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * Receives the next message as a value.
    * @throws {EOFError} when the other end is closed (or its holders ended) and nothing is left.
    * @throws {TimeoutError} when no message came within `timeout`.
-   * @throws {Error} "handle is closed" (also when closed while waiting), "connection is write-only".
+   * @throws {OSError} "handle is closed" (also when closed while waiting), "connection is write-only".
    */
   recv(options: RecvOptions = {}): Promise<T> {
     return this.#receive("recv", options, decodeSoon<T>);
@@ -323,7 +323,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * Whether a message (even an empty one) is waiting, waiting up to `timeout` ms for one
    * (`null`: no limit). Never takes the message. Also true at end-of-file, as in Python,
    * so that the next receive reports it.
-   * @throws {Error} "handle is closed", "connection is write-only".
+   * @throws {OSError} "handle is closed", "connection is write-only".
    */
   poll(timeout: number | null = 0): Promise<boolean> {
     try {
@@ -384,7 +384,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
 
   /**
    * Describes this end for another process (see `src/handles.ts`).
-   * @throws {Error} "handle is closed".
+   * @throws {OSError} "handle is closed".
    */
   [HANDLE](): HandleDescription {
     this.#checkOpen();
@@ -511,18 +511,18 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
 
   #checkOpen(): void {
     haltIfEnded(); // a terminated process still running (Deno) must not send or receive
-    if (this.#closed) throw new Error("handle is closed");
+    if (this.#closed) throw new OSError(null, null, "handle is closed");
   }
 
   #readableChannel(): Channel {
     this.#checkOpen();
-    if (!this.#inbound) throw new Error("connection is write-only");
+    if (!this.#inbound) throw new OSError(null, null, "connection is write-only");
     return this.#inbound;
   }
 
   #writableChannel(): Channel {
     this.#checkOpen();
-    if (!this.#outbound) throw new Error("connection is read-only");
+    if (!this.#outbound) throw new OSError(null, null, "connection is read-only");
     return this.#outbound;
   }
 }
@@ -620,7 +620,7 @@ export interface ConnectionWaitOptions {
  * then), a process's `sentinel` once the process ended. Takes no message. Resolves `[]`
  * when `timeout` passed first.
  * @throws {TypeError} for an object that is neither a connection nor a sentinel.
- * @throws {Error} "handle is closed", "connection is write-only" for such a connection.
+ * @throws {OSError} "handle is closed", "connection is write-only" for such a connection.
  * @example Usage
  * ```ts
  * import { Pipe, waitConnections } from "@seed/multiprocessing";

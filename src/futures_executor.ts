@@ -14,7 +14,6 @@ import { cpuCount, type Process } from "./process.ts";
 import { checkSpellings } from "./options.ts";
 import { refuseInstances } from "./references.ts";
 import { showAsString } from "./repr.ts";
-import { checkCloneable } from "./transport/codec.ts";
 import { FuturesMapIterator, type MapOptions } from "./futures_map.ts";
 
 /**
@@ -77,8 +76,8 @@ let processesOf!: (executor: ProcessPoolExecutor) => Process[];
  *   A program that ends with work still pending waits for it, as Python's does.
  *
  * Arguments and results cross as in a `Pool` (structured clone, the library's handles,
- * exported classes by reference). An argument that cannot cross is a `TypeError` from
- * `submit`/`map` (Python puts the pickling error in the future).
+ * exported classes by reference). An argument that cannot cross fails its future with a
+ * `TypeError` naming it, as Python puts the pickling error in the future.
  *
  * @example Usage
  * ```ts
@@ -167,7 +166,6 @@ export class ProcessPoolExecutor {
    */
   submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
     this.#checkOpen();
-    checkCloneable(args, "args");
     const [future] = this.#schedule<Awaited<R>>(fn, [{ items: [args], start: -1 }], 1, false);
     return future;
   }

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { Empty, Full, TimeoutError, ValueError } from "./errors.ts";
+import { Empty, Full, OSError, TimeoutError, ValueError } from "./errors.ts";
 import { HANDLE, type HandleDescription, packingFor, registerHandleKind, type Shareable } from "./handles.ts";
 import { assertDecodableNow, decode, decodeSoon, encode } from "./transport/codec.ts";
 import { SharedCounter, type SharedCounterState } from "./transport/counter.ts";
@@ -517,6 +517,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
  */
 export class SimpleQueue<T = unknown> implements Shareable {
   readonly #queue: Queue<T>;
+  #closed = false;
 
   /** A new, empty queue. */
   constructor() {
@@ -525,32 +526,43 @@ export class SimpleQueue<T = unknown> implements Shareable {
 
   /** Puts `item` (never waits). @throws {TypeError} naming the path of what cannot be copied. */
   put(item: T): Promise<void> {
-    return this.#queue.put(item);
+    return this.#closed ? Promise.reject(handleClosed()) : this.#queue.put(item);
   }
 
   /** As {@link put}, for children that block. */
   putSync(item: T): void {
+    this.#checkOpen();
     this.#queue.putSync(item);
   }
 
   /** Takes the next item, waiting until one is there; rejects with `signal.reason` on abort. */
   get(options: { signal?: AbortSignal } = {}): Promise<T> {
-    return this.#queue.get(options);
+    return this.#closed ? Promise.reject(handleClosed()) : this.#queue.get(options);
   }
 
   /** As {@link get}, blocking the thread (for children). */
   getSync(): T {
+    this.#checkOpen();
     return this.#queue.getSync();
   }
 
   /** True when nothing is ready to get right now. */
   empty(): boolean {
+    this.#checkOpen();
     return this.#queue.empty();
   }
 
-  /** This process is done with the queue through this handle. */
+  /**
+   * This process is done with the queue through this handle: from now on its methods throw
+   * `OSError("handle is closed")`, as Python's (whose SimpleQueue is a closed pipe then).
+   */
   close(): void {
+    this.#closed = true;
     this.#queue.close();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw handleClosed();
   }
 
   /** A short description: `<SimpleQueue qsize=0>` (as {@link Queue.toString}). */
@@ -562,6 +574,11 @@ export class SimpleQueue<T = unknown> implements Shareable {
   [HANDLE](): HandleDescription {
     return { kind: "SimpleQueue", state: this.#queue[HANDLE]().state };
   }
+}
+
+/** What a closed SimpleQueue's methods throw, as Python's closed pipe. */
+function handleClosed(): OSError {
+  return new OSError(null, null, "handle is closed");
 }
 
 /** Integers, and Infinity for an unbounded queue (the Redis queues check theirs so too). */

@@ -94,7 +94,7 @@ export function describeTarget(
   const exportName = code.name;
   if (!exportName || exportName.startsWith("bound ") || !/^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(exportName)) {
     throw new TypeError(
-      `the process ${kind === "function" ? "target" : "class"} has no usable name (${JSON.stringify(exportName)}): ` +
+      `the ${kind === "function" ? "function" : "process class"} has no usable name (${JSON.stringify(exportName)}): ` +
         `a child finds its code by name, so pass a named function or class that is exported from its module ` +
         `(export function work() {…}), not an anonymous or bound function`,
     );
@@ -201,7 +201,7 @@ export function notExportedMessage(ref: TargetRef): string {
     ? `export function ${ref.exportName}(…) {…}`
     : `export class ${ref.exportName} extends Process {…}`;
   const method = ref.source !== undefined && isMethodSource(ref.source, ref.exportName) ? ` ${methodHint(ref.exportName)}` : "";
-  return `cannot find the process ${ref.kind === "function" ? "target" : "class"} "${ref.exportName}": ` +
+  return `cannot find the ${ref.kind === "function" ? "function" : "process class"} "${ref.exportName}": ` +
     `it is not exported from ${where}.${method} Export it (${example}), or pass { module } with the URL ` +
     `of the module that exports it`;
 }

@@ -54,9 +54,9 @@ test("Pipe(false): the first end only receives and the second only sends", async
   const [reader, writer] = Pipe(false);
   assert.deepEqual([reader.readable, reader.writable], [true, false]);
   assert.deepEqual([writer.readable, writer.writable], [false, true]);
-  assert.throws(() => reader.send(1), { name: "Error", message: "connection is read-only" });
+  assert.throws(() => reader.send(1), { name: "OSError", message: "connection is read-only" });
   assert.throws(() => reader.sendBytes(new Uint8Array(1)), { message: "connection is read-only" });
-  await assert.rejects(writer.recv(), { name: "Error", message: "connection is write-only" });
+  await assert.rejects(writer.recv(), { name: "OSError", message: "connection is write-only" });
   await assert.rejects(writer.recvBytes(), { message: "connection is write-only" });
   await assert.rejects(writer.poll(), { message: "connection is write-only" });
   assert.throws(() => writer.recvSync(), { message: "connection is write-only" });
@@ -70,7 +70,7 @@ test("Pipe(false): the first end only receives and the second only sends", async
 test("Pipe({ duplex: false }) is one-way, as Python's Pipe(duplex=False); a duplex that is not a boolean is a TypeError", () => {
   const [reader, writer] = Pipe({ duplex: false });
   assert.deepEqual([reader.readable, reader.writable, writer.readable, writer.writable], [true, false, false, true]);
-  assert.throws(() => reader.send(1), { name: "Error", message: "connection is read-only" });
+  assert.throws(() => reader.send(1), { name: "OSError", message: "connection is read-only" });
   const [a, b] = Pipe({});
   assert.deepEqual([a.readable, a.writable, b.readable, b.writable], [true, true, true, true]);
   assert.throws(() => Pipe("no" as unknown as boolean), { name: "TypeError", message: "Pipe's duplex must be a boolean, got string" });
@@ -302,14 +302,14 @@ test("the other end's close() is seen at once: poll() and receives report end-of
   b.close();
 });
 
-test("a closed handle says 'handle is closed' on every use", async () => {
+test("a closed handle raises OSError('handle is closed') on every use, as Python's", async () => {
   const [a, b] = Pipe();
   assert.equal(a.closed, false);
   a.close();
   a.close(); // closing twice is fine
   assert.equal(a.closed, true);
   assert.equal(a.readable && a.writable, true, "readable/writable describe the end, as in Python");
-  const closed = { name: "Error", message: "handle is closed" };
+  const closed = { name: "OSError", message: "handle is closed" };
   assert.throws(() => a.send(1), closed);
   assert.throws(() => a.sendBytes(new Uint8Array(1), -1), closed, "checked before the arguments");
   await assert.rejects(a.recv(), closed);

@@ -625,9 +625,9 @@ test("map with an input that cannot cross rejects with a TypeError naming it, on
   });
 });
 
-test("functions must be exported and named", async () => {
+test("functions must be exported and named; the refusal speaks of the function, not of a process target", async () => {
   await withPool({ processes: 1 }, async (pool) => {
-    assert.throws(() => pool.applyAsync((x: number) => x, [1]), { name: "TypeError", message: /no usable name/ });
+    assert.throws(() => pool.applyAsync((x: number) => x, [1]), { name: "TypeError", message: /^the function has no usable name/ });
     const module = new URL(`./fixtures/pool_tasks${import.meta.url.slice(import.meta.url.lastIndexOf("."))}`, import.meta.url);
     await assert.rejects(pool.apply(notExported, [], { module }), /cannot find "hidden": it is not exported from \S*pool_tasks/);
   });

@@ -395,7 +395,7 @@ test("a rejected promise in the child counts as an uncaught error", async () => 
 test("a target that is not exported is refused by start() with its name and module", async () => {
   const result = await runScript("tests/fixtures/crash_main.ts", ["not-exported"]);
   assert.equal(result.status, 1);
-  assert.match(result.stderr, /cannot find the process target "hidden": it is not exported from file:\/\/\S*crash_main/);
+  assert.match(result.stderr, /cannot find the function "hidden": it is not exported from file:\/\/\S*crash_main/);
   assert.match(result.stderr, /Export it \(export function hidden/);
   assert.equal(lines(result).length, 0, "no child ran");
 });
