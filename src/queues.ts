@@ -20,7 +20,7 @@ import { Feeder } from "./transport/feeder.ts";
 import { haltIfEnded } from "./transport/halt.ts";
 import { Registrations } from "./transport/registrations.ts";
 import { ByteRing, type RingState } from "./transport/ring.ts";
-import { deadlineFrom } from "./transport/wait.ts";
+import { checkOptions, deadlineOf, describe } from "./options.ts";
 import { showAsString } from "./repr.ts";
 
 /**
@@ -584,35 +584,6 @@ function handleClosed(): OSError {
 /** Integers, and Infinity for an unbounded queue (the Redis queues check theirs so too). */
 export function isMaxsize(maxsize: unknown): maxsize is number {
   return typeof maxsize === "number" && (Number.isInteger(maxsize) || Math.abs(maxsize) === Infinity);
-}
-
-/**
- * Refuses options that would otherwise silently wait forever or not at all: Python's
- * positional `get(True, 5)` habit (`get(5000)`, `put(x, false)`) and a timeout that is not
- * a number of milliseconds.
- */
-export function checkOptions(call: string, options: { timeout?: unknown } | undefined): void {
-  if (options === undefined) return;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${call}() takes an options object, such as ${call}({ timeout: 5000 }), not ${describe(options)}`);
-  }
-  const { timeout } = options;
-  if (timeout !== undefined && timeout !== null && (typeof timeout !== "number" || Number.isNaN(timeout))) {
-    throw new TypeError(`timeout must be a number of milliseconds (undefined: no limit), not ${describe(timeout)}`);
-  }
-}
-
-/** The deadline of checked options (`block: false` is now, whatever the timeout). */
-export function deadlineOf(options: { timeout?: number | null; block?: boolean } | undefined): number {
-  return deadlineFrom(options?.timeout ?? undefined, options?.block);
-}
-
-/** How a bad argument is shown in an error message. */
-export function describe(value: unknown): string {
-  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "object" && value !== null) return Array.isArray(value) ? "an array" : "an object";
-  return String(value);
 }
 
 registerHandleKind("Queue", (state) => revive(state as QueueState, () => new Queue()));

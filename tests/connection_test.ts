@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BrokenPipeError, Connection, EOFError, Event, Pipe, Process, Queue, TimeoutError, ValueError } from "../mod.ts";
+import { BrokenPipeError, Connection, EOFError, Event, Pipe, Process, Queue, TimeoutError, ValueError, waitConnections } from "../mod.ts";
 import { deadline } from "./_helpers.ts";
 import { pack, travel } from "./_travel.ts";
 import { newMailbox, read } from "./_mailbox.ts";
@@ -67,6 +67,17 @@ test("Pipe(false): the first end only receives and the second only sends", async
   assert.equal(await reader.recv(), "one way");
   reader.close();
   writer.close();
+});
+
+test("Pipe({ duplex: false }) is one-way, as Python's Pipe(duplex=False); a duplex that is not a boolean is a TypeError", () => {
+  const [reader, writer] = Pipe({ duplex: false });
+  assert.deepEqual([reader.readable, reader.writable, writer.readable, writer.writable], [true, false, false, true]);
+  assert.throws(() => reader.send(1), { name: "OSError", message: "connection is read-only" });
+  const [a, b] = Pipe({});
+  assert.deepEqual([a.readable, a.writable, b.readable, b.writable], [true, true, true, true]);
+  assert.throws(() => Pipe("no" as unknown as boolean), { name: "TypeError", message: "Pipe's duplex must be a boolean, got string" });
+  assert.throws(() => Pipe({ duplex: 0 as unknown as boolean }), { name: "TypeError", message: "Pipe's duplex must be a boolean, got number" });
+  for (const end of [reader, writer, a, b]) end.close();
 });
 
 test("messages are never merged or split, whatever their sizes", async () => {
@@ -511,4 +522,24 @@ test("connections nested anywhere in args arrive as working handles", async () =
   assert.deepEqual(await deadline(outA.recv(), WAIT_MS), { nested: true });
   assert.equal(await joined(p), 0);
   for (const conn of [inA, inB, outA, outB]) conn.close();
+});
+
+test("Python's positional habits on connections are TypeErrors, not waits that ignore them: poll({ timeout }), recv(5), wait(objects, 5)", async () => {
+  const [a, b] = Pipe();
+  try {
+    const pollRefused = (call: string) => ({ name: "TypeError", message: `${call}() takes the timeout in milliseconds, such as ${call}(5000) (null: no limit), not an object` });
+    await assert.rejects(a.poll({ timeout: 100 } as never), pollRefused("poll"));
+    assert.throws(() => a.pollSync({ timeout: 100 } as never), pollRefused("pollSync"));
+    const refused = (call: string) => ({ name: "TypeError", message: `${call}() takes an options object, such as ${call}({ timeout: 5000 }), not 100` });
+    await assert.rejects(a.recv(100 as never), refused("recv"));
+    assert.throws(() => a.recvSync(100 as never), refused("recvSync"));
+    await assert.rejects(a.recvBytes(100 as never), refused("recvBytes"));
+    assert.throws(() => a.recvBytesSync(100 as never), refused("recvBytesSync"));
+    await assert.rejects(waitConnections([a], 100 as never), refused("wait"));
+    b.send("still there");
+    assert.equal(await a.recv(), "still there", "nothing was taken");
+  } finally {
+    a.close();
+    b.close();
+  }
 });

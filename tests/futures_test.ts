@@ -593,3 +593,34 @@ test("an executor's workers are not daemons (Python 3.9+): a task starts a proce
   assert.deepEqual(await executor.submit(startChild, 3).result({ timeout: 30_000 }), [false, 3]);
   assert.deepEqual(executorProcesses(executor).map((process) => process.daemon), [false]);
 });
+
+test("Python's positional result(5), exception(5), wait(fs, 5) and as_completed(fs, 5) are TypeErrors, not waits without a limit", async () => {
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    const refused = (call: string, given: string) => ({ name: "TypeError", message: `${call}() takes an options object, such as ${call}({ timeout: 5000 }), not ${given}` });
+    const future = executor.submit(mul, 2, 3);
+    await assert.rejects(future.result(5 as never), refused("result", "5"));
+    await assert.rejects(future.exception(5 as never), refused("exception", "5"));
+    await assert.rejects(wait([future], 5 as never), refused("wait", "5"));
+    assert.throws(() => asCompleted([future], 5 as never), refused("asCompleted", "5"));
+    assert.equal(await future.result(), 6);
+  } finally {
+    await executor.shutdown();
+  }
+});
+
+test("options in Python's spelling (max_workers, chunk_size) are TypeErrors naming the option to write, not ignored", async () => {
+  assert.throws(() => new ProcessPoolExecutor({ max_workers: 2 } as never), {
+    name: "TypeError",
+    message: "ProcessPoolExecutor has no option max_workers (Python's spelling): write maxWorkers",
+  });
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    assert.throws(() => executor.map(mul, [1], [2], { chunk_size: 2 } as never), {
+      name: "TypeError",
+      message: "map has no option chunk_size (Python's spelling): write chunksize",
+    });
+  } finally {
+    await executor.shutdown();
+  }
+});

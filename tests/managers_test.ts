@@ -587,3 +587,18 @@ test("the shared manager shuts down", async () => {
   await shared?.shutdown();
   await shared?.join();
 });
+
+test("a proxy's wait refuses Python's positional acquire(False), get(True, 5), wait(5) with a TypeError instead of waiting forever", async () => {
+  await using m = await Manager();
+  const refused = (call: string, given: string) => ({ name: "TypeError", message: `${call}() takes an options object, such as ${call}({ timeout: 5000 }), not ${given}` });
+  const lock = await m.Lock();
+  await assert.rejects(lock.acquire(false as never), refused("acquire", "false"));
+  assert.throws(() => lock.acquireSync(false as never), refused("acquireSync", "false"));
+  const queue = await m.Queue();
+  await assert.rejects(queue.get(true as never), refused("get", "true"));
+  await assert.rejects(queue.put(1, false as never), refused("put", "false"));
+  const event = await m.Event();
+  await assert.rejects(event.wait(5 as never), refused("wait", "5"));
+  assert.equal(await lock.acquire({ block: false }), true, "the lock was never taken");
+  await lock.release();
+});
