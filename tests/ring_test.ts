@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Feeder } from "../src/transport/feeder.ts";
 import { ByteRing } from "../src/transport/ring.ts";
 import { deadlineFrom } from "../src/transport/wait.ts";
+import { markPidEnded } from "../src/transport/liveness.ts";
 import { endWorker, nextMessage, startWorker, type TestWorker } from "./fixtures/workers.ts";
 
 const soon = (): number => deadlineFrom(5000);
@@ -202,5 +203,31 @@ test("two consumers racing for small records: each record is taken whole, exactl
     assert.equal(a.taken + b.taken, count);
   } finally {
     for (const consumer of consumers) await endWorker(consumer);
+  }
+});
+
+test("a producer ended while its thread runs on (a terminated Deno worker) publishes no more of its backlog", { timeout: 120_000 }, async () => {
+  const ring = new ByteRing(1024);
+  const fill = new Feeder(ring);
+  for (let i = 0; i < 64; i++) put(ring, fill, pattern(8, i)); // 64 records of 16 bytes: full
+  assert.equal(fill.pending, 0);
+  const gate = new Int32Array(new SharedArrayBuffer(8));
+  const open = (cell: number) => (Atomics.store(gate, cell, 1), Atomics.notify(gate, cell));
+  const producer = startWorker("ring_worker", { ring: ring.toState(), mode: "backlog", size: 40, gate: gate.buffer });
+  try {
+    assert.equal(await nextMessage(producer.worker), 40, "its items wait in its feeder");
+    for (let i = 0; i < 64; i++) assert.deepEqual(await ring.read(soon()), pattern(8, i));
+    const parked = nextMessage(producer.worker);
+    open(0); // room: its feeder writes in one loop
+    assert.equal(await parked, "parked", "it published its first item");
+    markPidEnded(producer.pid, true); // ended, its thread running on
+    const outcome = nextMessage(producer.worker).catch(() => "halted");
+    open(1);
+    const settled = await Promise.race([outcome, new Promise((resolve) => setTimeout(resolve, 500, "halted"))]);
+    assert.equal(settled, "halted");
+    assert.deepEqual(await ring.read(soon()), new Uint8Array(8).fill(0));
+    assert.equal(ring.hasRecords(), false, "nothing was published after its end");
+  } finally {
+    await endWorker(producer);
   }
 });

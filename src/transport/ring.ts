@@ -439,8 +439,11 @@ export class ByteRing {
    * Writes one record of `length` bytes of `bytes` from `from`, then publishes it; a record
    * that starts an item is counted published. Log first, so that whoever takes the lock over
    * if this process ends between publishing and counting can count it (#repairProducerSide).
+   * A process that was ended halts first: a thread that runs on (Deno) may be in a loop over
+   * its feeder's backlog, and the epoch fences only a `TAIL` loaded before the takeover.
    */
   #writeRecord(frame: number, bytes: Uint8Array, from: number, length: number): void {
+    haltIfEnded();
     const control = this.#control;
     const tail = Atomics.load(control, TAIL);
     if (stepHook !== undefined) stepHook("publish.loaded");
