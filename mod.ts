@@ -68,6 +68,7 @@ export {
   Connection,
   type ConnectionWaitOptions,
   Pipe,
+  type PipeOptions,
   type RecvBytesOptions,
   type RecvBytesSyncOptions,
   type RecvOptions,

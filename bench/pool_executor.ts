@@ -1,13 +1,15 @@
 /**
  * `bench/pool`, the futures executor's rows (issue 13): `ProcessPoolExecutor` of 2 workers,
  * cold (a fresh executor, whose workers start on the first submission) and warm: submit round
- * trips and a map of 100k tiny items in chunks of 1000, beside Python's
+ * trips (beside `Pool.apply`'s, measured in alternating blocks: the issue's bar compares the two,
+ * and on this noisy machine rows measured minutes apart differ by more than they do) and a map
+ * of 100k tiny items in chunks of 1000, beside Python's
  * `concurrent.futures.ProcessPoolExecutor` (bench/python/pool_baseline.py).
  * @module
  */
 
-import { ProcessPoolExecutor } from "../mod.ts";
-import { type BenchCase, LIBRARY, medianOfRepeats, perSecond, sizeFor, siblingModule, timeMs } from "./lib.ts";
+import { Pool, ProcessPoolExecutor } from "../mod.ts";
+import { type BenchCase, LIBRARY, median, medianOfRepeats, perSecond, sizeFor, siblingModule, timeMs } from "./lib.ts";
 import { square } from "./tasks.ts";
 import { EXECUTOR, POOL_WORKERS, SIZES } from "./workloads.ts";
 
@@ -27,6 +29,35 @@ async function withExecutor<T>(use: (executor: ProcessPoolExecutor) => Promise<T
   }
 }
 
+/** Blocks of round trips, submit's and `Pool.apply`'s in turn: both see the machine as it is then. */
+const ROUND_TRIP_BLOCKS = 10;
+
+/**
+ * Microseconds per round trip, `executor.submit(…).result()` and, in alternating blocks, a
+ * `Pool.apply` of as many workers: the median block of each.
+ */
+async function alternatingRoundTrips(executor: ProcessPoolExecutor, calls: number): Promise<{ submit: number; apply: number }> {
+  const pool = new Pool({ processes: POOL_WORKERS, module: TASKS });
+  try {
+    await pool.apply(square, [0]);
+    const perBlock = Math.ceil(calls / ROUND_TRIP_BLOCKS);
+    const usPerCall = (ms: number) => (ms * 1000) / perBlock;
+    const submit: number[] = [];
+    const apply: number[] = [];
+    for (let block = 0; block < ROUND_TRIP_BLOCKS; block++) {
+      submit.push(usPerCall(await timeMs(async () => {
+        for (let i = 0; i < perBlock; i++) await executor.submit(square, i).result();
+      })));
+      apply.push(usPerCall(await timeMs(async () => {
+        for (let i = 0; i < perBlock; i++) await pool.apply(square, [i]);
+      })));
+    }
+    return { submit: median(submit), apply: median(apply) };
+  } finally {
+    await pool.terminate();
+  }
+}
+
 /** The executor's cases. */
 export const executorCases: BenchCase[] = [
   {
@@ -40,13 +71,11 @@ export const executorCases: BenchCase[] = [
       return await withExecutor(async (executor) => {
         for (let i = 0; i < WARMUP_RUNS; i++) await map(executor);
         const mapMs = await medianOfRepeats(ctx, () => timeMs(() => map(executor)));
-        const calls = sizeFor(ctx, SIZES.applyCalls);
-        const submitMs = await timeMs(async () => {
-          for (let i = 0; i < calls; i++) await executor.submit(square, i).result();
-        });
+        const roundTrips = await alternatingRoundTrips(executor, sizeFor(ctx, SIZES.applyCalls));
         return {
           [EXECUTOR.submitCold.id]: submitColdMs,
-          [EXECUTOR.submitWarm.id]: (submitMs * 1000) / calls,
+          [EXECUTOR.submitWarm.id]: roundTrips.submit,
+          [EXECUTOR.applyAlternating.id]: roundTrips.apply,
           [EXECUTOR.mapCold.id]: perSecond(inputs.length, mapColdMs),
           [EXECUTOR.mapWarm.id]: perSecond(inputs.length, mapMs),
         };

@@ -333,6 +333,12 @@ export const EXECUTOR = {
     higherIsBetter: false,
     bars: { vsPython: 1 },
   },
+  applyAlternating: {
+    id: "pool.executor-apply-alternating",
+    label: "Pool.apply round trip, per task, in blocks alternating with the submit row's (warm; issue 13: submit ≤ this)",
+    unit: "µs",
+    higherIsBetter: false,
+  },
   mapCold: {
     id: "pool.executor-map-cold",
     label: "ProcessPoolExecutor.map x*x over 100k, chunksize 1000, fresh executor (start included)",

@@ -5,7 +5,9 @@
  */
 import { TimeoutError, ValueError } from "./errors.ts";
 import type { WaitOptions } from "./process.ts";
+import { checkOptions } from "./options.ts";
 import { heldOpen, settleWithin } from "./transport/wait.ts";
+import { refuseInstances } from "./references.ts";
 import { showAsString, typeName } from "./repr.ts";
 
 /**
@@ -106,6 +108,7 @@ export class AsyncResult<T> {
    * Python: check {@link AsyncResult.ready}).
    */
   async wait(options: WaitOptions = {}): Promise<void> {
+    checkOptions("wait", options);
     await this.#waitReady(options);
   }
 
@@ -114,6 +117,7 @@ export class AsyncResult<T> {
    * @throws {TimeoutError} when not ready within `timeout` ms.
    */
   async get(options: WaitOptions = {}): Promise<T> {
+    checkOptions("get", options);
     if (!(await this.#waitReady(options))) {
       throw new TimeoutError(`the result was not ready within ${options.timeout} ms`);
     }
@@ -159,3 +163,4 @@ function runCallback<T>(outcome: Outcome<T>, { callback, errorCallback }: Result
 }
 
 showAsString(AsyncResult);
+refuseInstances(AsyncResult, "an AsyncResult and cannot be sent to another process: send what its get() gives");

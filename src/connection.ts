@@ -10,7 +10,7 @@
  * @module
  */
 
-import { BrokenPipeError, EOFError, TimeoutError, ValueError } from "./errors.ts";
+import { BrokenPipeError, EOFError, OSError, TimeoutError, ValueError } from "./errors.ts";
 import { HANDLE, type HandleDescription, packingFor, registerHandleKind, type Shareable } from "./handles.ts";
 import { assertDecodableNow, decode, decodeSoon, encode } from "./transport/codec.ts";
 import { Feeder } from "./transport/feeder.ts";
@@ -20,6 +20,7 @@ import { currentPid } from "./transport/liveness.ts";
 import { ByteRing, type ItemCheck, type RingState } from "./transport/ring.ts";
 import { AdaptiveSpin } from "./transport/spin.ts";
 import { runAsync, runSync, type Steps } from "./transport/steps.ts";
+import { checkOptions, describe as describeOption } from "./options.ts";
 import { deadlineFrom, heldOpen, remaining, settleWithin, wake, waitAsync } from "./transport/wait.ts";
 import { showAsString } from "./repr.ts";
 import { Sentinel } from "./sentinel.ts";
@@ -206,7 +207,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
     const state = description as ConnectionState;
     this.#inbound = state.inbound && new Channel(state.inbound);
     this.#outbound = state.outbound && new Channel(state.outbound);
-    this.#feeder = this.#outbound && new Feeder(this.#outbound.ring);
+    this.#feeder = this.#outbound && new Feeder(this.#outbound.ring, () => !this.#peer.anyLive());
     // A process does not wait at its end to write into a pipe it made (as for a queue it
     // made): only its own children can hold the other end, and they have ended by then.
     if (state.madeHere) this.#feeder?.cancelExitFlush();
@@ -241,11 +242,12 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
 
   /**
    * Sends `obj` (any structured-clonable value) as one message. Never waits: what does not
-   * fit in the pipe yet is written in order as the other end reads.
+   * fit in the pipe yet is written in order as the other end reads (and dropped once every
+   * handle of the other end is closed or its holders ended: nothing could read it).
    * @throws {TypeError} naming the path (`obj.…`) of a value that cannot be copied; nothing is sent.
    * @throws {BrokenPipeError} when every handle of the other end is closed, or held by
    * processes that ended: nothing could receive it.
-   * @throws {Error} "handle is closed", "connection is read-only".
+   * @throws {OSError} "handle is closed", "connection is read-only".
    */
   send(obj: T): void {
     const outbound = this.#writableChannel();
@@ -276,10 +278,10 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * Receives the next message as a value.
    * @throws {EOFError} when the other end is closed (or its holders ended) and nothing is left.
    * @throws {TimeoutError} when no message came within `timeout`.
-   * @throws {Error} "handle is closed" (also when closed while waiting), "connection is write-only".
+   * @throws {OSError} "handle is closed" (also when closed while waiting), "connection is write-only".
    */
   recv(options: RecvOptions = {}): Promise<T> {
-    return this.#receive(options, decodeSoon<T>);
+    return this.#receive("recv", options, decodeSoon<T>);
   }
 
   /**
@@ -293,7 +295,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * `TypeError` that says so: use `recv()`, which imports it.
    */
   recvSync(options: RecvSyncOptions = {}): T {
-    return decode<T>(this.#receiveSync(options, assertDecodableNow));
+    return decode<T>(this.#receiveSync("recvSync", options, assertDecodableNow));
   }
 
   /**
@@ -304,26 +306,29 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * @throws as {@link recv}.
    */
   async recvBytes(options: RecvBytesOptions = {}): Promise<Uint8Array> {
+    checkOptions("recvBytes", options);
     this.#readableChannel();
     const maxLength = checkMaxLength(options.maxLength);
-    return this.#receive(options, (bytes) => checkLength(bytes, maxLength).slice());
+    return this.#receive("recvBytes", options, (bytes) => checkLength(bytes, maxLength).slice());
   }
 
   /** As {@link recvBytes}, blocking the thread (for children). */
   recvBytesSync(options: RecvBytesSyncOptions = {}): Uint8Array {
+    checkOptions("recvBytesSync", options);
     this.#readableChannel();
     const maxLength = checkMaxLength(options.maxLength);
-    return checkLength(this.#receiveSync(options), maxLength).slice();
+    return checkLength(this.#receiveSync("recvBytesSync", options), maxLength).slice();
   }
 
   /**
    * Whether a message (even an empty one) is waiting, waiting up to `timeout` ms for one
    * (`null`: no limit). Never takes the message. Also true at end-of-file, as in Python,
    * so that the next receive reports it.
-   * @throws {Error} "handle is closed", "connection is write-only".
+   * @throws {OSError} "handle is closed", "connection is write-only".
    */
   poll(timeout: number | null = 0): Promise<boolean> {
     try {
+      checkPollTimeout("poll", timeout);
       const inbound = this.#readableChannel();
       const deadline = deadlineFrom(timeout ?? undefined);
       // As a receive does, a brief spin first: the message is often about to come.
@@ -339,6 +344,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
 
   /** As {@link poll}, blocking the thread (for children); writes what waits to be sent as {@link recvSync}. */
   pollSync(timeout: number | null = 0): boolean {
+    checkPollTimeout("pollSync", timeout);
     const inbound = this.#readableChannel();
     const deadline = deadlineFrom(timeout ?? undefined);
     this.#flushWhileWaiting(inbound, deadline);
@@ -379,7 +385,7 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
 
   /**
    * Describes this end for another process (see `src/handles.ts`).
-   * @throws {Error} "handle is closed".
+   * @throws {OSError} "handle is closed".
    */
   [HANDLE](): HandleDescription {
     this.#checkOpen();
@@ -419,7 +425,9 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * the ring's per-thread scratch copy, which the next receive on this thread (of any
    * connection or queue, maybe one awaited beside this one) overwrites.
    */
-  async #receive<R>({ timeout, signal }: RecvOptions, take: (bytes: Uint8Array) => R | Promise<R>): Promise<R> {
+  async #receive<R>(call: string, options: RecvOptions, take: (bytes: Uint8Array) => R | Promise<R>): Promise<R> {
+    checkOptions(call, options);
+    const { timeout, signal } = options;
     const { ring } = this.#readableChannel();
     signal?.throwIfAborted();
     const deadline = deadlineFrom(timeout);
@@ -430,7 +438,9 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
   }
 
   /** Receives a message's bytes, blocking; `check` may leave a message in place (see ByteRing). */
-  #receiveSync({ timeout }: RecvSyncOptions, check?: ItemCheck): Uint8Array {
+  #receiveSync(call: string, options: RecvSyncOptions, check?: ItemCheck): Uint8Array {
+    checkOptions(call, options);
+    const { timeout } = options;
     const inbound = this.#readableChannel();
     const { ring } = inbound;
     const deadline = deadlineFrom(timeout);
@@ -502,36 +512,62 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
 
   #checkOpen(): void {
     haltIfEnded(); // a terminated process still running (Deno) must not send or receive
-    if (this.#closed) throw new Error("handle is closed");
+    if (this.#closed) throw new OSError(null, null, "handle is closed");
   }
 
   #readableChannel(): Channel {
     this.#checkOpen();
-    if (!this.#inbound) throw new Error("connection is write-only");
+    if (!this.#inbound) throw new OSError(null, null, "connection is write-only");
     return this.#inbound;
   }
 
   #writableChannel(): Channel {
     this.#checkOpen();
-    if (!this.#outbound) throw new Error("connection is read-only");
+    if (!this.#outbound) throw new OSError(null, null, "connection is read-only");
     return this.#outbound;
   }
 }
 
 /**
+ * Options of {@link Pipe}: Python's keyword argument `Pipe(duplex=False)`.
+ * @example Usage
+ * ```ts
+ * import { Pipe, type PipeOptions } from "@seed/multiprocessing";
+ * const options: PipeOptions = { duplex: false };
+ * const [receiver, sender] = Pipe<string>(options);
+ * sender.send("one way");
+ * console.log(await receiver.recv()); // "one way"
+ * ```
+ */
+export interface PipeOptions {
+  /** Each end sends what the other receives; when false, the first end only receives and the second only sends. Default: true. */
+  duplex?: boolean;
+}
+
+/** `poll({ timeout: 5000 })`, the options habit, would otherwise wait forever. */
+function checkPollTimeout(call: string, timeout: unknown): void {
+  if (timeout === null || (typeof timeout === "number" && !Number.isNaN(timeout))) return;
+  throw new TypeError(`${call}() takes the timeout in milliseconds, such as ${call}(5000) (null: no limit), not ${describeOption(timeout)}`);
+}
+
+/**
  * A pair of connected ends (Python's `multiprocessing.Pipe`). Duplex by default: each end
- * sends what the other receives. With `duplex = false`, the first end only receives and
- * the second only sends.
+ * sends what the other receives. With `duplex` false (`Pipe(false)` or
+ * `Pipe({ duplex: false })`, as Python's `Pipe(False)` and `Pipe(duplex=False)`), the first
+ * end only receives and the second only sends.
+ * @throws {TypeError} when `duplex` (or `options.duplex`) is not a boolean.
  * @example Usage
  * ```ts
  * import { Pipe } from "@seed/multiprocessing";
- * const [receiver, sender] = Pipe<number[]>(false);
+ * const [receiver, sender] = Pipe<number[]>({ duplex: false });
  * sender.send([1, 2, 3]);
  * console.log(await receiver.poll()); // true
  * console.log(await receiver.recv()); // [1, 2, 3]
  * ```
  */
-export function Pipe<T = unknown>(duplex = true): [Connection<T>, Connection<T>] {
+export function Pipe<T = unknown>(duplexOrOptions: boolean | PipeOptions = true): [Connection<T>, Connection<T>] {
+  const duplex = typeof duplexOrOptions === "object" && duplexOrOptions !== null ? duplexOrOptions.duplex ?? true : duplexOrOptions;
+  if (typeof duplex !== "boolean") throw new TypeError(`Pipe's duplex must be a boolean, got ${typeof duplex}`);
   const toFirst = new Channel();
   const toSecond = duplex ? new Channel() : undefined;
   const holders = [endHolders(), endHolders()];
@@ -585,7 +621,7 @@ export interface ConnectionWaitOptions {
  * then), a process's `sentinel` once the process ended. Takes no message. Resolves `[]`
  * when `timeout` passed first.
  * @throws {TypeError} for an object that is neither a connection nor a sentinel.
- * @throws {Error} "handle is closed", "connection is write-only" for such a connection.
+ * @throws {OSError} "handle is closed", "connection is write-only" for such a connection.
  * @example Usage
  * ```ts
  * import { Pipe, waitConnections } from "@seed/multiprocessing";
@@ -599,6 +635,7 @@ export interface ConnectionWaitOptions {
  * ```
  */
 export async function wait<W extends Waitable>(objects: Iterable<W>, options: ConnectionWaitOptions = {}): Promise<W[]> {
+  checkOptions("wait", options);
   const list = [...objects];
   for (const object of list) assertWaitable(object);
   const { timeout, signal } = options ?? {};

@@ -226,15 +226,15 @@ export interface OSErrorOptions extends ErrorOptions {
  * ```
  */
 export class OSError extends NamedError {
-  /** The error's number (`errno`). */
-  readonly errno: number;
-  /** Its description (`strerror`). */
-  readonly strerror: string;
+  /** The error's number (`errno`), or null (Python's `OSError("handle is closed")` has none). */
+  readonly errno: number | null;
+  /** Its description (`strerror`), or null. */
+  readonly strerror: string | null;
   /** The name it is about (Python's `filename`), or null. */
   readonly filename: string | null;
 
   /** An error numbered `errno`, described by `strerror`, about `options.filename`. */
-  constructor(errno: number, strerror: string, message?: string, options?: OSErrorOptions) {
+  constructor(errno: number | null, strerror: string | null, message?: string, options?: OSErrorOptions) {
     super(message, options);
     this.errno = errno;
     this.strerror = strerror;

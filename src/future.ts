@@ -6,7 +6,9 @@
  */
 import { CancelledError, InvalidStateError, RuntimeError, TimeoutError } from "./errors.ts";
 import type { WaitOptions } from "./process.ts";
+import { refuseInstances } from "./references.ts";
 import { showAsString, typeName } from "./repr.ts";
+import { checkOptions } from "./options.ts";
 import { settleWithin } from "./transport/wait.ts";
 
 /** Python's future states; a cancelled future becomes "notified" once its executor (or waiters) learnt of it. */
@@ -106,6 +108,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @throws {TimeoutError} when it was not done within `timeout` ms.
    */
   async result(options?: WaitOptions): Promise<T> {
+    checkOptions("result", options);
     const outcome = this.#outcome ?? await this.#waitDone(options ?? {});
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
@@ -117,6 +120,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @throws {TimeoutError} when it was not done within `timeout` ms.
    */
   async exception(options?: WaitOptions): Promise<unknown> {
+    checkOptions("exception", options);
     const outcome = this.#outcome ?? await this.#waitDone(options ?? {});
     return outcome.ok ? null : outcome.error;
   }
@@ -240,6 +244,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 }
 
 showAsString(Future);
+refuseInstances(Future, "a Future and cannot be sent to another process: send what its result() gives");
 
 /**
  * Calls `watcher` when `future` finishes or its cancellation is notified (as Python's

@@ -24,6 +24,7 @@
  */
 import { TimeoutError, ValueError } from "./errors.ts";
 import { type Future, hasRaised, isNotified, watchFuture } from "./future.ts";
+import { checkOptions } from "./options.ts";
 import { remaining, settleWithin } from "./transport/wait.ts";
 
 export { BrokenExecutor, BrokenProcessPool, CancelledError, InvalidStateError, TimeoutError } from "./errors.ts";
@@ -132,6 +133,7 @@ export interface DoneAndNotDone<T> {
  * ```
  */
 export async function wait<T>(futures: Iterable<Future<T>>, options: WaitFuturesOptions = {}): Promise<DoneAndNotDone<T>> {
+  checkOptions("wait", options);
   const { timeout, returnWhen = ALL_COMPLETED } = options;
   if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
     throw new ValueError(`Invalid return condition: ${JSON.stringify(returnWhen)}`);
@@ -216,6 +218,7 @@ export function asCompleted<T>(
   futures: Iterable<Future<T>>,
   options: { timeout?: number } = {},
 ): AsyncIterableIterator<CompletedFuture<T>> {
+  checkOptions("asCompleted", options);
   return new AsCompleted(new Set(futures), options.timeout) as AsyncIterableIterator<Future<T>> as AsyncIterableIterator<CompletedFuture<T>>;
 }
 

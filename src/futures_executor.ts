@@ -11,8 +11,9 @@ import { Future } from "./future.ts";
 import { type Chunk, type Ending, Job, type JobHost } from "./pool_jobs.ts";
 import { hookedPool, type Pool, type PoolEngine, type TaskFunction } from "./pool.ts";
 import { cpuCount, type Process } from "./process.ts";
+import { checkSpellings } from "./options.ts";
+import { refuseInstances } from "./references.ts";
 import { showAsString } from "./repr.ts";
-import { checkCloneable } from "./transport/codec.ts";
 import { FuturesMapIterator, type MapOptions } from "./futures_map.ts";
 
 /**
@@ -75,8 +76,8 @@ let processesOf!: (executor: ProcessPoolExecutor) => Process[];
  *   A program that ends with work still pending waits for it, as Python's does.
  *
  * Arguments and results cross as in a `Pool` (structured clone, the library's handles,
- * exported classes by reference). An argument that cannot cross is a `TypeError` from
- * `submit`/`map` (Python puts the pickling error in the future).
+ * exported classes by reference). An argument that cannot cross fails its future with a
+ * `TypeError` naming it, as Python puts the pickling error in the future.
  *
  * @example Usage
  * ```ts
@@ -165,7 +166,6 @@ export class ProcessPoolExecutor {
    */
   submit<A extends unknown[], R>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
     this.#checkOpen();
-    checkCloneable(args, "args");
     const [future] = this.#schedule<Awaited<R>>(fn, [{ items: [args], start: -1 }], 1, false);
     return future;
   }
@@ -196,6 +196,7 @@ export class ProcessPoolExecutor {
   // deno-lint-ignore no-explicit-any
   map<R>(fn: (...args: any[]) => R, ...iterablesAndOptions: (Iterable<unknown> | MapOptions)[]): FuturesMapIterator<Awaited<R>> {
     const { calls, star, options } = zipCalls(iterablesAndOptions);
+    checkSpellings("map", options, ["chunksize", "timeout", "signal"]);
     const chunksize = options.chunksize ?? 1;
     if (!Number.isInteger(chunksize) || chunksize < 1) throw new ValueError("chunksize must be >= 1.");
     this.#checkOpen();
@@ -321,6 +322,10 @@ export class ProcessPoolExecutor {
 }
 
 showAsString(ProcessPoolExecutor);
+refuseInstances(
+  ProcessPoolExecutor,
+  "a ProcessPoolExecutor and cannot be sent to another process: make the executor in the process that uses it",
+);
 
 /** The worker processes an executor started (test access, as Python's `executor._processes`). */
 export function executorProcesses(executor: ProcessPoolExecutor): Process[] {
@@ -445,6 +450,7 @@ function zipCalls(args: (Iterable<unknown> | MapOptions)[]): { calls: unknown[];
 
 /** Python's checks of the executor's options; returns the number of workers. */
 function checkExecutorOptions(options: ExecutorOptions): number {
+  checkSpellings("ProcessPoolExecutor", options, ["maxWorkers", "initializer", "initargs", "maxTasksPerChild", "mpContext", "module"]);
   const { maxWorkers, maxTasksPerChild, initializer } = options;
   if (maxWorkers !== undefined && maxWorkers !== null) {
     if (typeof maxWorkers !== "number" || Number.isNaN(maxWorkers)) throw new TypeError(`maxWorkers must be an integer, got ${typeof maxWorkers}`);

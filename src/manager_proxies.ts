@@ -13,6 +13,7 @@
 import { IndexError } from "./errors.ts";
 import { BaseProxy } from "./manager_proxy.ts";
 import type { Token } from "./manager_protocol.ts";
+import { checkOptions } from "./options.ts";
 import { SETSTATE } from "./reduction.ts";
 import { locate, registerExport } from "./references.ts";
 import { libraryEntryUrl } from "./target.ts";
@@ -76,7 +77,7 @@ function forward(type: typeof BaseProxy, methods: Record<string, Forwarding>, al
     if (!Object.hasOwn(proto, name)) {
       proto[name] = function (this: BaseProxy, ...given: unknown[]) {
         try {
-          const { signal, sent } = options === undefined ? { sent: given } : withoutSignal(given, options);
+          const { signal, sent } = options === undefined ? { sent: given } : withoutSignal(name, given, options);
           return this.callMethod(name, argsOf(...sent), { signal });
         } catch (error) {
           return Promise.reject(error); // arguments that cannot be sent
@@ -84,14 +85,19 @@ function forward(type: typeof BaseProxy, methods: Record<string, Forwarding>, al
       };
     }
     proto[`${name}Sync`] = function (this: BaseProxy, ...given: unknown[]) {
+      if (options !== undefined) checkOptions(`${name}Sync`, given[options] as object | undefined);
       return this.callMethodSync(name, argsOf(...given));
     };
   }
   type._exposed_ = [...Object.keys(methods), ...also];
 }
 
-/** The caller's arguments with the signal taken out of the options at `index`. */
-function withoutSignal(given: unknown[], index: number): { signal?: AbortSignal; sent: unknown[] } {
+/**
+ * The caller's arguments with the signal taken out of the options at `index`, once they are
+ * checked (Python's positional `acquire(False)`, `get(True, 5)` would wait forever unseen).
+ */
+function withoutSignal(name: string, given: unknown[], index: number): { signal?: AbortSignal; sent: unknown[] } {
+  checkOptions(name, given[index] as object | undefined);
   const options = given[index] as ProxyWaitOptions | undefined;
   if (options?.signal === undefined) return { sent: given };
   const { signal, ...rest } = options;

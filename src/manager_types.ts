@@ -900,18 +900,30 @@ export class ManagedQueue {
     this.#maxsize = maxsize;
   }
 
+  // The item is placed or taken by the check that finds room or an item, in the same turn:
+  // a caller that sees the check pass resumes only later, after others may have acted.
+
   async put(item: unknown, options?: WaitOptions): Promise<void> {
     const { signal } = currentCall();
-    if (!(await waitUntil(this.#notFull, () => !this.full(), waitBudget(options), signal))) throw new Full();
-    this.#items.push(item);
-    this.#unfinished++;
+    const placed = () => {
+      if (this.full()) return false;
+      this.#items.push(item);
+      this.#unfinished++;
+      return true;
+    };
+    if (!(await waitUntil(this.#notFull, placed, waitBudget(options), signal))) throw new Full();
     this.#notEmpty.wakeOne();
   }
 
   async get(options?: WaitOptions): Promise<unknown> {
     const { signal } = currentCall();
-    if (!(await waitUntil(this.#notEmpty, () => this.#items.length > 0, waitBudget(options), signal))) throw new Empty();
-    const item = this.#items.shift();
+    let item: unknown;
+    const taken = () => {
+      if (this.#items.length === 0) return false;
+      item = this.#items.shift();
+      return true;
+    };
+    if (!(await waitUntil(this.#notEmpty, taken, waitBudget(options), signal))) throw new Empty();
     this.#notFull.wakeOne();
     return item;
   }

@@ -37,7 +37,7 @@ import type { PoolOptions } from "./pool.ts";
 import { markService, Process, unmarkService, type WaitOptions } from "./process.ts";
 import { ShareableList, type ShareableValue, SharedMemory, trackSegment, unlinkTracked } from "./shared_memory.ts";
 import type { Typecode } from "./sharedctypes.ts";
-import { locate } from "./references.ts";
+import { locate, refuseInstances } from "./references.ts";
 import { callerModules, libraryModuleUrl } from "./target.ts";
 
 /**
@@ -593,6 +593,11 @@ function registerBuiltin(typeid: string, builtin: keyof typeof BUILTIN_TYPES | u
 
 const LIBRARY_PROXY_TYPES = new Set<unknown>();
 
+refuseInstances(
+  BaseManager,
+  "a manager and cannot be sent to another process: send the proxies it made (await m.dict(), await m.list(), …), " +
+    "which cross as references to its objects",
+);
 registerBuiltin("dict", "dict", DictProxy);
 registerBuiltin("list", "list", ListProxy);
 registerBuiltin("Namespace", "Namespace", NamespaceProxy);

@@ -54,7 +54,8 @@ import {
 import { poolWorkerMain } from "./pool_worker.ts";
 import { cpuCount, markService, Process, unmarkService, type WaitOptions } from "./process.ts";
 import { boundPartsOf } from "./reduction.ts";
-import { locate } from "./references.ts";
+import { checkOptions, checkSpellings } from "./options.ts";
+import { locate, refuseInstances } from "./references.ts";
 import { rebuildThrown, type ThrownError, type ThrownValue } from "./remote_error.ts";
 import { libraryModuleUrl, type TargetRef } from "./target.ts";
 import { checkCloneable, decodeReceived, encode, encodeWithRefs, type Received } from "./transport/codec.ts";
@@ -554,6 +555,8 @@ export class Pool {
   ): AsyncResult<Awaited<R>> {
     this.#checkRunning();
     if (args !== undefined && !Array.isArray(args)) throw new TypeError("apply() takes the function's arguments as an array");
+    checkOptions("applyAsync", options, "fn, args, { callback, errorCallback }");
+    checkSpellings("applyAsync", options, CALL_OPTIONS);
     const fnId = this.#functionId(fn, options.module);
     return new AsyncResult<Awaited<R>>((settler) => {
       this.#submit(new ApplyJob(this.#host, this.#nextJobId(), fnId, args ?? [], settler), options.signal);
@@ -1184,6 +1187,7 @@ function locateInitializer(initializer: TaskFunction, module: string | URL | und
 
 /** The pool's size and task limit (0: none) from valid `options`; throws on invalid ones. */
 function checkPoolOptions(options: PoolOptions): { size: number; maxTasks: number } {
+  checkSpellings("Pool", options, ["processes", "initializer", "initargs", "maxTasksPerChild", "module"]);
   const size = options.processes ?? cpuCount();
   if (!Number.isInteger(size) || size < 1) {
     throw new ValueError(`Number of processes must be at least 1 (an integer), got ${shown(size)}`);
@@ -1271,6 +1275,9 @@ export async function collect<T>(inputs: AsyncIterable<T>): Promise<T[]> {
   return items;
 }
 
+/** The names of the options of a pool call ({@link ApplyAsyncOptions}, {@link MapAsyncOptions}). */
+const CALL_OPTIONS = ["module", "signal", "chunksize", "callback", "errorCallback"] as const;
+
 /**
  * The chunksize that `options` ask for (undefined: the default). Python's positional
  * chunksize (`pool.map(f, xs, 5)`) is a TypeError here rather than silently ignored.
@@ -1279,6 +1286,7 @@ export function checkChunksize(options: ChunkOptions): number | undefined {
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`the options are an object, such as { chunksize: ${String(options)} }, not ${typeof options}`);
   }
+  checkSpellings("a pool call", options, CALL_OPTIONS);
   const { chunksize } = options;
   if (chunksize === undefined || chunksize === null) return undefined;
   if (!Number.isInteger(chunksize) || chunksize < 1) throw new ValueError(`Chunksize must be 1+, not ${String(chunksize)}`);
@@ -1306,6 +1314,11 @@ export function unsendableInput(
 }
 
 showAsString(Pool);
+refuseInstances(
+  Pool,
+  "a Pool object and cannot be sent to another process (Python: pool objects cannot be passed between processes or " +
+    "pickled): make the pool in the process that uses it",
+);
 
 /** Ends an executor's worker still running when the program ends (its work is done by then). */
 async function endService(process: Process): Promise<void> {

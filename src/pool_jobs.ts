@@ -8,6 +8,7 @@ import type { ResultSettler } from "./async_result.ts";
 import { TimeoutError } from "./errors.ts";
 import type { IMapIterator } from "./pool.ts";
 import type { WaitOptions } from "./process.ts";
+import { checkOptions } from "./options.ts";
 import { deadlineFrom, heldOpen, remaining, settleWithin } from "./transport/wait.ts";
 
 /** A piece of a job: some consecutive inputs, run by one worker in one go. */
@@ -435,6 +436,7 @@ export class IMapJob<R> extends Job implements IMapIterator<R> {
   }
 
   async next(options: WaitOptions = {}): Promise<IteratorResult<R>> {
+    checkOptions("next", options);
     const deadline = deadlineFrom(options.timeout);
     for (;;) {
       if (this.#abortReason) throw this.#abortReason.reason;

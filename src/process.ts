@@ -12,6 +12,7 @@ import { haltIfEnded } from "./transport/halt.ts";
 import { isShareable, packHandles } from "./handles.ts";
 import { info, loggingForChild, type LoggingSpec, logShuttingDown, setProcessNameSource } from "./logging.ts";
 import { boundPartsOf, stateOf } from "./reduction.ts";
+import { checkSpellings } from "./options.ts";
 import { locate, refuseInstances, registerExport } from "./references.ts";
 import { pythonStr } from "./python_repr.ts";
 import { showAsString } from "./repr.ts";
@@ -326,7 +327,7 @@ export class Process {
   start(): void {
     this.#assertNotClosed();
     if (this.#role !== "child") throw new Error("can only start a process object created by the current process");
-    if (this.#state !== "initial") throw new Error("processes can only be started once");
+    if (this.#state !== "initial") throw new Error("cannot start a process twice");
     const ctx = context();
     if (ctx.importingModule !== undefined) throw new Error(unguardedStartMessage(ctx.importingModule));
     if (ctx.current?.daemon) throw new Error("daemonic processes are not allowed to have children");
@@ -620,6 +621,9 @@ function describeValue(value: unknown): string {
   return typeof value === "object" && value !== null ? "an object" : String(value);
 }
 
+/** The names of {@link ProcessOptions}. */
+const PROCESS_OPTIONS = ["target", "args", "name", "daemon", "module"] as const;
+
 /** Python refuses bad arguments when the process is created; so does this, saying what to pass. */
 function assertProcessOptions(options: unknown): asserts options is ProcessOptions {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
@@ -627,6 +631,7 @@ function assertProcessOptions(options: unknown): asserts options is ProcessOptio
       `Process takes an options object, such as new Process({ target: work, args: [1] }), not ${describeValue(options)}`,
     );
   }
+  checkSpellings("Process", options, PROCESS_OPTIONS);
   const { target, args, name, module } = options as Record<string, unknown>;
   if (target != null && typeof target !== "function") {
     throw new TypeError(`the process target must be a function exported from its module, not ${describeValue(target)}`);
@@ -720,6 +725,7 @@ export function becomeChild(spec: ChildSpec): void {
   ctx.parent = Process.rebuild(Process, "parent", { ...spec.parent, daemon: false });
   // Until the target's module is imported, the process object is a plain Process.
   ctx.current = Process.rebuild(Process, "current", { name: spec.name, pid: spec.table.pid, daemon: spec.daemon });
+  runtime.onExitCall((code) => exit(code));
 }
 
 /**
@@ -940,7 +946,8 @@ export function freezeSupport(): void {}
  * gives 255), wherever `exit()` is called. Before it ends,
  * what it put into queues and sent on pipes is written, waiting for readers to make room as
  * Python does (not for a queue after `cancelJoinThread()`, nor for the queues and pipes the
- * child made itself), and its daemon children are terminated. If non-daemon children still
+ * child made itself, nor for a pipe whose other end every process closed or ended with:
+ * that is dropped), and its daemon children are terminated. If non-daemon children still
  * run, it waits for them, as Python does: `exit()` then throws a `SystemExit` error to stop
  * the calling code, and the process ends once they ended, even if that error is caught.
  *

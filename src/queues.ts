@@ -12,7 +12,7 @@
  * @module
  */
 
-import { Empty, Full, TimeoutError, ValueError } from "./errors.ts";
+import { Empty, Full, OSError, TimeoutError, ValueError } from "./errors.ts";
 import { HANDLE, type HandleDescription, packingFor, registerHandleKind, type Shareable } from "./handles.ts";
 import { assertDecodableNow, decode, decodeSoon, encode } from "./transport/codec.ts";
 import { SharedCounter, type SharedCounterState } from "./transport/counter.ts";
@@ -20,7 +20,7 @@ import { Feeder } from "./transport/feeder.ts";
 import { haltIfEnded } from "./transport/halt.ts";
 import { Registrations } from "./transport/registrations.ts";
 import { ByteRing, type RingState } from "./transport/ring.ts";
-import { deadlineFrom } from "./transport/wait.ts";
+import { checkOptions, deadlineOf, describe } from "./options.ts";
 import { showAsString } from "./repr.ts";
 
 /**
@@ -517,6 +517,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
  */
 export class SimpleQueue<T = unknown> implements Shareable {
   readonly #queue: Queue<T>;
+  #closed = false;
 
   /** A new, empty queue. */
   constructor() {
@@ -525,32 +526,43 @@ export class SimpleQueue<T = unknown> implements Shareable {
 
   /** Puts `item` (never waits). @throws {TypeError} naming the path of what cannot be copied. */
   put(item: T): Promise<void> {
-    return this.#queue.put(item);
+    return this.#closed ? Promise.reject(handleClosed()) : this.#queue.put(item);
   }
 
   /** As {@link put}, for children that block. */
   putSync(item: T): void {
+    this.#checkOpen();
     this.#queue.putSync(item);
   }
 
   /** Takes the next item, waiting until one is there; rejects with `signal.reason` on abort. */
   get(options: { signal?: AbortSignal } = {}): Promise<T> {
-    return this.#queue.get(options);
+    return this.#closed ? Promise.reject(handleClosed()) : this.#queue.get(options);
   }
 
   /** As {@link get}, blocking the thread (for children). */
   getSync(): T {
+    this.#checkOpen();
     return this.#queue.getSync();
   }
 
   /** True when nothing is ready to get right now. */
   empty(): boolean {
+    this.#checkOpen();
     return this.#queue.empty();
   }
 
-  /** This process is done with the queue through this handle. */
+  /**
+   * This process is done with the queue through this handle: from now on its methods throw
+   * `OSError("handle is closed")`, as Python's (whose SimpleQueue is a closed pipe then).
+   */
   close(): void {
+    this.#closed = true;
     this.#queue.close();
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw handleClosed();
   }
 
   /** A short description: `<SimpleQueue qsize=0>` (as {@link Queue.toString}). */
@@ -564,38 +576,14 @@ export class SimpleQueue<T = unknown> implements Shareable {
   }
 }
 
+/** What a closed SimpleQueue's methods throw, as Python's closed pipe. */
+function handleClosed(): OSError {
+  return new OSError(null, null, "handle is closed");
+}
+
 /** Integers, and Infinity for an unbounded queue (the Redis queues check theirs so too). */
 export function isMaxsize(maxsize: unknown): maxsize is number {
   return typeof maxsize === "number" && (Number.isInteger(maxsize) || Math.abs(maxsize) === Infinity);
-}
-
-/**
- * Refuses options that would otherwise silently wait forever or not at all: Python's
- * positional `get(True, 5)` habit (`get(5000)`, `put(x, false)`) and a timeout that is not
- * a number of milliseconds.
- */
-export function checkOptions(call: string, options: { timeout?: unknown } | undefined): void {
-  if (options === undefined) return;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(`${call}() takes an options object, such as ${call}({ timeout: 5000 }), not ${describe(options)}`);
-  }
-  const { timeout } = options;
-  if (timeout !== undefined && timeout !== null && (typeof timeout !== "number" || Number.isNaN(timeout))) {
-    throw new TypeError(`timeout must be a number of milliseconds (undefined: no limit), not ${describe(timeout)}`);
-  }
-}
-
-/** The deadline of checked options (`block: false` is now, whatever the timeout). */
-export function deadlineOf(options: { timeout?: number | null; block?: boolean } | undefined): number {
-  return deadlineFrom(options?.timeout ?? undefined, options?.block);
-}
-
-/** How a bad argument is shown in an error message. */
-export function describe(value: unknown): string {
-  if (typeof value === "string") return `the string ${JSON.stringify(value)}`;
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "object" && value !== null) return Array.isArray(value) ? "an array" : "an object";
-  return String(value);
 }
 
 registerHandleKind("Queue", (state) => revive(state as QueueState, () => new Queue()));

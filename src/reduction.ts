@@ -68,7 +68,8 @@ export type MethodName<T> = { [K in keyof T]: T[K] extends (...args: any[]) => u
  * A callable that calls `obj[name](...args)` and crosses to another process as its object and
  * the method's name (Python pickles a bound method so): a Process target, a Pool task, or a
  * value inside data. `obj` must be able to cross (an instance of an exported class). A plain
- * `obj.method.bind(obj)` cannot cross: its function is unknown to the other side.
+ * `obj.method.bind(obj)` cannot cross: its function is unknown to the other side. Inside the
+ * class, `boundMethod(this, "name")` is Python's `self.name`.
  * @throws {TypeError} when `obj[name]` is not a method.
  * @example Usage
  * ```ts
@@ -89,7 +90,9 @@ export type MethodName<T> = { [K in keyof T]: T[K] extends (...args: any[]) => u
  * }
  * ```
  */
-export function boundMethod<T extends object, K extends MethodName<T>>(obj: T, name: K): T[K] {
+// `keyof T`, not MethodName<T>: for `this` inside a class, TypeScript cannot resolve which keys
+// are methods; a name that is not one gives a `T[K]` that is no function (and throws here).
+export function boundMethod<T extends object, K extends keyof T & string>(obj: T, name: K): T[K] {
   if (typeof obj !== "object" && typeof obj !== "function" || obj === null) {
     throw new TypeError(`boundMethod() takes an object and the name of its method, not ${obj === null ? "null" : typeof obj}`);
   }

@@ -24,7 +24,9 @@ import {
   type ExportLocation,
   importsOf,
   isLibraryModule,
+  isMethodSource,
   MAX_MODULES_SEARCHED,
+  methodHint,
   notExportedMessage,
   readSource,
   resolveTarget,
@@ -214,6 +216,9 @@ export function whyNotFound(value: Exported): string {
   if (isNative(value)) {
     return `a built-in function (${name || "anonymous"}) and cannot be sent to another process: ` +
       "send an exported function of your own that calls it";
+  }
+  if (name && isMethodSource(Function.prototype.toString.call(value), name)) {
+    return `a method (${name}) taken off its object, which cannot be sent to another process alone. ${methodHint(name)}`;
   }
   const what = isClass(value) ? `a class (${name || "anonymous"})` : name ? `a function (${name})` : "a function without a name";
   if (!hasLookupName(value)) {

@@ -14,7 +14,6 @@
 import { BrokenBarrierError, ValueError } from "./errors.ts";
 import { finishRevivalWith, HANDLE, type HandleDescription, registerHandleKind, type Shareable } from "./handles.ts";
 import { currentProcess, type WaitOptions } from "./process.ts";
-import { checkOptions } from "./queues.ts";
 import { rebuildWith, takeRebuildState } from "./rebuild.ts";
 import { boundPartsOf } from "./reduction.ts";
 import { importExport, locate } from "./references.ts";
@@ -25,6 +24,7 @@ import { haltIfEnded } from "./transport/halt.ts";
 import { currentPid, isPidAlive } from "./transport/liveness.ts";
 import { SEM_VALUE_MAX, SemLock, type SemLockKind, type SemLockState } from "./transport/semlock.ts";
 import { currentTask, enterTask, ROOT_TASK, runAsTask, taskForAcquire } from "./transport/tasks.ts";
+import { checkOptions, deadlineOf, describe, refusedOptions } from "./options.ts";
 import { deadlineFrom, remaining, wake } from "./transport/wait.ts";
 import { WaiterQueue } from "./transport/waiters.ts";
 
@@ -74,30 +74,6 @@ export type { WaitOptions };
 export type WaitSyncOptions = Omit<WaitOptions, "signal">;
 
 /**
- * The deadline of a blocking call's options (`timeout` when they give none). As a queue's
- * calls do, refuses with a TypeError what would otherwise wait forever: Python's positional
- * habit (`acquire(false)`, `wait(0.5)`) and a timeout that is not a number.
- */
-function deadlineFor(call: string, options: { timeout?: number; block?: boolean }, timeout?: number): number {
-  checkOptions(call, options);
-  return deadlineFrom(options.timeout ?? timeout, options.block);
-}
-
-/** `wait(deadline)` with the deadline of `options`; refused options reject (see {@link deadlineFor}). */
-function untilDeadline<T>(
-  call: string,
-  options: { timeout?: number; block?: boolean },
-  wait: (deadline: number) => Promise<T>,
-  timeout?: number,
-): Promise<T> {
-  try {
-    return wait(deadlineFor(call, options, timeout));
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
-/**
  * What Lock, RLock, Semaphore and BoundedSemaphore share (Python's `SemLock` class).
  * @example Usage
  * ```ts
@@ -130,12 +106,13 @@ export abstract class SemLockHandle implements Shareable {
    * @returns true when acquired; false when `block: false` found it taken or the timeout elapsed.
    */
   acquire(options: AcquireOptions = {}): Promise<boolean> {
-    return untilDeadline("acquire", options, (deadline) => this.core.acquire(deadline, options.signal));
+    return refusedOptions("acquire", options) ?? this.core.acquire(deadlineOf(options), options.signal);
   }
 
   /** {@link acquire} blocking the thread (for children). */
   acquireSync(options: AcquireSyncOptions = {}): boolean {
-    return this.core.acquireSync(deadlineFor("acquireSync", options));
+    checkOptions("acquireSync", options);
+    return this.core.acquireSync(deadlineOf(options));
   }
 
   /**
@@ -266,11 +243,11 @@ export class RLock extends SemLockHandle {
    * @returns true when acquired; false when `block: false` found it taken or the timeout elapsed.
    */
   override acquire(options: AcquireOptions = {}): Promise<boolean> {
-    return untilDeadline("acquire", options, (deadline) => {
-      const task = taskForAcquire((t) => this.core.isMine(t), false);
-      enterTask(task);
-      return this.core.acquire(deadline, options.signal, task);
-    });
+    const refused = refusedOptions("acquire", options);
+    if (refused) return refused;
+    const task = taskForAcquire((t) => this.core.isMine(t), false);
+    enterTask(task);
+    return this.core.acquire(deadlineOf(options), options.signal, task);
   }
 
   /**
@@ -279,8 +256,9 @@ export class RLock extends SemLockHandle {
    * given: that task could never run to release it.
    */
   override acquireSync(options: AcquireSyncOptions = {}): boolean {
-    const deadline = deadlineFor("acquireSync", options);
+    checkOptions("acquireSync", options);
     const task = taskForAcquire((t) => this.core.isMine(t), true);
+    const deadline = deadlineOf(options);
     if (deadline === Infinity && this.core.heldByThisProcess() && !this.core.isMine(task)) {
       throw new Error(
         "acquireSync() would block forever: another async task of this process holds this RLock " +
@@ -488,32 +466,37 @@ export class Condition implements Shareable {
    * @throws {Error} when the calling process does not hold the lock.
    */
   wait(options: WaitOptions = {}): Promise<boolean> {
-    return untilDeadline("wait", options, (deadline) => runAsync(this.#waitSteps(deadline), options.signal));
+    return refusedOptions("wait", options) ?? runAsync(this.#waitSteps(deadlineOf(options)), options.signal);
   }
 
   /** {@link wait} blocking the thread (for children). */
   waitSync(options: WaitSyncOptions = {}): boolean {
-    return runSync(this.#waitSteps(deadlineFor("waitSync", options)));
+    checkOptions("waitSync", options);
+    return runSync(this.#waitSteps(deadlineOf(options)));
   }
 
   /**
    * Waits until `predicate()` is truthy (checked first, then after each wake-up), at most
-   * `timeout` ms in all. The lock must be held.
+   * `timeout` ms in all. The lock must be held. An async predicate is awaited (one that asks
+   * a manager's proxy, `async () => (await items.len()) >= 5`), as `ConditionProxy.waitFor`
+   * does.
    * @returns the predicate's last value.
    */
-  async waitFor<T>(predicate: () => T, options: WaitOptions = {}): Promise<T> {
-    const deadline = deadlineFor("waitFor", options);
-    let result = predicate();
+  async waitFor<T>(predicate: () => T | Promise<T>, options: WaitOptions = {}): Promise<T> {
+    checkOptions("waitFor", options);
+    const deadline = deadlineOf(options);
+    let result = await predicate();
     while (!result && remaining(deadline) > 0) {
       await runAsync(this.#waitSteps(deadline), options.signal);
-      result = predicate();
+      result = await predicate();
     }
     return result;
   }
 
   /** {@link waitFor} blocking the thread (for children). */
   waitForSync<T>(predicate: () => T, options: WaitSyncOptions = {}): T {
-    const deadline = deadlineFor("waitForSync", options);
+    checkOptions("waitForSync", options);
+    const deadline = deadlineOf(options);
     let result = predicate();
     while (!result && remaining(deadline) > 0) {
       runSync(this.#waitSteps(deadline));
@@ -527,6 +510,7 @@ export class Condition implements Shareable {
    * @throws {Error} when the calling process does not hold the lock.
    */
   notify(n = 1): void {
+    if (typeof n !== "number" || Number.isNaN(n)) throw new TypeError(`notify() takes the number of waiters to wake, such as notify(2), not ${describe(n)}`);
     if (!this.#lock.core.isMine(this.#lock.callerTask())) throw new Error("cannot notify on un-acquired lock");
     this.#waiters.notify(n);
   }
@@ -636,12 +620,13 @@ export class Event implements Shareable {
    * @returns the flag: false only on timeout.
    */
   wait(options: WaitOptions = {}): Promise<boolean> {
-    return untilDeadline("wait", options, (deadline) => runAsync(this.#waitSteps(deadline), options.signal));
+    return refusedOptions("wait", options) ?? runAsync(this.#waitSteps(deadlineOf(options)), options.signal);
   }
 
   /** {@link wait} blocking the thread (for children). */
   waitSync(options: WaitSyncOptions = {}): boolean {
-    return runSync(this.#waitSteps(deadlineFor("waitSync", options)));
+    checkOptions("waitSync", options);
+    return runSync(this.#waitSteps(deadlineOf(options)));
   }
 
   /** Describes this handle for another process. */
@@ -766,12 +751,14 @@ export class Barrier implements Shareable {
    * or this wait timed out (which breaks it for all).
    */
   wait(options: WaitOptions = {}): Promise<number> {
-    return untilDeadline("wait", options, (deadline) => runAsync(this.#waitSteps(deadline), options.signal), this.#timeout);
+    return refusedOptions("wait", options) ??
+      runAsync(this.#waitSteps(deadlineFrom(options.timeout ?? this.#timeout)), options.signal);
   }
 
   /** {@link wait} blocking the thread (for children). */
   waitSync(options: WaitSyncOptions = {}): number {
-    return runSync(this.#waitSteps(deadlineFor("waitSync", options, this.#timeout)));
+    checkOptions("waitSync", options);
+    return runSync(this.#waitSteps(deadlineFrom(options.timeout ?? this.#timeout)));
   }
 
   /** Returns the barrier to its empty state; parties waiting now get BrokenBarrierError. */

@@ -94,7 +94,7 @@ export function describeTarget(
   const exportName = code.name;
   if (!exportName || exportName.startsWith("bound ") || !/^[\p{L}_$][\p{L}\p{N}_$]*$/u.test(exportName)) {
     throw new TypeError(
-      `the process ${kind === "function" ? "target" : "class"} has no usable name (${JSON.stringify(exportName)}): ` +
+      `the ${kind === "function" ? "function" : "process class"} has no usable name (${JSON.stringify(exportName)}): ` +
         `a child finds its code by name, so pass a named function or class that is exported from its module ` +
         `(export function work() {…}), not an anonymous or bound function`,
     );
@@ -200,9 +200,24 @@ export function notExportedMessage(ref: TargetRef): string {
   const example = ref.kind === "function"
     ? `export function ${ref.exportName}(…) {…}`
     : `export class ${ref.exportName} extends Process {…}`;
-  return `cannot find the process ${ref.kind === "function" ? "target" : "class"} "${ref.exportName}": ` +
-    `it is not exported from ${where}. Export it (${example}), or pass { module } with the URL ` +
+  const method = ref.source !== undefined && isMethodSource(ref.source, ref.exportName) ? ` ${methodHint(ref.exportName)}` : "";
+  return `cannot find the ${ref.kind === "function" ? "function" : "process class"} "${ref.exportName}": ` +
+    `it is not exported from ${where}.${method} Export it (${example}), or pass { module } with the URL ` +
     `of the module that exports it`;
+}
+
+/**
+ * True when `source` (a function's text) is a method's, as `incr(by) { … }` or
+ * `async *items() { … }`: one taken off an object (`obj.incr`) loses its object.
+ */
+export function isMethodSource(source: string, name: string): boolean {
+  const identifier = name.replaceAll("$", "\\$");
+  return new RegExp(`^(?:async\\s+)?\\*?\\s*${identifier}\\s*\\(`, "u").test(source);
+}
+
+/** What to send instead of the method `name` taken off its object, as Python pickles `obj.name`. */
+export function methodHint(name: string): string {
+  return `It is a method: send it with its object, boundMethod(obj, "${name}") (as Python pickles obj.${name}).`;
 }
 
 /** The modules searched for an export, as a message names them. */

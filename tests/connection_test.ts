@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BrokenPipeError, Connection, EOFError, Event, Pipe, Process, Queue, TimeoutError, ValueError } from "../mod.ts";
+import { BrokenPipeError, Connection, EOFError, Event, Pipe, Process, Queue, TimeoutError, ValueError, waitConnections } from "../mod.ts";
 import { deadline } from "./_helpers.ts";
 import { pack, travel } from "./_travel.ts";
 import { newMailbox, read } from "./_mailbox.ts";
@@ -8,6 +8,7 @@ import {
   checkLarge,
   echoBytesSync,
   echoNested,
+  holdUnread,
   measureUntilEof,
   PIPE_TARGETS_MODULE,
   pattern,
@@ -16,6 +17,7 @@ import {
   sendLargeThenPoll,
   sendNumbered,
   sendThenHang,
+  sendUntilBroken,
   shoutUntilEof,
 } from "./fixtures/pipe_targets.ts";
 
@@ -54,9 +56,9 @@ test("Pipe(false): the first end only receives and the second only sends", async
   const [reader, writer] = Pipe(false);
   assert.deepEqual([reader.readable, reader.writable], [true, false]);
   assert.deepEqual([writer.readable, writer.writable], [false, true]);
-  assert.throws(() => reader.send(1), { name: "Error", message: "connection is read-only" });
+  assert.throws(() => reader.send(1), { name: "OSError", message: "connection is read-only" });
   assert.throws(() => reader.sendBytes(new Uint8Array(1)), { message: "connection is read-only" });
-  await assert.rejects(writer.recv(), { name: "Error", message: "connection is write-only" });
+  await assert.rejects(writer.recv(), { name: "OSError", message: "connection is write-only" });
   await assert.rejects(writer.recvBytes(), { message: "connection is write-only" });
   await assert.rejects(writer.poll(), { message: "connection is write-only" });
   assert.throws(() => writer.recvSync(), { message: "connection is write-only" });
@@ -65,6 +67,17 @@ test("Pipe(false): the first end only receives and the second only sends", async
   assert.equal(await reader.recv(), "one way");
   reader.close();
   writer.close();
+});
+
+test("Pipe({ duplex: false }) is one-way, as Python's Pipe(duplex=False); a duplex that is not a boolean is a TypeError", () => {
+  const [reader, writer] = Pipe({ duplex: false });
+  assert.deepEqual([reader.readable, reader.writable, writer.readable, writer.writable], [true, false, false, true]);
+  assert.throws(() => reader.send(1), { name: "OSError", message: "connection is read-only" });
+  const [a, b] = Pipe({});
+  assert.deepEqual([a.readable, a.writable, b.readable, b.writable], [true, true, true, true]);
+  assert.throws(() => Pipe("no" as unknown as boolean), { name: "TypeError", message: "Pipe's duplex must be a boolean, got string" });
+  assert.throws(() => Pipe({ duplex: 0 as unknown as boolean }), { name: "TypeError", message: "Pipe's duplex must be a boolean, got number" });
+  for (const end of [reader, writer, a, b]) end.close();
 });
 
 test("messages are never merged or split, whatever their sizes", async () => {
@@ -291,14 +304,14 @@ test("the other end's close() is seen at once: poll() and receives report end-of
   b.close();
 });
 
-test("a closed handle says 'handle is closed' on every use", async () => {
+test("a closed handle raises OSError('handle is closed') on every use, as Python's", async () => {
   const [a, b] = Pipe();
   assert.equal(a.closed, false);
   a.close();
   a.close(); // closing twice is fine
   assert.equal(a.closed, true);
   assert.equal(a.readable && a.writable, true, "readable/writable describe the end, as in Python");
-  const closed = { name: "Error", message: "handle is closed" };
+  const closed = { name: "OSError", message: "handle is closed" };
   assert.throws(() => a.send(1), closed);
   assert.throws(() => a.sendBytes(new Uint8Array(1), -1), closed, "checked before the arguments");
   await assert.rejects(a.recv(), closed);
@@ -455,6 +468,22 @@ test("EOFError when the only holder of the other end is terminated without closi
   reader.close();
 });
 
+test("a child whose reader was killed gets BrokenPipeError and ends, as Python's does: what it could not write yet is dropped", async () => {
+  for (const how of ["return", "exit"] as const) {
+    const [reader, writer] = Pipe<Uint8Array>(false);
+    const [ready, sent] = [new Event(), new Event()];
+    const holder = start(holdUnread, [reader, ready]);
+    const sender = start(sendUntilBroken, [writer, sent, how]);
+    reader.close();
+    writer.close();
+    assert.equal(await ready.wait({ timeout: WAIT_MS }), true);
+    assert.equal(await sent.wait({ timeout: WAIT_MS }), true);
+    holder.kill();
+    assert.equal(await joined(holder), -9);
+    assert.equal(await joined(sender), 0, `the sender that ended by ${how} ended`);
+  }
+});
+
 /** A module that throws while it is imported (not imported here: only by a child). */
 const FAILS_ON_IMPORT = new URL(`./fixtures/fails_on_import${import.meta.url.slice(import.meta.url.lastIndexOf("."))}`, import.meta.url);
 
@@ -493,4 +522,24 @@ test("connections nested anywhere in args arrive as working handles", async () =
   assert.deepEqual(await deadline(outA.recv(), WAIT_MS), { nested: true });
   assert.equal(await joined(p), 0);
   for (const conn of [inA, inB, outA, outB]) conn.close();
+});
+
+test("Python's positional habits on connections are TypeErrors, not waits that ignore them: poll({ timeout }), recv(5), wait(objects, 5)", async () => {
+  const [a, b] = Pipe();
+  try {
+    const pollRefused = (call: string) => ({ name: "TypeError", message: `${call}() takes the timeout in milliseconds, such as ${call}(5000) (null: no limit), not an object` });
+    await assert.rejects(a.poll({ timeout: 100 } as never), pollRefused("poll"));
+    assert.throws(() => a.pollSync({ timeout: 100 } as never), pollRefused("pollSync"));
+    const refused = (call: string) => ({ name: "TypeError", message: `${call}() takes an options object, such as ${call}({ timeout: 5000 }), not 100` });
+    await assert.rejects(a.recv(100 as never), refused("recv"));
+    assert.throws(() => a.recvSync(100 as never), refused("recvSync"));
+    await assert.rejects(a.recvBytes(100 as never), refused("recvBytes"));
+    assert.throws(() => a.recvBytesSync(100 as never), refused("recvBytesSync"));
+    await assert.rejects(waitConnections([a], 100 as never), refused("wait"));
+    b.send("still there");
+    assert.equal(await a.recv(), "still there", "nothing was taken");
+  } finally {
+    a.close();
+    b.close();
+  }
 });

@@ -423,13 +423,14 @@ test("a task's error arrives as its class with its message, the child's stack as
   assert.equal(await shared.submit(mul, 3, 3), 9);
 });
 
-test("a result that cannot cross fails its future with a TypeError naming it; an argument that cannot, submit throws (test_error_during_result_pickle_on_worker, test_error_at_task_pickle)", async () => {
+test("a result or an argument that cannot cross fails its future with a TypeError naming it, as Python puts the pickling error in the future (test_error_during_result_pickle_on_worker, test_error_at_task_pickle)", async () => {
   await assert.rejects(shared.submit(returnFunction).result(), (error: unknown) => {
     assert.ok(error instanceof TypeError);
     assert.match(error.message, /result/);
     return true;
   });
-  assert.throws(() => shared.submit(mul as (...args: unknown[]) => number, () => 1, 2), { name: "TypeError", message: /args\[0\]/ });
+  const unsendable = shared.submit(mul as (...args: unknown[]) => number, () => 1, 2);
+  await assert.rejects(unsendable.result(), { name: "TypeError", message: /^args\[0\] is a function/ });
   assert.equal(await shared.submit(mul, 4, 4), 16);
 });
 
@@ -591,4 +592,35 @@ test("an executor's workers are not daemons (Python 3.9+): a task starts a proce
   await using executor = new ProcessPoolExecutor({ maxWorkers: 1 });
   assert.deepEqual(await executor.submit(startChild, 3).result({ timeout: 30_000 }), [false, 3]);
   assert.deepEqual(executorProcesses(executor).map((process) => process.daemon), [false]);
+});
+
+test("Python's positional result(5), exception(5), wait(fs, 5) and as_completed(fs, 5) are TypeErrors, not waits without a limit", async () => {
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    const refused = (call: string, given: string) => ({ name: "TypeError", message: `${call}() takes an options object, such as ${call}({ timeout: 5000 }), not ${given}` });
+    const future = executor.submit(mul, 2, 3);
+    await assert.rejects(future.result(5 as never), refused("result", "5"));
+    await assert.rejects(future.exception(5 as never), refused("exception", "5"));
+    await assert.rejects(wait([future], 5 as never), refused("wait", "5"));
+    assert.throws(() => asCompleted([future], 5 as never), refused("asCompleted", "5"));
+    assert.equal(await future.result(), 6);
+  } finally {
+    await executor.shutdown();
+  }
+});
+
+test("options in Python's spelling (max_workers, chunk_size) are TypeErrors naming the option to write, not ignored", async () => {
+  assert.throws(() => new ProcessPoolExecutor({ max_workers: 2 } as never), {
+    name: "TypeError",
+    message: "ProcessPoolExecutor has no option max_workers (Python's spelling): write maxWorkers",
+  });
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    assert.throws(() => executor.map(mul, [1], [2], { chunk_size: 2 } as never), {
+      name: "TypeError",
+      message: "map has no option chunk_size (Python's spelling): write chunksize",
+    });
+  } finally {
+    await executor.shutdown();
+  }
 });

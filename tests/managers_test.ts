@@ -282,6 +282,31 @@ test("Queue and JoinableQueue: Full and Empty, taskDone() and join() as Python's
   await assert.rejects(jq.taskDone(), { name: "ValueError", message: "task_done() called too many times" });
 });
 
+test("a managed Queue hands an item to one get and a bounded one takes maxsize items: the other caller times out, as with Python's queue.Queue", async () => {
+  const m = await manager();
+  const q = await m.Queue<number>();
+  for (let i = 0; i < 10; i++) {
+    const waiting = q.get({ timeout: 100 }).catch((error) => error);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const put = q.put(i); // wakes the waiting get, and another get comes right behind it
+    const outcomes = await Promise.all([waiting, q.get({ timeout: 100 }).catch((error) => error), put]);
+    const items = outcomes.slice(0, 2).filter((outcome) => !(outcome instanceof Empty));
+    assert.deepEqual(items, [i], "one get took the item, the other got Empty");
+  }
+  const bounded = await m.Queue<number>(1);
+  for (let i = 0; i < 10; i++) {
+    await bounded.put(-1);
+    const waiting = bounded.put(i, { timeout: 100 }).then(() => "put", (error) => error);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    const got = await bounded.get(); // makes room, and another put comes right behind it
+    const outcomes = await Promise.all([waiting, bounded.put(i, { timeout: 100 }).then(() => "put", (error) => error)]);
+    assert.equal(got, -1);
+    assert.equal(outcomes.filter((outcome) => outcome === "put").length, 1, "one put found room, the other got Full");
+    assert.equal(await bounded.qsize(), 1);
+    assert.equal(await bounded.get(), i);
+  }
+});
+
 test("Array: an 'i' array refuses a float, as array.array does (test_array)", async () => {
   const a = await (await manager()).Array("i", [0, 1]);
   await assert.rejects(a.setItem(0, 1.5), TypeError);
@@ -561,4 +586,19 @@ test("SharedMemoryManager: blocks asked for after shutdown() are refused as othe
 test("the shared manager shuts down", async () => {
   await shared?.shutdown();
   await shared?.join();
+});
+
+test("a proxy's wait refuses Python's positional acquire(False), get(True, 5), wait(5) with a TypeError instead of waiting forever", async () => {
+  await using m = await Manager();
+  const refused = (call: string, given: string) => ({ name: "TypeError", message: `${call}() takes an options object, such as ${call}({ timeout: 5000 }), not ${given}` });
+  const lock = await m.Lock();
+  await assert.rejects(lock.acquire(false as never), refused("acquire", "false"));
+  assert.throws(() => lock.acquireSync(false as never), refused("acquireSync", "false"));
+  const queue = await m.Queue();
+  await assert.rejects(queue.get(true as never), refused("get", "true"));
+  await assert.rejects(queue.put(1, false as never), refused("put", "false"));
+  const event = await m.Event();
+  await assert.rejects(event.wait(5 as never), refused("wait", "5"));
+  assert.equal(await lock.acquire({ block: false }), true, "the lock was never taken");
+  await lock.release();
 });

@@ -625,9 +625,9 @@ test("map with an input that cannot cross rejects with a TypeError naming it, on
   });
 });
 
-test("functions must be exported and named", async () => {
+test("functions must be exported and named; the refusal speaks of the function, not of a process target", async () => {
   await withPool({ processes: 1 }, async (pool) => {
-    assert.throws(() => pool.applyAsync((x: number) => x, [1]), { name: "TypeError", message: /no usable name/ });
+    assert.throws(() => pool.applyAsync((x: number) => x, [1]), { name: "TypeError", message: /^the function has no usable name/ });
     const module = new URL(`./fixtures/pool_tasks${import.meta.url.slice(import.meta.url.lastIndexOf("."))}`, import.meta.url);
     await assert.rejects(pool.apply(notExported, [], { module }), /cannot find "hidden": it is not exported from \S*pool_tasks/);
   });
@@ -961,6 +961,41 @@ test("a task that returns a handle or shared memory fails with a TypeError namin
     await assert.rejects(pool.map(giveBack, [1, new SharedArrayBuffer(4)]), {
       name: "TypeError",
       message: /^result\[1\] is a SharedArrayBuffer and cannot be returned by a pool task: create it in the parent/,
+    });
+    assert.equal(await pool.apply(add, [1, 2]), 3);
+  });
+});
+
+test("Python's positional get(5), wait(5), next(5) and apply_async's positional callback are TypeErrors, not ignored", async () => {
+  await withPool({ processes: 1 }, async (pool) => {
+    const refused = (call: string, given: string) => ({ name: "TypeError", message: `${call}() takes an options object, such as ${call}({ timeout: 5000 }), not ${given}` });
+    const result = pool.applyAsync(add, [1, 2]);
+    await assert.rejects(result.get(5 as never), refused("get", "5"));
+    await assert.rejects(result.wait(5 as never), refused("wait", "5"));
+    assert.equal(await result.get(), 3);
+    const results = pool.imap(square, [1]);
+    await assert.rejects(results.next(5 as never), refused("next", "5"));
+    await results.return?.();
+    assert.throws(() => pool.applyAsync(add, [1, 2], add as never), {
+      name: "TypeError",
+      message: "applyAsync() takes an options object, such as applyAsync(fn, args, { callback, errorCallback }), not a function (add)",
+    });
+  });
+});
+
+test("options in Python's spelling (maxtasksperchild, error_callback, kwds) are TypeErrors naming the option to write, not ignored", async () => {
+  assert.throws(() => new Pool({ processes: 1, maxtasksperchild: 1 } as never), {
+    name: "TypeError",
+    message: "Pool has no option maxtasksperchild (Python's spelling): write maxTasksPerChild",
+  });
+  await withPool({ processes: 1 }, async (pool) => {
+    assert.throws(() => pool.mapAsync(square, [1], { error_callback: () => {} } as never), {
+      name: "TypeError",
+      message: "a pool call has no option error_callback (Python's spelling): write errorCallback",
+    });
+    await assert.rejects(pool.apply(add, [1] as never, { kwds: { b: 2 } } as never), {
+      name: "TypeError",
+      message: "applyAsync has no option kwds: JavaScript has no keyword arguments; pass their values in the arguments (args)",
     });
     assert.equal(await pool.apply(add, [1, 2]), 3);
   });

@@ -31,6 +31,7 @@ import {
   exitFromTimer,
   exitInsideCatchAll,
   exitWith,
+  exitWithRuntimeExit,
   leaveDaemonRunning,
   neverSettles,
   Reporter,
@@ -117,6 +118,13 @@ test("exit(n) in the child sets exitCode n", async () => {
   assert.equal((await runToEnd(new Process({ target: exitWith, args: [0] }))).exitCode, 0);
 });
 
+test("a child's own process.exit(n) (and Deno.exit(n) on Deno) ends it with exitCode n, as Python's os._exit: its parent sees it end", async () => {
+  const vias = "Deno" in globalThis ? ["process", "Deno"] as const : ["process"] as const;
+  for (const via of vias) {
+    assert.equal((await runToEnd(new Process({ target: exitWithRuntimeExit, args: [3, via] }))).exitCode, 3, via);
+  }
+});
+
 test("terminate() ends a running child with exitCode -15 and kill() with -9", async () => {
   for (const [stop, code] of [["terminate", -15], ["kill", -9]] as const) {
     const mailbox = newMailbox();
@@ -197,7 +205,7 @@ test("misuse is refused with Python's errors", async () => {
   const p = new Process({ target: exitWith, args: [0] });
   assert.throws(() => p.join(), { message: "can only join a started process" });
   p.start();
-  assert.throws(() => p.start(), { message: "processes can only be started once" });
+  assert.throws(() => p.start(), { message: "cannot start a process twice" }); // Python 3.11's words
   assert.throws(() => (p.daemon = true), { message: "process has already started" });
   assert.throws(() => p.close(), { name: "ValueError", message: /^Cannot close a process while it is still running/ });
   await deadline(p.join(), JOIN_MS);
@@ -246,6 +254,10 @@ test("bad Process options are refused when the process is created, saying what t
     [{ target: exitWith, args: 7 }, /^args must be an array of the target's arguments, such as args: \[1, "a"\], not 7$/],
     [{ target: exitWith, args: "ab" }, /^args must be .*, not the string "ab"$/],
     [{ name: 1 }, /^name must be a string, not 1$/],
+    [
+      { target: exitWith, kwargs: { code: 3 } },
+      /^Process has no option kwargs: JavaScript has no keyword arguments; pass their values in the arguments \(args\)$/,
+    ],
     [
       { target: exitWith, module: 3 },
       /^module must be the URL \(or URL string\) of the module that exports the target, .*, not 3$/,
@@ -384,7 +396,7 @@ test("a rejected promise in the child counts as an uncaught error", async () => 
 test("a target that is not exported is refused by start() with its name and module", async () => {
   const result = await runScript("tests/fixtures/crash_main.ts", ["not-exported"]);
   assert.equal(result.status, 1);
-  assert.match(result.stderr, /cannot find the process target "hidden": it is not exported from file:\/\/\S*crash_main/);
+  assert.match(result.stderr, /cannot find the function "hidden": it is not exported from file:\/\/\S*crash_main/);
   assert.match(result.stderr, /Export it \(export function hidden/);
   assert.equal(lines(result).length, 0, "no child ran");
 });

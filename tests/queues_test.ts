@@ -14,6 +14,7 @@ import {
   SimpleQueue,
   TimeoutError,
   ValueError,
+  OSError,
 } from "../mod.ts";
 import { ByteRing, type RingState } from "../src/transport/ring.ts";
 import { runScript } from "./_helpers.ts";
@@ -315,7 +316,7 @@ test("JoinableQueue: join with a timeout rejects with TimeoutError, and a refuse
   await q.join();
 });
 
-test("SimpleQueue: put, get, empty, close", async () => {
+test("SimpleQueue: put, get, empty, close; once closed every method raises OSError('handle is closed'), as Python's", async () => {
   const q = new SimpleQueue<{ n: number }>();
   assert.equal(q.empty(), true);
   await q.put({ n: 1 });
@@ -324,7 +325,13 @@ test("SimpleQueue: put, get, empty, close", async () => {
   assert.deepEqual(await q.get(), { n: 1 });
   assert.deepEqual(q.getSync(), { n: 2 });
   q.close();
-  await assert.rejects(q.get(), ValueError);
+  const closed = { name: "OSError", message: "handle is closed" };
+  await assert.rejects(q.get(), closed);
+  await assert.rejects(q.put({ n: 3 }), closed);
+  assert.throws(() => q.getSync(), closed);
+  assert.throws(() => q.putSync({ n: 3 }), closed);
+  assert.throws(() => q.empty(), closed);
+  await assert.rejects(q.get(), OSError);
 });
 
 test("a queue describes itself as a handle that another process rebuilds", async () => {

@@ -14,8 +14,10 @@ import {
   Pool,
   Process,
   ProcessError,
+  ProcessPoolExecutor,
   Queue,
   register,
+  SyncManager,
   ValueError,
 } from "../mod.ts";
 import { checkCloneable, decode, encode } from "../src/internals.ts";
@@ -32,6 +34,7 @@ import {
   Path,
   Point,
   Registry,
+  Scaler,
   square,
   Tree,
 } from "./fixtures/reduction_classes.ts";
@@ -50,6 +53,7 @@ import {
   scale,
   syncThenAsync,
 } from "./fixtures/reduction_targets.ts";
+import { QueueManager } from "./fixtures/manager_targets.ts";
 
 /**
  * Runs the main program `fixture`, which first receives a class `name` of its own module
@@ -154,6 +158,20 @@ test("boundMethod crosses as its object and method name; .bind() is refused nami
   assert.throws(() => boundMethod(greeter, "nothing" as never), { name: "TypeError", message: /nothing is not a method of Greeter/ });
 });
 
+test("a method taken off its object (Python pickles obj.greet with obj) is refused naming boundMethod: in data, as a pool task and as a target", async () => {
+  const greeter = new Greeter("hello");
+  const hint = 'It is a method: send it with its object, boundMethod(obj, "greet") (as Python pickles obj.greet).';
+  assert.equal(refusal(() => encode({ cb: greeter.greet }, "item")), `item.cb is a method (greet) taken off its object, which cannot be sent to another process alone. ${hint}`);
+  const target = `cannot find the function "greet": it is not exported from ${import.meta.url}. ${hint} Export it`;
+  assert.throws(() => new Process({ target: greeter.greet, args: ["world"] }).start(), (e: Error) => e.message.startsWith(target));
+  const pool = new Pool({ processes: 1 });
+  try {
+    await assert.rejects(pool.apply(greeter.greet, ["world"]), (e: Error) => e.message.startsWith(target));
+  } finally {
+    await pool.terminate();
+  }
+});
+
 test("partial crosses as its function, by reference, and its first arguments, as Python pickles functools.partial", () => {
   const [tenTimes] = roundTrip([partial(scale, 10)]);
   assert.equal(tenTimes(4), 40);
@@ -200,6 +218,28 @@ test("refusals name the path, the kind of thing and the remedy", () => {
     assert.equal(refusal(() => checkCloneable(value, "item", "message")), message, "checkCloneable agrees with encode");
     const port = (value as { port?: MessagePort }).port;
     port?.close();
+  }
+});
+
+test("a Pool, an executor, a manager, a Future and an AsyncResult are refused saying what to send instead, as Python refuses to pickle them", async () => {
+  const pool = new Pool({ processes: 1 });
+  const executor = new ProcessPoolExecutor({ maxWorkers: 1 });
+  try {
+    const cases: [unknown, string][] = [
+      [{ service: { pool } }, "item.service.pool is a Pool object and cannot be sent to another process (Python: pool objects cannot be passed between processes or pickled): make the pool in the process that uses it"],
+      [{ executor }, "item.executor is a ProcessPoolExecutor and cannot be sent to another process: make the executor in the process that uses it"],
+      [{ mgr: new SyncManager() }, "item.mgr is a manager and cannot be sent to another process: send the proxies it made (await m.dict(), await m.list(), …), which cross as references to its objects"],
+      [[new QueueManager()], "item[0] is a manager and cannot be sent to another process: send the proxies it made (await m.dict(), await m.list(), …), which cross as references to its objects"],
+      [{ f: executor.submit(square, 2) }, "item.f is a Future and cannot be sent to another process: send what its result() gives"],
+      [{ r: pool.applyAsync(square, [2]) }, "item.r is an AsyncResult and cannot be sent to another process: send what its get() gives"],
+    ];
+    for (const [value, expected] of cases) {
+      assert.equal(refusal(() => encode(value, "item"), expected), expected);
+      assert.equal(refusal(() => checkCloneable(value, "item", "args")), expected, "checkCloneable agrees with encode");
+    }
+  } finally {
+    await pool.terminate();
+    await executor.shutdown();
   }
 });
 
@@ -343,6 +383,7 @@ test("pool: functions and instances in tasks, instances in results, exported err
     assert.match(cause.childStack ?? "", /failWithHttpError/);
     const greeter = new Greeter("hi");
     assert.deepEqual(await pool.map(boundMethod(greeter, "greet"), ["a", "b"]), ["hi, a", "hi, b"]);
+    assert.deepEqual(await new Scaler(3).scaleAll(pool, [1, 2]), [3, 6], "boundMethod(this, …) inside the class, Python's self.scale");
     await assert.rejects(pool.map(normOf, [makeHidden() as Point]), { name: "TypeError", message: /^inputs\[0\] is an instance of class Hidden/ });
     await assert.rejects(pool.apply(makeHidden), { name: "TypeError", message: /^result is an instance of class Hidden/ });
     assert.equal(await pool.apply(square, [3]), 9, "the pool goes on");

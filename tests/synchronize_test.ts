@@ -502,6 +502,15 @@ test("Condition.waitFor returns the predicate's value, or its falsy value on tim
   assert.equal(await cond.withLock(() => cond.waitFor(() => items > 5, { timeout: 20 })), false);
 });
 
+test("Condition.waitFor awaits an async predicate (Python's wait_for calls it each time), as ConditionProxy.waitFor does", async () => {
+  const cond = new Condition();
+  let items = 0;
+  const consumer = cond.withLock(() => cond.waitFor(() => Promise.resolve(items >= 2 && items), { timeout: 5000 }));
+  for (let i = 0; i < 2; i++) await cond.withLock(() => (items++, cond.notifyAll()));
+  assert.equal(await consumer, 2);
+  assert.equal(await cond.withLock(() => cond.waitFor(() => Promise.resolve(items > 5), { timeout: 20 })), false);
+});
+
 test("an aborted Condition.wait rejects with the reason and holds the lock again", async () => {
   const cond = new Condition();
   await cond.acquire();
@@ -792,4 +801,29 @@ test("handles rebuilt from their description keep their class", async () => {
   for (const handle of [new Lock(), new RLock(), new Semaphore(2), new Condition(), new Event(), new Barrier(2)]) {
     assert.equal((await travel(handle)).constructor, handle.constructor);
   }
+});
+
+test("Python's positional acquire(False), acquire(True, 5) and wait(5) are TypeErrors naming the options object, not waits that ignore them", async () => {
+  const refused = (call: string, given: string) => ({ name: "TypeError", message: `${call}() takes an options object, such as ${call}({ timeout: 5000 }), not ${given}` });
+  for (const lock of [new Lock(), new RLock(), new Semaphore(0)]) {
+    await assert.rejects(lock.acquire(false as never), refused("acquire", "false"));
+    await assert.rejects(lock.acquire(true as never), refused("acquire", "true"));
+    assert.throws(() => lock.acquireSync(false as never), refused("acquireSync", "false"));
+  }
+  const event = new Event();
+  await assert.rejects(event.wait(5 as never), refused("wait", "5"));
+  assert.throws(() => event.waitSync(5 as never), refused("waitSync", "5"));
+  const barrier = new Barrier(2);
+  await assert.rejects(barrier.wait(5 as never), refused("wait", "5"));
+  assert.throws(() => barrier.waitSync(5 as never), refused("waitSync", "5"));
+  assert.equal(barrier.nWaiting, 0, "nobody waits at the barrier");
+  const cond = new Condition();
+  await cond.withLock(async () => {
+    await assert.rejects(cond.wait(5 as never), refused("wait", "5"));
+    assert.throws(() => cond.waitSync(5 as never), refused("waitSync", "5"));
+    await assert.rejects(cond.waitFor(() => false, 5 as never), refused("waitFor", "5"));
+    assert.throws(() => cond.waitForSync(() => false, 5 as never), refused("waitForSync", "5"));
+    assert.throws(() => cond.notify({ n: 2 } as never), { name: "TypeError", message: "notify() takes the number of waiters to wake, such as notify(2), not an object" });
+  });
+  await assert.rejects(event.wait({ timeout: "5" } as never), { name: "TypeError", message: 'timeout must be a number of milliseconds (undefined: no limit), not the string "5"' });
 });

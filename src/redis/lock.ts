@@ -7,7 +7,7 @@
  * @module
  */
 import { ValueError } from "../errors.ts";
-import { checkOptions, deadlineOf } from "../queues.ts";
+import { checkOptions, deadlineOf } from "../options.ts";
 import { remaining } from "../transport/wait.ts";
 import { Script, text } from "./client.ts";
 import type { Session } from "./session.ts";

@@ -10,7 +10,8 @@
  * @module
  */
 import { Empty, Full, TimeoutError, ValueError } from "../errors.ts";
-import { checkOptions, deadlineOf, describe, isMaxsize } from "../queues.ts";
+import { checkOptions, deadlineOf, describe } from "../options.ts";
+import { isMaxsize } from "../queues.ts";
 import { decodeSoon, encode } from "../transport/codec.ts";
 import { remaining } from "../transport/wait.ts";
 import { bytesArg, text } from "./client.ts";

@@ -47,5 +47,6 @@ export const bunRuntime: Runtime = {
     bunProcess().on("unhandledRejection", handler);
   },
   onIdle: (handler) => bunProcess().on("beforeExit", handler),
+  onExitCall: () => {}, // a worker's process.exit(code) ends it with that code
   exitProgram: (code) => bunProcess().exit(code),
 };

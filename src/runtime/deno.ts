@@ -17,9 +17,12 @@ interface DenoApi {
   errors: { NotCapable: new () => Error; PermissionDenied: new () => Error };
   readTextFileSync(path: string | URL): string;
   statSync(path: string | URL): unknown;
-  exit(code: number): never;
+  exit(code?: number): never;
 }
 declare const Deno: DenoApi;
+
+/** Deno's own exit: a child's `Deno.exit` is the library's once `onExitCall` replaced it. */
+let denoExit = (code: number): never => Deno.exit(code);
 
 function inChild(): boolean {
   return inWebWorker() || typeof (globalThis as { postMessage?: unknown }).postMessage === "function";
@@ -55,7 +58,7 @@ function endedAtFinish(worker: ChildWorker): ChildWorker {
  * stops it (its own, or its parent's, which follows its last message).
  */
 function exitWorker(code: number): never {
-  const close: (code: number) => void = Deno.exit; // it returns in a worker
+  const close: (code: number) => void = denoExit; // it returns in a worker
   close(code);
   const cell = new Int32Array(new SharedArrayBuffer(4));
   for (;;) Atomics.wait(cell, 0, 0);
@@ -102,5 +105,13 @@ export const denoRuntime: Runtime = {
     });
   },
   onIdle: nodeServices.onIdle,
-  exitProgram: (code) => Deno.exit(code),
+  // A worker's own `Deno.exit()` (and `process.exit()`, which calls it) closes the thread
+  // without a word to its parent, which would wait for it forever.
+  onExitCall: (handler) => {
+    if (!inChild()) return;
+    const own = Deno.exit;
+    denoExit = (code) => own(code);
+    Deno.exit = handler;
+  },
+  exitProgram: (code) => denoExit(code),
 };

@@ -37,4 +37,5 @@ export const nodeRuntime: Runtime = {
   },
   mainModuleUrl: entryScriptUrl,
   ...nodeServices,
+  onExitCall: () => {}, // a worker's process.exit(code) ends it with that code
 };

@@ -82,6 +82,12 @@ export interface Runtime {
   onUncaughtError(handler: (error: unknown) => void): void;
   /** In the main program: calls `handler` when its own work is done (the loop would end). */
   onIdle(handler: () => void): void;
+  /**
+   * In a child: the runtime's own exit (`Deno.exit`, `process.exit`) calls `handler` instead,
+   * where the thread would end without its parent seeing it (Deno). Elsewhere it does nothing:
+   * the worker's end carries that exit code.
+   */
+  onExitCall(handler: (code?: number) => never): void;
   /** Ends the whole program with `code`. */
   exitProgram(code: number): never;
 }

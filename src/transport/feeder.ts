@@ -4,6 +4,8 @@
  * as room appears. So an unbounded `put()` never blocks, and a producer's items keep their
  * order. Every `put` also pushes what it can at once, so a producer that never yields to
  * the event loop still keeps the ring fed; the rest is written by a background loop.
+ * What nothing can ever read (a pipe whose other end every process closed or ended with) is
+ * dropped instead of waited for: the process may end, as Python's, whose `send` fails then.
  * @module
  */
 
@@ -47,9 +49,15 @@ export class Feeder {
   #flushOnExit = true;
   #dropExitHook: (() => void) | undefined;
   #whenFlushed: Array<() => void> = [];
+  readonly #unreadable: (() => boolean) | undefined;
 
-  constructor(ring: ByteRing) {
+  /**
+   * A feeder of `ring`; `unreadable()` tells when nothing can ever read it any more (its
+   * waiting items are then dropped).
+   */
+  constructor(ring: ByteRing, unreadable?: () => boolean) {
     this.#ring = ring;
+    this.#unreadable = unreadable;
   }
 
   /** Items accepted and not yet fully written into the ring. */
@@ -114,7 +122,9 @@ export class Feeder {
     const nap = new Int32Array(new SharedArrayBuffer(4));
     for (;;) {
       let waiting = false;
-      for (const feeder of unfinished) if (!feeder.writeNow() && feeder.#flushOnExit) waiting = true;
+      for (const feeder of unfinished) {
+        if (!feeder.writeNow() && feeder.#flushOnExit && !feeder.#dropIfUnreadable()) waiting = true;
+      }
       if (!waiting) return;
       waitSync(nap, 0, 0, EXIT_FLUSH_PASS_MS);
       haltIfEnded(); // terminated meanwhile (Deno): this thread must not write on
@@ -146,6 +156,19 @@ export class Feeder {
     if (this.pending > 0) return "no-room";
     this.#settle();
     return "done";
+  }
+
+  /** Drops what waits when nothing can ever read it; true if so. */
+  #dropIfUnreadable(): boolean {
+    if (!this.#unreadable?.()) return false;
+    if (this.#lockHeld) {
+      this.#ring.unlockProducer();
+      this.#lockHeld = false;
+    }
+    this.#items = [];
+    this.#first = 0;
+    this.#settle();
+    return true;
   }
 
   #dropFirst(): void {
@@ -189,7 +212,7 @@ export class Feeder {
     while (this.pending > 0) {
       const mark = ring.roomMark();
       const outcome = this.#pump();
-      if (outcome === "done") return;
+      if (outcome === "done" || this.#dropIfUnreadable()) return;
       if (outcome === "no-room") {
         lockRetryMs = FIRST_LOCK_RETRY_MS;
         await ring.waitForRoom(mark);
