@@ -978,12 +978,12 @@ export class Pool {
    * `bootsAtOnce` booting at a time: workers that boot together share the CPUs, so that
    * eight starting on two cores would all be up only after eight boots' time. A worker that is
    * up takes the work while the next ones boot (see {@link #watchBoot}). After `close()` too,
-   * while a job's chunks wait (Python's pool keeps itself full while tasks remain): workers
-   * that retired (`maxTasksPerChild`) or died are replaced. Once no job is left, the workers
-   * have been told to stop (see {@link #stopWorkersIfIdle}): none may start after that.
+   * while chunks wait (Python's pool keeps itself full while tasks remain): workers that
+   * retired (`maxTasksPerChild`) or died are replaced.
    */
   #startWorkers(bootsAtOnce = this.#bootsAtOnce): void {
-    if (this.#hooks?.onDemand || !this.#mayStartWorkers()) return;
+    if (this.#hooks?.onDemand) return;
+    if (this.#state !== "run" && (this.#state !== "close" || !this.#queue.mayHaveChunks())) return;
     let taking = 0;
     let booting = 0;
     for (const slot of this.#workers.values()) {
@@ -991,12 +991,6 @@ export class Pool {
       if (!slot.booted && slot.process.isAlive()) booting++;
     }
     for (; taking < this.#size && booting < bootsAtOnce; taking++, booting++) this.#spawn();
-  }
-
-  /** While the pool runs, and after `close()` while a job's chunks wait (see {@link #startWorkers}). */
-  #mayStartWorkers(): boolean {
-    if (this.#state === "run") return true;
-    return this.#state === "close" && this.#jobs.size > 0 && this.#queue.mayHaveChunks();
   }
 
   /** Waits in the background until `slot`'s worker has booted (or ended); then the next may start. */

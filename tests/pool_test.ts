@@ -664,20 +664,6 @@ test("close() before workers with maxTasksPerChild retire: replacements still ru
   }
 });
 
-test("close() after calls on empty inputs: join() returns, and no worker is started after close (CPython's test_empty_iterable)", async () => {
-  const pool = new Pool({ processes: 1 });
-  try {
-    assert.deepEqual(await pool.map(square, []), []);
-    assert.deepEqual(await collect(pool.imap(square, [])), []);
-    assert.deepEqual(await pool.mapAsync(square, []).get(), []);
-    pool.close();
-    await deadline(pool.join(), 20_000, "join after close");
-    assert.equal(poolWorkers().length, 0);
-  } finally {
-    await pool.terminate();
-  }
-});
-
 test("a worker that dies after close() is replaced while tasks remain: the others still run and join() returns", async () => {
   const pool = new Pool({ processes: 1 });
   try {
