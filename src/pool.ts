@@ -977,13 +977,10 @@ export class Pool {
    * Starts workers until the pool has its size of workers taking chunks, at most
    * `bootsAtOnce` booting at a time: workers that boot together share the CPUs, so that
    * eight starting on two cores would all be up only after eight boots' time. A worker that is
-   * up takes the work while the next ones boot (see {@link #watchBoot}). After `close()` too,
-   * while chunks wait (Python's pool keeps itself full while tasks remain): workers that
-   * retired (`maxTasksPerChild`) or died are replaced.
+   * up takes the work while the next ones boot (see {@link #watchBoot}).
    */
   #startWorkers(bootsAtOnce = this.#bootsAtOnce): void {
-    if (this.#hooks?.onDemand) return;
-    if (this.#state !== "run" && (this.#state !== "close" || !this.#queue.mayHaveChunks())) return;
+    if (this.#state !== "run" || this.#hooks?.onDemand) return;
     let taking = 0;
     let booting = 0;
     for (const slot of this.#workers.values()) {

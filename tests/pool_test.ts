@@ -650,34 +650,6 @@ test("work after close is a ValueError; join waits for the workers to finish the
   }
 });
 
-test("close() before workers with maxTasksPerChild retire: replacements still run the tasks left and join() waits for them, as Python's (bpo-10332)", async () => {
-  const pool = new Pool({ processes: 3, maxTasksPerChild: 1 });
-  try {
-    const results = Array.from({ length: 6 }, (_, i) => pool.applyAsync(sleepThen, [50, i]));
-    pool.close();
-    await deadline(pool.join(), 20_000, "join after close");
-    assert.ok(results.every((result) => result.ready()), `ready: ${results.map((result) => result.ready())}`);
-    assert.deepEqual(await Promise.all(results.map((result) => result.get())), [0, 1, 2, 3, 4, 5]);
-    assert.equal(poolWorkers().length, 0);
-  } finally {
-    await pool.terminate();
-  }
-});
-
-test("a worker that dies after close() is replaced while tasks remain: the others still run and join() returns", async () => {
-  const pool = new Pool({ processes: 1 });
-  try {
-    const lost = pool.applyAsync(exitWorker, [3]);
-    const results = [1, 2, 3].map((x) => pool.applyAsync(square, [x]));
-    pool.close();
-    await deadline(pool.join(), 20_000, "join after close");
-    await assert.rejects(lost.get(), ProcessError);
-    assert.deepEqual(await deadline(Promise.all(results.map((result) => result.get())), 5_000, "the results"), [1, 4, 9]);
-  } finally {
-    await pool.terminate();
-  }
-});
-
 test("join takes a timeout (resolving with workers still running) and a signal (rejecting with its reason)", async () => {
   const pool = new Pool({ processes: 1 });
   try {
