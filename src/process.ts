@@ -506,7 +506,7 @@ export class Process {
     if (this.run !== Process.prototype.run) {
       const cls = this.constructor as new () => Process;
       const located = this.#locate(cls, "class");
-      if (target) this.#locate(target, "function");
+      if (target && !boundPartsOf(target)) this.#locate(target, "function"); // a partial crosses as data
       const state = stateOf(this);
       return { kind: "class", target: located, payload: [cls, state, this.#args, target], parts: [[state, cls.name], [this.#args, "args"]] };
     }

@@ -15,6 +15,7 @@ import {
   Pool,
   ProcessError,
   parentProcess,
+  partial,
   Process,
   type ProcessOptions,
   Queue,
@@ -110,6 +111,15 @@ test("a subclass's run() calling super.run() runs the target with its args, as i
   await runToEnd(p);
   assert.equal(p.exitCode, 0);
   assert.equal(read(fromTarget), "target ran");
+  assert.equal(read(afterTarget), "after the target");
+});
+
+test("a subclass whose target is a partial (or a boundMethod) starts, and super.run() calls it, as Python's does with functools.partial", async () => {
+  const [fromTarget, afterTarget] = [newMailbox(), newMailbox()];
+  const p = new AroundTarget({ target: partial(post, fromTarget), args: ["partial target ran"] }, afterTarget);
+  await runToEnd(p);
+  assert.equal(p.exitCode, 0);
+  assert.equal(read(fromTarget), "partial target ran");
   assert.equal(read(afterTarget), "after the target");
 });
 
