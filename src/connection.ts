@@ -306,17 +306,15 @@ export class Connection<T = unknown> implements Shareable, Disposable, AsyncDisp
    * @throws as {@link recv}.
    */
   async recvBytes(options: RecvBytesOptions = {}): Promise<Uint8Array> {
-    checkOptions("recvBytes", options);
     this.#readableChannel();
-    const maxLength = checkMaxLength(options.maxLength);
+    const maxLength = checkMaxLength(options?.maxLength); // the options are checked by #receive
     return this.#receive("recvBytes", options, (bytes) => checkLength(bytes, maxLength).slice());
   }
 
   /** As {@link recvBytes}, blocking the thread (for children). */
   recvBytesSync(options: RecvBytesSyncOptions = {}): Uint8Array {
-    checkOptions("recvBytesSync", options);
     this.#readableChannel();
-    const maxLength = checkMaxLength(options.maxLength);
+    const maxLength = checkMaxLength(options?.maxLength); // the options are checked by #receiveSync
     return checkLength(this.#receiveSync("recvBytesSync", options), maxLength).slice();
   }
 

@@ -79,9 +79,10 @@ const LEVEL_BY_NAME: Record<LevelName, number> = {
 };
 
 /** How a record names its level: `INFO`, or `Level 5` for a level without a name, as Python. */
+const NAME_OF_LEVEL: Record<number, string> = { 50: "CRITICAL", 40: "ERROR", 30: "WARNING", 20: "INFO", 10: "DEBUG", 0: "NOTSET" };
+
 function levelName(level: number): string {
-  const names: Record<number, string> = { 50: "CRITICAL", 40: "ERROR", 30: "WARNING", 20: "INFO", 10: "DEBUG", 0: "NOTSET" };
-  return names[level] ?? `Level ${level}`;
+  return NAME_OF_LEVEL[level] ?? `Level ${level}`;
 }
 
 /** This process's logger: its level (NOTSET: the root's WARNING applies) and whether it writes to stderr. */
@@ -191,7 +192,7 @@ export class Logger {
 
   /** Python's deprecated alias of {@link Logger.warning}. */
   warn(msg: unknown, ...args: unknown[]): void {
-    this.#emit(logging.WARNING, msg, args);
+    this.warning(msg, ...args);
   }
 
   /** Logs `msg % args` at ERROR (40). */

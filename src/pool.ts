@@ -366,8 +366,6 @@ interface WorkerSlot {
   answered: number;
   /** The worker's count of chunks started and its booted flag (see {@link PoolWorkerConfig.progress}). */
   progress: Int32Array;
-  /** The worker has loaded its code (it may still run its initializer): it may take chunks. */
-  booted: boolean;
   /** Ids of the functions this worker was told about. */
   known: Set<number>;
   /** Sends the worker the handles in its tasks. */
@@ -859,7 +857,7 @@ export class Pool {
   #hasRoom(slot: WorkerSlot, planned: number): boolean {
     if (slot.retiring || slot.gone) return false;
     // Booting, it would hold its chunks for a boot's time: they wait for a worker that is up.
-    if (!slot.booted && !this.#hooks?.onDemand && this.#someWorkerTakes()) return false;
+    if (!hasBooted(slot.progress) && !this.#hooks?.onDemand && this.#someWorkerTakes()) return false;
     return this.#maxTasks === 0 || slot.assigned + planned < this.#maxTasks;
   }
 
@@ -961,7 +959,6 @@ export class Pool {
       assigned: 0,
       answered: 0,
       progress,
-      booted: false,
       known: new Set(),
       handles: new HandleSender(sideChannel.port1, this.#handleNumbers, process.pid!, () => this.#write(slot, HANDLES_MESSAGE)),
       retiring: false,
@@ -985,7 +982,7 @@ export class Pool {
     let booting = 0;
     for (const slot of this.#workers.values()) {
       if (!slot.retiring) taking++;
-      if (!slot.booted && slot.process.isAlive()) booting++;
+      if (!hasBooted(slot.progress) && slot.process.isAlive()) booting++;
     }
     for (; taking < this.#size && booting < bootsAtOnce; taking++, booting++) this.#spawn();
   }
@@ -996,7 +993,6 @@ export class Pool {
       if (slot.gone || !slot.process.isAlive()) return this.#startWorkers();
       await waitAsyncUnheld(slot.progress, BOOTED_CELL, 0, Infinity);
     }
-    slot.booted = true;
     if (slot.gone) return;
     this.#startWorkers();
     this.#dispatch();
@@ -1004,7 +1000,7 @@ export class Pool {
 
   /** Whether a worker that has booted takes chunks: then booting ones take none. */
   #someWorkerTakes(): boolean {
-    for (const slot of this.#workers.values()) if (slot.booted && !slot.retiring) return true;
+    for (const slot of this.#workers.values()) if (hasBooted(slot.progress) && !slot.retiring) return true;
     return false;
   }
 
